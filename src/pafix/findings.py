@@ -1,0 +1,104 @@
+"""Result values shared by every front end: findings, their traces, fixes and per-file results.
+
+Everything here is an immutable value. Offsets are indexes into the flow's source *text*
+(a Python ``str``, so they count code points); lines and columns are 1-based, columns count
+code points too. Front ends convert to other encodings (LSP UTF-16) themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "note"]
+Safety = Literal["safe", "unsafe"]
+
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
+
+
+@dataclass(frozen=True, slots=True)
+class Edit:
+    """Replace ``source[start:end]`` with ``text``. An insertion has ``start == end``."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    """A fix is data: span edits plus how safe it is to apply without review."""
+
+    edits: tuple[Edit, ...]
+    safety: Safety
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class TraceStep:
+    """One step of the path a secret took, from its source to the sink."""
+
+    line: int
+    column: int
+    message: str
+    start: int = 0
+    end: int = 0
+    #: the flow (solution workflow name) this step is in, when it differs from the finding's
+    flow: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    rule: str  #: rule code, e.g. ``PAF101``
+    name: str  #: rule name, e.g. ``sensitive-value-in-plain-variable``
+    severity: Severity
+    message: str  #: names variables, never secret values
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start: int = 0
+    end: int = 0
+    subflow: str = "Main"
+    variable: str | None = None
+    trace: tuple[TraceStep, ...] = ()
+    fix: Fix | None = None
+    #: content-based, stable across line moves; filled by the core
+    fingerprint: str = ""
+    #: name of the solution workflow when the file is a solution export
+    flow: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SourceError:
+    """A file or flow that could not be read or parsed (exit code 2)."""
+
+    message: str
+    line: int = 0
+    column: int = 0
+    flow: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileResult:
+    """What the core found in one flow (one file, or one workflow of a solution)."""
+
+    path: str
+    findings: tuple[Finding, ...] = ()
+    errors: tuple[SourceError, ...] = ()
+    lines: int = 0
+    flow: str | None = None
+    #: suppressed findings are kept for `--show-suppressed`-style reporting and tests
+    suppressed: tuple[Finding, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    """Metadata of a rule, as reporters need it (SARIF ``rules``, ``pafix rule``)."""
+
+    code: str
+    name: str
+    summary: str  #: one line: what it finds
+    doc: str  #: the full docstring, Markdown
+    severity: Severity
+    fix_safety: Safety | None = None
