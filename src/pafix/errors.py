@@ -1,0 +1,91 @@
+"""Errors pafix reports about its input. Messages never contain secret values."""
+
+from __future__ import annotations
+
+
+def mask_strings(line: str) -> str:
+    """Replace what is inside quotes with ``*`` (same length, so a caret still lines up).
+
+    A line that fails to parse may hold a password literal; error output must not echo it.
+    """
+    out: list[str] = []
+    quoted = False
+    escaped = False
+    for ch in line:
+        if quoted:
+            if escaped:
+                escaped = False
+                out.append("*")
+            elif ch == "\\":
+                escaped = True
+                out.append("*")
+            elif ch == "'":
+                quoted = False
+                out.append(ch)
+            else:
+                out.append("*")
+        else:
+            if ch == "'":
+                quoted = True
+            out.append(ch)
+    return "".join(out)
+
+
+class PafixError(Exception):
+    """Base of every error pafix reports to a user (exit code 2)."""
+
+
+class ParseError(PafixError):
+    """A flow that is not valid Robin. Not a ``SyntaxError`` (that is Python's own)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        path: str | None = None,
+        line: int = 1,
+        column: int = 1,
+        offset: int = 0,
+        end_offset: int | None = None,
+        source_line: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = path
+        self.line = line
+        self.column = column
+        self.offset = offset
+        self.end_offset = offset if end_offset is None else end_offset
+        self.source_line = source_line
+
+    @property
+    def location(self) -> str:
+        return f"{self.path or '<text>'}:{self.line}:{self.column}"
+
+    @property
+    def snippet(self) -> str:
+        """The offending line and a caret under the column. The line is cut to 120 characters
+        around the caret so that a long line (or a secret far along it) is not echoed whole."""
+        if not self.source_line:
+            return ""
+        text = mask_strings(self.source_line.replace("\t", " "))
+        col = self.column - 1
+        start = max(0, col - 60)
+        shown = text[start : start + 120]
+        prefix = "..." if start else ""
+        caret = " " * (len(prefix) + col - start) + "^"
+        return f"    {prefix}{shown}\n    {caret}"
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+    def with_path(self, path: str | None) -> ParseError:
+        return ParseError(
+            self.message,
+            path=path,
+            line=self.line,
+            column=self.column,
+            offset=self.offset,
+            end_offset=self.end_offset,
+            source_line=self.source_line,
+        )

@@ -1,0 +1,551 @@
+"""Typed, immutable syntax tree of a Robin flow.
+
+Every node carries a :class:`Span` (offsets into the flow's source text plus 1-based line and
+column). Spans do not take part in equality: two trees are equal when they have the same
+structure and values, wherever they sit in a file. Text between nodes (indentation, blank
+lines, newlines) is never stored: it is ``source[a:b]`` between two spans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Literal, Union
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    start: int  #: offset of the first character
+    end: int  #: offset after the last character
+    line: int  #: 1-based line of ``start``
+    column: int  #: 1-based column of ``start``
+    end_line: int
+    end_column: int  #: 1-based column after the last character (exclusive)
+
+
+# ---- expressions -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    span: Span = field(compare=False, repr=False)
+    name: str
+    #: written as ``GLOBAL.name`` (a local subflow reaching a Main/global variable)
+    is_global: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    span: Span = field(compare=False, repr=False)
+    value: Expr
+    attr: str
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    span: Span = field(compare=False, repr=False)
+    value: Expr
+    index: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    span: Span = field(compare=False, repr=False)
+    func: str
+    args: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BinOp:
+    span: Span = field(compare=False, repr=False)
+    op: str
+    left: Expr
+    right: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class UnaryOp:
+    span: Span = field(compare=False, repr=False)
+    op: str
+    operand: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Paren:
+    span: Span = field(compare=False, repr=False)
+    expr: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Hole:
+    """A ``%expr%`` inside ``$'''...'''`` text. ``span`` covers the percent signs too."""
+
+    span: Span = field(compare=False, repr=False)
+    expr: Expr
+
+
+StringKind = Literal["plain", "triple", "interpolated", "encrypted", "fx", "invalid"]
+
+
+@dataclass(frozen=True, slots=True)
+class StringLit:
+    """Any quoted literal. ``raw`` is the exact source text, quotes and prefix included.
+
+    ``parts`` holds the unescaped literal pieces and, for interpolated text, the holes.
+    ``encrypted`` is ``P'...'`` (a DPAPI blob), ``fx`` is Power Fx ``$fx'...'`` (opaque),
+    ``invalid`` is a back-quoted value PAD writes for a parameter it could not parse.
+    """
+
+    span: Span = field(compare=False, repr=False)
+    kind: StringKind
+    raw: str
+    parts: tuple[str | Hole, ...]
+
+    @property
+    def holes(self) -> tuple[Hole, ...]:
+        return tuple(p for p in self.parts if isinstance(p, Hole))
+
+    @property
+    def literal(self) -> str | None:
+        """The text value when the literal has no interpolation, else ``None``."""
+        if any(isinstance(p, Hole) for p in self.parts):
+            return None
+        return "".join(p for p in self.parts if isinstance(p, str))
+
+
+@dataclass(frozen=True, slots=True)
+class Number:
+    span: Span = field(compare=False, repr=False)
+    raw: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bool:
+    span: Span = field(compare=False, repr=False)
+    value: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ListLit:
+    span: Span = field(compare=False, repr=False)
+    items: tuple[Expr, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DatatableLit:
+    """``{ ^[header...], [row...], ... }``; ``has_header`` tells whether the first row is ``^[...]``."""
+
+    span: Span = field(compare=False, repr=False)
+    rows: tuple[Expr, ...]  #: list literals, or variables holding a row
+    has_header: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectEntry:
+    span: Span = field(compare=False, repr=False)
+    key: StringLit
+    value: Expr
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectLit:
+    """A custom object ``{ 'k': v }``; the empty one is written ``{{ }}``."""
+
+    span: Span = field(compare=False, repr=False)
+    entries: tuple[ObjectEntry, ...]
+
+    def get(self, key: str) -> Expr | None:
+        for entry in self.entries:
+            if entry.key.literal == key:
+                return entry.value
+        return None
+
+
+Expr = Union[
+    Name, Attribute, Index, Call, BinOp, UnaryOp, Paren, StringLit, Number, Bool,
+    ListLit, DatatableLit, ObjectLit,
+]
+
+# ---- statements ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    """``Name: value``, ``Name=> Var``, ``@name: value``, ``@'quoted name'=> Var``."""
+
+    span: Span = field(compare=False, repr=False)
+    name: str
+    value: Expr
+    dynamic: bool = False
+    output: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Action:
+    """``Module.Action[.Variant] args...``; also the parenthesised action of a condition."""
+
+    span: Span = field(compare=False, repr=False)
+    name: str
+    args: tuple[Arg, ...]
+    disabled: bool = False
+
+    @property
+    def module(self) -> str:
+        return self.name.split(".", 1)[0]
+
+    def param(self, name: str) -> Expr | None:
+        for arg in self.args:
+            if not arg.output and arg.name == name:
+                return arg.value
+        return None
+
+
+Cond = Union[Expr, Action]
+Body = tuple["Stmt", ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Comment:
+    span: Span = field(compare=False, repr=False)
+    text: str
+    block: bool
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Annotation:
+    """``@@key: 'value'``; ``value`` is unescaped."""
+
+    span: Span = field(compare=False, repr=False)
+    key: str
+    value: str
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    span: Span = field(compare=False, repr=False)
+    path: str
+    alias: str
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Sensitive:
+    """``@SENSITIVE: [a, b]``. ``close`` is the offset of the ``]``."""
+
+    span: Span = field(compare=False, repr=False)
+    names: tuple[Name, ...]
+    close: int = field(default=0, compare=False)
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IODecl:
+    """``@INPUT name : {...}`` or ``@OUTPUT name : {...}``."""
+
+    span: Span = field(compare=False, repr=False)
+    kind: Literal["INPUT", "OUTPUT"]
+    name: Name
+    props: Expr
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Set:
+    span: Span = field(compare=False, repr=False)
+    target: Expr
+    value: Expr
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class IfBranch:
+    span: Span = field(compare=False, repr=False)
+    cond: Cond
+    body: Body
+
+
+@dataclass(frozen=True, slots=True)
+class If:
+    span: Span = field(compare=False, repr=False)
+    branches: tuple[IfBranch, ...]
+    orelse: Body | None
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    span: Span = field(compare=False, repr=False)
+    op: str
+    value: Expr | None
+    body: Body
+
+
+@dataclass(frozen=True, slots=True)
+class Switch:
+    span: Span = field(compare=False, repr=False)
+    subject: Expr
+    cases: tuple[Case, ...]
+    default: Body | None
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LoopRange:
+    span: Span = field(compare=False, repr=False)
+    var: Name | None  #: ``LOOP FROM 1 TO 10 STEP 1`` has no index variable
+    start: Expr
+    stop: Expr
+    step: Expr
+    body: Body
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ForEach:
+    span: Span = field(compare=False, repr=False)
+    var: Name
+    iterable: Expr
+    body: Body
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class While:
+    span: Span = field(compare=False, repr=False)
+    cond: Cond
+    body: Body
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BlockHandler:
+    span: Span = field(compare=False, repr=False)
+    name: str | None
+    args: tuple[Arg, ...]
+    body: Body
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    span: Span = field(compare=False, repr=False)
+    name: str | None
+    handlers: tuple[BlockHandler, ...]
+    body: Body
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OnError:
+    """``ON ERROR [Name]`` ... ``END``: the handler of the statement before it."""
+
+    span: Span = field(compare=False, repr=False)
+    name: str | None
+    body: Body
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OnErrorRepeat:
+    span: Span = field(compare=False, repr=False)
+    times: Expr
+    wait: Expr
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CallSubflow:
+    """``CALL name [In: v ...] [Out=> v ...]``."""
+
+    span: Span = field(compare=False, repr=False)
+    target: str
+    args: tuple[Arg, ...]
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    span: Span = field(compare=False, repr=False)
+    name: str
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Goto:
+    span: Span = field(compare=False, repr=False)
+    name: str
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Exit:
+    """``EXIT Code: n [ErrorMessage: ...]``."""
+
+    span: Span = field(compare=False, repr=False)
+    args: tuple[Arg, ...]
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    span: Span = field(compare=False, repr=False)
+    cond: Cond
+    timeout: Expr | None
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GetLastError:
+    """``ERROR => Var [Reset: True]``."""
+
+    span: Span = field(compare=False, repr=False)
+    target: Expr
+    args: tuple[Arg, ...]
+    disabled: bool = False
+
+
+JumpKind = Literal["EXIT LOOP", "NEXT LOOP", "EXIT FUNCTION", "THROW ERROR", "REPEAT BLOCK"]
+
+
+@dataclass(frozen=True, slots=True)
+class Jump:
+    span: Span = field(compare=False, repr=False)
+    kind: JumpKind
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    span: Span = field(compare=False, repr=False)
+    title: str
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class EndRegion:
+    span: Span = field(compare=False, repr=False)
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Function:
+    """A subflow: ``FUNCTION name GLOBAL`` or a local one with parameters."""
+
+    span: Span = field(compare=False, repr=False)
+    name: str
+    is_global: bool
+    params: tuple[Name, ...]
+    body: Body
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StrayEnd:
+    """An ``END`` at the top level that closes nothing."""
+
+    span: Span = field(compare=False, repr=False)
+    disabled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorStmt:
+    """Lines the parser could not read (only with ``recover=True``)."""
+
+    span: Span = field(compare=False, repr=False)
+    message: str
+    disabled: bool = False
+
+
+Stmt = Union[
+    Comment, Annotation, Import, Sensitive, IODecl, Set, Action, If, Switch, LoopRange,
+    ForEach, While, Block, OnError, OnErrorRepeat, CallSubflow, Label, Goto, Exit, Wait,
+    GetLastError, Jump, Region, EndRegion, Function, StrayEnd, ErrorStmt,
+]
+
+Node = Union[Stmt, Expr, Arg, IfBranch, Case, BlockHandler, Hole, ObjectEntry]
+
+
+@dataclass(frozen=True, slots=True)
+class Trailer:
+    """The ``# [ControlRepository][PowerAutomateDesktop]`` part of a clipboard flow, opaque."""
+
+    span: Span = field(compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    """A parsed flow. ``code`` gives back the exact text that was parsed."""
+
+    source: str = field(compare=False, repr=False, default="")
+    body: Body = ()
+    trailer: Trailer | None = field(default=None, compare=False)
+    path: str | None = field(default=None, compare=False)
+
+    @property
+    def code(self) -> str:
+        return self.source
+
+    def text(self, node: Node | Trailer) -> str:
+        return self.source[node.span.start : node.span.end]
+
+    @property
+    def functions(self) -> tuple[Function, ...]:
+        return tuple(s for s in self.body if isinstance(s, Function))
+
+    @property
+    def main(self) -> Body:
+        """The Main subflow: the top-level statements that are not ``FUNCTION``."""
+        return tuple(s for s in self.body if not isinstance(s, Function))
+
+    @property
+    def newline(self) -> str:
+        crlf = self.source.count("\r\n")
+        lf = self.source.count("\n") - crlf
+        return "\r\n" if crlf >= lf and crlf else "\n"
+
+    @property
+    def has_bom(self) -> bool:
+        return self.source.startswith("\ufeff")
+
+    @property
+    def final_newline(self) -> bool:
+        return self.source.endswith(("\n", "\r"))
+
+    @property
+    def errors(self) -> tuple[ErrorStmt, ...]:
+        return tuple(n for n in walk_statements(self.body) if isinstance(n, ErrorStmt))
+
+
+def child_bodies(stmt: Stmt) -> Iterator[Body]:
+    """The statement lists directly inside a compound statement, in source order."""
+    if isinstance(stmt, If):
+        for branch in stmt.branches:
+            yield branch.body
+        if stmt.orelse is not None:
+            yield stmt.orelse
+    elif isinstance(stmt, Switch):
+        for case in stmt.cases:
+            yield case.body
+        if stmt.default is not None:
+            yield stmt.default
+    elif isinstance(stmt, Block):
+        for handler in stmt.handlers:
+            yield handler.body
+        yield stmt.body
+    elif isinstance(stmt, (LoopRange, ForEach, While, OnError, Function)):
+        yield stmt.body
+
+
+def walk_statements(body: Body) -> Iterator[Stmt]:
+    """Every statement in ``body`` and in nested bodies, in source order (iterative)."""
+    stack: list[Iterator[Stmt]] = [iter(body)]
+    while stack:
+        for stmt in stack[-1]:
+            yield stmt
+            nested = list(child_bodies(stmt))
+            if nested:
+                stack.append(iter([s for b in nested for s in b]))
+                break
+        else:
+            stack.pop()
