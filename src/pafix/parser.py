@@ -480,8 +480,8 @@ class _Builder(Transformer[Token, Any]):
                         return cast(n.Expr, self.lark.parse(unescape(text), start="expr"))
                     except UnexpectedInput:
                         pass
-                pos = getattr(exc, "pos_in_stream", None) or 0
-                raise _HoleError(f"invalid expression in %...%: {_describe(exc, text)}", base + pos) from None
+                pos, detail = _describe_hole(exc, text)
+                raise _HoleError(f"invalid expression in %...%: {detail}", base + pos) from None
         finally:
             self.base, self.base_line, self.base_col = saved
 
@@ -592,10 +592,40 @@ def _describe(exc: UnexpectedInput, text: str) -> str:
         pos = cast(int, exc.token.start_pos or 0)
         if text.startswith("//", pos):
             return "'//' is not a Robin comment (use '#')"
+        if text.startswith("/#", pos):
+            return "unterminated comment (no closing #/)"
         return f"found {_token_phrase(exc.token)}; expected {_expected_phrase(set(exc.expected))}"
     if isinstance(exc, UnexpectedEOF):
         return f"unexpected end of file; expected {_expected_phrase(set(exc.expected))}"
     return str(exc)
+
+
+def _describe_hole(exc: UnexpectedInput, text: str) -> tuple[int, str]:
+    """Where and why a ``%...%`` hole does not parse. The hole sits inside a string, so its
+    words are never echoed (the text around a stray ``%`` may be a secret)."""
+    if isinstance(exc, UnexpectedEOF) or (isinstance(exc, UnexpectedToken) and exc.token.type == "$END"):
+        return len(text), "it ends before the closing % (write %% for a literal percent sign)"
+    pos = cast(int, getattr(exc, "pos_in_stream", None) or 0)
+    if isinstance(exc, UnexpectedToken):
+        tok = str(exc.token)
+        found = repr(tok) if tok and not any(c.isalnum() or c in "'\\" for c in tok) else "a word"
+        return pos, f"found {found} (write %% for a literal percent sign)"
+    return pos, "found an unexpected character (write %% for a literal percent sign)"
+
+
+_DANGLING_RE = re.compile(r"(@?(?:[^\W\d]\w*|'(?:[^'\\\r\n]|\\.)*')(?:=>|:))[ \t]*(?:([^\W\d]\w*)[ \t]*)?\Z")
+
+
+def _dangling_arg(code: str, exc: UnexpectedToken) -> tuple[int, str] | None:
+    """``Name: `` or ``Out=> `` with nothing after it (at the end of the line, or followed by
+    the next ``Param:``, which the lexer then reads as a name and a colon)."""
+    pos = len(code.rstrip()) if exc.token.type == "$END" else cast(int, exc.token.start_pos)
+    before = code[code.rfind("\n", 0, pos) + 1 : pos]
+    m = _DANGLING_RE.search(before)
+    if m is None or (exc.token.type == "COLON") != (m.group(2) is not None):
+        return None
+    where = pos - len(before) + m.start(2) if m.group(2) is not None else pos
+    return where, f"missing value after '{m.group(1)}'"
 
 
 def _line_at(text: str, offset: int) -> tuple[int, int, str]:
@@ -654,7 +684,12 @@ def _lark_error(exc: UnexpectedInput, code: str, text: str, path: str | None) ->
     else:
         offset = cast(int, getattr(exc, "pos_in_stream", 0) or 0)
     message = _describe(exc, code)
-    if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
+    dangling = _dangling_arg(code, exc) if isinstance(exc, UnexpectedToken) and exc.token.type in ("_NL", "$END", "COLON") else None
+    if dangling is not None:
+        offset, message = dangling
+    elif message.startswith("unterminated string") and offset >= 2 and code.startswith("'''", offset - 2):
+        offset -= 2  # the lexer read the first two quotes of an unclosed ''' as an empty string
+    elif isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
         opener = _last_opener_token(exc)
         if opener is not None:
             line = code.count("\n", 0, cast(int, opener.start_pos)) + 1
@@ -740,6 +775,10 @@ def _error_lines(code: str, exc: ParseError) -> tuple[int, int]:
         if opener is not None:
             return _line_start(code, opener), _line_end(code, opener)
     offset = min(exc.offset, len(code))
+    if exc.message.startswith("unterminated") and code.startswith(("$'''", "'''", "/#"), offset):
+        # a multi-line literal that never closes runs to the end of the file: the lines after
+        # it are its content (maybe a secret), never to be parsed or echoed as code
+        return _line_start(code, offset), len(code)
     if offset >= len(code.rstrip()):
         offset = len(code.rstrip()) - 1 if code.strip() else 0
     start = _line_start(code, offset)
@@ -774,7 +813,7 @@ def _last_opener(exc: UnexpectedToken) -> int | None:
 def _merge(errors: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
     out: list[tuple[int, int, str]] = []
     for s, e, msg in sorted(errors):
-        if out and s <= out[-1][1] + 1:
+        if out and s <= out[-1][1]:  # overlapping only: each bad line is its own error (LF and CRLF alike)
             ps, pe, pmsg = out[-1]
             out[-1] = (ps, max(pe, e), pmsg)
         else:

@@ -1,0 +1,1 @@
+"""Semantic model and taint analysis of Robin flows."""

@@ -1,0 +1,95 @@
+"""Semantic model of a flow: subflows, scopes, declarations, sensitivity.
+
+PAD variables are global across the Main flow and ``GLOBAL`` subflows. A local subflow (one
+declared with parameters, without ``GLOBAL``) has its own scope and reaches globals as
+``GLOBAL.x``. Variable keys are ``name`` for globals and ``Subflow::name`` for locals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .. import nodes as n
+
+
+@dataclass(frozen=True, slots=True)
+class Subflow:
+    name: str
+    body: n.Body
+    is_global: bool
+    params: tuple[str, ...]
+    node: n.Function | None  #: ``None`` for Main
+
+    def key(self, var: str, *, force_global: bool = False) -> str:
+        if self.is_global or force_global:
+            return var
+        return f"{self.name}::{var}"
+
+
+@dataclass(frozen=True, slots=True)
+class IOVar:
+    name: str
+    kind: str  #: "INPUT" or "OUTPUT"
+    decl: n.IODecl
+    default: n.Expr | None
+    #: declared ``"format": "password"`` in a solution's Inputs/Outputs JSON
+    password_format: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FlowModel:
+    flow: n.Flow
+    subflows: tuple[Subflow, ...]
+    #: sensitive variable keys (globals by name, locals as ``Subflow::name``)
+    sensitive: frozenset[str]
+    #: where each sensitive key is declared: the ``@SENSITIVE`` statement
+    sensitive_decls: dict[str, n.Sensitive] = field(hash=False)
+    inputs: dict[str, IOVar] = field(hash=False)
+    outputs: dict[str, IOVar] = field(hash=False)
+    #: the top-level ``@SENSITIVE`` statement, if any, and each local subflow's own
+    sensitive_stmts: dict[str | None, n.Sensitive] = field(hash=False)
+    #: a clipboard snippet: no header lines at all (no @@, IMPORT, @SENSITIVE, @INPUT, @OUTPUT)
+    is_snippet: bool = False
+
+    def subflow(self, name: str) -> Subflow | None:
+        for sf in self.subflows:
+            if sf.name == name:
+                return sf
+        return None
+
+    def is_sensitive(self, key: str) -> bool:
+        return key in self.sensitive
+
+
+HEADER_TYPES = (n.Annotation, n.Import, n.Sensitive, n.IODecl)
+
+
+def build_model(flow: n.Flow, password_io: frozenset[str] = frozenset()) -> FlowModel:
+    main = Subflow("Main", flow.main, True, (), None)
+    subflows = [main]
+    for fn in flow.functions:
+        local = not fn.is_global and bool(fn.params)
+        subflows.append(Subflow(fn.name, fn.body, not local, tuple(p.name for p in fn.params), fn))
+    sensitive: set[str] = set()
+    decls: dict[str, n.Sensitive] = {}
+    stmts: dict[str | None, n.Sensitive] = {}
+    inputs: dict[str, IOVar] = {}
+    outputs: dict[str, IOVar] = {}
+    for sf in subflows:
+        for stmt in sf.body:
+            if isinstance(stmt, n.Sensitive) and not stmt.disabled:
+                scope = None if sf.is_global else sf.name
+                stmts.setdefault(scope, stmt)
+                for name in stmt.names:
+                    key = sf.key(name.name)
+                    sensitive.add(key)
+                    decls.setdefault(key, stmt)
+    for stmt in flow.main:
+        if isinstance(stmt, n.IODecl) and not stmt.disabled:
+            default = stmt.props.get("DefaultValue") if isinstance(stmt.props, n.ObjectLit) else None
+            var = IOVar(stmt.name.name, stmt.kind, stmt, default, stmt.name.name in password_io)
+            (inputs if stmt.kind == "INPUT" else outputs)[stmt.name.name] = var
+    is_snippet = not any(isinstance(s, HEADER_TYPES) for s in flow.main)
+    return FlowModel(
+        flow, tuple(subflows), frozenset(sensitive), decls, inputs, outputs, stmts, is_snippet
+    )

@@ -1,0 +1,95 @@
+"""Name heuristics: which variable, property and parameter names denote secrets.
+
+Modelled on CodeQL's sensitive-data lists: a name is secret when one of its words is a secret
+word, unless a word marks it as metadata about a secret (its URL, path, length, expiry, a UI
+label...) or the name's type prefix says it holds a number or a boolean. A false positive costs
+users as much as a miss, so the exclusions are as important as the words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+SECRET_WORDS = frozenset(
+    {
+        "password", "passwort", "passwd", "pwd", "pass", "passcode", "passphrase", "secret",
+        "secrets", "token", "apikey", "accesskey", "secretkey", "privatekey", "clientsecret",
+        "accountkey", "encryptionkey", "decryptionkey", "sas", "credential", "credentials",
+        "connectionstring", "connstring", "connstr", "pin", "otp", "totp", "bearer",
+        "sharedaccesssignature", "sharedaccesskey", "signingkey",
+    }
+)
+# multi-word secrets, matched on the joined lower-case words
+SECRET_PHRASES = (
+    "apikey", "accesskey", "secretkey", "privatekey", "clientsecret", "accountkey",
+    "encryptionkey", "decryptionkey", "connectionstring", "sharedaccesssignature",
+    "sharedaccesskey", "signingkey", "accesstoken", "refreshtoken", "authtoken",
+)
+NON_SECRET_WORDS = frozenset(
+    {
+        "url", "uri", "path", "file", "filename", "folder", "dir", "directory", "policy",
+        "length", "len", "count", "hint", "hints", "expiry", "expires", "expiration", "expire",
+        "date", "time", "timestamp", "age", "field", "label", "prompt", "type", "mode", "format",
+        "required", "enabled", "enable", "disabled", "changed", "change", "reset", "min", "max",
+        "rule", "rules", "regex", "pattern", "selector", "control", "button", "textbox", "box",
+        "is", "has", "should", "valid", "validity", "strength", "complexity", "history",
+        "prefix", "suffix", "tokens", "header", "column", "index", "idx", "id", "guid",
+        "name", "names", "title", "description", "message", "status", "manager", "vault",
+        "store", "provider", "endpoint", "server", "host", "port", "timeout", "retry",
+        "retries", "attempts", "lifetime", "window", "screen", "element", "step", "mask",
+        "masked", "protected", "encrypted", "hash", "hashed", "salt", "schema", "reference",
+    }
+)
+# type prefixes in common PAD naming conventions that say "not a text value"
+NON_SECRET_PREFIXES = frozenset({"num", "int", "bool", "b", "dt", "datetime", "dbl", "dec"})
+
+_WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def words(name: str) -> list[str]:
+    """Split an identifier into lower-case words: ``strCoStarUser_Password`` → str co star user password."""
+    out: list[str] = []
+    for chunk in re.split(r"[^A-Za-z0-9]+", name):
+        out.extend(w.lower() for w in _WORD_RE.findall(chunk))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class NamePolicy:
+    """Secret-name heuristics with the user's extra secret and non-secret names."""
+
+    extra_secret: frozenset[str] = frozenset()
+    extra_non_secret: frozenset[str] = frozenset()
+
+    def is_secret(self, name: str) -> bool:
+        lowered = name.lower()
+        if lowered in self.extra_non_secret:
+            return False
+        if lowered in self.extra_secret:
+            return True
+        ws = words(name)
+        if not ws:
+            return False
+        if ws[0] in NON_SECRET_PREFIXES and len(ws) > 1:
+            return False
+        if any(w in NON_SECRET_WORDS for w in ws) or any(w in self.extra_non_secret for w in ws):
+            return False
+        if any(w in SECRET_WORDS or w in self.extra_secret for w in ws):
+            return True
+        joined = "".join(ws)
+        return any(p in joined for p in SECRET_PHRASES)
+
+    def is_secret_key(self, key: str) -> bool:
+        """A property or dictionary key (``obj['Password']``, ``Cred.Password``)."""
+        return self.is_secret(key)
+
+
+def make_policy(extra_secret: Iterable[str] = (), extra_non_secret: Iterable[str] = ()) -> NamePolicy:
+    return NamePolicy(
+        frozenset(s.lower() for s in extra_secret), frozenset(s.lower() for s in extra_non_secret)
+    )
+
+
+DEFAULT_POLICY = NamePolicy()

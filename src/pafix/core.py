@@ -1,0 +1,158 @@
+"""The one core every front end calls: source text in, findings (with their fixes) out.
+
+``check_source`` is pure: it reads no file and writes nothing. ``scan`` and ``rewrite`` read
+files and render results; the language server calls it on the editor's buffer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from . import nodes as n
+from .analysis.model import FlowModel, build_model
+from .analysis.names import NamePolicy, make_policy
+from .analysis.taint import Analysis, analyse
+from .catalogue import Catalogue, load_catalogue
+from .config import DEFAULT, Config
+from .errors import ParseError
+from .findings import Finding, FileResult, Fix, SourceError
+from .parser import parse
+from .rules import RULES, BY_CODE, Context
+from .rules.base import fingerprint
+from .suppress import find_suppressions
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The full result of checking one flow: the tree and model too, for the rewriter."""
+
+    flow: n.Flow
+    model: FlowModel
+    analysis: Analysis
+    findings: tuple[Finding, ...]
+    suppressed: tuple[Finding, ...]
+
+
+_CATALOGUES: dict[str, Catalogue] = {}
+
+
+def catalogue_for(config: Config) -> Catalogue:
+    """The catalogue with the config's extra entries, built once per distinct config."""
+    key = config.cache_key()
+    cat = _CATALOGUES.get(key)
+    if cat is None:
+        cat = load_catalogue(list(config.catalogue), credential_template=config.credential_template)
+        _CATALOGUES[key] = cat
+    return cat
+
+
+def names_for(config: Config) -> NamePolicy:
+    return make_policy(config.secret_names, config.non_secret_names)
+
+
+CredentialFixBuilder = Callable[[Context, str], Fix | None]
+_credential_fix: list[CredentialFixBuilder] = []
+
+
+def register_credential_fix(builder: CredentialFixBuilder) -> None:
+    """The rewrite module provides the Get credential fix (kept out of the rules' imports)."""
+    _credential_fix[:] = [builder]
+
+
+def check_flow(
+    flow: n.Flow, config: Config = DEFAULT, *, password_io: frozenset[str] = frozenset()
+) -> Checked:
+    catalogue = catalogue_for(config)
+    names = names_for(config)
+    model = build_model(flow, password_io)
+    analysis, events = analyse(model, catalogue, names)
+    options: dict[str, object] = {"config": config}
+    if _credential_fix:
+        options["credential_fix"] = _credential_fix[0]
+    ctx = Context(flow, model, analysis, events, catalogue, names, options)
+    found: list[Finding] = []
+    for rule_cls in RULES:
+        if not config.enabled(rule_cls.code) or rule_cls.code == "PAF902":
+            continue
+        found.extend(rule_cls().check(ctx))
+    found = [_severity(f, config) for f in found]
+    kept, suppressed, unused = _apply_suppressions(flow, found)
+    if config.enabled("PAF902"):
+        rule = BY_CODE["PAF902"]()
+        for supp, message in unused:
+            kept.append(_severity(rule.finding(ctx, supp.span, message), config))
+    kept.sort(key=lambda f: (f.line, f.column, f.rule, f.variable or ""))
+    return Checked(flow, model, analysis, tuple(_number(kept)), tuple(suppressed))
+
+
+def _severity(f: Finding, config: Config) -> Finding:
+    level = config.severity.get(f.rule)
+    return replace(f, severity=level) if level and level != f.severity else f
+
+
+def _number(findings: list[Finding]) -> list[Finding]:
+    """Make fingerprints unique within a file: the n-th identical one gets ``:n``."""
+    seen: dict[str, int] = {}
+    out = []
+    for f in findings:
+        count = seen.get(f.fingerprint, 0)
+        seen[f.fingerprint] = count + 1
+        out.append(f if count == 0 else replace(f, fingerprint=f"{f.fingerprint}:{count}"))
+    return out
+
+
+def _apply_suppressions(
+    flow: n.Flow, findings: list[Finding]
+) -> tuple[list[Finding], list[Finding], list[tuple[n.Comment, str]]]:
+    supps = find_suppressions(flow)
+    if not supps:
+        return findings, [], []
+    used: set[int] = set()
+    kept: list[Finding] = []
+    suppressed: list[Finding] = []
+    for f in findings:
+        hit = None
+        for i, s in enumerate(supps):
+            if not any(f.rule.startswith(c) for c in s.codes):
+                continue
+            if s.whole_file or s.first_line <= f.line <= s.last_line:
+                hit = i
+                break
+        if hit is None:
+            kept.append(f)
+        else:
+            used.add(hit)
+            suppressed.append(f)
+    unused: list[tuple[n.Comment, str]] = []
+    for i, s in enumerate(supps):
+        unknown = [c for c in s.codes if not any(code.startswith(c) for code in BY_CODE)]
+        if unknown:
+            unused.append((s.comment, f"suppression names no known rule: {', '.join(unknown)}"))
+        elif not s.codes:
+            unused.append((s.comment, "suppression names no rule code"))
+        elif i not in used:
+            unused.append((s.comment, f"unused suppression: no {', '.join(s.codes)} finding here"))
+    return kept, suppressed, unused
+
+
+def check_source(
+    text: str,
+    path: str = "<text>",
+    config: Config = DEFAULT,
+    *,
+    flow_name: str | None = None,
+    password_io: frozenset[str] = frozenset(),
+) -> FileResult:
+    """Parse and check one flow's text. Parse errors come back as ``errors`` (exit code 2)."""
+    lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    try:
+        flow = parse(text, path)
+    except ParseError as exc:
+        return FileResult(path, (), (SourceError(exc.message, exc.line, exc.column, flow_name),), lines, flow_name)
+    checked = check_flow(flow, config, password_io=password_io)
+    findings = tuple(replace(f, flow=flow_name) for f in checked.findings) if flow_name else checked.findings
+    return FileResult(path, findings, (), lines, flow_name, checked.suppressed)
+
+
+__all__ = ["Checked", "check_flow", "check_source", "catalogue_for", "fingerprint", "register_credential_fix"]

@@ -1,0 +1,28 @@
+"""The rule registry: one explicit tuple, in code order (like Ruff's ``codes.rs``)."""
+
+from __future__ import annotations
+
+from .base import Context, Rule
+from .paf101_sensitive_value_in_plain_variable import SensitiveValueInPlainVariable
+from .paf102_secret_reaches_sink import SecretReachesSink
+from .paf103_secret_input_variable import SecretInputVariable
+from .paf104_hardcoded_secret import HardcodedSecret
+from .paf105_secret_variable_not_sensitive import SecretVariableNotSensitive
+from .paf106_sensitive_output_not_marked import SensitiveOutputNotMarked
+from .paf901_unbalanced_end import UnbalancedEnd
+from .paf902_unused_suppression import UnusedSuppression
+
+RULES: tuple[type[Rule], ...] = (
+    SensitiveValueInPlainVariable,
+    SecretReachesSink,
+    SecretInputVariable,
+    HardcodedSecret,
+    SecretVariableNotSensitive,
+    SensitiveOutputNotMarked,
+    UnbalancedEnd,
+    UnusedSuppression,
+)
+
+BY_CODE: dict[str, type[Rule]] = {r.code: r for r in RULES}
+
+__all__ = ["BY_CODE", "RULES", "Context", "Rule"]

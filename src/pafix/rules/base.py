@@ -1,0 +1,123 @@
+"""What every rule is: a code, a name, a docstring, a default severity and a check."""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from .. import nodes as n
+from ..analysis.model import FlowModel
+from ..analysis.names import NamePolicy
+from ..analysis.taint import Analysis, Event, Label
+from ..catalogue import Catalogue
+from ..findings import Finding, Fix, RuleInfo, Safety, Severity, TraceStep
+from ..sensitivity import mark_sensitive_edit
+
+SNIPPET_NOTE = (
+    " This is a clipboard snippet: a paste into PAD does not carry sensitivity, so also tick"
+    " 'Mark as sensitive' for it in the Variables pane."
+)
+
+
+@dataclass
+class Context:
+    """Everything a rule may look at, computed once per flow."""
+
+    flow: n.Flow
+    model: FlowModel
+    analysis: Analysis
+    events: list[Event]
+    catalogue: Catalogue
+    names: NamePolicy
+    options: dict[str, object] = field(default_factory=dict)
+
+    def display(self, key: str) -> str:
+        return key.rpartition("::")[2]
+
+    def subflow_of(self, key: str) -> str:
+        scope = key.rpartition("::")[0]
+        return scope or "Main"
+
+    def mark_fix(self, keys: Sequence[str]) -> Fix | None:
+        edits = mark_sensitive_edit(self.model, list(keys))
+        if not edits:
+            return None
+        shown = ", ".join(self.display(k) for k in keys)
+        return Fix(tuple(edits), "safe", f"mark {shown} as sensitive")
+
+
+class Rule:
+    """Base class. Subclasses set the class variables and implement :meth:`check`."""
+
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    fix_safety: ClassVar[Safety | None] = None
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        raise NotImplementedError
+
+    @classmethod
+    def info(cls) -> RuleInfo:
+        doc = inspect.cleandoc(cls.__doc__ or "")
+        summary = doc.split("\n\n", 1)[0].replace("\n", " ").strip()
+        return RuleInfo(cls.code, cls.name, summary, doc, cls.severity, cls.fix_safety)
+
+    # ---- helpers for subclasses -------------------------------------------------------------
+    def finding(
+        self,
+        ctx: Context,
+        span: n.Span,
+        message: str,
+        *,
+        subflow: str = "Main",
+        variable: str | None = None,
+        trace: tuple[TraceStep, ...] = (),
+        fix: Fix | None = None,
+        severity: Severity | None = None,
+    ) -> Finding:
+        return Finding(
+            rule=self.code,
+            name=self.name,
+            severity=severity or self.severity,
+            message=message,
+            line=span.line,
+            column=span.column,
+            end_line=span.end_line,
+            end_column=span.end_column,
+            start=span.start,
+            end=span.end,
+            subflow=subflow,
+            variable=variable,
+            trace=trace,
+            fix=fix,
+            fingerprint=fingerprint(self.code, subflow, variable, ctx.flow.source[span.start : span.end]),
+        )
+
+
+def best_label(labels: Sequence[Label]) -> Label:
+    """The label to show: a declared source beats a name heuristic; then the shortest path."""
+    rank = {"sensitive": 0, "input": 0, "secret-output": 0, "secret-param": 1, "secret-property": 1,
+            "encrypted-literal": 1, "error": 2, "secret-name": 3}
+    return min(labels, key=lambda lab: (rank.get(lab.origin.kind, 2), len(lab.steps), lab.origin.span.start))
+
+
+def only_heuristic(labels: Sequence[Label]) -> bool:
+    """Every path rests on a guess (a secret-looking name, or an error message that may quote
+    the secret): reported as a warning, not an error."""
+    return all(lab.origin.kind == "secret-name" or lab.via_error for lab in labels)
+
+
+_STRING_RE = re.compile(r"'(?:[^'\\]|\\.)*'", re.S)
+
+
+def fingerprint(code: str, subflow: str, variable: str | None, text: str) -> str:
+    """Content-based and stable across line moves; string contents are masked first so that
+    the hash of a short secret cannot be brute-forced back."""
+    normal = " ".join(_STRING_RE.sub("''", text).split())
+    data = "\x1f".join([code, subflow, variable or "", normal])
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]

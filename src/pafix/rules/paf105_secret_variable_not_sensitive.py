@@ -1,0 +1,70 @@
+"""PAF105."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..findings import Finding
+from .base import SNIPPET_NOTE, Context, Rule
+
+
+class SecretVariableNotSensitive(Rule):
+    """A variable holds a secret from a secret source, or feeds a secret-bearing parameter, but is not sensitive.
+
+    ## What it does
+    Reports a variable that receives a secret directly from a secret source (Get credential,
+    a Key Vault `GetSecret` call, a password input dialog, a decrypt action), a secret input
+    variable, or a variable passed to a secret-bearing parameter (`Password:`,
+    `ConnectionString:`, `EncryptionKey:`...), when it is not marked sensitive.
+
+    ## Why is this bad?
+    Values of variables that are not sensitive are shown in the run logs and the designer's
+    Variables pane.
+
+    ## Example
+    ```
+    Email.SendEmail.AuthenticateAndSend ... Username: SmtpUser Password: SmtpPassword ...
+    ```
+
+    ## Use instead
+    ```
+    @SENSITIVE: [SmtpPassword]
+    ```
+
+    ## Fix safety
+    Safe: marking a variable sensitive only masks its value.
+    """
+
+    code = "PAF105"
+    name = "secret-variable-not-sensitive"
+    severity = "error"
+    fix_safety = "safe"
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        seen: set[str] = set()
+        note = "." + SNIPPET_NOTE if ctx.model.is_snippet else ""
+        for name in sorted(ctx.analysis.secret_inputs, key=lambda x: ctx.model.inputs[x].decl.span.start):
+            if name in ctx.model.sensitive:
+                continue
+            seen.add(name)
+            yield self.finding(
+                ctx, ctx.model.inputs[name].decl.name.span,
+                f"input variable {name} carries a secret but is not marked sensitive{note}",
+                variable=name, fix=ctx.mark_fix([name]),
+            )
+        for event in sorted(ctx.events, key=lambda e: e.span.start):
+            if event.kind not in ("source-store", "secret-param") or event.variable is None:
+                continue
+            key = event.variable
+            if key in seen or key in ctx.model.sensitive or key in ctx.analysis.credential_vars:
+                continue
+            seen.add(key)
+            var = ctx.display(key)
+            if event.kind == "source-store":
+                message = f"{var} receives a secret from {event.action} but is not marked sensitive{note}"
+            else:
+                message = f"{var} is used as the {event.param} of {event.action} but is not marked sensitive{note}"
+            yield self.finding(
+                ctx, event.span, message, subflow=event.subflow, variable=var,
+                fix=ctx.mark_fix([key]),
+            )

@@ -1,0 +1,45 @@
+"""Suppression comments: ``# pafix: ignore[CODE, ...] reason`` on the line before a statement
+(Robin has only whole-line comments) and ``# pafix: ignore-file[CODE, ...]``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from . import nodes as n
+
+SUPPRESS_RE = re.compile(r"^\s*pafix:\s*(ignore|ignore-file)\s*\[([^\]]*)\]\s*(.*)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    comment: n.Comment
+    codes: tuple[str, ...]
+    whole_file: bool
+    first_line: int  #: lines covered (inclusive); 0 for a whole-file suppression
+    last_line: int
+
+
+COMPOUND = (n.If, n.Switch, n.LoopRange, n.ForEach, n.While, n.Block, n.OnError, n.Function)
+
+
+def find_suppressions(flow: n.Flow) -> list[Suppression]:
+    stmts = sorted(n.walk_statements(flow.body), key=lambda s: s.span.start)
+    out: list[Suppression] = []
+    for i, stmt in enumerate(stmts):
+        if not isinstance(stmt, n.Comment) or stmt.block:
+            continue
+        m = SUPPRESS_RE.match(stmt.text)
+        if not m:
+            continue
+        codes = tuple(c.strip().upper() for c in m.group(2).split(",") if c.strip())
+        if m.group(1) == "ignore-file":
+            out.append(Suppression(stmt, codes, True, 0, 0))
+            continue
+        target = next((s for s in stmts[i + 1 :] if not isinstance(s, (n.Comment, n.Annotation))), None)
+        if target is None:
+            out.append(Suppression(stmt, codes, False, -1, -1))
+            continue
+        last = target.span.line if isinstance(target, COMPOUND) else target.span.end_line
+        out.append(Suppression(stmt, codes, False, target.span.line, last))
+    return out
