@@ -129,16 +129,17 @@ def literal_args(action: n.Action) -> dict[str, str]:
         if arg.output:
             continue
         value = arg.value
+        name = "@" + arg.name if arg.dynamic else arg.name
         if isinstance(value, n.StringLit) and value.literal is not None:
-            out[arg.name] = value.literal
+            out[name] = value.literal
         elif isinstance(value, (n.Attribute, n.Name)):
             text = _dotted(value)
             if text is not None:
-                out[arg.name] = text
+                out[name] = text
         elif isinstance(value, n.Index):
             text = _control_ref(value)
             if text is not None:
-                out[arg.name] = text
+                out[name] = text
     return out
 
 

@@ -1,0 +1,5 @@
+"""``python -m pafix``."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,183 @@
+"""Command line: ``pafix parse | scan | rewrite | rule``. Front ends only read, render, write."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__
+from .config import DEFAULT, Config, ConfigError, find_config, load_config
+from .core import check_source
+from .errors import ParseError
+from .findings import FileResult, SourceError
+from .parser import parse
+from .report import ScanStats, render_github, render_json, render_sarif, render_text
+from .rules import BY_CODE, RULES
+from .sources import read_units
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def resolve_config(config_path: str | None, paths: tuple[str, ...]) -> Config:
+    """An explicit ``--config``, else the nearest ``pafix.toml`` / ``[tool.pafix]`` above the
+    first path (or the current folder)."""
+    if config_path:
+        return load_config(Path(config_path))
+    start = Path(paths[0]) if paths else Path.cwd()
+    found = find_config(start if start.exists() else Path.cwd())
+    return load_config(found) if found else DEFAULT
+
+
+def _fail(message: str) -> None:
+    click.echo(f"pafix: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pafix")
+def main() -> None:
+    """Find and fix secrets leaking from Power Automate Desktop flows."""
+
+
+@main.command("parse")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--tree", is_flag=True, help="Print the typed syntax tree.")
+def parse_cmd(files: tuple[str, ...], tree: bool) -> None:
+    """Check that FILES are valid Robin (exit 0), or list every error (exit 2)."""
+    failed = False
+    for unit in read_units(files):
+        where = f"{unit.path}!{unit.flow}" if unit.flow else unit.path
+        if unit.text is None:
+            click.echo(f"{where}: error: {unit.error}", err=True)
+            failed = True
+            continue
+        try:
+            flow = parse(unit.text, where)
+        except ParseError as exc:
+            click.echo(f"{exc}", err=True)
+            if exc.snippet:
+                click.echo(exc.snippet, err=True)
+            failed = True
+            continue
+        if tree:
+            from .treeprint import format_tree
+
+            click.echo(format_tree(flow))
+        else:
+            click.echo(f"{where}: ok ({len(flow.body)} statements)")
+    sys.exit(EXIT_ERROR if failed else EXIT_CLEAN)
+
+
+def _common(f: Any) -> Any:
+    f = click.option("--select", multiple=True, help="Only these rule codes or prefixes (repeatable, comma-separated).")(f)
+    f = click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes.")(f)
+    f = click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (pafix.toml or pyproject.toml).")(f)
+    return f
+
+
+def _codes(values: tuple[str, ...]) -> list[str]:
+    return [c for v in values for c in v.split(",") if c.strip()]
+
+
+def load_cli_config(config_path: str | None, paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...]) -> Config:
+    try:
+        config = resolve_config(config_path, paths)
+    except ConfigError as exc:
+        _fail(str(exc))
+        raise  # unreachable
+    for code in _codes(select) + _codes(ignore):
+        if not any(rule.startswith(code.upper()) for rule in BY_CODE):
+            _fail(f"unknown rule code {code!r}")
+    return config.with_overrides(_codes(select), _codes(ignore))
+
+
+def scan_units(paths: tuple[str, ...], config: Config, progress: bool = False) -> list[FileResult]:
+    results: list[FileResult] = []
+    units = list(read_units(paths))
+    iterator: Any = units
+    bar = None
+    if progress and len(units) > 20:
+        bar = click.progressbar(units, label="scanning", file=sys.stderr)
+        iterator = bar.__enter__()
+    try:
+        for unit in iterator:
+            if unit.text is None:
+                results.append(FileResult(unit.path, (), (SourceError(unit.error or "cannot read"),), 0, unit.flow))
+                continue
+            results.append(check_source(unit.text, unit.path, config, flow_name=unit.flow, password_io=unit.password_io))
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    return results
+
+
+@main.command("scan")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to a file instead of stdout.")
+@click.option("--color/--no-color", default=None, help="Colour the text report (default: when stdout is a terminal).")
+@_common
+def scan_cmd(paths: tuple[str, ...], fmt: str, output: str | None, color: bool | None,
+             select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None) -> None:
+    """Scan flows (.robin/.txt files, folders, solution .zip files and unpacked solutions)."""
+    config = load_cli_config(config_path, paths, select, ignore)
+    started = time.perf_counter()
+    results = scan_units(paths, config, progress=sys.stderr.isatty() and fmt == "text")
+    stats = ScanStats(len({r.path for r in results}), sum(r.lines for r in results), time.perf_counter() - started)
+    if fmt == "json":
+        text = render_json(results, stats, tool_version=__version__)
+    elif fmt == "sarif":
+        rules = {r.code: r.info() for r in RULES}
+        text = render_sarif(results, rules, tool_version=__version__, root=Path.cwd())
+    elif fmt == "github":
+        text = render_github(results)
+    else:
+        use_color = color if color is not None else (output is None and sys.stdout.isatty())
+        text = render_text(results, stats, color=use_color)
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    if any(r.errors for r in results):
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if any(r.findings for r in results) else EXIT_CLEAN)
+
+
+@main.command("rule")
+@click.argument("code", required=False)
+@click.option("--all", "show_all", is_flag=True, help="List every rule.")
+def rule_cmd(code: str | None, show_all: bool) -> None:
+    """Show the documentation of rule CODE (or list the rules)."""
+    if code is None or show_all:
+        for rule in RULES:
+            info = rule.info()
+            click.echo(f"{info.code}  {info.name:<36} {info.severity:<8} {info.summary}")
+        return
+    rule_cls = BY_CODE.get(code.upper())
+    if rule_cls is None:
+        _fail(f"unknown rule code {code!r}; run 'pafix rule' for the list")
+        return
+    click.echo(render_rule_doc(rule_cls.info()))
+
+
+def render_rule_doc(info: Any) -> str:
+    fix = {"safe": "safe fix", "unsafe": "unsafe fix", None: "no automatic fix"}[info.fix_safety]
+    return f"# {info.code} {info.name}\n\nDefault severity: {info.severity}; {fix}.\n\n{info.doc}\n"
+
+
+def _register_optional() -> None:
+    try:
+        from .cli_rewrite import rewrite_cmd
+    except ImportError:
+        return
+    main.add_command(rewrite_cmd)
+
+
+_register_optional()
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
