@@ -52,6 +52,11 @@ class Origin:
     subflow: str
     variable: str | None = None  #: the variable the origin is about, if any
 
+    @property
+    def label(self) -> str:
+        """A short noun phrase for messages: ``SmtpPassword``, ``UserInput of Display.InputDialog``."""
+        return self.description.split(" (")[0]
+
 
 @dataclass(frozen=True, slots=True)
 class Label:
@@ -425,11 +430,11 @@ class Analysis:
                     taint = _join_taint(taint, inputs.get(src, {}))
             root = root_name(arg.value)
             if spec.is_secret_output(arg.name, arg.dynamic, lits):
-                target = root.name if root is not None else arg.name
+                target_key = sf.key(root.name, force_global=root.is_global) if root is not None else None
                 origin = Origin(
                     f"output:{action.span.start}:{arg.name}", "secret-output",
-                    f"{target} receives a secret from {action.name} ({arg.name})",
-                    arg.span, sf.name, None,
+                    f"{arg.name} of {action.name} (a secret source)",
+                    arg.span, sf.name, target_key,
                 )
                 taint = _join_taint({origin.key: Label(origin)}, taint)
                 if root is not None:

@@ -53,7 +53,7 @@ class SensitiveValueInPlainVariable(Rule):
             label = best_label(event.labels)
             var = ctx.display(event.variable)
             message = (
-                f"{var} receives a secret from {label.origin.description.split(' (')[0]} "
+                f"{var} receives a secret from {label.origin.label} "
                 f"but is not marked sensitive; its value is logged in clear text"
             )
             if ctx.model.is_snippet:

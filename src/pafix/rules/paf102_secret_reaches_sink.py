@@ -59,7 +59,7 @@ class SecretReachesSink(Rule):
                 continue
             label = best_label(event.labels)
             what = SINK_WORDS.get(event.sink_kind or "", "reveals it")
-            source = label.origin.description.split(" (")[0]
+            source = label.origin.label
             message = f"{source} reaches {event.param} of {event.action}, which {what}"
             sink_step = TraceStep(event.span.line, event.span.column,
                                   f"sink: {event.param} of {event.action}", event.span.start, event.span.end)

@@ -47,7 +47,7 @@ class SensitiveOutputNotMarked(Rule):
             taint = {k: lab for k, lab in exit_state.get(name, {}).items() if lab.origin.variable != name}
             if taint:
                 label = best_label(list(taint.values()))
-                message = f"output variable {name} carries a secret ({label.origin.description.split(' (')[0]}) but is not marked sensitive"
+                message = f"output variable {name} carries a secret ({label.origin.label}) but is not marked sensitive"
                 trace = label.trace()
             elif ctx.names.is_secret(name) or var.password_format:
                 message = f"output variable {name} is named like a secret but is not marked sensitive"
