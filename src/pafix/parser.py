@@ -12,7 +12,7 @@ from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, Literal, cast
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
@@ -174,7 +174,7 @@ class _Builder(Transformer[Token, Any]):
 
     def io_decl(self, children: list[Any]) -> n.IODecl:
         kind_tok, name_tok = children[0], next(c for c in children if _is_tok(c, "NAME"))
-        kind = "INPUT" if kind_tok.type == "INPUT" else "OUTPUT"
+        kind: Literal["INPUT", "OUTPUT"] = "INPUT" if kind_tok.type == "INPUT" else "OUTPUT"
         return n.IODecl(self.span(children), kind, n.Name(self.tspan(name_tok), str(name_tok)), _nodes(children)[-1])
 
     def comment(self, children: list[Any]) -> n.Comment:
@@ -577,7 +577,7 @@ def _expected_phrase(expected: set[str]) -> str:
 
 def _describe(exc: UnexpectedInput, text: str) -> str:
     if isinstance(exc, UnexpectedCharacters):
-        pos = exc.pos_in_stream
+        pos = exc.pos_in_stream or 0
         rest = text[pos : pos + 4]
         if rest.startswith(("'", "$'", "P'")):
             return "unterminated string (no closing quote)"

@@ -27,10 +27,10 @@ def mark_sensitive_edit(model: FlowModel, keys: list[str]) -> list[Edit]:
     flow = model.flow
     by_scope: dict[str | None, list[str]] = {}
     for key in keys:
-        scope, _, name = key.rpartition("::")
-        names = by_scope.setdefault(scope or None, [])
-        if name not in names:
-            names.append(name)
+        prefix, _, name = key.rpartition("::")
+        wanted = by_scope.setdefault(prefix or None, [])
+        if name not in wanted:
+            wanted.append(name)
     edits: list[Edit] = []
     for scope, names in by_scope.items():
         stmt = model.sensitive_stmts.get(scope)

@@ -422,7 +422,7 @@ class Analysis:
             if not arg.output:
                 continue
             sources = spec.output_sources(arg.name, arg.dynamic)
-            taint: Taint = {}
+            taint = {}
             if sources == "*":
                 taint = all_in
             else:
