@@ -17,6 +17,7 @@ from .findings import FileResult, SourceError
 from .parser import parse
 from .report import ScanStats, render_github, render_json, render_sarif, render_text
 from .rules import BY_CODE, RULES
+from .solution_check import check_units
 from .sources import read_units
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -104,11 +105,7 @@ def scan_units(paths: tuple[str, ...], config: Config, progress: bool = False) -
         bar = click.progressbar(units, label="scanning", file=sys.stderr)
         iterator = bar.__enter__()
     try:
-        for unit in iterator:
-            if unit.text is None:
-                results.append(FileResult(unit.path, (), (SourceError(unit.error or "cannot read"),), 0, unit.flow))
-                continue
-            results.append(check_source(unit.text, unit.path, config, flow_name=unit.flow, password_io=unit.password_io))
+        results.extend(check_units(iterator, config))
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

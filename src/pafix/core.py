@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from . import nodes as n
-from .analysis.model import FlowModel, build_model
+from .analysis.model import FlowModel, SolutionContext, build_model
 from .analysis.names import NamePolicy, make_policy
 from .analysis.taint import Analysis, analyse
 from .catalogue import Catalogue, load_catalogue
@@ -61,13 +61,18 @@ def register_credential_fix(builder: CredentialFixBuilder) -> None:
 
 
 def check_flow(
-    flow: n.Flow, config: Config = DEFAULT, *, password_io: frozenset[str] = frozenset()
+    flow: n.Flow,
+    config: Config = DEFAULT,
+    *,
+    password_io: frozenset[str] = frozenset(),
+    io_schema: frozenset[str] | None = None,
+    solution: SolutionContext | None = None,
 ) -> Checked:
     catalogue = catalogue_for(config)
     names = names_for(config)
-    model = build_model(flow, password_io)
+    model = build_model(flow, password_io, io_schema, solution)
     analysis, events = analyse(model, catalogue, names)
-    options: dict[str, object] = {"config": config}
+    options: dict[str, object] = {"config": config, "password_io": password_io}
     if _credential_fix:
         options["credential_fix"] = _credential_fix[0]
     ctx = Context(flow, model, analysis, events, catalogue, names, options)
@@ -143,6 +148,8 @@ def check_source(
     *,
     flow_name: str | None = None,
     password_io: frozenset[str] = frozenset(),
+    io_schema: frozenset[str] | None = None,
+    solution: SolutionContext | None = None,
 ) -> FileResult:
     """Parse and check one flow's text. Parse errors come back as ``errors`` (exit code 2)."""
     lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
@@ -150,7 +157,7 @@ def check_source(
         flow = parse(text, path)
     except ParseError as exc:
         return FileResult(path, (), (SourceError(exc.message, exc.line, exc.column, flow_name),), lines, flow_name)
-    checked = check_flow(flow, config, password_io=password_io)
+    checked = check_flow(flow, config, password_io=password_io, io_schema=io_schema, solution=solution)
     findings = tuple(replace(f, flow=flow_name) for f in checked.findings) if flow_name else checked.findings
     return FileResult(path, findings, (), lines, flow_name, checked.suppressed)
 

@@ -28,6 +28,8 @@ class Unit:
     raw: bytes | None = field(default=None, compare=False, repr=False)
     password_io: frozenset[str] = frozenset()
     workflow_id: str | None = None
+    #: input/output names in the solution's Inputs/Outputs JSON (None for a loose file)
+    io_names: frozenset[str] | None = None
 
 
 def _is_solution(path: Path) -> bool:
@@ -108,19 +110,25 @@ def _solution_units(path: Path) -> Iterator[Unit]:
         return
     for flow in solution.flows:
         yield Unit(str(path), flow.script, None, flow.name, password_io=password_vars(flow.inputs, flow.outputs),
-                   workflow_id=flow.workflow_id)
+                   workflow_id=flow.workflow_id, io_names=schema_names(flow.inputs, flow.outputs))
+
+
+def _properties(schema: object) -> dict[str, object]:
+    if not isinstance(schema, dict):
+        return {}
+    inner = schema.get("schema", schema)
+    props = inner.get("properties", {}) if isinstance(inner, dict) else {}
+    return props if isinstance(props, dict) else {}
 
 
 def password_vars(*schemas: object) -> frozenset[str]:
     """Names declared ``"format": "password"`` in solution Inputs/Outputs JSON."""
-    out: set[str] = set()
-    for schema in schemas:
-        if not isinstance(schema, dict):
-            continue
-        inner = schema.get("schema", schema)
-        props = inner.get("properties", {}) if isinstance(inner, dict) else {}
-        if isinstance(props, dict):
-            for name, prop in props.items():
-                if isinstance(prop, dict) and prop.get("format") == "password":
-                    out.add(str(name))
-    return frozenset(out)
+    return frozenset(
+        str(name) for schema in schemas for name, prop in _properties(schema).items()
+        if isinstance(prop, dict) and prop.get("format") == "password"
+    )
+
+
+def schema_names(*schemas: object) -> frozenset[str]:
+    """Every input/output variable named in solution Inputs/Outputs JSON."""
+    return frozenset(str(name) for schema in schemas for name in _properties(schema))

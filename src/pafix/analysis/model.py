@@ -50,6 +50,10 @@ class FlowModel:
     sensitive_stmts: dict[str | None, n.Sensitive] = field(hash=False)
     #: a clipboard snippet: no header lines at all (no @@, IMPORT, @SENSITIVE, @INPUT, @OUTPUT)
     is_snippet: bool = False
+    #: names of the input/output variables in a solution's Inputs/Outputs JSON (None: not a solution)
+    io_schema: frozenset[str] | None = None
+    #: the other flows of the same solution, by workflow id (for External.RunFlow)
+    solution: SolutionContext | None = None
 
     def subflow(self, name: str) -> Subflow | None:
         for sf in self.subflows:
@@ -61,10 +65,36 @@ class FlowModel:
         return key in self.sensitive
 
 
+@dataclass(frozen=True, slots=True)
+class ChildFlow:
+    """What a parent flow needs to know of a child flow of the same solution."""
+
+    workflow_id: str
+    name: str
+    inputs: frozenset[str]
+    sensitive_inputs: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class SolutionContext:
+    children: dict[str, ChildFlow] = field(hash=False)
+    #: inputs of this flow that a parent passes a secret into: name -> description of the source
+    tainted_inputs: dict[str, str] = field(default_factory=dict, hash=False)
+
+
+def normalize_flow_id(value: str) -> str:
+    return value.strip().strip("{}").lower()
+
+
 HEADER_TYPES = (n.Annotation, n.Import, n.Sensitive, n.IODecl)
 
 
-def build_model(flow: n.Flow, password_io: frozenset[str] = frozenset()) -> FlowModel:
+def build_model(
+    flow: n.Flow,
+    password_io: frozenset[str] = frozenset(),
+    io_schema: frozenset[str] | None = None,
+    solution: SolutionContext | None = None,
+) -> FlowModel:
     main = Subflow("Main", flow.main, True, (), None)
     subflows = [main]
     for fn in flow.functions:
@@ -91,5 +121,6 @@ def build_model(flow: n.Flow, password_io: frozenset[str] = frozenset()) -> Flow
             (inputs if stmt.kind == "INPUT" else outputs)[stmt.name.name] = var
     is_snippet = not any(isinstance(s, HEADER_TYPES) for s in flow.main)
     return FlowModel(
-        flow, tuple(subflows), frozenset(sensitive), decls, inputs, outputs, stmts, is_snippet
+        flow, tuple(subflows), frozenset(sensitive), decls, inputs, outputs, stmts, is_snippet,
+        io_schema, solution,
     )

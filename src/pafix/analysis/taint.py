@@ -19,7 +19,7 @@ from typing import Literal
 from .. import nodes as n
 from ..catalogue import ActionSpec, Catalogue
 from ..findings import TraceStep
-from .model import FlowModel, Subflow
+from .model import ChildFlow, FlowModel, Subflow, normalize_flow_id
 from .names import NamePolicy
 
 OriginKind = Literal[
@@ -78,7 +78,7 @@ class Label:
 Taint = dict[str, Label]  # origin key -> label
 State = dict[str, Taint]  # variable key -> taint
 
-EventKind = Literal["store", "sink", "secret-param", "source-store", "call-param"]
+EventKind = Literal["store", "sink", "secret-param", "source-store", "call-param", "child-input"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +184,8 @@ class Analysis:
         self.credential_vars: set[str] = set()
         self.secret_used: dict[str, Origin] = {}
         self.secret_inputs: set[str] = set()
+        #: (child workflow id, input name) -> labels of the secrets a RunFlow passes there
+        self.child_taints: dict[tuple[str, str], tuple[Label, ...]] = {}
         self.import_aliases = {s.alias for s in model.flow.body if isinstance(s, n.Import)} | {"appmask", "imgrepo"}
         self._prepass()
 
@@ -212,10 +214,12 @@ class Analysis:
                                 arg.span, sf.name, key,
                             ),
                         )
+        parent = self.model.solution.tainted_inputs if self.model.solution else {}
         for var in self.model.inputs.values():
             name = var.name
             if (
-                name in self.model.sensitive
+                name in parent
+                or name in self.model.sensitive
                 or var.password_format
                 or self.names.is_secret(name)
                 or name in self.secret_used
@@ -224,9 +228,11 @@ class Analysis:
 
     def initial_state(self) -> State:
         state: State = {}
+        parent = self.model.solution.tainted_inputs if self.model.solution else {}
         for name in self.secret_inputs:
             decl = self.model.inputs[name].decl
-            origin = Origin(f"input:{name}", "input", f"{name} (secret input variable)", decl.name.span, "Main", name)
+            what = f"{name} ({parent[name]})" if name in parent else f"{name} (secret input variable)"
+            origin = Origin(f"input:{name}", "input", what, decl.name.span, "Main", name)
             state[name] = {origin.key: Label(origin)}
         return state
 
@@ -380,6 +386,7 @@ class Analysis:
             return state
         spec = self.catalogue.lookup(action.name)
         lits = literal_args(action)
+        child = self._child_flow(action, lits)
         inputs: dict[str, Taint] = {}
         all_in: Taint = {}
         for arg in action.args:
@@ -389,6 +396,20 @@ class Analysis:
             inputs[arg.name] = taint
             all_in = _join_taint(all_in, taint)
             kind = spec.sink_kind(arg.name, arg.dynamic, lits)
+            if child is not None and arg.dynamic:
+                # a child flow of the same solution: the secret is safe in a sensitive input,
+                # and the analysis follows it into the child either way
+                kind = None
+                if taint:
+                    labels = tuple(lab.then(_step(arg.span, f"passed to input {arg.name} of child flow {child.name}"))
+                                   for lab in taint.values())
+                    key2 = (child.workflow_id, arg.name)
+                    old = self.child_taints.get(key2, ())
+                    if not old:
+                        self.child_taints[key2] = labels
+                    if arg.name not in child.sensitive_inputs:
+                        self._event(Event("child-input", sf.name, arg.span, None, tuple(taint.values()),
+                                          action.name, arg.name, child.name, action.span))
             if kind is not None and arg.dynamic and _names_a_secret(arg.name, self.names):
                 kind = None  # @secretName: the name of a secret to look up, not the secret
             if kind is not None and taint:
@@ -447,6 +468,12 @@ class Analysis:
             if root is not None:
                 state = self.assign(sf, arg.value, taint, state, arg.span, f"output {arg.name} of {action.name}")
         return state
+
+    def _child_flow(self, action: n.Action, lits: dict[str, str]) -> ChildFlow | None:
+        sol = self.model.solution
+        if sol is None or action.name != "External.RunFlow" or "FlowId" not in lits:
+            return None
+        return sol.children.get(normalize_flow_id(lits["FlowId"]))
 
     # ---- assignments, sinks ---------------------------------------------------------------
     def assign(

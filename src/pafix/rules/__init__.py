@@ -9,6 +9,8 @@ from .paf103_secret_input_variable import SecretInputVariable
 from .paf104_hardcoded_secret import HardcodedSecret
 from .paf105_secret_variable_not_sensitive import SecretVariableNotSensitive
 from .paf106_sensitive_output_not_marked import SensitiveOutputNotMarked
+from .paf107_secret_into_plain_child_input import SecretIntoPlainChildInput
+from .paf108_sensitivity_mismatch import SensitivityMismatch
 from .paf901_unbalanced_end import UnbalancedEnd
 from .paf902_unused_suppression import UnusedSuppression
 
@@ -19,6 +21,8 @@ RULES: tuple[type[Rule], ...] = (
     HardcodedSecret,
     SecretVariableNotSensitive,
     SensitiveOutputNotMarked,
+    SecretIntoPlainChildInput,
+    SensitivityMismatch,
     UnbalancedEnd,
     UnusedSuppression,
 )
