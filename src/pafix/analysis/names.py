@@ -40,6 +40,7 @@ NON_SECRET_WORDS = frozenset(
         "store", "provider", "endpoint", "server", "host", "port", "timeout", "retry",
         "retries", "attempts", "lifetime", "window", "screen", "element", "step", "mask",
         "masked", "protected", "encrypted", "hash", "hashed", "salt", "schema", "reference",
+        "error", "errors", "exception", "question",
     }
 )
 # type prefixes in common PAD naming conventions that say "not a text value"

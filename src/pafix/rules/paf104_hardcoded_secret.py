@@ -107,11 +107,12 @@ class HardcodedSecret(Rule):
     """A secret is written into the flow as a literal.
 
     ## What it does
-    Reports literals in secret-bearing parameters (`Password:`, `EncryptionKey:`,
-    `ConnectionString:`...), literals assigned to secret-named variables or secret-looking
-    literals (one word, six characters or more, not a plain word) assigned to sensitive ones,
+    Reports literals in secret-bearing parameters (`Password:`, `EncryptionKey:`...),
+    literals assigned to secret-named variables or secret-looking literals (one word, six
+    characters or more, not a plain word) assigned to sensitive ones,
     `Password=`/`Pwd=`/`AccountKey=`/`SharedAccessSignature=` inside connection-string
-    literals, well-known token formats (GitHub, OpenAI, Slack, AWS, Google, JWT, private keys)
+    literals (a `ConnectionString:` literal without one, such as Windows authentication, is
+    not a secret), well-known token formats (GitHub, OpenAI, Slack, AWS, Google, JWT, private keys)
     with enough entropy, non-empty `DefaultValue`s of sensitive or secret inputs, and, as notes,
     `P'...'` encrypted literals. Placeholders (empty, `XXXXXXXX`, `********`, `%Var%`) are not
     reported. Messages show at most the first two characters of a value.
@@ -165,6 +166,8 @@ class HardcodedSecret(Rule):
             for arg in action.args:
                 if arg.output or not spec.is_secret_param(arg.name, arg.dynamic, lits):
                     continue
+                if arg.name.lower().endswith("connectionstring"):
+                    continue  # only its Password=/AccountKey=... value is a secret (checked below)
                 lit = _literal(arg.value)
                 if lit is not None and not is_placeholder(lit.literal or ""):
                     yield from report(lit, f"hard-coded secret {redact(lit.literal or '')!r} in {arg.name} of {action.name}")
