@@ -25,9 +25,16 @@ character references; non-ASCII raw UTF-8. The ``<Definition>`` JSON string is N
 ``Inputs``/``Outputs`` are compact JSON (``,`` and ``:`` without spaces). Zip members are
 deflated (flag bits 2, "maximum"), with a 0xA220 padding extra field in the local headers.
 
+Where the original shows no evidence for a character, the defaults are the real exports'
+(``&lt; &gt; &amp;``, raw quotes, Newtonsoft JSON escapes); an original that ``\\u``-escapes one
+HTML-sensitive character (System.Text.Json style) gets all of them (``<``, ``>``, ``&``, ``'``,
+``"``, ``+`` and the backtick) escaped that way.
+
 Safety: member names with path traversal, too many members, oversized members, absurd
-compression ratios, corrupt archives, DTDs (``<!DOCTYPE``/``<!ENTITY``) and undecodable
-element texts all raise :class:`SolutionError`. Nothing is ever extracted to disk.
+compression ratios, corrupt archives, DTDs (``<!DOCTYPE``/``<!ENTITY`` anywhere in the raw text,
+even in a comment or CDATA: refused outright) and undecodable element texts all raise
+:class:`SolutionError`. Nothing is ever extracted to disk. A zip or file that changed on disk
+since it was loaded is not overwritten.
 """
 
 from __future__ import annotations
@@ -454,6 +461,7 @@ def _xml_escape(text: str, style: _XmlStyle, where: str) -> str:
 
 _JSON_ESC = re.compile(r"\\(?:u([0-9a-fA-F]{4})|(.))", re.S)
 _JSON_SHORT_IN = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_HTML_SENSITIVE = "<>&'\"+`"
 _JSON_SHORT_OUT = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 
 
@@ -463,6 +471,8 @@ class _JsonStyle:
     escapes: Mapping[str, str]
     ensure_ascii: bool
     upper_hex: bool
+    #: HTML-sensitive chars are \u-escaped (System.Text.Json, Newtonsoft EscapeHtml)
+    html_safe: bool = False
 
 
 def _observe_json_string(body: str) -> _JsonStyle:
@@ -495,15 +505,20 @@ def _observe_json_string(body: str) -> _JsonStyle:
         if ord(ch) > 0x7F:
             escaped_nonascii = True
         i += 1
-    raw_nonascii = not _JSON_ESC.sub("", body).isascii()
-    return _JsonStyle(escapes, escaped_nonascii and not raw_nonascii, bool(upper))
+    rest = _JSON_ESC.sub("", body)
+    raw_nonascii = not rest.isascii()
+    html_safe = any(escapes.get(c, "").startswith("\\u") for c in _HTML_SENSITIVE) and not any(
+        c in rest for c in _HTML_SENSITIVE
+    )
+    return _JsonStyle(escapes, escaped_nonascii and not raw_nonascii, bool(upper), html_safe)
 
 
 def _json_quote(value: str, style: _JsonStyle) -> str:
     escapes = style.escapes
     hexfmt = "\\u{:04X}" if style.upper_hex else "\\u{:04x}"
-    extra = "".join(re.escape(c) for c in sorted(escapes) if c not in '"\\' and ord(c) >= 0x20)
-    pattern = '[\x00-\x1f"\\\\' + extra + "]"
+    html = _HTML_SENSITIVE if style.html_safe else ""
+    extra = "".join(re.escape(c) for c in sorted(set(escapes) | set(html)) if c not in '"\\' and ord(c) >= 0x20)
+    pattern = '[\x00-\x1f"\\\\\ud800-\udfff' + extra + "]"
     if style.ensure_ascii:
         pattern += "|[^\x00-\x7f]"
 
@@ -512,14 +527,16 @@ def _json_quote(value: str, style: _JsonStyle) -> str:
         seq = escapes.get(ch)
         if seq is not None:
             return seq
+        cp = ord(ch)
+        if ch in html:
+            return hexfmt.format(cp)
         seq = _JSON_SHORT_OUT.get(ch)
         if seq is not None:
             return seq
-        cp = ord(ch)
         if cp > 0xFFFF:
             cp -= 0x10000
             return hexfmt.format(0xD800 + (cp >> 10)) + hexfmt.format(0xDC00 + (cp & 0x3FF))
-        if cp < 0x20 or (style.ensure_ascii and cp > 0x7F):
+        if cp < 0x20 or (style.ensure_ascii and cp > 0x7F) or 0xD800 <= cp < 0xE000:
             return hexfmt.format(cp)
         return ch
 
@@ -1345,8 +1362,8 @@ def _splice_member(member: _Member, edits: list[tuple[int, int, str]], where: st
         if e1 > s2:
             raise SolutionError(f"{where}: overlapping edits")
     text, raw, codec = member.text, member.raw, member.codec
-    parts: list[bytes] = []
     prev_char, prev_byte = 0, len(member.bom)
+    parts: list[bytes] = [raw[:prev_byte]]
     for start, end, new in edits:
         byte_start = prev_byte + len(text[prev_char:start].encode(codec))
         byte_end = byte_start + len(text[start:end].encode(codec))
@@ -1366,7 +1383,11 @@ def render_changes(solution: Solution, changes: Mapping[str, FlowChange]) -> dic
     members = {m.name: m for m in solution._members}
     flows = {f.workflow_id: f for f in solution.flows}
     edits: dict[str, list[tuple[int, int, str]]] = {}
+    given: set[str] = set()
     for key, change in changes.items():
+        if _norm_id(key) in given:
+            raise SolutionError(f"{solution.path}: WorkflowId {_norm_id(key)} is given twice")
+        given.add(_norm_id(key))
         flow = flows.get(_norm_id(key))
         if flow is None:
             raise SolutionError(f"{solution.path}: no desktop flow with WorkflowId {_norm_id(key)}")
