@@ -2,33 +2,41 @@
 
 from __future__ import annotations
 
+import re
+
+
+# the string literal shapes of the grammar (robin.lark), as "unrolled loops"
+_STRING_AT = re.compile(
+    r"\$'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"
+    r"|'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"
+    r"|(?:\$fx|P)?'[^'\\]*(?:\\.[^'\\]*)*'"
+)
+_QUOTE_START = re.compile(r"\$'''|'''|\$fx'|P'|'")
+
 
 def mask_strings(line: str) -> str:
-    """Replace what is inside quotes with ``*`` (same length, so a caret still lines up).
+    """Replace what is inside string literals with ``*`` (same length, so a caret still lines
+    up). A string that does not end on the line masks the rest of the line.
 
     A line that fails to parse may hold a password literal; error output must not echo it.
     """
     out: list[str] = []
-    quoted = False
-    escaped = False
-    for ch in line:
-        if quoted:
-            if escaped:
-                escaped = False
-                out.append("*")
-            elif ch == "\\":
-                escaped = True
-                out.append("*")
-            elif ch == "'":
-                quoted = False
-                out.append(ch)
-            else:
-                out.append("*")
-        else:
-            if ch == "'":
-                quoted = True
-            out.append(ch)
-    return "".join(out)
+    pos = 0
+    while True:
+        m = _QUOTE_START.search(line, pos)
+        if m is None:
+            out.append(line[pos:])
+            return "".join(out)
+        out.append(line[pos : m.end()])
+        whole = _STRING_AT.match(line, m.start())
+        if whole is None:
+            out.append("*" * (len(line) - m.end()))
+            return "".join(out)
+        close = 3 if m.group(0).endswith("'''") else 1
+        inner_end = max(m.end(), whole.end() - close)
+        out.append("*" * (inner_end - m.end()))
+        out.append(line[inner_end : whole.end()])
+        pos = whole.end()
 
 
 class PafixError(Exception):
