@@ -156,13 +156,6 @@ def test_rule_doc(runner: str) -> None:
     assert_no_canary(out, "rule PAF104")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "KNOWN LEAK: pafix.errors.mask_strings toggles on every quote, so in a line that does not "
-        "parse the text after an apostrophe inside $'''...''' is echoed unmasked by 'pafix parse'"
-    ),
-)
 def test_parse_error_snippet_masks_triple_quoted_text_with_apostrophe(tmp_path: Path) -> None:
     flow = tmp_path / "apostrophe.robin"
     flow.write_text("SET Password TO $'''O'Brien CANARY-u6j2p5-BROKEN''' +\n", encoding="utf-8")
