@@ -10,8 +10,11 @@ from typing import Any
 import click
 
 from . import __version__
+from .cli_inventory import inventory_cmd
 from .config import DEFAULT, Config, ConfigError, find_config, load_config
 from .core import check_source
+from .dlp import dlp_scope
+from .dlp.cli_options import dlp_options, settings_from_cli
 from .errors import ParseError
 from .findings import FileResult, SourceError
 from .parser import parse
@@ -118,12 +121,16 @@ def scan_units(paths: tuple[str, ...], config: Config, progress: bool = False) -
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to a file instead of stdout.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when stdout is a terminal).")
 @_common
+@dlp_options
 def scan_cmd(paths: tuple[str, ...], fmt: str, output: str | None, color: bool | None,
-             select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None) -> None:
+             select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
+             dlp_policies: tuple[str, ...] = (), dlp_action_ids: str | None = None) -> None:
     """Scan flows (.robin/.txt files, folders, solution .zip files and unpacked solutions)."""
     config = load_cli_config(config_path, paths, select, ignore)
+    dlp = settings_from_cli(dlp_policies, dlp_action_ids)
     started = time.perf_counter()
-    results = scan_units(paths, config, progress=sys.stderr.isatty() and fmt == "text")
+    with dlp_scope(dlp):  # check_units has no dlp parameter: the policies reach check_flow this way
+        results = scan_units(paths, config, progress=sys.stderr.isatty() and fmt == "text")
     stats = ScanStats(len({r.path for r in results}), sum(r.lines for r in results), time.perf_counter() - started)
     if fmt == "json":
         text = render_json(results, stats, tool_version=__version__)
@@ -175,6 +182,7 @@ def _register_optional() -> None:
 
 
 _register_optional()
+main.add_command(inventory_cmd)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

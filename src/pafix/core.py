@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from . import nodes as n
 from .analysis.model import FlowModel, SolutionContext, build_model
@@ -21,6 +22,9 @@ from .parser import parse
 from .rules import RULES, BY_CODE, Context
 from .rules.base import fingerprint
 from .suppress import find_suppressions
+
+if TYPE_CHECKING:
+    from .dlp import DlpSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +71,15 @@ def check_flow(
     password_io: frozenset[str] = frozenset(),
     io_schema: frozenset[str] | None = None,
     solution: SolutionContext | None = None,
+    dlp: DlpSettings | None = None,
 ) -> Checked:
     catalogue = catalogue_for(config)
     names = names_for(config)
     model = build_model(flow, password_io, io_schema, solution)
     analysis, events = analyse(model, catalogue, names)
     options: dict[str, object] = {"config": config, "password_io": password_io}
+    if dlp is not None:  # DLP policies for the PAF3xx rules (they report nothing without)
+        options["dlp"] = dlp
     if _credential_fix:
         options["credential_fix"] = _credential_fix[0]
     ctx = Context(flow, model, analysis, events, catalogue, names, options)
@@ -150,6 +157,7 @@ def check_source(
     password_io: frozenset[str] = frozenset(),
     io_schema: frozenset[str] | None = None,
     solution: SolutionContext | None = None,
+    dlp: DlpSettings | None = None,
 ) -> FileResult:
     """Parse and check one flow's text. Parse errors come back as ``errors`` (exit code 2)."""
     lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
@@ -157,7 +165,7 @@ def check_source(
         flow = parse(text, path)
     except ParseError as exc:
         return FileResult(path, (), (SourceError(exc.message, exc.line, exc.column, flow_name),), lines, flow_name)
-    checked = check_flow(flow, config, password_io=password_io, io_schema=io_schema, solution=solution)
+    checked = check_flow(flow, config, password_io=password_io, io_schema=io_schema, solution=solution, dlp=dlp)
     findings = tuple(replace(f, flow=flow_name) for f in checked.findings) if flow_name else checked.findings
     return FileResult(path, findings, (), lines, flow_name, checked.suppressed)
 

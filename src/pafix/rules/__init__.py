@@ -11,6 +11,11 @@ from .paf105_secret_variable_not_sensitive import SecretVariableNotSensitive
 from .paf106_sensitive_output_not_marked import SensitiveOutputNotMarked
 from .paf107_secret_into_plain_child_input import SecretIntoPlainChildInput
 from .paf108_sensitivity_mismatch import SensitivityMismatch
+from .paf301_dlp_blocked_action_group import DlpBlockedActionGroup
+from .paf302_dlp_blocked_action import DlpBlockedAction
+from .paf303_dlp_mixed_data_groups import DlpMixedDataGroups
+from .paf304_dlp_denied_endpoint import DlpDeniedEndpoint
+from .paf305_dlp_unclassified_module import DlpUnclassifiedModule
 from .paf901_unbalanced_end import UnbalancedEnd
 from .paf902_unused_suppression import UnusedSuppression
 
@@ -23,6 +28,11 @@ RULES: tuple[type[Rule], ...] = (
     SensitiveOutputNotMarked,
     SecretIntoPlainChildInput,
     SensitivityMismatch,
+    DlpBlockedActionGroup,
+    DlpBlockedAction,
+    DlpMixedDataGroups,
+    DlpDeniedEndpoint,
+    DlpUnclassifiedModule,
     UnbalancedEnd,
     UnusedSuppression,
 )
