@@ -175,6 +175,11 @@ def render_rule_doc(info: Any) -> str:
 
 def _register_optional() -> None:
     try:
+        from .cli_lsp import lsp_cmd
+    except ImportError:
+        return
+    main.add_command(lsp_cmd)
+    try:
         from .cli_rewrite import rewrite_cmd
     except ImportError:
         return

@@ -1,0 +1,201 @@
+"""Latency of ``pafix lsp``: from ``textDocument/didChange`` to ``publishDiagnostics``.
+
+    PYTHONPATH=src python bench/lsp_latency.py [--lines 2000] [--edits 50] [--out bench/results/lsp_latency.json]
+
+Builds a flow of about ``--lines`` lines from the bodies of the repository's ``examples/`` and
+``fixtures/rules/`` flows (one merged header: the union of their ``@SENSITIVE`` names and
+``@INPUT``/``@OUTPUT`` declarations), starts the real server process (``python -m pafix lsp``)
+with the debounce switched off (init option ``debounceMs: 0``, so nothing is subtracted),
+opens the flow and makes ``--edits`` small incremental edits (a character typed into, then
+removed from, a line in the middle), timing each one until the diagnostics of that version
+arrive. It also times the core alone (``parse(recover=True)`` + ``check_flow``) in this process
+on the same text, so the server's own overhead can be told apart from the core's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from lsprotocol import types as t
+from pygls.lsp.client import LanguageClient
+from pygls.uris import from_fs_path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from pafix import nodes as n  # noqa: E402
+from pafix.errors import ParseError  # noqa: E402
+from pafix.lsp.lint import lint_text  # noqa: E402
+from pafix.parser import parse  # noqa: E402
+
+
+def _sources() -> list[Path]:
+    files = sorted((ROOT / "examples").glob("*.robin")) + sorted((ROOT / "examples").glob("*.txt"))
+    files += sorted((ROOT / "fixtures" / "rules").rglob("*.robin"))
+    return files
+
+
+def build_flow(lines: int) -> str:
+    """A flow of at least ``lines`` lines: one header, then the flows' Main bodies, repeated."""
+    sensitive: list[str] = []
+    io: dict[str, str] = {}
+    bodies: list[str] = []
+    for path in _sources():
+        text = path.read_text(encoding="utf-8")
+        try:
+            flow = parse(text, str(path))
+        except ParseError:
+            continue
+        if flow.functions or flow.trailer is not None:
+            continue
+        body: list[str] = []
+        for stmt in flow.body:
+            if isinstance(stmt, n.Sensitive):
+                sensitive.extend(x.name for x in stmt.names if x.name not in sensitive)
+            elif isinstance(stmt, n.IODecl):
+                io.setdefault(stmt.name.name, flow.text(stmt))
+            elif isinstance(stmt, (n.Annotation, n.Import)):
+                continue
+            else:
+                body.append(flow.text(stmt))
+        if body:
+            bodies.append("\n".join(body) + "\n")
+    header = ""
+    if sensitive:
+        header += f"@SENSITIVE: [{', '.join(sensitive)}]\n"
+    header += "".join(line + "\n" for line in io.values())
+    out = [header]
+    count = header.count("\n")
+    i = 0
+    while count < lines:
+        chunk = bodies[i % len(bodies)]
+        out.append(chunk)
+        count += chunk.count("\n")
+        i += 1
+    text = "".join(out)
+    parse(text, "bench.robin")  # must be valid Robin (raises otherwise)
+    return text
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+async def measure(text: str, edits: int, timeout: float) -> tuple[list[float], float, int]:
+    client = LanguageClient("pafix-bench", "1")
+    published: dict[tuple[str, int | None], float] = {}
+    counts: dict[str, int] = {}
+
+    @client.feature(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def on_publish(params: t.PublishDiagnosticsParams) -> None:
+        published[(params.uri, params.version)] = time.perf_counter()
+        counts["last"] = len(params.diagnostics)
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p)}
+    await client.start_io(sys.executable, "-m", "pafix", "lsp", env=env)
+    await client.initialize_async(t.InitializeParams(
+        capabilities=t.ClientCapabilities(), initialization_options={"pafix": {"debounceMs": 0}},
+    ))
+    client.initialized(t.InitializedParams())
+    uri = str(from_fs_path(str(ROOT / "bench" / "results" / "lsp-latency.robin")))
+
+    async def wait(version: int) -> float:
+        end = time.perf_counter() + timeout
+        while time.perf_counter() < end:
+            if (uri, version) in published:
+                return published[(uri, version)]
+            await asyncio.sleep(0.0005)
+        raise TimeoutError(f"no diagnostics for version {version}")
+
+    started = time.perf_counter()
+    client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(uri, "robin", 1, text)))
+    first = await wait(1) - started
+
+    lines = text.split("\n")
+    # a SET/comment-free spot in the middle: type at the end of a line, then delete it again
+    target = len(lines) // 2
+    col = len(lines[target].encode("utf-16-le")) // 2
+    latencies: list[float] = []
+    for i in range(edits):
+        version = i + 2
+        if i % 2 == 0:
+            change = t.TextDocumentContentChangePartial(
+                range=t.Range(t.Position(target, col), t.Position(target, col)), text=" ")
+        else:
+            change = t.TextDocumentContentChangePartial(
+                range=t.Range(t.Position(target, col), t.Position(target, col + 1)), text="")
+        sent = time.perf_counter()
+        client.text_document_did_change(t.DidChangeTextDocumentParams(
+            t.VersionedTextDocumentIdentifier(uri=uri, version=version), [change]))
+        latencies.append((await wait(version)) - sent)
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    return latencies, first, counts.get("last", 0)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--lines", type=int, default=2000)
+    ap.add_argument("--edits", type=int, default=50)
+    ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "lsp_latency.json")
+    args = ap.parse_args()
+
+    text = build_flow(args.lines)
+    line_count = text.count("\n")
+    core: list[float] = []
+    parse_times: list[float] = []
+    check_times: list[float] = []
+    for _ in range(5):
+        t0 = time.perf_counter()
+        result = lint_text(text, "bench.robin")
+        core.append(time.perf_counter() - t0)
+        parse_times.append(result.timings["parse"])
+        check_times.append(result.timings["check"])
+    latencies, first, diagnostics = asyncio.run(measure(text, args.edits, args.timeout))
+
+    ms = [x * 1000 for x in latencies]
+    report = {
+        "benchmark": "lsp didChange -> publishDiagnostics",
+        "lines": line_count,
+        "characters": len(text),
+        "edits": len(ms),
+        "debounce_ms": 0,
+        "diagnostics": diagnostics,
+        "median_ms": round(statistics.median(ms), 1),
+        "p95_ms": round(percentile(ms, 0.95), 1),
+        "min_ms": round(min(ms), 1),
+        "max_ms": round(max(ms), 1),
+        "first_open_ms": round(first * 1000, 1),
+        "core_in_process_median_ms": round(statistics.median(core) * 1000, 1),
+        "core_parse_median_ms": round(statistics.median(parse_times) * 1000, 1),
+        "core_check_median_ms": round(statistics.median(check_times) * 1000, 1),
+        "server_overhead_median_ms": round(statistics.median(ms) - statistics.median(core) * 1000, 1),
+        "target_median_ms": 100,
+        "python": platform.python_version(),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    print(f"{line_count} lines, {len(ms)} edits, debounce off: median {report['median_ms']} ms, "
+          f"p95 {report['p95_ms']} ms (first open {report['first_open_ms']} ms)")
+    print(f"core alone (parse + check, in process): median {report['core_in_process_median_ms']} ms "
+          f"(parse {report['core_parse_median_ms']} ms, check {report['core_check_median_ms']} ms); "
+          f"server overhead ~{report['server_overhead_median_ms']} ms")
+    print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
+
+
+if __name__ == "__main__":
+    main()

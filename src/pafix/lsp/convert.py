@@ -1,0 +1,162 @@
+"""Core results -> LSP values (diagnostics, text edits), positions in the negotiated encoding."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from lsprotocol import types as t
+
+from ..findings import Edit, Finding, TraceStep
+from .lint import LintResult, StatementLocator, suppression_insert
+from .positions import LineIndex
+
+SOURCE = "pafix"
+RULES_URL = "https://github.com/pafix/pafix/blob/main/docs/rules.md"
+PARSE_ERROR_CODE = "parse-error"
+
+SEVERITY = {
+    "error": t.DiagnosticSeverity.Error,
+    "warning": t.DiagnosticSeverity.Warning,
+    "note": t.DiagnosticSeverity.Information,
+}
+
+
+def rule_href(code: str) -> str:
+    return f"{RULES_URL}#{code.lower()}"
+
+
+def lsp_range(index: LineIndex, start: int, end: int, encoding: str) -> t.Range:
+    sl, sc = index.position(start, encoding)
+    el, ec = index.position(max(start, end), encoding)
+    return t.Range(t.Position(sl, sc), t.Position(el, ec))
+
+
+def _line_col_offset(index: LineIndex, line: int, column: int) -> int:
+    """Offset of a 1-based line/column counted in code points (the core's fallback)."""
+    start = index.line_start(line - 1)
+    return min(start + max(column - 1, 0), index.line_end(line - 1))
+
+
+def _span(index: LineIndex, start: int, end: int, line: int, column: int) -> tuple[int, int]:
+    if start == 0 and end == 0 and (line > 1 or column > 1):
+        off = _line_col_offset(index, line, column)
+        return off, off
+    return start, end
+
+
+def range_json(index: LineIndex, start: int, end: int, encoding: str) -> dict[str, Any]:
+    """An LSP ``Range`` as plain JSON (diagnostics are sent as JSON built here, in the worker
+    thread: converting hundreds of them with cattrs on the event loop costs more than the
+    check of a small flow)."""
+    sl, sc = index.position(start, encoding)
+    el, ec = index.position(max(start, end), encoding)
+    return {"start": {"line": sl, "character": sc}, "end": {"line": el, "character": ec}}
+
+
+def edit_json(index: LineIndex, edit: Edit, encoding: str) -> dict[str, Any]:
+    return {"range": range_json(index, edit.start, edit.end, encoding), "newText": edit.text}
+
+
+def text_edit_from_json(data: Any) -> t.TextEdit | None:
+    try:
+        r = data["range"]
+        return t.TextEdit(
+            t.Range(t.Position(int(r["start"]["line"]), int(r["start"]["character"])),
+                    t.Position(int(r["end"]["line"]), int(r["end"]["character"]))),
+            str(data["newText"]),
+        )
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _related(uri: str, index: LineIndex, step: TraceStep, encoding: str) -> dict[str, Any]:
+    start, end = _span(index, step.start, step.end, step.line, step.column)
+    return {"location": {"uri": uri, "range": range_json(index, start, end, encoding)}, "message": step.message}
+
+
+def finding_diagnostic(uri: str, version: int | None, result: LintResult, index: LineIndex,
+                       finding: Finding, encoding: str, locator: StatementLocator | None = None) -> dict[str, Any]:
+    """One finding as an LSP ``Diagnostic`` (JSON). ``data`` carries the fix and the suppression
+    edits, so a code action needs no second check."""
+    start, end = _span(index, finding.start, finding.end, finding.line, finding.column)
+    data: dict[str, Any] = {"v": version, "id": finding.fingerprint}
+    if finding.fix is not None and finding.fix.edits:
+        data["fix"] = {
+            "title": finding.fix.description,
+            "safety": finding.fix.safety,
+            "edits": [edit_json(index, e, encoding) for e in finding.fix.edits],
+        }
+    flow = result.checked.flow if result.checked is not None else None
+    at, line = suppression_insert(result.text, flow, start, finding.rule, locator=locator)
+    data["suppress"] = [edit_json(index, Edit(at, at, line), encoding)]
+    diag: dict[str, Any] = {
+        "range": range_json(index, start, end, encoding),
+        "severity": int(SEVERITY.get(finding.severity, t.DiagnosticSeverity.Warning)),
+        "code": finding.rule,
+        "codeDescription": {"href": rule_href(finding.rule)},
+        "source": SOURCE,
+        "message": finding.message,
+        "data": data,
+    }
+    if finding.trace:
+        diag["relatedInformation"] = [_related(uri, index, s, encoding) for s in finding.trace]
+    return diag
+
+
+def diagnostics(uri: str, version: int | None, result: LintResult, index: LineIndex, encoding: str) -> list[dict[str, Any]]:
+    """The parse errors and findings of one check, as LSP ``Diagnostic`` JSON."""
+    out: list[dict[str, Any]] = []
+    for problem in result.parse_errors:
+        out.append({
+            "range": range_json(index, problem.start, problem.end, encoding),
+            "severity": int(t.DiagnosticSeverity.Error),
+            "code": PARSE_ERROR_CODE,
+            "source": SOURCE,
+            "message": f"parse error: {problem.message}",
+            "data": {"v": version},
+        })
+    locator = StatementLocator(result.checked.flow) if result.checked is not None and result.findings else None
+    out.extend(finding_diagnostic(uri, version, result, index, f, encoding, locator) for f in result.findings)
+    return out
+
+
+def _split_lines(text: str) -> list[str]:
+    index = LineIndex(text)
+    return [text[index.starts[i] : index.starts[i + 1]] for i in range(len(index.starts) - 1)] + [text[index.starts[-1]:]]
+
+
+def diff_edits(old: str, new: str, encoding: str, index: LineIndex | None = None) -> list[t.TextEdit]:
+    """Minimal line-level edits that turn ``old`` into ``new`` (positions in ``old``)."""
+    if old == new:
+        return []
+    index = index if index is not None and index.text == old else LineIndex(old)
+    a, b = _split_lines(old), _split_lines(new)
+    # equal head and tail first: SequenceMatcher only sees the part that changed
+    head = 0
+    while head < min(len(a), len(b)) and a[head] == b[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(a), len(b)) - head and a[len(a) - 1 - tail] == b[len(b) - 1 - tail]:
+        tail += 1
+    am, bm = a[head : len(a) - tail], b[head : len(b) - tail]
+    starts = [sum(len(x) for x in a[:head])]
+    for line in am:
+        starts.append(starts[-1] + len(line))
+    edits: list[t.TextEdit] = []
+    matcher = difflib.SequenceMatcher(None, am, bm, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        edits.append(t.TextEdit(lsp_range(index, starts[i1], starts[i2], encoding), "".join(bm[j1:j2])))
+    return edits
+
+
+def edits_from_fixes(index: LineIndex, edits: list[Edit], encoding: str) -> list[t.TextEdit]:
+    return [t.TextEdit(lsp_range(index, e.start, e.end, encoding), e.text) for e in edits]
+
+
+__all__ = [
+    "PARSE_ERROR_CODE", "RULES_URL", "SEVERITY", "SOURCE", "diagnostics", "diff_edits", "edit_json", "range_json",
+    "finding_diagnostic", "lsp_range", "rule_href", "text_edit_from_json",
+]

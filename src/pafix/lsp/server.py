@@ -1,0 +1,538 @@
+"""``pafix lsp``: the language server (pygls 2.x over stdio), on the same core as ``pafix scan``.
+
+Documents live here, not in pygls' workspace: the server keeps each buffer's text, version
+and line index itself (incremental sync, positions in the negotiated encoding, only CR/LF/CRLF
+end a line). Checks run in one worker thread; the newest version of a document wins.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import time
+import traceback
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from lsprotocol import types as t
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
+from pygls.uris import to_fs_path
+
+from .. import __version__
+from ..config import Config
+from . import lint as lint_mod
+from .convert import (
+    PARSE_ERROR_CODE, SOURCE, diagnostics as make_diagnostics, diff_edits, lsp_range, text_edit_from_json,
+)
+from .hover import PARSE_ERROR_HOVER, name_at, rule_hover, variable_hover
+from .lint import LintResult, lint_text
+from .positions import LineIndex, negotiate_encoding
+from .settings import ConfigCache, Settings, merge_settings
+
+log = logging.getLogger("pafix.lsp")
+
+FIX_ALL_KIND = "source.fixAll.pafix"
+CONFIG_GLOBS = ("**/pafix.toml", "**/pyproject.toml")
+
+R = TypeVar("R")
+
+
+class PafixProtocol(LanguageServerProtocol):
+    """pygls' protocol, except that document synchronisation is left to :class:`PafixServer`
+    (it keeps its own buffers, so pygls' copy would only cost time on every keystroke)."""
+
+    def _user(self, method: str, params: Any) -> Any:
+        if (handler := self.fm.features.get(method)) is not None:
+            yield handler, (params,), None
+
+    @lsp_method(t.TEXT_DOCUMENT_DID_OPEN)
+    def lsp_text_document__did_open(self, params: t.DidOpenTextDocumentParams) -> Any:
+        yield from self._user(t.TEXT_DOCUMENT_DID_OPEN, params)
+
+    @lsp_method(t.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: t.DidChangeTextDocumentParams) -> Any:
+        yield from self._user(t.TEXT_DOCUMENT_DID_CHANGE, params)
+
+    @lsp_method(t.TEXT_DOCUMENT_DID_CLOSE)
+    def lsp_text_document__did_close(self, params: t.DidCloseTextDocumentParams) -> Any:
+        yield from self._user(t.TEXT_DOCUMENT_DID_CLOSE, params)
+
+
+@dataclass(slots=True)
+class Linted:
+    version: int | None
+    result: LintResult
+    index: LineIndex
+    #: LSP ``Diagnostic`` values as JSON, ready to send
+    diagnostics: list[dict[str, Any]]
+
+
+@dataclass(slots=True)
+class Document:
+    uri: str
+    text: str
+    version: int | None
+    path: Path | None
+    index: LineIndex
+    linted: Linted | None = None
+    #: the check of ``future_version`` in flight, shared by everyone who needs it
+    future: asyncio.Future[Linted] | None = None
+    future_version: int | None = None
+    pending: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    @property
+    def display_path(self) -> str:
+        return str(self.path) if self.path is not None else self.uri
+
+
+def _safe_trace(exc: BaseException) -> str:
+    """Where an error happened, without its message (an exception text may quote data)."""
+    return f"{type(exc).__name__}\n" + "".join(traceback.format_tb(exc.__traceback__))
+
+
+def guarded(default: Any = None) -> Callable[[Callable[..., Awaitable[R]]], Callable[..., Awaitable[R]]]:
+    """A handler whose errors are logged (type and stack only) and answered with ``default``
+    instead of a JSON-RPC error that would carry the exception's text to the client."""
+
+    def wrap(fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
+        @functools.wraps(fn)
+        async def inner(*args: Any, **kwargs: Any) -> R:
+            try:
+                return await fn(*args, **kwargs)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                log.error("pafix: %s failed: %s", fn.__name__, _safe_trace(exc))
+                return cast(R, default)
+
+        return inner
+
+    return wrap
+
+
+class PafixServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "pafix", __version__, text_document_sync_kind=t.TextDocumentSyncKind.Incremental,
+            protocol_cls=PafixProtocol,
+        )
+        self.docs: dict[str, Document] = {}
+        self.settings = Settings()
+        self.encoding = "utf-16"
+        self.configs = ConfigCache(self._config_error)
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pafix-check")
+        self.client_document_changes = False
+        self.client_resolve_edit = False
+        self.client_pull_configuration = False
+        self.client_watch_files = False
+
+    # ---- plumbing ---------------------------------------------------------------------------
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        log.error("pafix: internal error: %s", _safe_trace(error))
+        try:
+            self.window_log_message(t.LogMessageParams(t.MessageType.Error, f"pafix: internal error ({type(error).__name__})"))
+        except Exception:  # noqa: BLE001 - the connection may be gone
+            pass
+
+    def _config_error(self, message: str) -> None:
+        self.window_show_message(t.ShowMessageParams(t.MessageType.Error, message))
+
+    def config_for(self, doc: Document) -> Config:
+        return self.configs.for_path(doc.path)
+
+    async def run(self, fn: Callable[..., R], *args: Any) -> R:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, functools.partial(fn, *args))
+
+    # ---- documents --------------------------------------------------------------------------
+    def open_document(self, item: t.TextDocumentItem) -> Document:
+        fs = to_fs_path(item.uri) if item.uri.startswith("file:") else None
+        doc = Document(item.uri, item.text, item.version, Path(fs) if fs else None, LineIndex(item.text))
+        old = self.docs.get(item.uri)
+        if old is not None:
+            self._cancel(old)
+        self.docs[item.uri] = doc
+        return doc
+
+    def change_document(self, params: t.DidChangeTextDocumentParams) -> Document | None:
+        doc = self.docs.get(params.text_document.uri)
+        if doc is None:
+            return None
+        text, index = doc.text, doc.index
+        for change in params.content_changes:
+            if isinstance(change, t.TextDocumentContentChangePartial):
+                start = index.offset(change.range.start.line, change.range.start.character, self.encoding)
+                end = index.offset(change.range.end.line, change.range.end.character, self.encoding)
+                if end < start:
+                    start, end = end, start
+                text = text[:start] + change.text + text[end:]
+            else:
+                text = change.text
+            index = LineIndex(text)
+        doc.text, doc.index, doc.version = text, index, params.text_document.version
+        if doc.future is not None and doc.future_version != doc.version and not doc.future.done():
+            doc.future.cancel()  # not started yet: never run; running: its result is dropped
+        return doc
+
+    def _cancel(self, doc: Document) -> None:
+        if doc.pending is not None and not doc.pending.done():
+            doc.pending.cancel()
+        doc.pending = None
+
+    # ---- checking -----------------------------------------------------------------------------
+    def _compute(self, uri: str, text: str, version: int | None, path: str, config: Config, encoding: str) -> Linted:
+        result = lint_text(text, path, config)
+        index = LineIndex(text)
+        return Linted(version, result, index, make_diagnostics(uri, version, result, index, encoding))
+
+    def linted(self, doc: Document) -> Awaitable[Linted]:
+        """The check of the document's current version: cached, in flight, or started now."""
+        if doc.linted is not None and doc.linted.version == doc.version and doc.linted.result.text == doc.text:
+            fut: asyncio.Future[Linted] = asyncio.get_running_loop().create_future()
+            fut.set_result(doc.linted)
+            return fut
+        if doc.future is not None and doc.future_version == doc.version and not doc.future.cancelled():
+            return asyncio.shield(doc.future)
+        loop = asyncio.get_running_loop()
+        config = self.config_for(doc)
+        future = loop.run_in_executor(
+            self.executor, self._compute, doc.uri, doc.text, doc.version, doc.display_path, config, self.encoding,
+        )
+        doc.future, doc.future_version = future, doc.version
+        version, text = doc.version, doc.text
+
+        def done(f: asyncio.Future[Linted]) -> None:
+            if f.cancelled() or f.exception() is not None:
+                if not f.cancelled():
+                    log.error("pafix: check failed: %s", _safe_trace(cast(BaseException, f.exception())))
+                return
+            if doc.version == version and doc.text == text:
+                doc.linted = f.result()
+
+        future.add_done_callback(done)
+        return asyncio.shield(future)
+
+    async def lint_and_publish(self, uri: str, delay: float) -> None:
+        if delay > 0:
+            await asyncio.sleep(delay)
+        doc = self.docs.get(uri)
+        if doc is None:
+            return
+        version = doc.version
+        try:
+            linted = await self.linted(doc)
+        except asyncio.CancelledError:
+            if asyncio.current_task() is not None and asyncio.current_task().cancelling():  # type: ignore[union-attr]
+                raise
+            return  # the check was dropped for a newer version
+        except Exception as exc:  # noqa: BLE001
+            log.error("pafix: check failed: %s", _safe_trace(exc))
+            return
+        current = self.docs.get(uri)
+        if current is not doc or doc.version != version or linted.version != version:
+            return  # a newer version is on its way: it wins
+        self.publish(uri, linted.diagnostics, version)
+
+    def publish(self, uri: str, diagnostics: list[dict[str, Any]], version: int | None) -> None:
+        """``textDocument/publishDiagnostics`` with diagnostics that are JSON already."""
+        params: dict[str, Any] = {"uri": uri, "diagnostics": diagnostics}
+        if version is not None:
+            params["version"] = version
+        send = getattr(self.protocol, "_send_data", None)
+        if send is None:  # pragma: no cover - other pygls 2.x internals: the typed (slower) way
+            converter = self.protocol._converter
+            self.text_document_publish_diagnostics(converter.structure(params, t.PublishDiagnosticsParams))
+            return
+        send({"jsonrpc": "2.0", "method": t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params})
+
+    def schedule(self, doc: Document, delay: float) -> None:
+        self._cancel(doc)
+        doc.pending = asyncio.get_running_loop().create_task(self.lint_and_publish(doc.uri, delay))
+
+    def relint_all(self) -> None:
+        for doc in self.docs.values():
+            doc.linted = None
+            doc.future = None
+            self.schedule(doc, 0)
+
+    # ---- fix all --------------------------------------------------------------------------------
+    async def fix_all_edits(self, doc: Document, deadline: float | None = None) -> list[t.TextEdit]:
+        version, text = doc.version, doc.text
+        linted = await self.linted(doc)
+        if doc.version != version:
+            return []
+        config = self.config_for(doc)
+        encoding = self.encoding
+
+        def compute() -> list[t.TextEdit]:
+            fixed = lint_mod.fix_all(text, doc.display_path, config, linted.result, deadline=deadline)
+            if fixed.error:
+                log.warning("pafix: the rewriter left %s unchanged: %s", doc.display_path, fixed.error)
+            return diff_edits(text, fixed.text, encoding, linted.index)
+
+        edits = await self.run(compute)
+        if doc.version != version or doc.text != text:
+            return []
+        return edits
+
+    def workspace_edit(self, uri: str, version: int | None, edits: Sequence[t.TextEdit]) -> t.WorkspaceEdit:
+        if self.client_document_changes:
+            return t.WorkspaceEdit(document_changes=[
+                t.TextDocumentEdit(t.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), list(edits))
+            ])
+        return t.WorkspaceEdit(changes={uri: list(edits)})
+
+
+server = None  # set by create_server (handlers below close over the instance)
+
+
+def _kind_wanted(kind: str, only: Sequence[str] | None) -> bool:
+    if only is None:
+        return True
+    return any(kind == k or kind.startswith(k + ".") for k in only)
+
+
+def _get(obj: Any, path: str) -> Any:
+    for part in path.split("."):
+        if obj is None:
+            return None
+        obj = getattr(obj, part, None)
+    return obj
+
+
+def create_server() -> PafixServer:
+    ls = PafixServer()
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+    @ls.feature(t.INITIALIZE)
+    def initialize(ls: PafixServer, params: t.InitializeParams) -> None:
+        caps = params.capabilities
+        ls.encoding = negotiate_encoding(_get(caps, "general.position_encodings"))
+        ls.client_document_changes = bool(_get(caps, "workspace.workspace_edit.document_changes"))
+        props = _get(caps, "text_document.code_action.resolve_support.properties") or []
+        ls.client_resolve_edit = "edit" in props
+        ls.client_pull_configuration = bool(_get(caps, "workspace.configuration"))
+        ls.client_watch_files = bool(_get(caps, "workspace.did_change_watched_files.dynamic_registration"))
+        ls.settings = merge_settings(ls.settings, params.initialization_options)
+
+    @ls.feature(t.INITIALIZED)
+    async def initialized(ls: PafixServer, params: t.InitializedParams) -> None:
+        if ls.client_watch_files:
+            try:
+                await ls.client_register_capability_async(t.RegistrationParams([t.Registration(
+                    "pafix-config-files", t.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                    t.DidChangeWatchedFilesRegistrationOptions([t.FileSystemWatcher(g) for g in CONFIG_GLOBS]),
+                )]))
+            except Exception as exc:  # noqa: BLE001
+                log.info("pafix: cannot watch configuration files: %s", type(exc).__name__)
+        await pull_configuration(ls)
+
+    async def pull_configuration(ls: PafixServer) -> None:
+        if not ls.client_pull_configuration:
+            return
+        try:
+            values = await ls.workspace_configuration_async(
+                t.ConfigurationParams([t.ConfigurationItem(section="pafix")])
+            )
+        except Exception as exc:  # noqa: BLE001
+            log.info("pafix: workspace/configuration failed: %s", type(exc).__name__)
+            return
+        if values:
+            ls.settings = merge_settings(ls.settings, {"pafix": values[0]} if isinstance(values[0], dict) else None)
+
+    @ls.feature(t.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: PafixServer, params: t.DidChangeConfigurationParams) -> None:
+        before = ls.settings
+        ls.settings = merge_settings(ls.settings, params.settings)
+        if ls.settings == before:
+            await pull_configuration(ls)
+
+    @ls.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: PafixServer, params: t.DidChangeWatchedFilesParams) -> None:
+        ls.configs.clear()
+        ls.relint_all()
+
+    # ---- synchronisation ----------------------------------------------------------------------
+    @ls.feature(t.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: PafixServer, params: t.DidOpenTextDocumentParams) -> None:
+        doc = ls.open_document(params.text_document)
+        ls.schedule(doc, 0)
+
+    @ls.feature(t.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: PafixServer, params: t.DidChangeTextDocumentParams) -> None:
+        doc = ls.change_document(params)
+        if doc is not None:
+            ls.schedule(doc, ls.settings.debounce_ms / 1000)
+
+    @ls.feature(t.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: PafixServer, params: t.DidSaveTextDocumentParams) -> None:
+        doc = ls.docs.get(params.text_document.uri)
+        if doc is not None:
+            ls.schedule(doc, 0)
+
+    @ls.feature(t.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: PafixServer, params: t.DidCloseTextDocumentParams) -> None:
+        doc = ls.docs.pop(params.text_document.uri, None)
+        if doc is not None:
+            ls._cancel(doc)
+        ls.publish(params.text_document.uri, [], None)
+
+    # ---- fixes ----------------------------------------------------------------------------------
+    @ls.feature(t.TEXT_DOCUMENT_WILL_SAVE_WAIT_UNTIL)
+    @guarded(None)
+    async def will_save_wait_until(ls: PafixServer, params: t.WillSaveTextDocumentParams) -> list[t.TextEdit] | None:
+        if not ls.settings.fix_on_save:
+            return None
+        doc = ls.docs.get(params.text_document.uri)
+        if doc is None:
+            return None
+        budget = ls.settings.fix_on_save_timeout_ms / 1000
+        started = time.monotonic()
+        try:
+            edits = await asyncio.wait_for(ls.fix_all_edits(doc, deadline=started + budget), timeout=budget)
+        except (TimeoutError, asyncio.TimeoutError):
+            ls.window_log_message(t.LogMessageParams(
+                t.MessageType.Warning,
+                f"pafix: fix on save took longer than {ls.settings.fix_on_save_timeout_ms} ms; saved without fixes",
+            ))
+            return None
+        return edits or None
+
+    @ls.feature(t.TEXT_DOCUMENT_FORMATTING)
+    @guarded(None)
+    async def formatting(ls: PafixServer, params: t.DocumentFormattingParams) -> list[t.TextEdit] | None:
+        doc = ls.docs.get(params.text_document.uri)
+        if doc is None:
+            return None
+        return await ls.fix_all_edits(doc) or None
+
+    @ls.feature(
+        t.TEXT_DOCUMENT_CODE_ACTION,
+        t.CodeActionOptions(code_action_kinds=[t.CodeActionKind.QuickFix, FIX_ALL_KIND], resolve_provider=True),
+    )
+    @guarded(None)
+    async def code_action(ls: PafixServer, params: t.CodeActionParams) -> list[t.CodeAction] | None:
+        uri = params.text_document.uri
+        doc = ls.docs.get(uri)
+        if doc is None:
+            return None
+        only = params.context.only
+        actions: list[t.CodeAction] = []
+        if _kind_wanted(t.CodeActionKind.QuickFix, only):
+            current: dict[str, dict[str, Any]] = {}
+            if doc.linted is not None and doc.linted.version == doc.version:
+                current = {d["data"]["id"]: d["data"] for d in doc.linted.diagnostics if "id" in d.get("data", {})}
+            for diag in params.context.diagnostics:
+                if diag.source != SOURCE or not isinstance(diag.data, dict):
+                    continue
+                data: dict[str, Any] | None = diag.data
+                if diag.data.get("v") != doc.version:
+                    # published for an older version: the same finding in the current check,
+                    # else nothing (a new list is on its way)
+                    data = current.get(str(diag.data["id"])) if "id" in diag.data else None
+                if data is not None:
+                    actions.extend(quick_fixes(ls, uri, doc.version, diag, data))
+        if _kind_wanted(FIX_ALL_KIND, only):
+            explicit = only is not None
+            linted = doc.linted if doc.linted is not None and doc.linted.version == doc.version else None
+            if linted is None and explicit:
+                linted = await ls.linted(doc)
+            if linted is not None and lint_mod.safe_fixes(linted.result.findings):
+                action = t.CodeAction(
+                    title="pafix: fix all safely fixable problems", kind=FIX_ALL_KIND,
+                    data={"uri": uri, "v": doc.version, "fixAll": True},
+                )
+                if explicit or not ls.client_resolve_edit:
+                    edits = await ls.fix_all_edits(doc)
+                    if edits:
+                        action.edit = ls.workspace_edit(uri, doc.version, edits)
+                        actions.append(action)
+                else:
+                    actions.append(action)
+        return actions or None
+
+    @ls.feature(t.CODE_ACTION_RESOLVE)
+    @guarded(None)
+    async def code_action_resolve(ls: PafixServer, action: t.CodeAction) -> t.CodeAction:
+        data = action.data if isinstance(action.data, dict) else {}
+        if action.edit is None and data.get("fixAll"):
+            doc = ls.docs.get(str(data.get("uri")))
+            if doc is not None and doc.version == data.get("v"):
+                edits = await ls.fix_all_edits(doc)
+                action.edit = ls.workspace_edit(doc.uri, doc.version, edits)
+        return action
+
+    def quick_fixes(ls: PafixServer, uri: str, version: int | None, diag: t.Diagnostic, data: dict[str, Any]) -> list[t.CodeAction]:
+        out: list[t.CodeAction] = []
+        code = str(diag.code)
+        fix = data.get("fix")
+        if isinstance(fix, dict):
+            edits = [e for e in (text_edit_from_json(x) for x in fix.get("edits", [])) if e is not None]
+            if edits:
+                unsafe = fix.get("safety") != "safe"
+                title = f"{code}: {fix.get('title', 'fix')}" + (" (unsafe)" if unsafe else "")
+                out.append(t.CodeAction(
+                    title=title, kind=t.CodeActionKind.QuickFix, diagnostics=[diag],
+                    is_preferred=not unsafe, edit=ls.workspace_edit(uri, version, edits),
+                ))
+        suppress = [e for e in (text_edit_from_json(x) for x in data.get("suppress", [])) if e is not None]
+        if suppress:
+            out.append(t.CodeAction(
+                title=f"{code}: suppress with a comment (# pafix: ignore[{code}])",
+                kind=t.CodeActionKind.QuickFix, diagnostics=[diag],
+                edit=ls.workspace_edit(uri, version, suppress),
+            ))
+        return out
+
+    # ---- hover ------------------------------------------------------------------------------------
+    @ls.feature(t.TEXT_DOCUMENT_HOVER)
+    @guarded(None)
+    async def hover(ls: PafixServer, params: t.HoverParams) -> t.Hover | None:
+        doc = ls.docs.get(params.text_document.uri)
+        if doc is None:
+            return None
+        linted = await ls.linted(doc)
+        index = linted.index
+        offset = index.offset(params.position.line, params.position.character, ls.encoding)
+        parts: list[str] = []
+        hover_range: t.Range | None = None
+        checked = linted.result.checked
+        if checked is not None:
+            found = name_at(checked.flow, offset)
+            if found is not None:
+                name, fn = found
+                parts.append(variable_hover(checked, name, fn))
+                hover_range = lsp_range(index, name.span.start, name.span.end, ls.encoding)
+        for problem in linted.result.parse_errors:
+            if problem.start <= offset <= problem.end:
+                parts.append(PARSE_ERROR_HOVER)
+                break
+        seen: set[str] = set()
+        for finding in linted.result.findings:
+            if finding.start <= offset <= max(finding.end, finding.start) and finding.rule not in seen:
+                seen.add(finding.rule)
+                parts.append(rule_hover(finding.rule, finding))
+        if not parts:
+            return None
+        return t.Hover(t.MarkupContent(t.MarkupKind.Markdown, "\n\n---\n\n".join(parts)), hover_range)
+
+    @ls.feature(t.SHUTDOWN)
+    def shutdown(ls: PafixServer, params: Any) -> None:
+        for doc in ls.docs.values():
+            ls._cancel(doc)
+        ls.executor.shutdown(wait=False, cancel_futures=True)
+
+    return ls
+
+
+def start_io() -> None:
+    create_server().start_io()
+
+
+__all__ = ["FIX_ALL_KIND", "PARSE_ERROR_CODE", "PafixServer", "create_server", "start_io"]

@@ -1,0 +1,203 @@
+"""The language server's pure parts, in process: linting a buffer, fix all, suppression edits,
+diagnostics JSON, hover texts and settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pafix.config import DEFAULT
+from pafix.lsp import lint as lint_mod
+from pafix.lsp.hover import name_at, variable_hover
+from pafix.lsp.lint import StatementLocator, fix_all, fix_all_fallback, lint_text, safe_fixes, suppression_insert
+from pafix.lsp.positions import LineIndex
+from pafix.lsp.settings import ConfigCache, Settings, merge_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+SNIPPET = """\
+Display.InputDialog Title: $'''Login''' Message: $'''pw''' InputType: Display.InputType.Password IsTopMost: True UserInput=> Pw ButtonPressed=> B
+SET A TO Pw
+SET C TO $'''x%Pw%'''
+"""
+
+NESTED = """\
+@SENSITIVE: [Password]
+@INPUT Password : { 'Description': 'db', 'FriendlyName': 'Password', 'Type': 'String', 'IsOptional': False, 'DefaultValue': '' }
+LOOP FOREACH Item IN Items
+\tIF Item = 1 THEN
+\t    SET ConnString TO $'''Server=db;Password=%Password%'''
+\tEND
+END
+"""
+
+
+def test_broken_buffer_is_still_checked() -> None:
+    text = "SET Other TO\n" + NESTED
+    result = lint_text(text, "x.robin")
+    assert result.broken
+    [problem] = result.parse_errors
+    assert (problem.start, problem.end) == (0, len("SET Other TO"))
+    assert "PAF101" in {f.rule for f in result.findings}
+
+
+def test_fallback_makes_one_sensitive_line_for_several_fixes() -> None:
+    result = lint_text(SNIPPET, "s.txt")
+    assert len(safe_fixes(result.findings)) == 3  # each would create its own @SENSITIVE line
+    fixed = fix_all_fallback(SNIPPET, "s.txt", DEFAULT, result)
+    assert fixed.splitlines()[0] == "@SENSITIVE: [Pw, A, C]"
+    assert fixed.count("@SENSITIVE") == 1
+    assert safe_fixes(lint_text(fixed, "s.txt").findings) == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.robin")) + [ROOT / "examples" / "login-snippet.txt"])
+def test_fallback_and_rewriter_agree(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = path.read_text(encoding="utf-8")
+    with_rewriter = fix_all(text, str(path))
+    monkeypatch.setattr(lint_mod, "rewrite_text", None)
+    without = fix_all(text, str(path))
+    assert without.via == "fallback"
+    assert safe_fixes(lint_text(without.text, str(path)).findings) == []
+    if with_rewriter.via == "rewrite":
+        assert with_rewriter.error is None
+        assert with_rewriter.text == without.text
+
+
+def test_broken_buffer_never_goes_to_the_rewriter(monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*_args: object, **_kwargs: object) -> object:
+        raise AssertionError("the rewriter must not see a broken document")
+
+    monkeypatch.setattr(lint_mod, "rewrite_text", boom)
+    text = "SET Other TO\n" + NESTED
+    result = fix_all(text, "x.robin")
+    assert result.via == "fallback"
+    assert "@SENSITIVE: [Password, ConnString]" in result.text
+    assert result.text.startswith("SET Other TO\n")
+
+
+def test_rewriter_error_means_no_change(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Refused:
+        text = "ignored"
+        changed = False
+        error = "failed verification"
+
+    monkeypatch.setattr(lint_mod, "rewrite_text", lambda *a, **k: Refused())
+    result = fix_all(NESTED, "x.robin")
+    assert (result.text, result.error) == (NESTED, "failed verification")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_suppression_goes_above_the_statement_with_its_indentation(newline: str) -> None:
+    text = NESTED.replace("\n", newline)
+    result = lint_text(text, "x.robin")
+    assert result.checked is not None
+    [leak] = [f for f in result.findings if f.rule == "PAF101"]
+    at, line = suppression_insert(text, result.checked.flow, leak.start, "PAF101")
+    assert line == f"\t    # pafix: ignore[PAF101] <reason>{newline}"
+    suppressed = text[:at] + line + text[at:]
+    assert suppressed.splitlines()[4] == "\t    # pafix: ignore[PAF101] <reason>"
+    after = lint_text(suppressed, "x.robin")
+    assert "PAF101" not in {f.rule for f in after.findings}
+    assert "PAF902" not in {f.rule for f in after.findings}
+
+
+def test_statement_locator_finds_the_innermost_statement() -> None:
+    result = lint_text(NESTED, "x.robin")
+    assert result.checked is not None
+    locator = StatementLocator(result.checked.flow)
+    set_at = NESTED.index("SET ConnString")
+    assert type(locator.at(set_at + 5)).__name__ == "Set"
+    assert type(locator.at(NESTED.index("IF Item"))).__name__ == "If"
+    assert type(locator.at(NESTED.index("\tEND") + 2)).__name__ == "If"  # the IF's END
+    assert type(locator.at(len(NESTED) - 2)).__name__ == "ForEach"
+    assert locator.at(10_000) is None
+
+
+def test_diagnostics_json() -> None:
+    pytest.importorskip("lsprotocol")
+    from pafix.lsp.convert import diagnostics, diff_edits
+
+    text = "SET Other TO\r\n" + NESTED.replace("\n", "\r\n")
+    result = lint_text(text, "x.robin")
+    diags = diagnostics("file:///x.robin", 7, result, LineIndex(text), "utf-16")
+    codes = [d["code"] for d in diags]
+    assert codes[0] == "parse-error"
+    leak = diags[codes.index("PAF101")]
+    assert leak["range"]["start"] == {"line": 5, "character": 5}
+    assert leak["codeDescription"]["href"].endswith("/docs/rules.md#paf101")
+    assert leak["source"] == "pafix" and leak["severity"] == 1
+    assert [r["location"]["range"]["start"]["line"] for r in leak["relatedInformation"]] == [2, 5]
+    assert leak["data"]["v"] == 7
+    assert leak["data"]["fix"]["edits"][0]["newText"] == ", ConnString"
+    assert leak["data"]["suppress"][0]["range"]["start"] == {"line": 5, "character": 0}
+    # fix all as minimal line edits
+    edits = diff_edits("a\nb\nc\n", "a\nB\nc\nd\n", "utf-16")
+    assert [(e.range.start.line, e.range.end.line, e.new_text) for e in edits] == [(1, 2, "B\n"), (3, 3, "d\n")]
+
+
+def test_hover_texts() -> None:
+    text = (ROOT / "examples" / "smtp-report.robin").read_text(encoding="utf-8")
+    result = lint_text(text, "smtp-report.robin")
+    assert result.checked is not None
+
+    def hover(needle: str, delta: int = 1) -> str:
+        found = name_at(result.checked.flow, text.index(needle) + delta)  # type: ignore[union-attr]
+        assert found is not None
+        return variable_hover(result.checked, *found)  # type: ignore[arg-type]
+
+    conn = hover("SET ConnString", 5)
+    assert conn.startswith("**ConnString** is **not marked sensitive**, but")
+    assert "holds a secret from SmtpPassword (line 7), stored at line 10" in conn
+    assert conn.count("holds a secret from SmtpPassword") == 1
+    pw = hover("%SmtpPassword%", 2)
+    assert pw.startswith("**SmtpPassword** is sensitive")
+    assert "declared in `@SENSITIVE` (line 5)" in pw
+    assert "secret input variable (`@INPUT`, line 7)" in pw
+    assert hover("QueryResult[0]").startswith("**QueryResult** is not sensitive")
+
+
+def test_hover_on_credential_and_local_variables() -> None:
+    text = """\
+FUNCTION Login GLOBAL
+    PowerAutomateSecretVariables.GetCredential Credential: 'crm' Timeout: 0 Credential=> Cred
+    SET Copy TO Cred.Password
+END FUNCTION
+"""
+    result = lint_text(text, "c.robin")
+    assert result.checked is not None
+    found = name_at(result.checked.flow, text.index("Cred\n") + 1)
+    if found is None or "Cred" not in result.checked.analysis.credential_vars:
+        pytest.skip("the catalogue does not treat this Get credential form as a credential")
+    text_cred = variable_hover(result.checked, *found)
+    assert "credential variable" in text_cred and "is sensitive" in text_cred
+
+
+def test_settings_shapes() -> None:
+    s = Settings()
+    assert merge_settings(s, None) == s
+    assert merge_settings(s, {"pafix": {"fixOnSave": True}}).fix_on_save
+    assert merge_settings(s, {"pafix.fixOnSaveTimeoutMs": 20}).fix_on_save_timeout_ms == 20
+    assert merge_settings(s, {"debounceMs": 0}).debounce_ms == 0
+    # wrong types and negative numbers are ignored
+    assert merge_settings(s, {"pafix": {"fixOnSave": "yes", "debounceMs": -1, "fixOnSaveTimeoutMs": True}}) == s
+
+
+def test_config_cache_reports_a_broken_file_once(tmp_path: Path) -> None:
+    messages: list[str] = []
+    cache = ConfigCache(messages.append)
+    (tmp_path / "pafix.toml").write_text("select = 5\n", encoding="utf-8")
+    flow = tmp_path / "a.robin"
+    assert cache.for_path(flow) is DEFAULT
+    assert cache.for_path(tmp_path / "b.robin") is DEFAULT
+    cache.clear()
+    assert cache.for_path(flow) is DEFAULT
+    assert len(messages) == 1 and "pafix.toml" in messages[0]
+    # fixed: picked up without a restart (the file's mtime changed)
+    (tmp_path / "pafix.toml").write_text('ignore = ["PAF101"]\n', encoding="utf-8")
+    import os
+
+    os.utime(tmp_path / "pafix.toml", ns=(1, 1))
+    config = cache.for_path(flow)
+    assert not config.enabled("PAF101")
+    assert cache.for_path(None) is DEFAULT
