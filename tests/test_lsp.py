@@ -249,6 +249,23 @@ async def test_suppress_action_inserts_an_indented_comment(client: LanguageClien
     assert not by_code(after, "PAF902")  # the suppression is used
 
 
+async def test_unused_suppression_can_be_removed(client: LanguageClient, tmp_path: Path) -> None:
+    uri = new_uri(tmp_path)
+    text = LEAK.replace("END\n", "END\n# pafix: ignore[PAF101] nothing here\n", 1)
+    diags = await open_doc(client, uri, text)
+    [unused] = by_code(diags, "PAF902")
+    assert list(unused.tags or []) == [t.DiagnosticTag.Unnecessary]
+    actions = await client.text_document_code_action_async(t.CodeActionParams(
+        t.TextDocumentIdentifier(uri), unused.range, t.CodeActionContext(diagnostics=[unused]),
+    ))
+    [remove] = [a for a in actions or [] if isinstance(a, t.CodeAction) and a.kind == t.CodeActionKind.QuickFix]
+    assert remove.title == "PAF902: remove the unused suppression comment"
+    assert remove.edit is not None
+    fixed = apply_text_edits(text, edits_of(remove.edit, uri))
+    assert fixed == LEAK
+    assert not by_code(await replace_doc(client, uri, 2, fixed), "PAF902")
+
+
 async def test_stale_diagnostics_give_no_actions(client: LanguageClient, tmp_path: Path) -> None:
     uri = new_uri(tmp_path)
     diags = await open_doc(client, uri, LEAK)

@@ -201,3 +201,32 @@ def test_config_cache_reports_a_broken_file_once(tmp_path: Path) -> None:
     config = cache.for_path(flow)
     assert not config.enabled("PAF101")
     assert cache.for_path(None) is DEFAULT
+
+
+def test_lsp_command_without_pygls(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    from click.testing import CliRunner
+
+    from pafix.cli_lsp import lsp_cmd
+
+    monkeypatch.setitem(sys.modules, "pygls", None)  # "import pygls" raises ImportError
+    result = CliRunner().invoke(lsp_cmd, [])
+    assert result.exit_code == 2
+    assert "pip install 'pafix[lsp]'" in result.output
+
+
+def test_internal_error_replaces_the_diagnostics(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pygls")
+    from pafix.lsp import server as server_mod
+
+    def broken(*_args: object, **_kwargs: object) -> object:
+        raise RuntimeError("CANARY-91ab")  # an exception text is never shown
+
+    monkeypatch.setattr(server_mod, "lint_text", broken)
+    ls = server_mod.PafixServer()
+    linted = ls._compute("file:///x.robin", "SET A TO 1\n", 3, "x.robin", DEFAULT, "utf-16")
+    [diag] = linted.diagnostics
+    assert diag["code"] == "internal-error" and "RuntimeError" in diag["message"]
+    assert "CANARY" not in diag["message"]
+    ls.executor.shutdown()

@@ -4,8 +4,23 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 
 import click
+
+
+class _NoExceptionText(logging.Filter):
+    """Log where an exception happened, not its text: pygls logs failed messages with their
+    exception, whose text may quote what the editor sent (a document holding secrets)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            record.msg = f"{record.getMessage()} ({type(exc).__name__})\n" + "".join(traceback.format_tb(exc.__traceback__))
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
 
 
 @click.command("lsp")
@@ -26,6 +41,7 @@ def lsp_cmd(stdio: bool, log_file: str | None, verbose: int) -> None:
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler: logging.Handler = logging.FileHandler(log_file, encoding="utf-8") if log_file else logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_NoExceptionText())
     root = logging.getLogger()
     root.addHandler(handler)
     root.setLevel(level)

@@ -14,6 +14,7 @@ from .positions import LineIndex
 SOURCE = "pafix"
 RULES_URL = "https://github.com/pafix/pafix/blob/main/docs/rules.md"
 PARSE_ERROR_CODE = "parse-error"
+UNUSED_SUPPRESSION = "PAF902"
 
 SEVERITY = {
     "error": t.DiagnosticSeverity.Error,
@@ -87,9 +88,16 @@ def finding_diagnostic(uri: str, version: int | None, result: LintResult, index:
             "safety": finding.fix.safety,
             "edits": [edit_json(index, e, encoding) for e in finding.fix.edits],
         }
-    flow = result.checked.flow if result.checked is not None else None
-    at, line = suppression_insert(result.text, flow, start, finding.rule, locator=locator)
-    data["suppress"] = [edit_json(index, Edit(at, at, line), encoding)]
+    if finding.rule == UNUSED_SUPPRESSION and (finding.fix is None or not finding.fix.edits):
+        # suppressing "unused suppression" makes no sense: offer to delete the comment line
+        line_no = index.line_of(start)
+        begin = index.line_start(line_no)
+        stop = index.starts[line_no + 1] if line_no + 1 < index.line_count else len(result.text)
+        data["remove"] = [edit_json(index, Edit(begin, stop, ""), encoding)]
+    else:
+        flow = result.checked.flow if result.checked is not None else None
+        at, line = suppression_insert(result.text, flow, start, finding.rule, locator=locator)
+        data["suppress"] = [edit_json(index, Edit(at, at, line), encoding)]
     diag: dict[str, Any] = {
         "range": range_json(index, start, end, encoding),
         "severity": int(SEVERITY.get(finding.severity, t.DiagnosticSeverity.Warning)),
@@ -99,6 +107,8 @@ def finding_diagnostic(uri: str, version: int | None, result: LintResult, index:
         "message": finding.message,
         "data": data,
     }
+    if finding.rule == UNUSED_SUPPRESSION:
+        diag["tags"] = [int(t.DiagnosticTag.Unnecessary)]
     if finding.trace:
         diag["relatedInformation"] = [_related(uri, index, s, encoding) for s in finding.trace]
     return diag

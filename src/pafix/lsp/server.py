@@ -187,9 +187,21 @@ class PafixServer(LanguageServer):
 
     # ---- checking -----------------------------------------------------------------------------
     def _compute(self, uri: str, text: str, version: int | None, path: str, config: Config, encoding: str) -> Linted:
-        result = lint_text(text, path, config)
         index = LineIndex(text)
-        return Linted(version, result, index, make_diagnostics(uri, version, result, index, encoding))
+        try:
+            result = lint_text(text, path, config)
+            return Linted(version, result, index, make_diagnostics(uri, version, result, index, encoding))
+        except Exception as exc:  # noqa: BLE001 - replace the stale list rather than keep it
+            log.error("pafix: cannot check %s: %s", path, _safe_trace(exc))
+            failed = {
+                "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
+                "severity": int(t.DiagnosticSeverity.Warning),
+                "code": "internal-error",
+                "source": SOURCE,
+                "message": f"pafix could not check this flow (internal error: {type(exc).__name__}); see the server log",
+                "data": {"v": version},
+            }
+            return Linted(version, LintResult(text, path), index, [failed])
 
     def linted(self, doc: Document) -> Awaitable[Linted]:
         """The check of the document's current version: cached, in flight, or started now."""
@@ -287,9 +299,6 @@ class PafixServer(LanguageServer):
                 t.TextDocumentEdit(t.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version), list(edits))
             ])
         return t.WorkspaceEdit(changes={uri: list(edits)})
-
-
-server = None  # set by create_server (handlers below close over the instance)
 
 
 def _kind_wanted(kind: str, only: Sequence[str] | None) -> bool:
@@ -481,6 +490,12 @@ def create_server() -> PafixServer:
                     title=title, kind=t.CodeActionKind.QuickFix, diagnostics=[diag],
                     is_preferred=not unsafe, edit=ls.workspace_edit(uri, version, edits),
                 ))
+        remove = [e for e in (text_edit_from_json(x) for x in data.get("remove", [])) if e is not None]
+        if remove:
+            out.append(t.CodeAction(
+                title=f"{code}: remove the unused suppression comment", kind=t.CodeActionKind.QuickFix,
+                diagnostics=[diag], is_preferred=True, edit=ls.workspace_edit(uri, version, remove),
+            ))
         suppress = [e for e in (text_edit_from_json(x) for x in data.get("suppress", [])) if e is not None]
         if suppress:
             out.append(t.CodeAction(
