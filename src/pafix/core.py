@@ -120,16 +120,17 @@ def _apply_suppressions(
     supps = find_suppressions(flow)
     if not supps:
         return findings, [], []
-    used: set[int] = set()
+    used: set[tuple[int, str]] = set()  # (suppression, code) pairs that hid a finding
     kept: list[Finding] = []
     suppressed: list[Finding] = []
     for f in findings:
         hit = None
         for i, s in enumerate(supps):
-            if not any(f.rule.startswith(c) for c in s.codes):
+            code = next((c for c in s.codes if f.rule.startswith(c)), None)
+            if code is None:
                 continue
             if s.whole_file or s.first_line <= f.line <= s.last_line:
-                hit = i
+                hit = (i, code)
                 break
         if hit is None:
             kept.append(f)
@@ -139,12 +140,13 @@ def _apply_suppressions(
     unused: list[tuple[n.Comment, str]] = []
     for i, s in enumerate(supps):
         unknown = [c for c in s.codes if not any(code.startswith(c) for code in BY_CODE)]
+        idle = [c for c in s.codes if c not in unknown and (i, c) not in used]
         if unknown:
             unused.append((s.comment, f"suppression names no known rule: {', '.join(unknown)}"))
         elif not s.codes:
             unused.append((s.comment, "suppression names no rule code"))
-        elif i not in used:
-            unused.append((s.comment, f"unused suppression: no {', '.join(s.codes)} finding here"))
+        elif idle:
+            unused.append((s.comment, f"unused suppression: no {', '.join(idle)} finding here"))
     return kept, suppressed, unused
 
 
