@@ -92,6 +92,7 @@ SUPPRESSED = {
     "PAF102/pos_suppression_covers_one_statement": {"PAF102"},
     "PAF106/neg_overwritten_before_exit": {"PAF101"},
     "PAF902/neg_used_suppressions": {"PAF101", "PAF102", "PAF104"},
+    "PAF902/pos_partly_unused_codes": {"PAF102"},
 }
 SUPPRESSION_COMMENT = re.compile(r"^[ \t]*# pafix: ignore.*(?:\r?\n|$)", re.M)
 
@@ -107,7 +108,8 @@ def test_suppression_hides_real_findings(case: str) -> None:
     path = snapshots.FIXTURES / f"{case}.robin"
     result = snapshots.check(path)
     assert {f.rule for f in result.suppressed} == SUPPRESSED[case]
-    assert not {f.rule for f in result.findings} & {"PAF902"}, "a suppression here is unused"
+    if not case.startswith("PAF902/pos_"):  # those cases also hold an unused code on purpose
+        assert not {f.rule for f in result.findings} & {"PAF902"}, "a suppression here is unused"
     text = snapshots.read_text(path)
     bare = SUPPRESSION_COMMENT.sub("", text)
     assert bare != text
