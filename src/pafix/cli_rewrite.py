@@ -1,0 +1,149 @@
+"""``pafix rewrite``: apply verified, byte-minimal fixes to flow files.
+
+Reads input through :func:`pafix.sources.read_units`, rewrites each flow's text with the pure
+:func:`pafix.rewrite.rewrite_text` and then shows a diff (the default), checks (``--check``)
+or writes (``--in-place``). A file is written only when its rewrite passed every check, its
+new text encodes back to the same text in the file's own encoding (BOM and newlines kept),
+and its bytes on disk are still the ones that were read.
+
+Exit codes: 2 when any input could not be read or parsed, a rewrite failed verification or a
+write failed (the other files are still processed); else 1 with ``--check`` when a file would
+change; else 0.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from .audit import append_audit_record
+from .edits import unified_diff
+from .rewrite import rewrite_text
+from .safewrite import WriteError, atomic_write, sha256_hex
+from .sources import read_units
+from .textio import DecodeError, EncodeError, decode, encode
+
+EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
+
+
+def _fixes(count: int) -> str:
+    return f"{count} fix" if count == 1 else f"{count} fixes"
+
+
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
+
+
+@click.command("rewrite")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@click.option("--diff", "show_diff", is_flag=True,
+              help="Print a unified diff of the fixes (the default unless --check or --in-place).")
+@click.option("--check", is_flag=True, help="Change nothing; exit 1 when a file would change.")
+@click.option("--in-place", "in_place", is_flag=True, help="Write the fixed files.")
+@click.option("--unsafe-fixes", "unsafe", is_flag=True,
+              help="Also apply unsafe fixes (Get credential for secret inputs). Review them.")
+@click.option("--select", multiple=True, help="Only these rule codes or prefixes (repeatable, comma-separated).")
+@click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes.")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False),
+              help="Configuration file (pafix.toml or pyproject.toml).")
+@click.option("--backup", metavar="SUFFIX", help="With --in-place: keep each original as PATH+SUFFIX.")
+@click.option("--audit-log", "audit_log", type=click.Path(dir_okay=False),
+              help="With --in-place: append one JSON line per rewritten file (hashes, rule codes, variable names).")
+def rewrite_cmd(
+    paths: tuple[str, ...], show_diff: bool, check: bool, in_place: bool, unsafe: bool,
+    select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
+    backup: str | None, audit_log: str | None,
+) -> None:
+    """Fix flows: print the diff, check (--check) or write the files (--in-place).
+
+    Only safe fixes unless --unsafe-fixes. A file that does not parse is never written.
+    Solution exports are skipped for now.
+    """
+    from .cli import load_cli_config  # here, not at the top: pafix.cli imports this module
+
+    if check and in_place:
+        raise click.UsageError("--check and --in-place exclude each other")
+    if (backup is not None or audit_log is not None) and not in_place:
+        raise click.UsageError("--backup and --audit-log need --in-place")
+    if backup is not None and (not backup or os.sep in backup or (os.altsep and os.altsep in backup)):
+        raise click.UsageError(f"invalid backup suffix {backup!r}")
+    config = load_cli_config(config_path, paths, select, ignore)
+    diff = show_diff or not (check or in_place)
+
+    failed = False
+    changed = fixes = 0
+    skipped_solutions: set[str] = set()
+
+    def error(path: str, message: str) -> None:
+        nonlocal failed
+        failed = True
+        click.echo(f"{path}: error: {message}", err=True)
+
+    for unit in read_units(paths):
+        if unit.flow is not None:
+            if unit.path not in skipped_solutions:
+                skipped_solutions.add(unit.path)
+                click.echo(f"{unit.path}: note: solution rewrite not supported yet; skipped", err=True)
+            continue
+        if unit.text is None or unit.decoded is None or unit.raw is None:
+            error(unit.path, unit.error or "cannot read")
+            continue
+        result = rewrite_text(unit.text, unit.path, config, unsafe=unsafe, password_io=unit.password_io)
+        if result.error is not None:
+            error(unit.path, result.error)
+            continue
+        if not result.changed:
+            continue
+        count = len(result.applied)
+        if diff:
+            click.echo(unified_diff(unit.text, result.text, unit.path), nl=False)
+        for note in result.notes:
+            click.echo(f"{unit.path}: note: {note}", err=True)
+        if not in_place:
+            changed += 1
+            fixes += count
+            if check:
+                click.echo(f"would fix {unit.path} ({_fixes(count)})", err=True)
+            continue
+        try:
+            data = encode(result.text, unit.decoded)
+            back = decode(data, unit.path)
+        except (EncodeError, DecodeError) as exc:
+            error(unit.path, f"the fixed text cannot be stored in the file's encoding ({exc}); not changed")
+            continue
+        if back.text != result.text or back.encoding != unit.decoded.encoding:
+            error(unit.path, "the fixed text does not read back the same in the file's encoding; not changed")
+            continue
+        try:
+            atomic_write(unit.path, data, expected_sha256=sha256_hex(unit.raw), backup_suffix=backup)
+        except WriteError as exc:
+            message = str(exc)  # names the file first; say "file" after our "path:" prefix
+            if message.startswith(unit.path + " "):
+                message = "file" + message[len(unit.path):]
+            error(unit.path, message)
+            continue
+        changed += 1
+        fixes += count
+        click.echo(f"fixed {unit.path} ({_fixes(count)})", err=True)
+        if audit_log is not None:
+            try:
+                append_audit_record(audit_log, path=unit.path, before=unit.raw, after=data,
+                                    fixes=result.applied, flow=unit.flow)
+            except (OSError, ValueError) as exc:
+                error(unit.path, f"written, but the audit log was not appended: {exc}")
+
+    if in_place:
+        summary = f"fixed {_files(changed)} ({_fixes(fixes)})"
+    else:
+        summary = f"{_files(changed)} would be fixed ({_fixes(fixes)})"
+    if failed:
+        summary += "; some files had errors (see above)"
+    click.echo(summary, err=True)
+    if failed:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_CHANGES if check and changed else EXIT_CLEAN)
+
+
+__all__ = ["rewrite_cmd"]

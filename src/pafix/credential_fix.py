@@ -1,0 +1,389 @@
+"""The unsafe fix of PAF103: a secret input variable becomes a Get credential action.
+
+For a secret input ``X`` the fix
+
+* removes the whole ``@INPUT X ...`` declaration (every line of it, with its line break),
+* removes ``X`` from the top-level ``@SENSITIVE`` list (``X, `` or ``, X``, so the other
+  names keep their spacing; a list left empty loses its whole line),
+* inserts one Get credential action, rendered by
+  :meth:`~pafix.catalogue.Catalogue.render_credential`, as the first statement of the Main
+  flow (after the header lines, in the file's newline style), bound to ``X`` + the
+  configured suffix (``X_Credential``),
+* replaces every read of ``X`` -- bare, in ``%...%`` holes, in every subflow; ``GLOBAL.X``
+  in local subflows -- with ``X_Credential.Password``.
+
+A matching user-name input (``SmtpPassword`` ↔ ``SmtpUser``/``SmtpUsername``/``SmtpLogin``)
+goes the same way and becomes ``X_Credential.Username``.
+
+The fix is only offered when it can be complete: no fix for a clipboard snippet, for an
+input that is not text (``'Type': 'List'``...), for an input that the flow assigns
+(``SET X TO``, ``=> X``, a loop variable), for an input that a
+Power Fx or unparsed parameter text, or an ``@@`` annotation, mentions (those are opaque:
+a reference there would be left dangling), or when the credential variable's name is taken.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from . import nodes as n
+from .analysis.model import FlowModel, Subflow
+from .analysis.taint import root_name
+from .config import Config, DEFAULT
+from .findings import Edit, Fix
+from .rules.base import Context
+
+#: suffixes of a password input whose stem names the matching user-name input
+PASSWORD_SUFFIXES = ("password", "pwd", "secret")
+#: what follows the stem in the user-name input's name (compared case-insensitively)
+USER_SUFFIXES = ("user", "username", "login")
+
+#: ``'Type'`` values of an input that a credential's user name or password can replace
+TEXT_TYPES = frozenset({"string", "text"})
+
+HEADER_TYPES = (n.Annotation, n.Import, n.Sensitive, n.IODecl)
+
+
+def build_credential_fix(ctx: Context, input_name: str) -> Fix | None:
+    """The unsafe Get credential fix for the secret input ``input_name``, or ``None``."""
+    model = ctx.model
+    flow = ctx.flow
+    if model.is_snippet or input_name not in model.inputs:
+        return None
+    config = ctx.options.get("config")
+    if not isinstance(config, Config):
+        config = DEFAULT
+    if _is_user_half(ctx, input_name):
+        return None  # the password input's fix replaces this one too
+    password = _Replacement.plan(model, input_name)
+    if password is None:
+        return None
+    variable = input_name + config.credential_suffix
+    if _name_taken(model, variable):
+        return None
+    user_name = user_input_for(model, input_name)
+    user = _Replacement.plan(model, user_name) if user_name is not None else None
+
+    catalogue = ctx.catalogue
+    props = catalogue.credential_properties
+    secret_prop = catalogue.credential_secret_properties[0]
+    user_prop = next((p for p in props if p not in catalogue.credential_secret_properties), None)
+    if user_prop is None:
+        user = None
+
+    edits: list[Edit] = []
+    removed = [input_name] + ([user.name] if user is not None else [])
+    for name in removed:
+        decl_edit = _remove_decl(flow.source, model.inputs[name].decl)
+        if decl_edit is None:
+            return None
+        edits.append(decl_edit)
+    edits.extend(_remove_from_sensitive(flow, model, set(removed)))
+    credential = config.credential_names.get(input_name, input_name)
+    line = catalogue.render_credential(credential, variable)
+    edits.append(_insert_first_statement(flow, line))
+    edits.extend(password.edits(f"{variable}.{secret_prop}"))
+    if user is not None:
+        assert user_prop is not None
+        edits.extend(user.edits(f"{variable}.{user_prop}"))
+
+    also = f" and input {user.name} (now {variable}.{user_prop})" if user is not None else ""
+    if config.credential_template is not None:
+        template = "the one from your configuration ([credentials] template)"
+    elif catalogue.credential_verified:
+        template = "verified (configurable: [credentials] template)"
+    else:
+        template = "UNVERIFIED (set [credentials] template in the configuration)"
+    description = (
+        f"get credential '{credential}' into {variable} instead of input {input_name}{also}: "
+        f"callers must stop passing {' and '.join(removed)}, the credential must exist, and the "
+        f"Get credential action text is {template}"
+    )
+    return Fix(tuple(sorted(edits, key=lambda e: (e.start, e.end))), "unsafe", description)
+
+
+def register() -> None:
+    """Make :func:`pafix.core.check_flow` offer this fix on PAF103 findings."""
+    from .core import register_credential_fix
+
+    register_credential_fix(build_credential_fix)
+
+
+# ---- pairing ------------------------------------------------------------------------------
+
+
+def _stem(name: str) -> str | None:
+    lowered = name.lower()
+    for suffix in PASSWORD_SUFFIXES:
+        if lowered.endswith(suffix):
+            return name[: len(name) - len(suffix)]
+    return None
+
+
+def user_input_for(model: FlowModel, password_input: str) -> str | None:
+    """The user-name input that goes with ``password_input`` (one match only), or ``None``."""
+    stem = _stem(password_input)
+    if stem is None:
+        return None
+    wanted = {(stem + s).lower() for s in USER_SUFFIXES}
+    hits = [
+        name for name, var in model.inputs.items()
+        if name != password_input and var.kind == "INPUT" and name.lower() in wanted
+    ]
+    return hits[0] if len(hits) == 1 else None
+
+
+def _is_user_half(ctx: Context, name: str) -> bool:
+    for other in ctx.analysis.secret_inputs:
+        if other != name and user_input_for(ctx.model, other) == name:
+            return True
+    return False
+
+
+# ---- references ---------------------------------------------------------------------------
+
+
+def _exprs(stmt: n.Stmt) -> Iterator[tuple[n.Expr, bool]]:
+    """``(expression, is_written)`` pairs of one statement (nested bodies not included)."""
+
+    def args(items: tuple[n.Arg, ...]) -> Iterator[tuple[n.Expr, bool]]:
+        for arg in items:
+            yield arg.value, arg.output
+
+    def cond(c: n.Cond) -> Iterator[tuple[n.Expr, bool]]:
+        if isinstance(c, n.Action):
+            yield from args(c.args)
+        else:
+            yield c, False
+
+    if isinstance(stmt, n.Set):
+        yield stmt.target, True
+        yield stmt.value, False
+    elif isinstance(stmt, (n.Action, n.CallSubflow, n.Exit)):
+        yield from args(stmt.args)
+    elif isinstance(stmt, n.GetLastError):
+        yield stmt.target, True
+        yield from args(stmt.args)
+    elif isinstance(stmt, n.If):
+        for branch in stmt.branches:
+            yield from cond(branch.cond)
+    elif isinstance(stmt, n.Switch):
+        yield stmt.subject, False
+        for case in stmt.cases:
+            if case.value is not None:
+                yield case.value, False
+    elif isinstance(stmt, n.LoopRange):
+        if stmt.var is not None:
+            yield stmt.var, True
+        yield stmt.start, False
+        yield stmt.stop, False
+        yield stmt.step, False
+    elif isinstance(stmt, n.ForEach):
+        yield stmt.var, True
+        yield stmt.iterable, False
+    elif isinstance(stmt, n.While):
+        yield from cond(stmt.cond)
+    elif isinstance(stmt, n.Wait):
+        yield from cond(stmt.cond)
+        if stmt.timeout is not None:
+            yield stmt.timeout, False
+    elif isinstance(stmt, n.Block):
+        for handler in stmt.handlers:
+            yield from args(handler.args)
+    elif isinstance(stmt, n.OnErrorRepeat):
+        yield stmt.times, False
+        yield stmt.wait, False
+
+
+def _names(expr: n.Expr, opaque: list[n.StringLit]) -> Iterator[n.Name]:
+    """Every ``Name`` inside ``expr``; Power Fx and unparsed literals go to ``opaque``."""
+    stack: list[n.Expr] = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, n.Name):
+            yield e
+        elif isinstance(e, n.Attribute):
+            stack.append(e.value)
+        elif isinstance(e, n.Index):
+            stack.extend((e.value, e.index))
+        elif isinstance(e, n.Call):
+            stack.extend(e.args)
+        elif isinstance(e, n.BinOp):
+            stack.extend((e.left, e.right))
+        elif isinstance(e, n.UnaryOp):
+            stack.append(e.operand)
+        elif isinstance(e, n.Paren):
+            stack.append(e.expr)
+        elif isinstance(e, n.StringLit):
+            if e.kind in ("fx", "invalid"):
+                opaque.append(e)
+            stack.extend(h.expr for h in e.holes)
+        elif isinstance(e, n.ListLit):
+            stack.extend(e.items)
+        elif isinstance(e, n.DatatableLit):
+            stack.extend(e.rows)
+        elif isinstance(e, n.ObjectLit):
+            for entry in e.entries:
+                stack.extend((entry.key, entry.value))
+
+
+def _refers(sf: Subflow, name: n.Name, var: str) -> bool:
+    """Whether ``name`` is the global (input) variable ``var`` where it is written."""
+    return name.name == var and (sf.is_global or name.is_global)
+
+
+@dataclass(frozen=True, slots=True)
+class _Replacement:
+    """The reads of one input variable, found where replacing them is safe."""
+
+    name: str
+    reads: tuple[n.Name, ...]
+
+    @classmethod
+    def plan(cls, model: FlowModel, var: str) -> _Replacement | None:
+        """All reads of the global ``var``, or ``None`` when the flow assigns it, declares it
+        twice, or mentions it where a reference cannot be rewritten."""
+        word = re.compile(rf"(?<![\w.]){re.escape(var)}(?!\w)")
+        reads: list[n.Name] = []
+        io = [s for s in model.flow.main if isinstance(s, n.IODecl) and s.name.name == var]
+        if len(io) != 1 or not _is_text(io[0]):
+            return None
+        for sf in model.subflows:
+            for stmt in n.walk_statements(sf.body):
+                if isinstance(stmt, n.Annotation) and word.search(stmt.value):
+                    return None
+                for expr, written in _exprs(stmt):
+                    if written:
+                        root = root_name(expr)
+                        if root is not None and _refers(sf, root, var):
+                            return None  # the flow assigns the input: not a plain secret
+                    opaque: list[n.StringLit] = []
+                    reads.extend(x for x in _names(expr, opaque) if _refers(sf, x, var))
+                    if any(word.search(lit.raw) for lit in opaque):
+                        return None
+        reads.sort(key=lambda x: x.span.start)
+        return cls(var, tuple(reads))
+
+    def edits(self, replacement: str) -> list[Edit]:
+        return [
+            Edit(x.span.start, x.span.end, ("GLOBAL." if x.is_global else "") + replacement)
+            for x in self.reads
+        ]
+
+
+def _is_text(decl: n.IODecl) -> bool:
+    """A credential holds text: a ``List``, ``CustomObject``, ``Numeric``... input cannot
+    become one. An input without a literal ``Type`` counts as text."""
+    if not isinstance(decl.props, n.ObjectLit):
+        return True
+    kind = decl.props.get("Type")
+    if isinstance(kind, n.StringLit) and kind.literal is not None:
+        return kind.literal.lower() in TEXT_TYPES
+    return True
+
+
+def _name_taken(model: FlowModel, var: str) -> bool:
+    """Whether ``var`` already names anything in the flow (conservatively: any whole-word use)."""
+    return re.search(rf"(?<!\w){re.escape(var)}(?!\w)", model.flow.source) is not None
+
+
+# ---- text edits ---------------------------------------------------------------------------
+
+
+def _line_start(text: str, offset: int) -> int:
+    start = text.rfind("\n", 0, offset) + 1
+    if start == 0 and text.startswith("\ufeff"):
+        start = 1
+    return start
+
+
+_LINE_REST = re.compile(r"[ \t]*(?:\r\n|\n|\r|\Z)")
+
+
+def _after_line(text: str, offset: int) -> int | None:
+    """The offset after the line break that ends the line holding ``offset`` (only blanks
+    may come first), ``len(text)`` at the end of a last line, ``None`` if other text follows."""
+    m = _LINE_REST.match(text, offset)
+    if m is None:
+        return None
+    return m.end()
+
+
+def _remove_decl(text: str, decl: n.IODecl) -> Edit | None:
+    start = _line_start(text, decl.span.start)
+    if text[start : decl.span.start].strip():
+        return None  # something else on the same line: PAD never writes that
+    end = _after_line(text, decl.span.end)
+    if end is None:
+        return None
+    if end == len(text) and not text.endswith(("\n", "\r")) and start > 0:
+        # the last line has no line break: take the one before it instead
+        start -= 2 if text[start - 2 : start] == "\r\n" else 1
+    return Edit(start, end, "")
+
+
+def _remove_from_sensitive(flow: n.Flow, model: FlowModel, names: set[str]) -> list[Edit]:
+    """Edits that drop ``names`` from every ``@SENSITIVE`` list of the global scope."""
+    text = flow.source
+    edits: list[Edit] = []
+    for sf in model.subflows:
+        if not sf.is_global:
+            continue
+        for stmt in sf.body:
+            if not isinstance(stmt, n.Sensitive) or stmt.disabled:
+                continue
+            items = stmt.names
+            drop = [i for i, x in enumerate(items) if x.name in names]
+            if not drop:
+                continue
+            if len(drop) == len(items):
+                start = _line_start(text, stmt.span.start)
+                end = _after_line(text, stmt.span.end)
+                if not text[start : stmt.span.start].strip() and end is not None:
+                    edits.append(Edit(start, end, ""))
+                else:
+                    edits.append(Edit(items[0].span.start, items[-1].span.end, ""))
+                continue
+            kept = [i for i in range(len(items)) if i not in drop]
+            last_kept = kept[-1]
+            spans: list[tuple[int, int]] = []
+            for i in drop:
+                if i < last_kept:  # "X, " up to the next name
+                    spans.append((items[i].span.start, items[i + 1].span.start))
+                else:  # ", X" from the name before
+                    spans.append((items[i - 1].span.end, items[i].span.end))
+            merged: list[list[int]] = []
+            for s, e in sorted(spans):
+                if merged and s <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], e)
+                else:
+                    merged.append([s, e])
+            edits.extend(Edit(s, e, "") for s, e in merged)
+    return edits
+
+
+def _insert_first_statement(flow: n.Flow, line: str) -> Edit:
+    """Insert ``line`` as the first statement of Main: after the header lines."""
+    text = flow.source
+    nl = flow.newline
+    last: n.Stmt | None = None
+    for stmt in flow.body:
+        if isinstance(stmt, HEADER_TYPES):
+            last = stmt
+        elif not isinstance(stmt, n.Comment):
+            break
+    if last is None:
+        pos = 1 if text.startswith("\ufeff") else 0
+        return Edit(pos, pos, line + nl)
+    end = _after_line(text, last.span.end)
+    if end is None:  # cannot happen for a header line; be safe: next line break
+        found = text.find("\n", last.span.end)
+        end = len(text) if found < 0 else found + 1
+    if end == len(text) and not text.endswith(("\n", "\r")):
+        return Edit(end, end, nl + line)
+    return Edit(end, end, line + nl)
+
+
+__all__ = ["build_credential_fix", "register", "user_input_for"]
