@@ -147,86 +147,16 @@ def _is_user_half(ctx: Context, name: str) -> bool:
 
 def _exprs(stmt: n.Stmt) -> Iterator[tuple[n.Expr, bool]]:
     """``(expression, is_written)`` pairs of one statement (nested bodies not included)."""
-
-    def args(items: tuple[n.Arg, ...]) -> Iterator[tuple[n.Expr, bool]]:
-        for arg in items:
-            yield arg.value, arg.output
-
-    def cond(c: n.Cond) -> Iterator[tuple[n.Expr, bool]]:
-        if isinstance(c, n.Action):
-            yield from args(c.args)
-        else:
-            yield c, False
-
-    if isinstance(stmt, n.Set):
-        yield stmt.target, True
-        yield stmt.value, False
-    elif isinstance(stmt, (n.Action, n.CallSubflow, n.Exit)):
-        yield from args(stmt.args)
-    elif isinstance(stmt, n.GetLastError):
-        yield stmt.target, True
-        yield from args(stmt.args)
-    elif isinstance(stmt, n.If):
-        for branch in stmt.branches:
-            yield from cond(branch.cond)
-    elif isinstance(stmt, n.Switch):
-        yield stmt.subject, False
-        for case in stmt.cases:
-            if case.value is not None:
-                yield case.value, False
-    elif isinstance(stmt, n.LoopRange):
-        if stmt.var is not None:
-            yield stmt.var, True
-        yield stmt.start, False
-        yield stmt.stop, False
-        yield stmt.step, False
-    elif isinstance(stmt, n.ForEach):
-        yield stmt.var, True
-        yield stmt.iterable, False
-    elif isinstance(stmt, n.While):
-        yield from cond(stmt.cond)
-    elif isinstance(stmt, n.Wait):
-        yield from cond(stmt.cond)
-        if stmt.timeout is not None:
-            yield stmt.timeout, False
-    elif isinstance(stmt, n.Block):
-        for handler in stmt.handlers:
-            yield from args(handler.args)
-    elif isinstance(stmt, n.OnErrorRepeat):
-        yield stmt.times, False
-        yield stmt.wait, False
+    return n.statement_exprs(stmt)
 
 
 def _names(expr: n.Expr, opaque: list[n.StringLit]) -> Iterator[n.Name]:
     """Every ``Name`` inside ``expr``; Power Fx and unparsed literals go to ``opaque``."""
-    stack: list[n.Expr] = [expr]
-    while stack:
-        e = stack.pop()
+    for e in n.walk_expr(expr):
         if isinstance(e, n.Name):
             yield e
-        elif isinstance(e, n.Attribute):
-            stack.append(e.value)
-        elif isinstance(e, n.Index):
-            stack.extend((e.value, e.index))
-        elif isinstance(e, n.Call):
-            stack.extend(e.args)
-        elif isinstance(e, n.BinOp):
-            stack.extend((e.left, e.right))
-        elif isinstance(e, n.UnaryOp):
-            stack.append(e.operand)
-        elif isinstance(e, n.Paren):
-            stack.append(e.expr)
-        elif isinstance(e, n.StringLit):
-            if e.kind in ("fx", "invalid"):
-                opaque.append(e)
-            stack.extend(h.expr for h in e.holes)
-        elif isinstance(e, n.ListLit):
-            stack.extend(e.items)
-        elif isinstance(e, n.DatatableLit):
-            stack.extend(e.rows)
-        elif isinstance(e, n.ObjectLit):
-            for entry in e.entries:
-                stack.extend((entry.key, entry.value))
+        elif isinstance(e, n.StringLit) and e.kind in ("fx", "invalid"):
+            opaque.append(e)
 
 
 def _refers(sf: Subflow, name: n.Name, var: str) -> bool:

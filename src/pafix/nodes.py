@@ -549,3 +549,86 @@ def walk_statements(body: Body) -> Iterator[Stmt]:
                 break
         else:
             stack.pop()
+
+
+def statement_exprs(stmt: Stmt) -> Iterator[tuple[Expr, bool]]:
+    """``(expression, is_written)`` for the expressions of one statement, nested bodies excluded.
+
+    ``is_written`` marks assignment targets (``SET x``, ``Out=> x``, loop variables)."""
+
+    def args(items: tuple[Arg, ...]) -> Iterator[tuple[Expr, bool]]:
+        for arg in items:
+            yield arg.value, arg.output
+
+    def cond(c: Cond) -> Iterator[tuple[Expr, bool]]:
+        if isinstance(c, Action):
+            yield from args(c.args)
+        else:
+            yield c, False
+
+    if isinstance(stmt, Set):
+        yield stmt.target, True
+        yield stmt.value, False
+    elif isinstance(stmt, (Action, CallSubflow, Exit)):
+        yield from args(stmt.args)
+    elif isinstance(stmt, GetLastError):
+        yield stmt.target, True
+        yield from args(stmt.args)
+    elif isinstance(stmt, If):
+        for branch in stmt.branches:
+            yield from cond(branch.cond)
+    elif isinstance(stmt, Switch):
+        yield stmt.subject, False
+        for case in stmt.cases:
+            if case.value is not None:
+                yield case.value, False
+    elif isinstance(stmt, LoopRange):
+        if stmt.var is not None:
+            yield stmt.var, True
+        yield stmt.start, False
+        yield stmt.stop, False
+        yield stmt.step, False
+    elif isinstance(stmt, ForEach):
+        yield stmt.var, True
+        yield stmt.iterable, False
+    elif isinstance(stmt, (While, Wait)):
+        yield from cond(stmt.cond)
+        if isinstance(stmt, Wait) and stmt.timeout is not None:
+            yield stmt.timeout, False
+    elif isinstance(stmt, Block):
+        for handler in stmt.handlers:
+            yield from args(handler.args)
+    elif isinstance(stmt, OnErrorRepeat):
+        yield stmt.times, False
+        yield stmt.wait, False
+    elif isinstance(stmt, IODecl):
+        yield stmt.props, False
+
+
+def walk_expr(expr: Expr) -> Iterator[Expr]:
+    """``expr`` and every expression inside it, holes of interpolated text included (iterative)."""
+    stack: list[Expr] = [expr]
+    while stack:
+        e = stack.pop()
+        yield e
+        if isinstance(e, Attribute):
+            stack.append(e.value)
+        elif isinstance(e, Index):
+            stack.extend((e.index, e.value))
+        elif isinstance(e, Call):
+            stack.extend(reversed(e.args))
+        elif isinstance(e, BinOp):
+            stack.extend((e.right, e.left))
+        elif isinstance(e, UnaryOp):
+            stack.append(e.operand)
+        elif isinstance(e, Paren):
+            stack.append(e.expr)
+        elif isinstance(e, StringLit):
+            stack.extend(reversed([h.expr for h in e.holes]))
+        elif isinstance(e, ListLit):
+            stack.extend(reversed(e.items))
+        elif isinstance(e, DatatableLit):
+            stack.extend(reversed(e.rows))
+        elif isinstance(e, ObjectLit):
+            for entry in reversed(e.entries):
+                stack.extend((entry.value, entry.key))

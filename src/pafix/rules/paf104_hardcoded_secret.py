@@ -56,53 +56,6 @@ def _literal(expr: n.Expr) -> n.StringLit | None:
     return None
 
 
-def _strings(expr: n.Expr) -> Iterator[n.StringLit]:
-    stack: list[n.Expr] = [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, n.StringLit):
-            yield e
-            stack.extend(h.expr for h in e.holes)
-        elif isinstance(e, (n.Attribute, n.Paren)):
-            stack.append(e.value if isinstance(e, n.Attribute) else e.expr)
-        elif isinstance(e, n.Index):
-            stack.extend((e.value, e.index))
-        elif isinstance(e, n.BinOp):
-            stack.extend((e.left, e.right))
-        elif isinstance(e, n.UnaryOp):
-            stack.append(e.operand)
-        elif isinstance(e, n.Call):
-            stack.extend(e.args)
-        elif isinstance(e, n.ListLit):
-            stack.extend(e.items)
-        elif isinstance(e, n.DatatableLit):
-            stack.extend(e.rows)
-        elif isinstance(e, n.ObjectLit):
-            stack.extend(x.value for x in e.entries)
-
-
-def _stmt_exprs(stmt: n.Stmt) -> Iterator[n.Expr]:
-    if isinstance(stmt, n.Set):
-        yield stmt.value
-    elif isinstance(stmt, (n.Action, n.CallSubflow, n.Exit, n.GetLastError)):
-        for arg in stmt.args:
-            if not arg.output:
-                yield arg.value
-    elif isinstance(stmt, n.If):
-        for b in stmt.branches:
-            if isinstance(b.cond, n.Action):
-                yield from (a.value for a in b.cond.args if not a.output)
-            else:
-                yield b.cond
-    elif isinstance(stmt, (n.While, n.Wait)):
-        if isinstance(stmt.cond, n.Action):
-            yield from (a.value for a in stmt.cond.args if not a.output)
-        else:
-            yield stmt.cond
-    elif isinstance(stmt, n.IODecl):
-        yield stmt.props
-
-
 class HardcodedSecret(Rule):
     """A secret is written into the flow as a literal.
 
@@ -187,8 +140,8 @@ class HardcodedSecret(Rule):
                 name in ctx.model.sensitive or name in ctx.analysis.secret_inputs
             ):
                 yield from report(lit, f"secret input {name} has a hard-coded default value {redact(lit.literal or '')!r}")
-        for expr in _stmt_exprs(stmt):
-            for lit in _strings(expr):
+        for expr, _written in n.statement_exprs(stmt):
+            for lit in (e for e in n.walk_expr(expr) if isinstance(e, n.StringLit)):
                 if lit.kind == "encrypted":
                     yield from report(lit, "encrypted (P'...') literal: a secret stored in the flow, protected only by the machine's DPAPI key", "note")
                     continue

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..findings import Finding
+from ..analysis.taint import State
 from .base import Context, Rule, best_label
 
 
@@ -40,7 +41,7 @@ class SensitiveOutputNotMarked(Rule):
     fix_safety = "safe"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        exit_state = ctx.analysis.exit.get("Main", {})
+        exit_state: State = ctx.analysis.exit.get("Main", {})
         for name, var in sorted(ctx.model.outputs.items(), key=lambda kv: kv[1].decl.span.start):
             if name in ctx.model.sensitive:
                 continue
