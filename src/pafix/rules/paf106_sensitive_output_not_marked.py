@@ -41,7 +41,7 @@ class SensitiveOutputNotMarked(Rule):
     fix_safety = "safe"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        exit_state: State = ctx.analysis.exit.get("Main") or {}
+        exit_state: State = ctx.analysis.exit.get("Main") or State()
         for name, var in sorted(ctx.model.outputs.items(), key=lambda kv: kv[1].decl.span.start):
             if name in ctx.model.sensitive:
                 continue
