@@ -260,13 +260,3 @@ def test_file_changed_on_disk_is_not_overwritten(tmp_path: Path, monkeypatch: py
     assert path.read_bytes().endswith(b"# edited meanwhile\n")
 
 
-@pytest.mark.skipif(not SOLUTIONS.is_dir() or not list(SOLUTIONS.glob("*.zip")), reason="no solution export")
-def test_solutions_are_skipped(tmp_path: Path) -> None:
-    zips = sorted(SOLUTIONS.glob("*.zip"))
-    dst = tmp_path / zips[0].name
-    shutil.copyfile(zips[0], dst)
-    before = dst.read_bytes()
-    result = run("--in-place", str(dst))
-    assert result.exit_code == 0, result.output
-    assert result.stderr.count("solution rewrite not supported yet; skipped") == 1
-    assert dst.read_bytes() == before

@@ -209,13 +209,6 @@ def test_rewrite_diff_unsafe_adds_no_canary() -> None:
 
 
 @needs_rewrite
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "KNOWN LEAK: the unified diff's context lines repeat source lines verbatim, here the "
-        "@INPUT line (with its DefaultValue) right after the @SENSITIVE line the fix changes"
-    ),
-)
 def test_rewrite_diff_whole_output() -> None:
     code, out = run_inprocess(["rewrite", "--diff", *TARGETS["leaky"]])
     assert code in (0, 1), out

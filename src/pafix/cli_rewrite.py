@@ -22,10 +22,23 @@ from .audit import append_audit_record
 from .edits import unified_diff
 from .rewrite import rewrite_text
 from .safewrite import WriteError, atomic_write, sha256_hex
-from .sources import read_units
+from .masking import mask_literals
+from .errors import ParseError
+from .parser import parse
+from .solution_rewrite import rewrite_solution
+from .sources import Unit, read_units
 from .textio import DecodeError, EncodeError, decode, encode
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
+
+
+def masked_diff(old: str, new: str, label: str) -> str:
+    """The diff with string-literal contents masked on both sides (both texts parse: the old one
+    was checked, the new one was verified), so that context lines never echo a secret."""
+    try:
+        return unified_diff(mask_literals(parse(old)), mask_literals(parse(new)), label)
+    except ParseError:  # pragma: no cover - both parse; never fall back to the raw text
+        return f"--- a/{label}\n+++ b/{label}\n@@ (diff not shown: it could not be masked) @@\n"
 
 
 def _fixes(count: int) -> str:
@@ -51,15 +64,19 @@ def _files(count: int) -> str:
 @click.option("--backup", metavar="SUFFIX", help="With --in-place: keep each original as PATH+SUFFIX.")
 @click.option("--audit-log", "audit_log", type=click.Path(dir_okay=False),
               help="With --in-place: append one JSON line per rewritten file (hashes, rule codes, variable names).")
+@click.option("--show-secrets", is_flag=True,
+              help="Show string literals in the diff as they are (by default their contents are masked with *).")
 def rewrite_cmd(
     paths: tuple[str, ...], show_diff: bool, check: bool, in_place: bool, unsafe: bool,
     select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
-    backup: str | None, audit_log: str | None,
+    backup: str | None, audit_log: str | None, show_secrets: bool,
 ) -> None:
     """Fix flows: print the diff, check (--check) or write the files (--in-place).
 
     Only safe fixes unless --unsafe-fixes. A file that does not parse is never written.
-    Solution exports are skipped for now.
+    Solution exports (.zip, unpacked folders, customizations.xml) are rewritten in place too:
+    only the changed Definition/Inputs/Outputs text is spliced back, and the written archive
+    is re-opened and re-checked before it replaces the original.
     """
     from .cli import load_cli_config  # here, not at the top: pafix.cli imports this module
 
@@ -74,18 +91,22 @@ def rewrite_cmd(
 
     failed = False
     changed = fixes = 0
-    skipped_solutions: set[str] = set()
+    solutions: dict[str, list[Unit]] = {}
 
     def error(path: str, message: str) -> None:
         nonlocal failed
         failed = True
         click.echo(f"{path}: error: {message}", err=True)
 
+    def show(old: str, new: str, label: str) -> None:
+        if show_secrets:
+            click.echo(unified_diff(old, new, label), nl=False)
+        else:
+            click.echo(masked_diff(old, new, label), nl=False)
+
     for unit in read_units(paths):
         if unit.flow is not None:
-            if unit.path not in skipped_solutions:
-                skipped_solutions.add(unit.path)
-                click.echo(f"{unit.path}: note: solution rewrite not supported yet; skipped", err=True)
+            solutions.setdefault(unit.path, []).append(unit)
             continue
         if unit.text is None or unit.decoded is None or unit.raw is None:
             error(unit.path, unit.error or "cannot read")
@@ -98,7 +119,7 @@ def rewrite_cmd(
             continue
         count = len(result.applied)
         if diff:
-            click.echo(unified_diff(unit.text, result.text, unit.path), nl=False)
+            show(unit.text, result.text, unit.path)
         for note in result.notes:
             click.echo(f"{unit.path}: note: {note}", err=True)
         if not in_place:
@@ -133,6 +154,20 @@ def rewrite_cmd(
                                     fixes=result.applied, flow=unit.flow)
             except (OSError, ValueError) as exc:
                 error(unit.path, f"written, but the audit log was not appended: {exc}")
+
+    for container, units in solutions.items():
+        outcome = rewrite_solution(container, units, config, unsafe=unsafe, write=in_place,
+                                   backup=backup, audit_log=audit_log, show=show if diff else None)
+        for message in outcome.errors:
+            error(container, message)
+        for note in outcome.notes:
+            click.echo(f"{container}: note: {note}", err=True)
+        if outcome.changed_flows:
+            changed += 1
+            fixes += outcome.fixes
+            verb = "fixed" if in_place else ("would fix" if check else "")
+            if verb:
+                click.echo(f"{verb} {container} ({_fixes(outcome.fixes)} in {outcome.changed_flows} flow(s))", err=True)
 
     if in_place:
         summary = f"fixed {_files(changed)} ({_fixes(fixes)})"

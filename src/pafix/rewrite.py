@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from . import credential_fix
 from .analysis.model import FlowModel
 from .config import Config
+from .analysis.model import SolutionContext
 from .core import Checked, check_flow
 from .edits import EditConflict, EditRangeError, apply_edits, changed_outside, merged_edits, select_non_overlapping
 from .errors import ParseError
@@ -70,9 +71,12 @@ def rewrite_text(
     *,
     unsafe: bool = False,
     password_io: frozenset[str] = frozenset(),
+    io_schema: frozenset[str] | None = None,
+    solution: SolutionContext | None = None,
 ) -> RewriteResult:
     """Apply the safe fixes (and the unsafe ones when ``unsafe``) to ``text`` until none is
-    left. ``path`` is only used in messages."""
+    left. ``path`` is only used in messages. ``io_schema`` and ``solution`` describe the flow's
+    place in a solution export, as for :func:`pafix.core.check_flow`."""
 
     def fail(message: str) -> RewriteResult:
         return RewriteResult(text, False, (), message)
@@ -88,7 +92,8 @@ def rewrite_text(
             if number == 0:
                 return fail(f"cannot parse ({where}: {exc.message}); not rewritten")
             return fail(f"a fix produced text that does not parse ({where}: {exc.message}); not rewritten")
-        step = _plan(check_flow(flow, config, password_io=password_io), unsafe)
+        checked = check_flow(flow, config, password_io=password_io, io_schema=io_schema, solution=solution)
+        step = _plan(checked, unsafe)
         if step is None:
             return RewriteResult(current, current != text, tuple(applied), None, number, tuple(notes))
         if number == MAX_PASSES:

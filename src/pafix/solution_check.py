@@ -56,6 +56,12 @@ def _flush(group: list[Unit], config: Config) -> Iterator[FileResult]:
 
 
 def check_solution(units: list[Unit], config: Config) -> list[FileResult]:
+    return analyse_solution(units, config)[0]
+
+
+def analyse_solution(units: list[Unit], config: Config) -> tuple[list[FileResult], dict[int, SolutionContext]]:
+    """Results for each unit, and each parsed flow's place in the solution (its children and
+    the inputs its parents pass secrets into), for the rewriter."""
     flows: dict[int, n.Flow] = {}
     results: dict[int, FileResult] = {}
     for i, unit in enumerate(units):
@@ -77,12 +83,14 @@ def check_solution(units: list[Unit], config: Config) -> list[FileResult]:
         wid = normalize_flow_id(unit.workflow_id)
         children[wid] = ChildFlow(wid, unit.flow or wid, inputs, (inputs & sensitive) | (inputs & unit.password_io))
     tainted: dict[str, dict[str, str]] = {}
+    contexts: dict[int, SolutionContext] = {}
     for _round in range(MAX_ROUNDS):
         changed = False
         for i, flow in flows.items():
             unit = units[i]
             wid = normalize_flow_id(unit.workflow_id or "")
             ctx = SolutionContext(children, dict(tainted.get(wid, {})))
+            contexts[i] = ctx
             checked = check_flow(flow, config, password_io=unit.password_io, io_schema=unit.io_names, solution=ctx)
             findings = tuple(replace(f, flow=unit.flow) for f in checked.findings)
             results[i] = FileResult(unit.path, findings, (), _lines(unit.text or ""), unit.flow, checked.suppressed)
@@ -94,4 +102,4 @@ def check_solution(units: list[Unit], config: Config) -> list[FileResult]:
                     changed = True
         if not changed:
             break
-    return [results[i] for i in range(len(units))]
+    return [results[i] for i in range(len(units))], contexts

@@ -1,0 +1,162 @@
+"""Rewriting the desktop flows of a solution export in place.
+
+Each flow's script goes through the same verified :func:`pafix.rewrite.rewrite_text` as a
+loose file. Then the solution's ``Inputs``/``Outputs`` JSON is brought in line with the script:
+every input/output variable in the script's ``@SENSITIVE`` line gets ``"format": "password"``
+and ``"value": null``, and inputs the unsafe Get credential fix removed leave the JSON too.
+:func:`pafix.solutions.write_solution` splices only those element texts back, and the written
+archive is re-opened and re-checked before it replaces the original.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import nodes as n
+from .audit import append_audit_record
+from .config import Config
+from .errors import ParseError
+from .parser import parse
+from .rewrite import rewrite_text
+from .solution_check import analyse_solution
+from .solutions import FlowChange, Solution, SolutionError, load_solution, write_solution
+from .analysis.model import SolutionContext
+from .sources import Unit
+
+
+@dataclass
+class SolutionOutcome:
+    changed_flows: int = 0
+    fixes: int = 0
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _io_names(flow: n.Flow, kind: str | None = None) -> set[str]:
+    return {s.name.name for s in flow.main if isinstance(s, n.IODecl) and (kind is None or s.kind == kind)}
+
+
+def _sensitive(flow: n.Flow) -> set[str]:
+    return {x.name for s in flow.main if isinstance(s, n.Sensitive) for x in s.names}
+
+
+def plan_change(unit: Unit, new_text: str) -> FlowChange | None:
+    """The change to write for one flow, or None when neither script nor JSON must change."""
+    old_flow = parse(unit.text or "")
+    new_flow = parse(new_text)
+    schema = unit.io_names or frozenset()
+    sensitive_io = (_sensitive(new_flow) & _io_names(new_flow) & schema) - unit.password_io
+    removed = (_io_names(old_flow, "INPUT") - _io_names(new_flow, "INPUT")) & schema
+    if new_text == unit.text and not sensitive_io and not removed:
+        return None
+    return FlowChange(new_text, frozenset(sensitive_io), frozenset(removed))
+
+
+def rewrite_solution(
+    container: str,
+    units: Sequence[Unit],
+    config: Config,
+    *,
+    unsafe: bool,
+    write: bool,
+    backup: str | None = None,
+    audit_log: str | None = None,
+    show: Callable[[str, str, str], None] | None = None,
+) -> SolutionOutcome:
+    outcome = SolutionOutcome()
+    try:
+        solution = load_solution(container)
+    except (SolutionError, OSError) as exc:
+        outcome.errors.append(str(exc))
+        return outcome
+    changes: dict[str, FlowChange] = {}
+    applied: dict[str, tuple[tuple[str, str | None], ...]] = {}
+    names = {f.workflow_id: f.name for f in solution.flows}
+    _results, contexts = analyse_solution(list(units), config)
+    for index, unit in enumerate(units):
+        label = f"{container}!{unit.flow}"
+        if unit.text is None or unit.workflow_id is None:
+            outcome.errors.append(f"{unit.flow}: {unit.error or 'cannot read'}")
+            continue
+        result = rewrite_text(unit.text, label, config, unsafe=unsafe, password_io=unit.password_io,
+                              io_schema=unit.io_names, solution=contexts.get(index))
+        if result.error is not None:
+            outcome.errors.append(f"{unit.flow}: {result.error}; this flow is not changed")
+            continue
+        try:
+            change = plan_change(unit, result.text)
+        except ParseError as exc:  # pragma: no cover - rewrite_text verified that it parses
+            outcome.errors.append(f"{unit.flow}: {exc.message}")
+            continue
+        if change is None:
+            continue
+        changes[unit.workflow_id] = change
+        applied[unit.workflow_id] = result.applied
+        outcome.changed_flows += 1
+        outcome.fixes += len(result.applied) + (1 if change.sensitive_io else 0)
+        outcome.notes.extend(f"{unit.flow}: {note}" for note in result.notes)
+        if change.sensitive_io:
+            outcome.notes.append(
+                f"{unit.flow}: \"format\": \"password\" set for {', '.join(sorted(change.sensitive_io))} in Inputs/Outputs"
+            )
+        if show is not None and result.changed:
+            show(unit.text, result.text, label)
+    if not write or not changes:
+        return outcome
+    if backup:
+        _backup(solution, backup, outcome)
+        if outcome.errors:
+            return outcome
+    before = {f.workflow_id: f.script for f in solution.flows}
+    try:
+        by_id = {u.workflow_id: (u, contexts.get(i)) for i, u in enumerate(units)}
+        write_solution(solution, changes, verify=lambda new: _verify(new, changes, config, unsafe, by_id))
+    except (SolutionError, OSError) as exc:
+        outcome.errors.append(f"not written: {exc}")
+        outcome.changed_flows = outcome.fixes = 0
+        return outcome
+    if audit_log is not None:
+        for wid, change in changes.items():
+            try:
+                append_audit_record(
+                    audit_log, path=container, before=before[wid].encode("utf-8"),
+                    after=change.script.encode("utf-8"), fixes=applied[wid], flow=names.get(wid),
+                )
+            except (OSError, ValueError) as exc:
+                outcome.errors.append(f"written, but the audit log was not appended: {exc}")
+    return outcome
+
+
+def _verify(
+    new: Solution, changes: dict[str, FlowChange], config: Config, unsafe: bool,
+    units: dict[str | None, tuple[Unit, SolutionContext | None]],
+) -> None:
+    """The re-opened solution must hold exactly the new scripts, and they must be stable."""
+    flows = {f.workflow_id: f for f in new.flows}
+    for wid, change in changes.items():
+        flow = flows.get(wid)
+        if flow is None or flow.script != change.script:
+            raise SolutionError(f"verification failed: workflow {wid} does not read back as written")
+        unit, ctx = units[wid]
+        again = rewrite_text(flow.script, wid, config, unsafe=unsafe, password_io=unit.password_io | change.sensitive_io,
+                             io_schema=unit.io_names, solution=ctx)
+        if again.error is not None or again.changed:
+            raise SolutionError(f"verification failed: workflow {wid} would still change ({again.error or 'not stable'})")
+
+
+def _backup(solution: Solution, suffix: str, outcome: SolutionOutcome) -> None:
+    src = Path(solution.path)
+    if src.is_dir():
+        outcome.notes.append("--backup is not supported for an unpacked folder; use version control")
+        return
+    dest = src.with_name(src.name + suffix)
+    tmp = dest.with_name("." + dest.name + ".pafix-tmp")
+    try:
+        shutil.copy2(src, tmp)
+        tmp.replace(dest)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        outcome.errors.append(f"backup failed, nothing written: {exc}")

@@ -1,0 +1,151 @@
+"""`pafix rewrite` on solution exports: only the intended element texts change."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pafix import nodes as n
+from pafix.cli import main
+from pafix.parser import parse
+from pafix.solution_check import check_units
+from pafix.solutions import FlowChange, load_solution, write_solution
+from pafix.sources import read_units
+from pafix.config import DEFAULT
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+SOLUTIONS = SHARED / "corpus" / "solutions"
+UNPACKED = Path(__file__).resolve().parents[1] / "fixtures" / "solutions" / "unpacked_minimal"
+
+
+def run(*args: str) -> "object":
+    return CliRunner().invoke(main, ["rewrite", *args], catch_exceptions=False)
+
+
+def _workflow_element(xml: str, wid: str) -> tuple[int, int]:
+    m = re.search(r"<Workflow WorkflowId=\"\{" + re.escape(wid) + r"\}\"[\s\S]*?</Workflow>", xml, re.I)
+    assert m is not None, wid
+    return m.start(), m.end()
+
+
+def _blank_elements(xml: str, wid: str, names: tuple[str, ...]) -> str:
+    """The XML with the given child elements of one workflow replaced by a marker."""
+    start, end = _workflow_element(xml, wid)
+    element = xml[start:end]
+    for name in names:
+        element = re.sub(rf"<{name}>[\s\S]*?</{name}>", f"<{name}>…</{name}>", element, count=1)
+    return xml[:start] + element + xml[end:]
+
+
+def _inject(script: str, line: str) -> str:
+    """Insert a statement before the first statement of Main that is not a header line."""
+    flow = parse(script)
+    first = next(s for s in flow.main if not isinstance(s, (n.Annotation, n.Import, n.Sensitive, n.IODecl, n.Comment)))
+    start = script.rfind("\n", 0, first.span.start) + 1
+    return script[:start] + line + "\r\n" + script[start:]
+
+
+def _plain_string_input(script: str) -> str | None:
+    flow = parse(script)
+    sensitive = {x.name for s in flow.main if isinstance(s, n.Sensitive) for x in s.names}
+    for s in flow.main:
+        if isinstance(s, n.IODecl) and s.kind == "INPUT" and s.name.name not in sensitive:
+            props = s.props
+            if isinstance(props, n.ObjectLit):
+                kind = props.get("Type")
+                if isinstance(kind, n.StringLit) and kind.literal == "String":
+                    return s.name.name
+    return None
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="../shared is absent")
+def test_injected_leak_in_real_solution_is_fixed_in_place(tmp_path: Path) -> None:
+    src = sorted(SOLUTIONS.glob("*.zip"))[0]
+    archive = tmp_path / src.name
+    shutil.copyfile(src, archive)
+    solution = load_solution(archive)
+    # pick a flow with a plain (not sensitive) String input and make it a secret: use it as a
+    # connection string. Build the modified archive with pafix's own splicing writer.
+    target = next(f for f in solution.flows if _plain_string_input(f.script))
+    secret_input = _plain_string_input(target.script)
+    assert secret_input is not None
+    leaky = _inject(
+        target.script,
+        f"Database.ExecuteSqlStatement.ConnectAndExecute ConnectionString: {secret_input} "
+        f"Statement: $'''SELECT 1''' Timeout: 30 Result=> InjectedResult",
+    )
+    write_solution(solution, {target.workflow_id: FlowChange(leaky)})
+    before = zipfile.ZipFile(archive)
+    before_members = [(i.filename, i.compress_type) for i in before.infolist()]
+    before_bytes = {i.filename: before.read(i) for i in before.infolist()}
+    before.close()
+
+    result = run("--in-place", str(archive))
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+
+    after = zipfile.ZipFile(archive)
+    assert [(i.filename, i.compress_type) for i in after.infolist()] == before_members
+    after_bytes = {i.filename: after.read(i) for i in after.infolist()}
+    after.close()
+    changed = [name for name in before_bytes if before_bytes[name] != after_bytes[name]]
+    assert changed == ["customizations.xml"]
+    old_xml = before_bytes["customizations.xml"].decode("utf-8")
+    new_xml = after_bytes["customizations.xml"].decode("utf-8")
+    # outside the changed flows' Definition / Inputs / Outputs, the XML is byte-identical
+    reloaded = load_solution(archive)
+    changed_ids = [f.workflow_id for f in reloaded.flows
+                   if f.script != next(g.script for g in solution.flows if g.workflow_id == f.workflow_id)]
+    assert target.workflow_id in changed_ids
+    old_blank, new_blank = old_xml, new_xml
+    for wid in changed_ids:
+        old_blank = _blank_elements(old_blank, wid, ("Definition", "Inputs", "Outputs"))
+        new_blank = _blank_elements(new_blank, wid, ("Definition", "Inputs", "Outputs"))
+    assert old_blank == new_blank
+    # the injected input is sensitive in the script and "format": "password" in Inputs
+    fixed = next(f for f in reloaded.flows if f.workflow_id == target.workflow_id)
+    flow = parse(fixed.script)
+    sensitive = {x.name for s in flow.main if isinstance(s, n.Sensitive) for x in s.names}
+    assert secret_input in sensitive
+    assert fixed.inputs is not None
+    prop = fixed.inputs["schema"]["properties"][secret_input]
+    assert prop["format"] == "password" and prop["value"] is None
+    # re-scan: nothing a safe fix could still fix, and --check is clean
+    results = list(check_units(read_units([str(archive)]), DEFAULT))
+    assert not [e for r in results for e in r.errors]
+    assert not [f for r in results for f in r.findings if f.fix is not None and f.fix.safety == "safe"]
+    assert run("--check", str(archive)).exit_code == 0  # type: ignore[attr-defined]
+
+
+def test_unpacked_folder_round_trips(tmp_path: Path) -> None:
+    folder = tmp_path / "unpacked"
+    shutil.copytree(UNPACKED, folder)
+    files_before = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    diff = run(str(folder))
+    assert diff.exit_code == 0, diff.output  # type: ignore[attr-defined]
+    assert "@SENSITIVE: [Input_Password, " in diff.stdout  # type: ignore[attr-defined]
+    assert "NotARealSecret" not in diff.output  # type: ignore[attr-defined]  # diffs mask literals
+    result = run("--in-place", "--audit-log", str(tmp_path / "audit.jsonl"), str(folder))
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    files_after = {p.relative_to(folder): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    changed = sorted(str(p) for p in files_before if files_before[p] != files_after[p])
+    assert changed == [str(next(p for p in files_before if str(p).endswith(".json.data.xml")))]
+    solution = load_solution(folder)
+    (flow,) = solution.flows
+    assert flow.outputs is not None and flow.inputs is not None
+    assert flow.outputs["schema"]["properties"]["Output_Token"]["format"] == "password"
+    assert flow.inputs["schema"]["properties"]["Input_ApiKey"]["format"] == "password"
+    assert flow.inputs["schema"]["properties"]["Input_ApiKey"]["value"] is None
+    # the user name stays as it was
+    assert flow.inputs["schema"]["properties"]["Input_UserName"]["value"] == "demo.user"
+    record = json.loads((tmp_path / "audit.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert record["flow"] == flow.name and record["fixes"]
+    assert "NotARealSecret" not in (tmp_path / "audit.jsonl").read_text(encoding="utf-8")
+    # stable: a second run changes nothing
+    assert run("--check", str(folder)).exit_code == 0  # type: ignore[attr-defined]
