@@ -173,3 +173,14 @@ def check_source(
 
 
 __all__ = ["Checked", "check_flow", "check_source", "catalogue_for", "fingerprint", "register_credential_fix"]
+
+
+def _register_builtin_fixes() -> None:
+    """The Get credential fix lives with the rewriter's code; register it for every caller of
+    the core (scan, rewrite, the language server, worker processes), whatever they import."""
+    from .credential_fix import build_credential_fix
+
+    register_credential_fix(build_credential_fix)
+
+
+_register_builtin_fixes()

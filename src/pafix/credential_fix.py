@@ -57,6 +57,10 @@ def build_credential_fix(ctx: Context, input_name: str) -> Fix | None:
         config = DEFAULT
     if _is_user_half(ctx, input_name):
         return None  # the password input's fix replaces this one too
+    if not (ctx.names.is_secret(input_name) or input_name in ctx.analysis.secret_used):
+        # sensitive, but not a credential by its name or use (a recipient, a config path):
+        # turning it into a credential's Password would be wrong; the finding stays
+        return None
     password = _Replacement.plan(model, input_name)
     if password is None:
         return None

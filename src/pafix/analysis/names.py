@@ -36,7 +36,7 @@ NON_SECRET_WORDS = frozenset(
         "rule", "rules", "regex", "pattern", "selector", "control", "button", "textbox", "box",
         "is", "has", "should", "valid", "validity", "strength", "complexity", "history",
         "prefix", "suffix", "tokens", "header", "column", "index", "idx", "id", "guid",
-        "name", "names", "title", "description", "message", "status", "manager", "vault",
+        "name", "names", "title", "description", "message", "status", "manager",
         "store", "provider", "endpoint", "server", "host", "port", "timeout", "retry",
         "retries", "attempts", "lifetime", "window", "screen", "element", "step", "mask",
         "masked", "protected", "encrypted", "hash", "hashed", "salt", "schema", "reference",
