@@ -20,7 +20,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from . import nodes as n
 from .errors import ParseError
 
-TRAILER_RE = re.compile(r"^[ \t]*# \[(?:ControlRepository|ImageRepository)\]\[PowerAutomateDesktop\][ \t]*\r?$", re.M)
+TRAILER_RE = re.compile(r"^[ \t\ufeff]*# \[(?:ControlRepository|ImageRepository)\]\[PowerAutomateDesktop\][ \t]*\r?$", re.M)
 
 _ESCAPE_RE = re.compile(r"\\([\s\S])")
 _ANNOTATION_RE = re.compile(
@@ -216,8 +216,7 @@ class _Builder(Transformer[Token, Any]):
         return n.Action(self.span(children), str(children[0]), self._args(children))
 
     def action_cond(self, children: list[Any]) -> n.Action:
-        inner = children[1:-1]
-        return n.Action(self.span(inner), str(inner[0]), self._args(inner))
+        return n.Action(self.span(children), str(children[0]), self._args(children))
 
     def _name_of(self, children: list[Any]) -> str:
         tok = next(c for c in children[1:] if _is_tok(c, "NAME", "STRING"))
@@ -272,13 +271,14 @@ class _Builder(Transformer[Token, Any]):
         return n.Switch(self.span(children), parts[0], cases, default)
 
     def case(self, children: list[Any]) -> n.Case:
+        op = str(children[1])  # the case_op token
         parts = _nodes(children)
-        op = cast(str, parts[0])
-        value = parts[1] if len(parts) == 3 else None
+        value = parts[0] if len(parts) == 2 else None
         return n.Case(self.span(children), op, value, parts[-1])
 
-    def case_op(self, children: list[Any]) -> str:
-        return str(children[0])
+    def case_op(self, children: list[Any]) -> Token:
+        # the token itself (not a str): a CASE with no value and an empty body ends at it
+        return cast(Token, children[0])
 
     def default_clause(self, children: list[Any]) -> _Else:
         return _Else(self.span(children), _nodes(children)[0])
