@@ -29,7 +29,7 @@ def mask_strings(line: str) -> str:
             return "".join(out)
         out.append(line[pos : m.end()])
         whole = _STRING_AT.match(line, m.start())
-        if whole is None:
+        if whole is None or whole.end() <= m.end():  # unterminated: an unclosed ''' is not '' + '
             out.append("*" * (len(line) - m.end()))
             return "".join(out)
         close = 3 if m.group(0).endswith("'''") else 1
