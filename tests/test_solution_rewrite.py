@@ -149,3 +149,22 @@ def test_unpacked_folder_round_trips(tmp_path: Path) -> None:
     assert "NotARealSecret" not in (tmp_path / "audit.jsonl").read_text(encoding="utf-8")
     # stable: a second run changes nothing
     assert run("--check", str(folder)).exit_code == 0  # type: ignore[attr-defined]
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not SOLUTIONS.is_dir(), reason="../shared is absent")
+@pytest.mark.parametrize("archive", sorted(p.name for p in SOLUTIONS.glob("*.zip")) if SOLUTIONS.is_dir() else [])
+def test_real_solutions_scan_every_flow_without_errors(archive: str) -> None:
+    path = SOLUTIONS / archive
+    xml = zipfile.ZipFile(path).read("customizations.xml").decode("utf-8")
+    expected = sorted(
+        re.search(r'Name="([^"]*)"', m.group(0)).group(1).replace("&amp;", "&")  # type: ignore[union-attr]
+        for m in re.finditer(r"<Workflow [^>]*>[\s\S]*?</Workflow>", xml)
+        if "<Category>6</Category>" in m.group(0)
+    )
+    results = list(check_units(read_units([str(path)]), DEFAULT))
+    assert sorted(r.flow or "" for r in results) == expected
+    assert not [e for r in results for e in r.errors]
+    assert all(f.flow == r.flow for r in results for f in r.findings)
+    text = CliRunner().invoke(main, ["scan", "--no-color", str(path)]).output
+    assert f"{path}!{results[0].flow}:" in text or not results[0].findings
