@@ -20,8 +20,10 @@ from .findings import FileResult, SourceError
 from .parser import parse
 from .report import ScanStats, render_github, render_json, render_sarif, render_text
 from .rules import BY_CODE, RULES
+from .result_cache import ResultCache
+from .scan_jobs import run_scan, tasks_of_paths
 from .solution_check import check_units
-from .sources import read_units
+from .sources import expand, read_units
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -99,20 +101,23 @@ def load_cli_config(config_path: str | None, paths: tuple[str, ...], select: tup
     return config.with_overrides(_codes(select), _codes(ignore))
 
 
-def scan_units(paths: tuple[str, ...], config: Config, progress: bool = False) -> list[FileResult]:
-    results: list[FileResult] = []
-    units = list(read_units(paths))
-    iterator: Any = units
+def scan_units(paths: tuple[str, ...], config: Config, progress: bool = False, *,
+               jobs: int | None = 1, cache: ResultCache | None = None) -> list[FileResult]:
+    """One result per unit of ``paths``, in order; ``jobs`` processes (None: one per CPU),
+    results answered from ``cache`` when their key is there."""
     bar = None
-    if progress and len(units) > 20:
-        bar = click.progressbar(units, label="scanning", file=sys.stderr)
-        iterator = bar.__enter__()
+    done: Any = None
+    if progress:
+        count = sum(1 for _ in expand(paths))
+        if count > 20:
+            bar = click.progressbar(length=count, label="scanning", file=sys.stderr)
+            bar.__enter__()
+            done = lambda _n: bar.update(1)  # noqa: E731 - one task (a file or a solution) done
     try:
-        results.extend(check_units(iterator, config))
+        return run_scan(tasks_of_paths(paths), config, jobs=jobs, cache=cache, on_task_done=done)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    return results
 
 
 @main.command("scan")
@@ -120,17 +125,24 @@ def scan_units(paths: tuple[str, ...], config: Config, progress: bool = False) -
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to a file instead of stdout.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when stdout is a terminal).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per CPU; 1 scans in this process).")
+@click.option("--cache-dir", type=click.Path(file_okay=False),
+              help="Result cache folder (default: $PAFIX_CACHE_DIR, $XDG_CACHE_HOME/pafix or ~/.cache/pafix).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @_common
 @dlp_options
 def scan_cmd(paths: tuple[str, ...], fmt: str, output: str | None, color: bool | None,
              select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
-             dlp_policies: tuple[str, ...] = (), dlp_action_ids: str | None = None) -> None:
+             dlp_policies: tuple[str, ...] = (), dlp_action_ids: str | None = None,
+             jobs: int | None = None, cache_dir: str | None = None, no_cache: bool = False) -> None:
     """Scan flows (.robin/.txt files, folders, solution .zip files and unpacked solutions)."""
     config = load_cli_config(config_path, paths, select, ignore)
     dlp = settings_from_cli(dlp_policies, dlp_action_ids)
     started = time.perf_counter()
     with dlp_scope(dlp):  # check_units has no dlp parameter: the policies reach check_flow this way
-        results = scan_units(paths, config, progress=sys.stderr.isatty() and fmt == "text")
+        results = scan_units(paths, config, progress=sys.stderr.isatty() and fmt == "text", jobs=jobs,
+                             cache=None if no_cache else ResultCache(cache_dir))
     stats = ScanStats(len({r.path for r in results}), sum(r.lines for r in results), time.perf_counter() - started)
     if fmt == "json":
         text = render_json(results, stats, tool_version=__version__)

@@ -19,6 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import nodes as n
 from .errors import ParseError
+from .fastparse import Fallback, FastParser
 
 TRAILER_RE = re.compile(r"^[ \t\ufeff]*# \[(?:ControlRepository|ImageRepository)\]\[PowerAutomateDesktop\][ \t]*\r?$", re.M)
 
@@ -134,8 +135,39 @@ class _Builder(Transformer[Token, Any]):
         return cast(n.Span, x.span)
 
     def span(self, children: list[Any]) -> n.Span:
-        first = next(s for s in (self._edge(c, False) for c in children) if s is not None)
-        last = next(s for s in (self._edge(c, True) for c in reversed(children)) if s is not None)
+        # the first and last child with a position (what _edge finds), read without building
+        # a Span for each token: this runs for every node
+        first: Any = None
+        for c in children:
+            if c is None or (isinstance(c, Token) and c.type == "_NL"):
+                continue
+            if isinstance(c, Token) or isinstance(c, tuple):
+                first = self._edge(c, False)
+                if first is None:
+                    continue
+            else:
+                first = c.span
+            break
+        last: Any = None
+        for c in reversed(children):
+            if c is None:
+                continue
+            if isinstance(c, Token):
+                if c.type == "_NL":
+                    continue
+                end_line = cast(int, c.end_line)
+                return n.Span(first.start, cast(int, c.end_pos) + self.base, first.line, first.column,
+                              end_line + self.base_line - 1,
+                              cast(int, c.end_column) + (self.base_col - 1 if end_line == 1 else 0))
+            if isinstance(c, tuple):
+                last = self._edge(c, True)
+                if last is None:
+                    continue
+            else:
+                last = c.span
+            break
+        if first is None or last is None:
+            raise StopIteration  # as next() on no positioned child
         return n.Span(first.start, last.end, first.line, first.column, last.end_line, last.end_column)
 
     # ---- structure ----------------------------------------------------------------------
@@ -473,11 +505,11 @@ class _Builder(Transformer[Token, Any]):
         self.base, self.base_line, self.base_col = base, line, column
         try:
             try:
-                return cast(n.Expr, self.lark.parse(text, start="expr"))
+                return cast(n.Expr, _lark_parse(self.lark, text, "expr"))
             except UnexpectedInput as exc:
                 if "\\" in text:  # a hole written with escaped quotes: %obj[\'key\']%
                     try:
-                        return cast(n.Expr, self.lark.parse(unescape(text), start="expr"))
+                        return cast(n.Expr, _lark_parse(self.lark, unescape(text), "expr"))
                     except UnexpectedInput:
                         pass
                 pos, detail = _describe_hole(exc, text)
@@ -654,6 +686,26 @@ def _parser() -> tuple[Lark, _Builder]:
     return lark, builder
 
 
+@lru_cache(maxsize=1)
+def _fast() -> FastParser | None:
+    try:
+        return FastParser(_parser()[0])
+    except Exception:  # pragma: no cover - a Lark release whose internals differ
+        return None
+
+
+def _lark_parse(lark: Lark, text: str, start: str) -> Any:
+    """``lark.parse(text, start=start)``, by the fast driver when it can (same nodes), else by
+    Lark itself (which raises the usual errors)."""
+    fast = _fast()
+    if fast is not None:
+        try:
+            return fast.parse(text, start)
+        except Fallback:
+            pass
+    return lark.parse(text, start=start)
+
+
 def split_trailer(text: str) -> int:
     """Offset where the opaque ControlRepository/ImageRepository trailer starts (or len(text))."""
     m = TRAILER_RE.search(text)
@@ -664,7 +716,7 @@ def _parse_code(text: str, cut: int, path: str | None) -> n.Body:
     lark, _builder = _parser()
     code = text[:cut]
     try:
-        return cast(n.Body, lark.parse(code, start="start"))
+        return cast(n.Body, _lark_parse(lark, code, "start"))
     except _HoleError as exc:  # raised from a callback when not wrapped
         raise _error(text, exc.offset, exc.message, path) from None
     except VisitError as exc:
@@ -876,6 +928,6 @@ def parse_expression(text: str) -> n.Expr:
     """Parse a single Robin expression (used by tests and by the rewriter's checks)."""
     lark, _builder = _parser()
     try:
-        return cast(n.Expr, lark.parse(text, start="expr"))
+        return cast(n.Expr, _lark_parse(lark, text, "expr"))
     except UnexpectedInput as exc:
         raise _lark_error(exc, text, text, None) from None

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, cast
 
 from .. import nodes as n
-from ..catalogue import ActionSpec, Catalogue
+from ..catalogue import ActionSpec, Catalogue, Sources
 from ..findings import TraceStep
 from .model import ChildFlow, FlowModel, Subflow, normalize_flow_id
 from .names import NamePolicy
@@ -76,7 +76,6 @@ class Label:
 
 
 Taint = dict[str, Label]  # origin key -> label
-State = dict[str, Taint]  # variable key -> taint
 
 EventKind = Literal["store", "sink", "secret-param", "source-store", "call-param", "child-input"]
 
@@ -107,17 +106,184 @@ def _join_taint(a: Taint, b: Taint) -> Taint:
     return out
 
 
+_EMPTY: Taint = {}
+_MISSING: Any = object()  #: a variable absent from a layer
+_GONE: Any = object()  #: a variable removed (a tombstone hiding the layers below)
+_FLAT_LIMIT = 64  #: states this small are kept in one layer (a copy is then a dict copy)
+
+
+class State:
+    """The taint of each variable (variable key -> :data:`Taint`), as a stack of layers.
+
+    Branches, loops and handlers copy the state they start from. A copy freezes the current
+    top layer and shares every layer below it, so copying costs O(layers), not O(variables),
+    and a join of two states that come from the same one only looks at the variables written
+    since they parted (the layers they do not share). Layers are merged when the top one is at
+    least half as big as the one below (O(log n) layers), so lookups stay cheap. Frozen layers
+    are never written again: only ``top`` is, and only by the state's owner.
+    """
+
+    __slots__ = ("top", "lower")
+
+    def __init__(self, top: dict[str, Any] | None = None, lower: tuple[dict[str, Any], ...] = ()) -> None:
+        self.top: dict[str, Any] = {} if top is None else top
+        self.lower = lower
+
+    # ---- reading ---------------------------------------------------------------------
+    def _find(self, key: str) -> Any:
+        value = self.top.get(key, _MISSING)
+        if value is _MISSING:
+            for layer in self.lower:
+                value = layer.get(key, _MISSING)
+                if value is not _MISSING:
+                    break
+        return _MISSING if value is _GONE else value
+
+    def get(self, key: str, default: Any = None) -> Any:
+        value = self.top.get(key, _MISSING)
+        if value is _MISSING:
+            for layer in self.lower:
+                value = layer.get(key, _MISSING)
+                if value is not _MISSING:
+                    break
+        return default if value is _MISSING or value is _GONE else value
+
+    def __getitem__(self, key: str) -> Taint:
+        value = self._find(key)
+        if value is _MISSING:
+            raise KeyError(key)
+        return cast(Taint, value)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self._find(key) is not _MISSING
+
+    def flat(self) -> dict[str, Taint]:
+        out: dict[str, Any] = {}
+        for layer in reversed(self.lower):
+            out.update(layer)
+        out.update(self.top)
+        return {k: v for k, v in out.items() if v is not _GONE}
+
+    def items(self) -> Iterator[tuple[str, Taint]]:
+        return iter(self.flat().items())
+
+    def keys(self) -> Any:
+        return self.flat().keys()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.flat())
+
+    def __len__(self) -> int:
+        return len(self.flat())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, State):
+            return self.flat() == other.flat()
+        if isinstance(other, dict):
+            return self.flat() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"State({self.flat()!r})"
+
+    # ---- writing (the owner only) ----------------------------------------------------
+    def __setitem__(self, key: str, taint: Taint) -> None:
+        self.top[key] = taint
+
+    def remove(self, key: str) -> None:
+        if self.lower:
+            if self._find(key) is not _MISSING:
+                self.top[key] = _GONE
+        else:
+            self.top.pop(key, None)
+
+    def copy(self) -> State:
+        """An independent state with the same contents; both go on sharing the frozen layers."""
+        if self.top:
+            lower = (self.top,) + self.lower
+            if len(lower) > 1:
+                if sum(len(layer) for layer in lower) <= _FLAT_LIMIT:
+                    merged: dict[str, Any] = {}
+                    for layer in reversed(lower):
+                        merged.update(layer)
+                    lower = ({k: v for k, v in merged.items() if v is not _GONE},)
+                else:
+                    while len(lower) > 1 and 2 * len(lower[0]) >= len(lower[1]):
+                        merged = dict(lower[1])
+                        merged.update(lower[0])
+                        lower = (merged,) + lower[2:]
+            self.lower = lower
+            self.top = {}
+        return State({}, self.lower)
+
+    # ---- joining ---------------------------------------------------------------------
+    def _unique_keys(self, other: State) -> set[str]:
+        """Variables that may differ between ``self`` and ``other``: those in the layers they
+        do not share."""
+        mine, theirs = self.lower, other.lower
+        common = 0
+        while common < len(mine) and common < len(theirs) and mine[-1 - common] is theirs[-1 - common]:
+            common += 1
+        keys: set[str] = set(self.top)
+        keys.update(other.top)
+        for layer in mine[: len(mine) - common]:
+            keys.update(layer)
+        for layer in theirs[: len(theirs) - common]:
+            keys.update(layer)
+        return keys
+
+    def join_from(self, other: State) -> bool:
+        """Join ``other`` into this state (which the caller owns): each variable of ``other``
+        gets the union of both taints. Returns whether a variable or an origin was added
+        (what :func:`same` would see)."""
+        changed = False
+        if not other.lower and not other.top:
+            return False
+        top = self.top
+        if self.lower and other.lower and self.lower[-1] is other.lower[-1]:
+            # related states: only the variables in the layers they do not share can differ
+            for key in self._unique_keys(other):
+                theirs = other._find(key)
+                if theirs is _MISSING:
+                    continue
+                mine = self._find(key)
+                if mine is _MISSING:
+                    top[key] = _join_taint({}, theirs)
+                    changed = True
+                    continue
+                new = _join_taint(mine, theirs)
+                if new is not mine:
+                    top[key] = new
+                    changed = True
+            return changed
+        mine_all = self.flat() if self.lower else top
+        for key, theirs in other.flat().items():
+            mine = mine_all.get(key, _MISSING)
+            if mine is _MISSING or mine is _GONE:
+                top[key] = _join_taint({}, theirs)
+                changed = True
+                continue
+            new = _join_taint(mine, theirs)
+            if new is not mine:
+                top[key] = new
+                changed = True
+        return changed
+
+
 def join(a: State, b: State) -> State:
-    out = dict(a)
-    for var, taint in b.items():
-        out[var] = _join_taint(out.get(var, {}), taint)
+    """A new state: ``a`` with each variable of ``b`` joined in (neither is changed)."""
+    out = a.copy()
+    out.join_from(b)
     return out
 
 
 def same(a: State, b: State) -> bool:
-    if a.keys() != b.keys():
+    fa, fb = a.flat(), b.flat()
+    if fa.keys() != fb.keys():
         return False
-    return all(a[k].keys() == b[k].keys() for k in a)
+    return all(fa[k].keys() == fb[k].keys() for k in fa)
 
 
 def root_name(expr: n.Expr) -> n.Name | None:
@@ -187,7 +353,30 @@ class Analysis:
         #: (child workflow id, input name) -> labels of the secrets a RunFlow passes there
         self.child_taints: dict[tuple[str, str], tuple[Label, ...]] = {}
         self.import_aliases = {s.alias for s in model.flow.body if isinstance(s, n.Import)} | {"appmask", "imgrepo"}
+        #: what the catalogue says of each action call (it depends on the call alone), by node id
+        self._plans: dict[int, _ActionPlan] = {}
+        self._secret_names: dict[str, bool] = {}
+        self._secret_keys: dict[str, bool] = {}
         self._prepass()
+
+    def _plan(self, action: n.Action) -> _ActionPlan:
+        plan = self._plans.get(id(action))
+        if plan is None:
+            plan = _ActionPlan(action, self.catalogue, self.names, self)
+            self._plans[id(action)] = plan
+        return plan
+
+    def _is_secret_name(self, name: str) -> bool:
+        hit = self._secret_names.get(name)
+        if hit is None:
+            hit = self._secret_names[name] = self.names.is_secret(name)
+        return hit
+
+    def _is_secret_key(self, key: str) -> bool:
+        hit = self._secret_keys.get(key)
+        if hit is None:
+            hit = self._secret_keys[key] = self.names.is_secret_key(key)
+        return hit
 
     # ---- set-up --------------------------------------------------------------------------
     def _prepass(self) -> None:
@@ -197,12 +386,7 @@ class Analysis:
                 for action in _actions_of(stmt):
                     if action.disabled:
                         continue
-                    spec = self.catalogue.lookup(action.name)
-                    lits = literal_args(action)
-                    for arg in action.args:
-                        if arg.output or not spec.is_secret_param(arg.name, arg.dynamic, lits):
-                            continue
-                        root = root_name(arg.value)
+                    for arg, root in self._plan(action).secret_param_roots:
                         if root is None:
                             continue
                         key = sf.key(root.name, force_global=root.is_global)
@@ -227,7 +411,7 @@ class Analysis:
                 self.secret_inputs.add(name)
 
     def initial_state(self) -> State:
-        state: State = {}
+        state = State()
         parent = self.model.solution.tainted_inputs if self.model.solution else {}
         for name in self.secret_inputs:
             decl = self.model.inputs[name].decl
@@ -240,17 +424,19 @@ class Analysis:
     def run(self) -> list[Event]:
         main = self.model.subflows[0]
         self.entry = {main.name: self.initial_state()}
+        empty = State()
         for _round in range(MAX_PROGRAM_ROUNDS):
-            before = ({k: dict(v) for k, v in self.entry.items()}, {k: dict(v) for k, v in self.exit.items()})
+            # entry and exit states are never changed in place (only replaced): keep references
+            before = (dict(self.entry), dict(self.exit))
             for sf in self.model.subflows:
-                start = self.entry.get(sf.name, {}) if sf.node is not None else self.entry[main.name]
+                start = self.entry.get(sf.name, empty) if sf.node is not None else self.entry[main.name]
                 if sf.node is not None and sf.is_global:
                     # a GLOBAL subflow sees the globals: start from Main's entry plus its callers
                     start = join(self.entry[main.name], start)
-                out = self.exec_body(sf, sf.body, dict(start))
-                self.exit[sf.name] = join(self.exit.get(sf.name, {}), out)
-            if all(same(before[0].get(k, {}), v) for k, v in self.entry.items()) and all(
-                same(before[1].get(k, {}), v) for k, v in self.exit.items()
+                out = self.exec_body(sf, sf.body, start.copy())
+                self.exit[sf.name] = join(self.exit.get(sf.name, empty), out)
+            if all(same(before[0].get(k, empty), v) for k, v in self.entry.items()) and all(
+                same(before[1].get(k, empty), v) for k, v in self.exit.items()
             ):
                 break
         return list(self.events.values())
@@ -271,6 +457,8 @@ class Analysis:
             )
 
     # ---- statements -----------------------------------------------------------------------
+    # ``exec_body``, ``exec_stmt``, ``exec_action`` and ``assign`` update the state they are
+    # given in place (its caller owns it and hands over a copy where it needs the old one).
     def exec_body(self, sf: Subflow, body: n.Body, state: State) -> State:
         for stmt in body:
             if stmt.disabled:
@@ -287,25 +475,27 @@ class Analysis:
         if isinstance(stmt, n.If):
             outs: list[State] = []
             for branch in stmt.branches:
-                cur = state
+                cur = state.copy()
                 if isinstance(branch.cond, n.Action):
                     cur = self.exec_action(sf, branch.cond, cur)
-                outs.append(self.exec_body(sf, branch.body, dict(cur)))
-            outs.append(self.exec_body(sf, stmt.orelse, dict(state)) if stmt.orelse is not None else state)
-            result = outs[0]
+                outs.append(self.exec_body(sf, branch.body, cur))
+            outs.append(self.exec_body(sf, stmt.orelse, state.copy()) if stmt.orelse is not None else state)
+            result = outs[0]  # a branch's own state
             for o in outs[1:]:
-                result = join(result, o)
+                result.join_from(o)
             return result
         if isinstance(stmt, n.Switch):
-            result = state
-            for case in stmt.cases:
-                result = join(result, self.exec_body(sf, case.body, dict(state)))
+            bodies = [case.body for case in stmt.cases]
             if stmt.default is not None:
-                result = join(result, self.exec_body(sf, stmt.default, dict(state)))
-            return result
+                bodies.append(stmt.default)
+            outs = [self.exec_body(sf, body, state.copy()) for body in bodies]
+            for o in outs:
+                state.join_from(o)
+            return state
         if isinstance(stmt, n.ForEach):
             taint = self.eval(sf, stmt.iterable, state)
-            return self._loop(sf, stmt.body, state, lambda s: self.assign(sf, stmt.var, taint, s, stmt.span, "LOOP FOREACH"))
+            var = stmt.var
+            return self._loop(sf, stmt.body, state, lambda s: self.assign(sf, var, taint, s, stmt.span, "LOOP FOREACH"))
         if isinstance(stmt, n.LoopRange):
             return self._loop(sf, stmt.body, state, lambda s: s)
         if isinstance(stmt, n.While):
@@ -318,12 +508,17 @@ class Analysis:
                 return self.exec_action(sf, stmt.cond, state)
             return state
         if isinstance(stmt, (n.OnError, n.Function)):
-            return join(state, self.exec_body(sf, stmt.body, dict(state)))
+            state.join_from(self.exec_body(sf, stmt.body, state.copy()))
+            return state
         if isinstance(stmt, n.Block):
-            after = self.exec_body(sf, stmt.body, dict(state))
+            after = self.exec_body(sf, stmt.body, state.copy())
+            if not stmt.handlers:
+                return after
+            handler_start = join(state, after)
+            outs = [self.exec_body(sf, handler.body, handler_start.copy()) for handler in stmt.handlers]
             result = after
-            for handler in stmt.handlers:
-                result = join(result, self.exec_body(sf, handler.body, join(state, after)))
+            for o in outs:
+                result.join_from(o)
             return result
         if isinstance(stmt, n.CallSubflow):
             return self.exec_call(sf, stmt, state)
@@ -336,19 +531,18 @@ class Analysis:
             taint = state.get(ERROR_VAR, {})
             state = self.assign(sf, stmt.target, taint, state, stmt.span, "ERROR =>")
             if any(a.name == "Reset" and isinstance(a.value, n.Bool) and a.value.value for a in stmt.args):
-                state = dict(state)
-                state.pop(ERROR_VAR, None)
+                state.remove(ERROR_VAR)
             return state
         return state
 
     def _loop(self, sf: Subflow, body: n.Body, state: State, head: object) -> State:
-        step = head  # callable State -> State
+        step = head  # callable State -> State, updating the state it is given
         cur = state
         for _ in range(MAX_LOOP_ROUNDS):
-            entered = step(cur)  # type: ignore[operator]
-            out = self.exec_body(sf, body, dict(entered))
-            nxt = join(cur, out)
-            if same(nxt, cur):
+            entered = step(cur.copy())  # type: ignore[operator]
+            out = self.exec_body(sf, body, entered)
+            nxt = cur.copy()
+            if not nxt.join_from(out):  # same(join(cur, out), cur)
                 break
             cur = nxt
         return cur
@@ -358,9 +552,12 @@ class Analysis:
         if callee is None:
             return state
         if callee.is_global:
-            self.entry[callee.name] = join(self.entry.get(callee.name, {}), state)
-            return join(state, self.exit.get(callee.name, {}))
-        entry: State = {k: v for k, v in state.items() if "::" not in k}
+            self.entry[callee.name] = join(self.entry.get(callee.name, State()), state)
+            callee_exit = self.exit.get(callee.name)
+            if callee_exit is not None:
+                state.join_from(callee_exit)
+            return state
+        entry = State({k: v for k, v in state.items() if "::" not in k})
         for arg in stmt.args:
             if arg.output:
                 continue
@@ -372,30 +569,27 @@ class Analysis:
             if taint and key not in self.model.sensitive:
                 self._event(Event("call-param", sf.name, arg.span, key, tuple(taint.values()),
                                   None, arg.name, None, stmt.span))
-        self.entry[callee.name] = join(self.entry.get(callee.name, {}), entry)
-        out = self.exit.get(callee.name, {})
+        self.entry[callee.name] = join(self.entry.get(callee.name, State()), entry)
+        out = self.exit.get(callee.name, State())
         for arg in stmt.args:
             if arg.output:
                 taint = out.get(callee.key(arg.name), {})
                 state = self.assign(sf, arg.value, taint, state, arg.span, f"output {arg.name} of subflow {callee.name}")
         # globals written by the callee through GLOBAL.x
-        return join(state, {k: v for k, v in out.items() if "::" not in k})
+        state.join_from(State({k: v for k, v in out.items() if "::" not in k}))
+        return state
 
     def exec_action(self, sf: Subflow, action: n.Action, state: State) -> State:
         if action.disabled:
             return state
-        spec = self.catalogue.lookup(action.name)
-        lits = literal_args(action)
-        child = self._child_flow(action, lits)
+        plan = self._plan(action)
+        child = plan.child
         inputs: dict[str, Taint] = {}
         all_in: Taint = {}
-        for arg in action.args:
-            if arg.output:
-                continue
+        for arg, kind, secret_param, secret_root in plan.inputs:
             taint = self.eval(sf, arg.value, state)
             inputs[arg.name] = taint
             all_in = _join_taint(all_in, taint)
-            kind = spec.sink_kind(arg.name, arg.dynamic, lits)
             if child is not None and arg.dynamic:
                 # a child flow of the same solution: the secret is safe in a sensitive input,
                 # and the analysis follows it into the child either way
@@ -410,47 +604,37 @@ class Analysis:
                     if arg.name not in child.sensitive_inputs:
                         self._event(Event("child-input", sf.name, arg.span, None, tuple(taint.values()),
                                           action.name, arg.name, child.name, action.span))
-            if kind is not None and arg.dynamic and _names_a_secret(arg.name, self.names):
-                kind = None  # @secretName: the name of a secret to look up, not the secret
             if kind is not None and taint:
                 self.sink(sf, arg.value, state, arg.span, action.name, arg.name, kind, action.span, taint)
-            if spec.is_secret_param(arg.name, arg.dynamic, lits):
-                root = root_name(arg.value)
+            if secret_param:
+                root = secret_root
                 if root is not None:
                     key = sf.key(root.name, force_global=root.is_global)
                     if key not in self.model.sensitive and key not in self.credential_vars:
                         self._event(Event("secret-param", sf.name, arg.span, key, tuple(taint.values()),
                                           action.name, arg.name, None, action.span))
         if all_in:
-            state = dict(state)
             state[ERROR_VAR] = _join_taint(state.get(ERROR_VAR, {}), {
                 k: lab.then(_step(action.span, f"handled by {action.name}; its error message may contain it"),
                             via_error=True)
                 for k, lab in all_in.items()
             })
-        for arg in action.args:
-            updated = None if arg.output else spec.update_sources(arg.name, arg.dynamic)
-            if updated is None:
-                continue
+        for arg, updated, has_root in plan.updates:
             gained: Taint = all_in if updated == "*" else {}
             if updated != "*":
                 for src in updated:
                     gained = _join_taint(gained, inputs.get(src, {}))
-            if gained and root_name(arg.value) is not None:
+            if gained and has_root:
                 state = self.assign(sf, arg.value, gained, state, arg.span, f"updated by {action.name}", weak=True)
-        is_credential = action.module == "PowerAutomateSecretVariables"
-        for arg in action.args:
-            if not arg.output:
-                continue
-            sources = spec.output_sources(arg.name, arg.dynamic)
+        is_credential = plan.is_credential
+        for arg, sources, root, secret_output in plan.outputs:
             taint = {}
             if sources == "*":
                 taint = all_in
             else:
                 for src in sources:
                     taint = _join_taint(taint, inputs.get(src, {}))
-            root = root_name(arg.value)
-            if spec.is_secret_output(arg.name, arg.dynamic, lits):
+            if secret_output:
                 target_key = sf.key(root.name, force_global=root.is_global) if root is not None else None
                 origin = Origin(
                     f"output:{action.span.start}:{arg.name}", "secret-output",
@@ -486,7 +670,6 @@ class Analysis:
         key = sf.key(root.name, force_global=root.is_global)
         step = _step(span, f"stored in {root.name} ({how})")
         new = {k: lab.then(step) for k, lab in taint.items()}
-        state = dict(state)
         if isinstance(target, n.Name) and not weak:
             state[key] = new  # strong update
         else:
@@ -520,14 +703,14 @@ class Analysis:
             if expr.attr in NON_SECRET_PROPERTIES:
                 return {}
             base = self.eval(sf, expr.value, state)
-            if self.names.is_secret_key(expr.attr):
+            if self._is_secret_key(expr.attr):
                 origin = self._property_origin(sf, expr, expr.attr)
                 base = _join_taint(base, {origin.key: Label(origin)})
             return base
         if isinstance(expr, n.Index):
             base = self.eval(sf, expr.value, state)
             idx = expr.index
-            if isinstance(idx, n.StringLit) and idx.literal is not None and self.names.is_secret_key(idx.literal):
+            if isinstance(idx, n.StringLit) and idx.literal is not None and self._is_secret_key(idx.literal):
                 origin = self._property_origin(sf, expr, idx.literal)
                 base = _join_taint(base, {origin.key: Label(origin)})
             return base
@@ -571,7 +754,7 @@ class Analysis:
         used = self.secret_used.get(key)
         if used is not None:
             return used
-        if self.names.is_secret(expr.name) and key not in self.model.inputs:
+        if self._is_secret_name(expr.name) and key not in self.model.inputs:
             return Origin(f"name:{key}", "secret-name", f"{expr.name} (secret by its name)", expr.span, sf.name, key)
         return None
 
@@ -581,6 +764,47 @@ class Analysis:
         key = sf.key(rname, force_global=bool(root and root.is_global))
         return Origin(f"prop:{key}.{prop}", "secret-property", f"{rname}.{prop} (a secret property)",
                       expr.span, sf.name, key)
+
+
+class _ActionPlan:
+    """What the catalogue says of one action call: computed once, used on every visit (loops
+    and whole-program rounds run a statement many times). Everything here depends only on the
+    call's text (its name, parameters and literal arguments)."""
+
+    __slots__ = ("action", "spec", "lits", "child", "inputs", "updates", "outputs", "is_credential",
+                 "secret_param_roots")
+
+    def __init__(self, action: n.Action, catalogue: Catalogue, names: NamePolicy, analysis: Analysis) -> None:
+        self.action = action  # keeps the node (and so its id) alive
+        spec = self.spec = catalogue.lookup(action.name)
+        lits = self.lits = literal_args(action)
+        child = self.child = analysis._child_flow(action, lits)
+        #: (arg, sink kind, is a secret parameter, its root variable) per input argument
+        self.inputs: list[tuple[n.Arg, str | None, bool, n.Name | None]] = []
+        #: (arg, the inputs it is updated from, has a root variable) per updated input argument
+        self.updates: list[tuple[n.Arg, Sources, bool]] = []
+        #: (arg, the inputs it derives from, its root variable, always a secret) per output
+        self.outputs: list[tuple[n.Arg, Sources, n.Name | None, bool]] = []
+        self.secret_param_roots: list[tuple[n.Arg, n.Name | None]] = []
+        for arg in action.args:
+            if arg.output:
+                self.outputs.append((arg, spec.output_sources(arg.name, arg.dynamic), root_name(arg.value),
+                                     spec.is_secret_output(arg.name, arg.dynamic, lits)))
+                continue
+            kind = spec.sink_kind(arg.name, arg.dynamic, lits)
+            if child is not None and arg.dynamic:
+                kind = None
+            if kind is not None and arg.dynamic and _names_a_secret(arg.name, names):
+                kind = None  # @secretName: the name of a secret to look up, not the secret
+            secret_param = spec.is_secret_param(arg.name, arg.dynamic, lits)
+            root = root_name(arg.value) if secret_param else None
+            self.inputs.append((arg, kind, secret_param, root))
+            if secret_param:
+                self.secret_param_roots.append((arg, root))
+            updated = spec.update_sources(arg.name, arg.dynamic)
+            if updated is not None:
+                self.updates.append((arg, updated, root_name(arg.value) is not None))
+        self.is_credential = action.module == "PowerAutomateSecretVariables"
 
 
 def _names_a_secret(param: str, names: NamePolicy) -> bool:

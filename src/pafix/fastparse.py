@@ -1,0 +1,209 @@
+"""A faster driver for the Lark LALR parser that :mod:`pafix.parser` builds.
+
+It runs Lark's own parse table, contextual lexers (the same compiled scanners, ``unless``
+keyword callbacks, ignored and newline terminals) and parse-time callbacks, so it builds the
+very same tokens and nodes, but in one loop: no lexer generator, no per-token method calls,
+reductions looked up once per (state, terminal) instead of hashing grammar rules, and the
+single-child ``?rule`` reductions skipped (their callback only hands back the child).
+
+It only knows the happy path: on any input it cannot lex or parse, and on any exception from a
+callback, it raises :class:`Fallback`, and the caller parses the text again with
+``Lark.parse``, which raises exactly the error it always raised.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from lark import Lark, Token, Transformer
+from lark.parse_tree_builder import ExpandSingleChild
+from lark.parsers.lalr_analysis import Shift
+
+
+class _Inlined:
+    """What an inlined ``_rule`` reduces to: its children, which the parent's child filter
+    splices in (it reads only ``.children``, as of the ``Tree`` Lark would build)."""
+
+    __slots__ = ("children",)
+
+    def __init__(self, children: list[Any]) -> None:
+        self.children = children
+
+
+def _is_default_tree(cb: Any, transformer: Any) -> bool:
+    """A callback that only builds ``Tree(rule, children)`` (no transformer method for it)."""
+    if not isinstance(cb, functools.partial) or getattr(cb.func, "__name__", "") != "default_callback":
+        return False
+    if len(cb.args) != 1 or not isinstance(cb.args[0], str) or not cb.args[0].startswith("_") or cb.keywords:
+        return False
+    return transformer is None or type(transformer).__default__ is Transformer.__default__
+
+
+class Fallback(Exception):
+    """The fast path cannot handle this input: use ``Lark.parse``."""
+
+
+_new_token = Token._future_new  # Token(type, value, start_pos, line, column, end_line, end_column, end_pos)
+_BLANKS = frozenset(" \t\f\ufeff")
+_BLANK_RE = re.compile("[ \t\f\ufeff]+")
+
+
+class FastParser:
+    """One per Lark instance (per process): the tables are derived once."""
+
+    def __init__(self, lark: Lark) -> None:
+        frontend: Any = lark.parser
+        parser = frontend.parser.parser
+        table = parser.parse_table
+        callbacks = parser.callbacks
+        transformer = lark.options.transformer
+        self.start_states: dict[str, int] = dict(table.start_states)
+        self.end_states: dict[str, int] = dict(table.end_states)
+        self.term_callbacks = {k: v for k, v in callbacks.items() if isinstance(k, str)}
+        # state -> terminal -> (target state, None) for a shift, (size, (callback, origin)) for a reduce
+        reduce_info: dict[int, tuple[int, Any, str]] = {}
+        self.actions: dict[int, dict[str, tuple[bool, Any]]] = {}
+        for state, row in table.states.items():
+            out: dict[str, tuple[bool, Any]] = {}
+            for term, (action, arg) in row.items():
+                if action is Shift:
+                    out[term] = (True, arg)
+                else:
+                    info = reduce_info.get(id(arg))
+                    if info is None:
+                        size = len(arg.expansion)
+                        cb = callbacks[arg] if callbacks else None
+                        if isinstance(cb, ExpandSingleChild) and size == 1:
+                            cb = None  # returns its only child
+                        elif _is_default_tree(cb, transformer):
+                            cb = _Inlined  # a Tree the parent's child filter only unpacks
+                        info = (size, cb, arg.origin.name)
+                        reduce_info[id(arg)] = info
+                    out[term] = (False, info)
+            self.actions[state] = out
+        if not callbacks:
+            raise ValueError("the fast driver needs the parse-time callbacks of a transformer")
+        # the contextual lexer of each parser state: (compiled scanners, callbacks, ignored, newline types)
+        lexer = frontend.lexer
+        self.lexers: dict[int, tuple[tuple[Any, ...], dict[str, Any], frozenset[str], frozenset[str]]] = {}
+        built: dict[int, tuple[tuple[Any, ...], dict[str, Any], frozenset[str], frozenset[str]]] = {}
+        for state, basic in lexer.lexers.items():
+            entry = built.get(id(basic))
+            if entry is None:
+                scanner = basic.scanner  # builds basic.callback too
+                entry = (tuple(scanner._mres), dict(basic.callback), frozenset(basic.ignore_types),
+                         frozenset(basic.newline_types))
+                built[id(basic)] = entry
+            self.lexers[state] = entry
+        # Blanks can be skipped before lexing when the grammar ignores exactly them (WS) and no
+        # other terminal can start with one (checked on each terminal's pattern).
+        self.skip_blanks = self._blanks_only_ws(lexer)
+
+    @staticmethod
+    def _blanks_only_ws(lexer: Any) -> bool:
+        root = lexer.root_lexer
+        if set(root.ignore_types) != {"WS"}:
+            return False
+        for term in root.terminals:
+            rx = re.compile(term.pattern.to_regexp())
+            for blank in _BLANKS:
+                for tail in ("x", "END", "'a'", "1", "#", "@", "(", "\n"):
+                    m = rx.match(blank + tail)
+                    if term.name == "WS":
+                        if m is None or m.group(0) != blank:
+                            return False
+                    elif m is not None:
+                        return False
+        ws = next(t for t in root.terminals if t.name == "WS")
+        return bool(ws.pattern.to_regexp() == _BLANK_RE.pattern)
+
+    def parse(self, text: str, start: str) -> Any:
+        actions = self.actions
+        lexers = self.lexers
+        term_callbacks = self.term_callbacks
+        end_state = self.end_states[start]
+        state_stack = [self.start_states[start]]
+        value_stack: list[Any] = []
+        pos = 0
+        end = len(text)
+        skip_blanks = self.skip_blanks
+        line = 1
+        line_start = 0
+        try:
+            while pos < end:
+                if text[pos] in _BLANKS and skip_blanks:
+                    # blanks only ever match the ignored WS terminal: step over them here
+                    pos = _BLANK_RE.match(text, pos).end()  # type: ignore[union-attr]
+                    if pos >= end:
+                        break
+                mres, lex_callbacks, ignore_types, newline_types = lexers[state_stack[-1]]
+                # ---- the next token (as BasicLexer.next_token) ----
+                for mre in mres:
+                    m = mre.match(text, pos)
+                    if m:
+                        break
+                else:
+                    raise Fallback
+                value = m.group(0)
+                type_ = m.lastgroup
+                start_pos = pos
+                tok_line = line
+                column = pos - line_start + 1
+                if type_ in newline_types:
+                    newlines = value.count("\n")
+                    if newlines:
+                        line += newlines
+                        line_start = pos + value.rindex("\n") + 1
+                pos += len(value)
+                if type_ in ignore_types and type_ not in lex_callbacks:
+                    continue
+                token = _new_token(type_, value, start_pos, tok_line, column, line, pos - line_start + 1, pos)
+                if type_ in lex_callbacks:
+                    token = lex_callbacks[type_](token)
+                    if type_ in ignore_types:
+                        continue
+                # ---- feed it (as ParserState.feed_token) ----
+                ttype = token.type
+                while True:
+                    shift, arg = actions[state_stack[-1]][ttype]
+                    if shift:
+                        state_stack.append(arg)
+                        value_stack.append(token if ttype not in term_callbacks else term_callbacks[ttype](token))
+                        break
+                    size, cb, origin = arg
+                    if cb is None:  # a single-child ?rule: the value stays, only the state changes
+                        del state_stack[-1]
+                        state_stack.append(actions[state_stack[-1]][origin][1])
+                        continue
+                    if size:
+                        s = value_stack[-size:]
+                        del state_stack[-size:]
+                        del value_stack[-size:]
+                    else:
+                        s = []
+                    _shift, new_state = actions[state_stack[-1]][origin]
+                    state_stack.append(new_state)
+                    value_stack.append(cb(s))
+            # ---- the end (as parse_from_state + feed_token($END, is_end=True)) ----
+            while True:
+                shift, arg = actions[state_stack[-1]]["$END"]
+                if shift:
+                    raise Fallback
+                size, cb, origin = arg
+                if size:
+                    s = value_stack[-size:]
+                    del state_stack[-size:]
+                    del value_stack[-size:]
+                else:
+                    s = []
+                _shift, new_state = actions[state_stack[-1]][origin]
+                state_stack.append(new_state)
+                value_stack.append(s[0] if cb is None else cb(s))
+                if new_state == end_state:
+                    return value_stack[-1]
+        except Fallback:
+            raise
+        except Exception as exc:  # a table miss (a syntax error) or an error from a callback
+            raise Fallback from exc

@@ -1,0 +1,368 @@
+"""Scanning many flows: a process pool, the result cache, deterministic output.
+
+``run_scan(units, config, jobs=..., cache=...)`` checks an iterable of :class:`Unit` and gives
+back one :class:`FileResult` per unit, in the units' order, whatever ``jobs`` is:
+
+* a *task* is one loose flow, or all the flows of one solution (they are checked together);
+* a task whose key is in the cache is answered from it and never analysed;
+* the other tasks are analysed in this process (``jobs == 1``, or too little work to be worth
+  a pool) or by ``jobs`` worker processes, in chunks of about :data:`CHUNK_LINES` lines, the
+  biggest first; each worker builds its own parser once and keeps it;
+* units are read lazily and at most a few chunks per worker are in flight, so memory stays
+  bounded by the chunks being analysed, not by the size of the fleet.
+
+The settings that reach ``check_flow`` outside of ``config`` (the DLP policies of
+``scan --dlp-policy``) are carried to the workers and into the cache key.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .config import Config
+from .findings import FileResult
+from .result_cache import ResultCache, scan_key, unit_key
+from .solution_check import check_units
+from .sources import Unit, _is_solution, _solution_units, expand, read_file_unit
+
+#: lines of flow text per chunk sent to a worker (a task is never split)
+CHUNK_LINES = 2000
+#: below this many lines to analyse, a pool costs more than it saves
+MIN_PARALLEL_LINES = 3000
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass
+class ScanCounters:
+    """What the last scan did (tests and benchmarks read it; no timing involved)."""
+
+    units: int = 0
+    tasks: int = 0
+    analysed_units: int = 0  #: units analysed (not answered from the cache)
+    analysed_tasks: int = 0
+    cache_hits: int = 0
+    cache_writes: int = 0
+    workers: int = 0  #: 0 when everything ran in this process
+    chunks: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+#: the counters of the most recent :func:`run_scan` in this process
+LAST = ScanCounters()
+
+
+# ---- settings that are not part of Config -----------------------------------------------------
+
+
+def _ambient() -> Any:
+    """The DLP settings active around this scan (``dlp_scope``), if that module is there."""
+    try:
+        from .dlp import active_settings
+    except ImportError:
+        return None
+    return active_settings()
+
+
+def _ambient_scope(settings: Any) -> Any:
+    if settings is None:
+        return nullcontext()
+    from .dlp import dlp_scope
+
+    return dlp_scope(settings)
+
+
+# ---- tasks ------------------------------------------------------------------------------------
+
+
+def group_tasks(units: Iterable[Unit]) -> Iterator[list[Unit]]:
+    """Loose units one by one; consecutive flows of one solution together (as
+    :func:`~pafix.solution_check.check_units` groups them)."""
+    group: list[Unit] = []
+    for unit in units:
+        if unit.flow is not None and group and group[0].path == unit.path:
+            group.append(unit)
+            continue
+        if group:
+            yield group
+        group = [unit] if unit.flow is not None else []
+        if unit.flow is None:
+            yield [unit]
+    if group:
+        yield group
+
+
+def _slim(unit: Unit) -> Unit:
+    """What a worker needs of a unit (no raw bytes, no decoding details)."""
+    if unit.raw is None and unit.decoded is None:
+        return unit
+    return replace(unit, raw=None, decoded=None)
+
+
+def _lines(units: list[Unit]) -> int:
+    return sum((u.text or "").count("\n") + 1 for u in units)
+
+
+# ---- workers ---------------------------------------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(config: Config, ambient_blob: bytes | None) -> None:
+    # the same optional front-end modules as the parent (the rewrite module registers the
+    # "Get credential" fix builder that some findings carry)
+    try:
+        from . import cli  # noqa: F401
+    except Exception:  # pragma: no cover - the CLI's optional parts are optional
+        pass
+    from .parser import _parser
+
+    _parser()  # build this worker's Lark parser once
+    _WORKER["config"] = config
+    _WORKER["ambient"] = pickle.loads(ambient_blob) if ambient_blob is not None else None
+
+
+def _run_chunk(tasks: list[tuple[int, list[Unit]]]) -> list[tuple[int, list[FileResult]]]:
+    config: Config = _WORKER["config"]
+    with _ambient_scope(_WORKER["ambient"]):
+        return [(i, list(check_units(units, config))) for i, units in tasks]
+
+
+def _check_here(units: list[Unit], config: Config) -> list[FileResult]:
+    return list(check_units(units, config))
+
+
+# ---- the scan -------------------------------------------------------------------------------
+
+
+class _Runner:
+    """Analyses the tasks that missed the cache: here, or in a pool started on demand.
+
+    The pool is started (its workers forked) as soon as there is enough work, while this
+    process still holds only a few chunks, so the workers do not inherit the fleet's text.
+    """
+
+    def __init__(self, config: Config, jobs: int, ambient_blob: bytes | None, counters: ScanCounters,
+                 finish: Callable[[int, str | None, list[FileResult]], None]) -> None:
+        self.config = config
+        self.jobs = jobs
+        self.ambient_blob = ambient_blob
+        self.counters = counters
+        self.finish = finish
+        self.buffer: list[tuple[int, list[Unit], str | None]] = []
+        self.buffered_lines = 0
+        self.pool: ProcessPoolExecutor | None = None
+        self.in_flight: dict[Future[list[tuple[int, list[FileResult]]]], dict[int, str | None]] = {}
+
+    def add(self, index: int, units: list[Unit], key: str | None) -> None:
+        if self.jobs == 1:
+            self.finish(index, key, _check_here(units, self.config))
+            return
+        self.buffer.append((index, units, key))
+        self.buffered_lines += _lines(units)
+        if self.jobs > 1 and self.pool is None and self.buffered_lines >= MIN_PARALLEL_LINES:
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_pool_context(),
+                                            initializer=_init_worker, initargs=(self.config, self.ambient_blob))
+            self.counters.workers = self.jobs
+        if self.pool is not None and self.buffered_lines >= CHUNK_LINES:
+            self._submit()
+
+    def _submit(self) -> None:
+        assert self.pool is not None
+        # bounded: wait for a chunk to come back before sending more
+        while len(self.in_flight) >= self.jobs * 2:
+            self._collect(FIRST_COMPLETED)
+        chunk, self.buffer, self.buffered_lines = self.buffer, [], 0
+        if not chunk:
+            return
+        fut = self.pool.submit(_run_chunk, [(i, u) for i, u, _k in chunk])
+        self.in_flight[fut] = {i: k for i, _u, k in chunk}
+        self.counters.chunks += 1
+
+    def _collect(self, how: str) -> None:
+        done, _ = wait(list(self.in_flight), return_when=how)
+        for fut in done:
+            keys = self.in_flight.pop(fut)
+            for index, res in fut.result():
+                self.finish(index, keys[index], res)
+
+    def close(self) -> None:
+        if self.pool is None:
+            for index, units, key in self.buffer:
+                self.finish(index, key, _check_here(units, self.config))
+            self.buffer = []
+            return
+        try:
+            self._flush_tail()
+            while self.in_flight:
+                self._collect(FIRST_COMPLETED)
+        finally:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _flush_tail(self) -> None:
+        """The last tasks, split so that every worker gets a share."""
+        if not self.buffer:
+            return
+        per = max(1, len(self.buffer) // self.jobs)
+        tail, self.buffer = self.buffer, []
+        for start in range(0, len(tail), per):
+            self.buffer = tail[start : start + per]
+            self.buffered_lines = _lines([u for _i, us, _k in self.buffer for u in us])
+            self._submit()
+
+
+class LazyFile:
+    """A loose flow file not read yet: on a cache hit its bytes are hashed and never decoded."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+
+def tasks_of_paths(paths: Sequence[str]) -> Iterator[list[Unit] | LazyFile]:
+    """What :func:`~pafix.sources.read_units` reads, as tasks, loose files left unread."""
+    for item in expand(paths):
+        if isinstance(item, tuple):
+            yield [Unit(str(item[0]), None, item[1])]
+        elif _is_solution(item):
+            yield from group_tasks(_solution_units(item))
+        else:
+            yield LazyFile(item)
+
+
+def run_scan(
+    units: Iterable[Unit | list[Unit] | LazyFile],
+    config: Config,
+    *,
+    jobs: int | None = 1,
+    cache: ResultCache | None = None,
+    on_task_done: Callable[[int], None] | None = None,
+) -> list[FileResult]:
+    """One result per unit, in order. ``jobs=None`` means one per CPU.
+
+    ``units`` are units (grouped here into tasks), or tasks already (lists of units,
+    :class:`LazyFile`), as :func:`tasks_of_paths` gives them."""
+    global LAST
+    counters = ScanCounters()
+    LAST = counters
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    ambient = _ambient()
+    ambient_blob: bytes | None = None
+    if ambient is not None:
+        try:
+            ambient_blob = pickle.dumps(ambient)
+        except Exception:  # settings a worker cannot receive: analyse here
+            counters.notes.append("settings cannot be sent to worker processes; scanning in-process")
+            jobs = 1
+    base_key = scan_key(config, ambient) if cache is not None else ""
+    hits_before = cache.hits if cache is not None else 0
+    writes_before = cache.writes if cache is not None else 0
+    results: list[list[FileResult] | None] = []
+
+    def finish(index: int, key: str | None, res: list[FileResult]) -> None:
+        results[index] = res
+        counters.analysed_tasks += 1
+        counters.analysed_units += len(res)
+        if cache is not None and key is not None:
+            cache.put(key, res)
+        if on_task_done is not None:
+            on_task_done(len(res))
+
+    runner = _Runner(config, jobs, ambient_blob, counters, finish)
+    try:
+        for task in _as_tasks(units):
+            index = len(results)
+            results.append(None)
+            key = None
+            if isinstance(task, LazyFile):
+                if cache is not None:
+                    key = _raw_key(task.path, base_key)
+                    if key is not None:
+                        cached = cache.get(key, [Unit(str(task.path), None)])
+                        if cached is not None:
+                            counters.tasks += 1
+                            counters.units += 1
+                            results[index] = cached
+                            if on_task_done is not None:
+                                on_task_done(1)
+                            continue
+                units_of_task = [read_file_unit(task.path)]
+                if key is not None and units_of_task[0].raw is not None:
+                    key = unit_key(units_of_task, base_key)  # the bytes read now (unchanged: same key)
+                else:
+                    key = None
+            else:
+                units_of_task = task
+            counters.tasks += 1
+            counters.units += len(units_of_task)
+            if key is None and cache is not None and all(u.text is not None for u in units_of_task):
+                key = unit_key(units_of_task, base_key)
+                cached = cache.get(key, units_of_task)
+                if cached is not None:
+                    results[index] = cached
+                    if on_task_done is not None:
+                        on_task_done(len(units_of_task))
+                    continue
+            if key is not None and not all(u.text is not None for u in units_of_task):
+                key = None  # an unreadable file is never cached
+            runner.add(index, [_slim(u) for u in units_of_task], key)
+    finally:
+        runner.close()
+    if cache is not None:
+        counters.cache_hits = cache.hits - hits_before
+        counters.cache_writes = cache.writes - writes_before
+    out: list[FileResult] = []
+    for res in results:
+        assert res is not None
+        out.extend(res)
+    return out
+
+
+def _as_tasks(items: Iterable[Unit | list[Unit] | LazyFile]) -> Iterator[list[Unit] | LazyFile]:
+    """Tasks as given, and bare units grouped into tasks (consecutive ones only)."""
+    pending: list[Unit] = []
+    for item in items:
+        if isinstance(item, Unit):
+            pending.append(item)
+            continue
+        if pending:
+            yield from group_tasks(pending)
+            pending = []
+        yield item
+    if pending:
+        yield from group_tasks(pending)
+
+
+def _raw_key(path: Path, base_key: str) -> str | None:
+    """The cache key of a loose file from its bytes (None when it cannot be read: the reader
+    reports that)."""
+    try:
+        raw = path.read_bytes()
+    except OSError:
+        return None
+    return unit_key([Unit(str(path), "", raw=raw)], base_key)
+
+
+def _pool_context() -> Any:
+    import multiprocessing as mp
+
+    methods = mp.get_all_start_methods()
+    # fork shares the parent's imported modules and parser tables at no cost; elsewhere spawn
+    return mp.get_context("fork" if "fork" in methods and sys.platform != "darwin" else "spawn")
+
+
+__all__ = ["LAST", "LazyFile", "ScanCounters", "default_jobs", "group_tasks", "run_scan", "tasks_of_paths"]

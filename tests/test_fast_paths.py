@@ -1,0 +1,196 @@
+"""The speed-ups of issue 8 change no result.
+
+* the fast LALR driver (:mod:`pafix.fastparse`) builds the very same trees as ``Lark.parse``,
+  spans included, and every error still comes from Lark;
+* the layered taint :class:`~pafix.analysis.taint.State` joins exactly like the dictionaries it
+  replaced (the reference implementation is kept here).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pafix import parser as P
+from pafix.analysis.taint import Label, Origin, State, _join_taint, join, same
+from pafix.errors import ParseError
+from pafix.nodes import Span
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "corpus" / "real"
+
+
+def _deep(x: Any) -> Any:
+    """A node as nested tuples, spans included (node equality leaves them out)."""
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return (type(x).__name__,) + tuple(_deep(getattr(x, f.name)) for f in dataclasses.fields(x) if f.name != "source")
+    if isinstance(x, (tuple, list)):
+        return tuple(_deep(v) for v in x)
+    return x
+
+
+def _flows() -> list[Path]:
+    files = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".robin", ".txt"))
+    files += sorted(p for p in (ROOT / "fixtures").rglob("*") if p.is_file() and p.suffix in (".robin", ".txt"))
+    if REAL.is_dir():
+        files += sorted(REAL.glob("*.robin"))
+    return files
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except (UnicodeDecodeError, OSError):
+        return None
+
+
+def test_the_fast_driver_is_on() -> None:
+    assert P._fast() is not None
+
+
+@pytest.mark.parametrize("path", _flows(), ids=lambda p: p.name)
+def test_fast_driver_builds_the_same_tree_as_lark(path: Path) -> None:
+    text = _read(path)
+    if text is None:
+        pytest.skip("not UTF-8")
+    code = text[: P.split_trailer(text)]
+    lark, _builder = P._parser()
+    fast = P._fast()
+    assert fast is not None
+    try:
+        expected = lark.parse(code, start="start")
+    except Exception:
+        with pytest.raises(P.Fallback):
+            fast.parse(code, "start")
+        return
+    assert _deep(fast.parse(code, "start")) == _deep(expected)
+
+
+@pytest.mark.parametrize("path", _flows()[:60], ids=lambda p: p.name)
+def test_parse_is_the_same_with_and_without_the_fast_driver(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = _read(path)
+    if text is None:
+        pytest.skip("not UTF-8")
+
+    def outcome() -> Any:
+        out = []
+        for recover in (False, True):
+            try:
+                out.append(_deep(P.parse(text, "f.robin", recover=recover)))
+            except ParseError as exc:
+                out.append((str(exc), exc.line, exc.column, exc.offset, exc.snippet))
+        return out
+
+    fast = outcome()
+    monkeypatch.setattr(P, "_fast", lambda: None)
+    assert outcome() == fast
+
+
+@pytest.mark.parametrize("text", [
+    "IF x THEN\n  SET a TO 1\n",  # unclosed block
+    "SET a TO $'''%b'''\n",  # a hole that never closes
+    "SET a TO 'unterminated\n",
+    "Display.ShowMessage Message:\n",  # a dangling parameter
+    "// not a comment\n",
+    "SET a TO %\n",
+    "\ufeff  \t SET a TO 1  \t\n\tEND\n",  # blanks everywhere, a stray END
+])
+def test_errors_and_odd_blanks_match_lark(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    def outcome() -> Any:
+        try:
+            return _deep(P.parse(text))
+        except ParseError as exc:
+            return (str(exc), exc.line, exc.column, exc.offset)
+
+    fast = outcome()
+    monkeypatch.setattr(P, "_fast", lambda: None)
+    assert outcome() == fast
+
+
+# ---- the layered state --------------------------------------------------------------------------
+
+Ref = dict[str, dict[str, Label]]
+
+
+def _ref_join(a: Ref, b: Ref) -> Ref:
+    out = dict(a)
+    for var, taint in b.items():
+        out[var] = _join_taint(out.get(var, {}), taint)
+    return out
+
+
+def _ref_same(a: Ref, b: Ref) -> bool:
+    return a.keys() == b.keys() and all(a[k].keys() == b[k].keys() for k in a)
+
+
+_SPAN = Span(0, 1, 1, 1, 1, 2)
+
+
+def _labels(rng: random.Random) -> dict[str, Label]:
+    keys = rng.sample(["o1", "o2", "o3", "o4", "o5"], rng.randint(0, 3))
+    return {k: Label(Origin(k, "sensitive", k, _SPAN, "Main")) for k in keys}
+
+
+def _pairs(state: State) -> list[tuple[str, list[str]]]:
+    return sorted((k, list(v)) for k, v in state.items())
+
+
+def _ref_pairs(ref: Ref) -> list[tuple[str, list[str]]]:
+    return sorted((k, list(v)) for k, v in ref.items())
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_state_behaves_like_the_dictionaries_it_replaced(seed: int) -> None:
+    """Random programs of writes, removals, copies (branches) and joins, run on a State and on
+    plain dictionaries: the same contents, the same key order of each taint, the same answers
+    of ``same`` and ``join_from``."""
+    rng = random.Random(seed)
+    names = [f"v{i}" for i in range(rng.choice([8, 40, 200]))]
+    states: list[tuple[State, Ref]] = [(State(), {})]
+    for _step in range(300):
+        i = rng.randrange(len(states))
+        st, ref = states[i]
+        op = rng.random()
+        if op < 0.45:
+            key, taint = rng.choice(names), _labels(rng)
+            if rng.random() < 0.5:
+                st[key] = taint
+                ref[key] = taint
+            else:
+                st[key] = _join_taint(st.get(key, {}), taint)
+                ref[key] = _join_taint(ref.get(key, {}), taint)
+        elif op < 0.5:
+            key = rng.choice(names)
+            st.remove(key)
+            ref.pop(key, None)
+        elif op < 0.75:
+            states.append((st.copy(), dict(ref)))
+        else:
+            j = rng.randrange(len(states))
+            other, other_ref = states[j]
+            if j == i:
+                continue
+            if rng.random() < 0.5:
+                new, new_ref = join(st, other), _ref_join(ref, other_ref)
+                assert same(new, st) == _ref_same(new_ref, ref)
+                states.append((new, new_ref))
+            else:
+                before = dict(ref)
+                changed = st.join_from(other)
+                ref.update(_ref_join(ref, other_ref))
+                assert changed == (not _ref_same(ref, before))
+        for st2, ref2 in (states[i], states[-1]):
+            _check(st2, ref2, names)
+    for st2, ref2 in states:  # copies and joins never changed another state
+        _check(st2, ref2, names)
+
+
+def _check(st: State, ref: Ref, names: list[str]) -> None:
+    assert _pairs(st) == _ref_pairs(ref)
+    for key in names[:10]:
+        assert (key in st) == (key in ref)
+        assert list(st.get(key, {})) == list(ref.get(key, {}))
