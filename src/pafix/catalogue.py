@@ -29,7 +29,7 @@ import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Literal, TypeAlias, TypeVar, cast
+from typing import Literal, TypeAlias, TypeVar, cast, get_args
 
 __all__ = [
     "SINK_KINDS",
@@ -58,20 +58,7 @@ SinkKind = Literal[
     "screenshot",
     "childflow",
 ]
-SINK_KINDS: frozenset[str] = frozenset(
-    (
-        "display",
-        "file",
-        "clipboard",
-        "network",
-        "mail",
-        "process",
-        "log",
-        "keystrokes",
-        "screenshot",
-        "childflow",
-    )
-)
+SINK_KINDS: frozenset[str] = frozenset(get_args(SinkKind))
 
 #: The inputs an output derives from: parameter names (``"@name"`` for a dynamic one,
 #: ``"@*"`` for every dynamic one), or ``"*"`` for every input of the call.
