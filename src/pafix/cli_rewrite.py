@@ -8,7 +8,10 @@ and its bytes on disk are still the ones that were read.
 
 Exit codes: 2 when any input could not be read or parsed, a rewrite failed verification or a
 write failed (the other files are still processed); else 1 with ``--check`` when a file would
-change; else 0.
+change; else 0. A bug in pafix met while rewriting one file is reported for that file as
+``internal error (<type>) while rewriting this flow; please report it`` (never the exception's
+text, which may quote the flow), the file is not written, and the other files are still
+processed (``PAFIX_DEBUG=1`` lets the exception through instead).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from .rewrite import rewrite_text
 from .safewrite import WriteError, atomic_write, sha256_hex
 from .masking import mask_literals
 from .errors import ParseError
+from .guard import NestingTooDeep, debugging, internal_error, public_message
 from .parser import parse
 from .solution_rewrite import rewrite_solution
 from .sources import Unit, read_units
@@ -104,19 +108,17 @@ def rewrite_cmd(
         else:
             click.echo(masked_diff(old, new, label), nl=False)
 
-    for unit in read_units(paths):
-        if unit.flow is not None:
-            solutions.setdefault(unit.path, []).append(unit)
-            continue
+    def rewrite_file(unit: Unit) -> None:
+        nonlocal changed, fixes
         if unit.text is None or unit.decoded is None or unit.raw is None:
             error(unit.path, unit.error or "cannot read")
-            continue
+            return
         result = rewrite_text(unit.text, unit.path, config, unsafe=unsafe, password_io=unit.password_io)
         if result.error is not None:
-            error(unit.path, result.error)
-            continue
+            error(unit.path, public_message(result.error))
+            return
         if not result.changed:
-            continue
+            return
         count = len(result.applied)
         if diff:
             show(unit.text, result.text, unit.path)
@@ -127,16 +129,16 @@ def rewrite_cmd(
             fixes += count
             if check:
                 click.echo(f"would fix {unit.path} ({_fixes(count)})", err=True)
-            continue
+            return
         try:
             data = encode(result.text, unit.decoded)
             back = decode(data, unit.path)
         except (EncodeError, DecodeError) as exc:
             error(unit.path, f"the fixed text cannot be stored in the file's encoding ({exc}); not changed")
-            continue
+            return
         if back.text != result.text or back.encoding != unit.decoded.encoding:
             error(unit.path, "the fixed text does not read back the same in the file's encoding; not changed")
-            continue
+            return
         try:
             atomic_write(unit.path, data, expected_sha256=sha256_hex(unit.raw), backup_suffix=backup)
         except WriteError as exc:
@@ -144,7 +146,7 @@ def rewrite_cmd(
             if message.startswith(unit.path + " "):
                 message = "file" + message[len(unit.path):]
             error(unit.path, message)
-            continue
+            return
         changed += 1
         fixes += count
         click.echo(f"fixed {unit.path} ({_fixes(count)})", err=True)
@@ -155,9 +157,28 @@ def rewrite_cmd(
             except (OSError, ValueError) as exc:
                 error(unit.path, f"written, but the audit log was not appended: {exc}")
 
+    for unit in read_units(paths):
+        if unit.flow is not None:
+            solutions.setdefault(unit.path, []).append(unit)
+            continue
+        try:
+            rewrite_file(unit)
+        except NestingTooDeep as exc:
+            error(unit.path, f"{exc.message}; not rewritten")
+        except Exception as exc:  # noqa: BLE001 - a bug in pafix: this file is not written, the others go on
+            if debugging():
+                raise
+            error(unit.path, internal_error(exc, "rewriting"))
+
     for container, units in solutions.items():
-        outcome = rewrite_solution(container, units, config, unsafe=unsafe, write=in_place,
-                                   backup=backup, audit_log=audit_log, show=show if diff else None)
+        try:
+            outcome = rewrite_solution(container, units, config, unsafe=unsafe, write=in_place,
+                                       backup=backup, audit_log=audit_log, show=show if diff else None)
+        except Exception as exc:  # noqa: BLE001 - a bug in pafix: nothing of it written, the others go on
+            if debugging():
+                raise
+            error(container, internal_error(exc, "rewriting", "solution"))
+            continue
         for message in outcome.errors:
             error(container, message)
         for note in outcome.notes:

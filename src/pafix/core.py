@@ -18,6 +18,7 @@ from .catalogue import Catalogue, load_catalogue
 from .config import DEFAULT, Config
 from .errors import ParseError
 from .findings import Finding, FileResult, Fix, SourceError
+from .guard import NestingTooDeep, call_deep, public_message
 from .parser import parse
 from .rules import RULES, BY_CODE, Context
 from .rules.base import fingerprint
@@ -72,6 +73,20 @@ def check_flow(
     io_schema: frozenset[str] | None = None,
     solution: SolutionContext | None = None,
     dlp: DlpSettings | None = None,
+) -> Checked:
+    """Check a parsed flow. The analysis and the rules recurse per level of nesting: a deeply
+    nested flow is checked in a thread with room for that (:func:`pafix.guard.call_deep`); one
+    nested deeper than :data:`pafix.guard.MAX_NESTING` raises :class:`NestingTooDeep`."""
+    return call_deep(flow, _check_flow, flow, config, password_io, io_schema, solution, dlp)
+
+
+def _check_flow(
+    flow: n.Flow,
+    config: Config,
+    password_io: frozenset[str],
+    io_schema: frozenset[str] | None,
+    solution: SolutionContext | None,
+    dlp: DlpSettings | None,
 ) -> Checked:
     catalogue = catalogue_for(config)
     names = names_for(config)
@@ -161,18 +176,24 @@ def check_source(
     solution: SolutionContext | None = None,
     dlp: DlpSettings | None = None,
 ) -> FileResult:
-    """Parse and check one flow's text. Parse errors come back as ``errors`` (exit code 2)."""
+    """Parse and check one flow's text. Parse errors, and flows nested too deep to check, come
+    back as ``errors`` (exit code 2); their messages quote no source text."""
     lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
     try:
         flow = parse(text, path)
     except ParseError as exc:
+        error = SourceError(public_message(exc.message), exc.line, exc.column, flow_name)
+        return FileResult(path, (), (error,), lines, flow_name)
+    try:
+        checked = check_flow(flow, config, password_io=password_io, io_schema=io_schema, solution=solution, dlp=dlp)
+    except NestingTooDeep as exc:
         return FileResult(path, (), (SourceError(exc.message, exc.line, exc.column, flow_name),), lines, flow_name)
-    checked = check_flow(flow, config, password_io=password_io, io_schema=io_schema, solution=solution, dlp=dlp)
     findings = tuple(replace(f, flow=flow_name) for f in checked.findings) if flow_name else checked.findings
     return FileResult(path, findings, (), lines, flow_name, checked.suppressed)
 
 
-__all__ = ["Checked", "check_flow", "check_source", "catalogue_for", "fingerprint", "register_credential_fix"]
+__all__ = ["Checked", "NestingTooDeep", "check_flow", "check_source", "catalogue_for", "fingerprint",
+           "register_credential_fix"]
 
 
 def _register_builtin_fixes() -> None:

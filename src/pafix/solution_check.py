@@ -3,6 +3,11 @@
 A secret passed into a child flow's input makes that input a secret source inside the child,
 so the child is checked again with it, until no new input receives a secret (a few rounds at
 most: each round can only add inputs).
+
+A bug in pafix met while checking one flow does not stop the run: that flow gets the error
+``internal error (<type>) while checking this flow; please report it`` (exit code 2; the
+exception's text is never shown, it may quote the flow) and the other flows are still checked.
+``PAFIX_DEBUG=1`` lets the exception through instead.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ from .config import Config
 from .core import check_flow
 from .errors import ParseError
 from .findings import FileResult, SourceError
+from .guard import NestingTooDeep, debugging, internal_error, public_message
 from .parser import parse
 from .sources import Unit
 
@@ -40,13 +46,23 @@ def _lines(text: str) -> int:
     return text.count("\n") + (0 if text.endswith("\n") or not text else 1)
 
 
+def _failed(unit: Unit, message: str, line: int = 0, column: int = 0) -> FileResult:
+    return FileResult(unit.path, (), (SourceError(message, line, column, unit.flow),), _lines(unit.text or ""),
+                      unit.flow)
+
+
 def check_unit(unit: Unit, config: Config) -> FileResult:
     if unit.text is None:
         return FileResult(unit.path, (), (SourceError(unit.error or "cannot read", flow=unit.flow),), 0, unit.flow)
     from .core import check_source
 
-    return check_source(unit.text, unit.path, config, flow_name=unit.flow, password_io=unit.password_io,
-                        io_schema=unit.io_names)
+    try:
+        return check_source(unit.text, unit.path, config, flow_name=unit.flow, password_io=unit.password_io,
+                            io_schema=unit.io_names)
+    except Exception as exc:  # noqa: BLE001 - a bug in pafix: this flow fails, the run goes on
+        if debugging():
+            raise
+        return _failed(unit, internal_error(exc))
 
 
 def _flush(group: list[Unit], config: Config) -> Iterator[FileResult]:
@@ -56,14 +72,30 @@ def _flush(group: list[Unit], config: Config) -> Iterator[FileResult]:
 
 
 def check_solution(units: list[Unit], config: Config) -> list[FileResult]:
-    return analyse_solution(units, config)[0]
+    try:
+        return analyse_solution(units, config)[0]
+    except Exception as exc:  # noqa: BLE001 - a bug outside any one flow: all of them fail
+        if debugging():
+            raise
+        return [check_unit(u, config) if u.text is None else _failed(u, internal_error(exc)) for u in units]
 
 
 def analyse_solution(units: list[Unit], config: Config) -> tuple[list[FileResult], dict[int, SolutionContext]]:
     """Results for each unit, and each parsed flow's place in the solution (its children and
-    the inputs its parents pass secrets into), for the rewriter."""
+    the inputs its parents pass secrets into), for the rewriter. A flow that cannot be parsed or
+    checked (too deep, or a bug in pafix) gets an error result and no context; the others are
+    still checked."""
     flows: dict[int, n.Flow] = {}
     results: dict[int, FileResult] = {}
+
+    def fail(i: int, exc: Exception) -> None:
+        if debugging():
+            raise exc
+        flows.pop(i, None)
+        contexts.pop(i, None)
+        results[i] = _failed(units[i], internal_error(exc))
+
+    contexts: dict[int, SolutionContext] = {}
     for i, unit in enumerate(units):
         if unit.text is None:
             results[i] = check_unit(unit, config)
@@ -71,35 +103,56 @@ def analyse_solution(units: list[Unit], config: Config) -> tuple[list[FileResult
         try:
             flows[i] = parse(unit.text, f"{unit.path}!{unit.flow}")
         except ParseError as exc:
-            results[i] = FileResult(unit.path, (), (SourceError(exc.message, exc.line, exc.column, unit.flow),),
-                                    _lines(unit.text), unit.flow)
+            results[i] = _failed(unit, public_message(exc.message), exc.line, exc.column)
+        except Exception as exc:  # noqa: BLE001 - a bug in pafix: this flow fails, the others go on
+            fail(i, exc)
     children: dict[str, ChildFlow] = {}
-    for i, flow in flows.items():
+    for i, flow in list(flows.items()):
         unit = units[i]
         if not unit.workflow_id:
             continue
-        inputs = frozenset(s.name.name for s in flow.main if isinstance(s, n.IODecl) and s.kind == "INPUT")
-        sensitive = frozenset(x.name for s in flow.main if isinstance(s, n.Sensitive) for x in s.names)
-        wid = normalize_flow_id(unit.workflow_id)
-        children[wid] = ChildFlow(wid, unit.flow or wid, inputs, (inputs & sensitive) | (inputs & unit.password_io))
+        try:
+            inputs = frozenset(s.name.name for s in flow.main if isinstance(s, n.IODecl) and s.kind == "INPUT")
+            sensitive = frozenset(x.name for s in flow.main if isinstance(s, n.Sensitive) for x in s.names)
+            wid = normalize_flow_id(unit.workflow_id)
+            children[wid] = ChildFlow(wid, unit.flow or wid, inputs, (inputs & sensitive) | (inputs & unit.password_io))
+        except Exception as exc:  # noqa: BLE001
+            fail(i, exc)
     tainted: dict[str, dict[str, str]] = {}
-    contexts: dict[int, SolutionContext] = {}
     for _round in range(MAX_ROUNDS):
         changed = False
-        for i, flow in flows.items():
+        for i, flow in list(flows.items()):
             unit = units[i]
-            wid = normalize_flow_id(unit.workflow_id or "")
-            ctx = SolutionContext(children, dict(tainted.get(wid, {})))
-            contexts[i] = ctx
-            checked = check_flow(flow, config, password_io=unit.password_io, io_schema=unit.io_names, solution=ctx)
-            findings = tuple(replace(f, flow=unit.flow) for f in checked.findings)
-            results[i] = FileResult(unit.path, findings, (), _lines(unit.text or ""), unit.flow, checked.suppressed)
-            for (child_id, input_name), labels in checked.analysis.child_taints.items():
-                child_inputs = tainted.setdefault(child_id, {})
-                if input_name not in child_inputs and input_name in children[child_id].inputs:
-                    source = labels[0].origin.label if labels else "a secret"
-                    child_inputs[input_name] = f"receives {source} from parent flow {unit.flow!r}"
-                    changed = True
+            try:
+                changed |= _check_one(i, flow, unit, config, children, tainted, contexts, results)
+            except NestingTooDeep as exc:
+                flows.pop(i)
+                contexts.pop(i, None)
+                results[i] = _failed(unit, exc.message, exc.line, exc.column)
+            except Exception as exc:  # noqa: BLE001 - a bug in pafix: this flow fails, the others go on
+                fail(i, exc)
         if not changed:
             break
     return [results[i] for i in range(len(units))], contexts
+
+
+def _check_one(
+    i: int, flow: n.Flow, unit: Unit, config: Config, children: dict[str, ChildFlow],
+    tainted: dict[str, dict[str, str]], contexts: dict[int, SolutionContext], results: dict[int, FileResult],
+) -> bool:
+    """Check one flow of the solution in this round; whether a child input newly got a secret."""
+    changed = False
+    wid = normalize_flow_id(unit.workflow_id or "")
+    ctx = SolutionContext(children, dict(tainted.get(wid, {})))
+    contexts[i] = ctx
+    checked = check_flow(flow, config, password_io=unit.password_io, io_schema=unit.io_names, solution=ctx)
+    findings = tuple(replace(f, flow=unit.flow) for f in checked.findings)
+    results[i] = FileResult(unit.path, findings, (), _lines(unit.text or ""), unit.flow, checked.suppressed)
+    for (child_id, input_name), labels in checked.analysis.child_taints.items():
+        child_inputs = tainted.setdefault(child_id, {})
+        child = children.get(child_id)
+        if input_name not in child_inputs and child is not None and input_name in child.inputs:
+            source = labels[0].origin.label if labels else "a secret"
+            child_inputs[input_name] = f"receives {source} from parent flow {unit.flow!r}"
+            changed = True
+    return changed

@@ -6,6 +6,10 @@ every input/output variable in the script's ``@SENSITIVE`` line gets ``"format":
 and ``"value": null``, and inputs the unsafe Get credential fix removed leave the JSON too.
 :func:`pafix.solutions.write_solution` splices only those element texts back, and the written
 archive is re-opened and re-checked before it replaces the original.
+
+A flow that fails (it does not parse, is nested too deep, or meets a bug in pafix: ``internal
+error (<type>) while rewriting this flow; please report it``, never the exception's text) is left
+as it is; the other flows of the solution are still rewritten.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from . import nodes as n
 from .audit import append_audit_record
 from .config import Config
 from .errors import ParseError
+from .guard import NestingTooDeep, debugging, internal_error, public_message
 from .parser import parse
 from .rewrite import rewrite_text
 from .solution_check import analyse_solution
@@ -81,15 +86,23 @@ def rewrite_solution(
         if unit.text is None or unit.workflow_id is None:
             outcome.errors.append(f"{unit.flow}: {unit.error or 'cannot read'}")
             continue
-        result = rewrite_text(unit.text, label, config, unsafe=unsafe, password_io=unit.password_io,
-                              io_schema=unit.io_names, solution=contexts.get(index))
-        if result.error is not None:
-            outcome.errors.append(f"{unit.flow}: {result.error}; this flow is not changed")
-            continue
         try:
+            result = rewrite_text(unit.text, label, config, unsafe=unsafe, password_io=unit.password_io,
+                                  io_schema=unit.io_names, solution=contexts.get(index))
+            if result.error is not None:
+                outcome.errors.append(f"{unit.flow}: {public_message(result.error)}; this flow is not changed")
+                continue
             change = plan_change(unit, result.text)
         except ParseError as exc:  # pragma: no cover - rewrite_text verified that it parses
-            outcome.errors.append(f"{unit.flow}: {exc.message}")
+            outcome.errors.append(f"{unit.flow}: {public_message(exc.message)}")
+            continue
+        except NestingTooDeep as exc:
+            outcome.errors.append(f"{unit.flow}: {exc.message}; this flow is not changed")
+            continue
+        except Exception as exc:  # noqa: BLE001 - a bug in pafix: this flow is not changed, the others go on
+            if debugging():
+                raise
+            outcome.errors.append(f"{unit.flow}: {internal_error(exc, 'rewriting')}")
             continue
         if change is None:
             continue
@@ -116,6 +129,12 @@ def rewrite_solution(
         write_solution(solution, changes, verify=lambda new: _verify(new, changes, config, unsafe, by_id))
     except (SolutionError, OSError) as exc:
         outcome.errors.append(f"not written: {exc}")
+        outcome.changed_flows = outcome.fixes = 0
+        return outcome
+    except Exception as exc:  # noqa: BLE001 - a bug in pafix; write_solution left the original as it was
+        if debugging():
+            raise
+        outcome.errors.append(f"not written: {internal_error(exc, 'writing', 'solution')}")
         outcome.changed_flows = outcome.fixes = 0
         return outcome
     if audit_log is not None:

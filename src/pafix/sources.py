@@ -11,6 +11,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .guard import debugging, internal_error
 from .textio import DecodedText, DecodeError, read_flow_file
 
 FLOW_SUFFIXES = (".robin", ".txt", ".pad")
@@ -40,38 +41,73 @@ def _is_solution(path: Path) -> bool:
     return is_solution_path(path)
 
 
+def _reason(exc: BaseException) -> str:
+    """Why a path cannot be used, without the exception's full text."""
+    if isinstance(exc, RuntimeError):  # Path.resolve() on a symlink loop (Python 3.11)
+        return "symbolic link loop"
+    if isinstance(exc, ValueError):  # e.g. an embedded NUL character
+        return "invalid path"
+    if isinstance(exc, OSError):
+        return str(exc.strerror or type(exc).__name__)
+    return type(exc).__name__
+
+
+def _key(path: Path, *, follow: bool) -> str:
+    """The identity of a file for de-duplication: its resolved path (``follow``: even through a
+    symlink), else the path as given (a symlink inside a folder, a loop, no permission)."""
+    try:
+        if follow and not path.exists() or not follow and path.is_symlink():
+            return str(path)
+        return str(path.resolve())
+    except (OSError, RuntimeError, ValueError):
+        return str(path)
+
+
 def expand(paths: Sequence[str]) -> Iterator[Path | tuple[Path, str]]:
-    """Files and solution containers under ``paths``, sorted, each once; missing paths are
-    yielded as ``(path, error)``."""
+    """Files and solution containers under ``paths``, sorted, each once; paths that are missing or
+    cannot be listed (a folder without permission, a symlink loop) are yielded as
+    ``(path, error)``. Symlinks to folders are not followed inside a folder (no loops); a folder
+    whose name looks like a flow (``x.robin/``) is a folder."""
     seen: set[str] = set()
     for raw in paths:
         p = Path(raw)
-        if not p.exists() and not p.is_symlink():
-            yield (p, "no such file or directory")
-            continue
-        if p.is_dir() and not _is_solution(p):
-            found: list[Path] = []
-            for root, dirs, files in os.walk(p, followlinks=False):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                rp = Path(root)
-                for d in list(dirs):
-                    if _is_solution(rp / d):
-                        found.append(rp / d)
-                        dirs.remove(d)
-                for name in sorted(files):
-                    fp = rp / name
-                    if fp.suffix.lower() in FLOW_SUFFIXES or fp.suffix.lower() == ".zip" or name.lower() == "customizations.xml":
-                        found.append(fp)
-            for fp in sorted(found):
-                key = str(fp.resolve()) if not fp.is_symlink() else str(fp)
-                if key not in seen:
-                    seen.add(key)
-                    yield fp
-            continue
-        key = str(p.resolve()) if p.exists() else str(p)
-        if key not in seen:
-            seen.add(key)
-            yield p
+        try:
+            items = list(_expand_one(p))
+        except (OSError, RuntimeError, ValueError) as exc:
+            items = [(p, f"cannot read: {_reason(exc)}")]
+        for item in items:
+            if isinstance(item, tuple):
+                yield item
+                continue
+            key = _key(item, follow=item is p)
+            if key not in seen:
+                seen.add(key)
+                yield item
+
+
+def _expand_one(p: Path) -> list[Path | tuple[Path, str]]:
+    if not p.exists() and not p.is_symlink():
+        return [(p, "no such file or directory")]
+    if not p.is_dir() or _is_solution(p):
+        return [p]
+    found: list[Path | tuple[Path, str]] = []
+
+    def unreadable(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else p
+        found.append((where, f"cannot read folder: {_reason(exc)}"))
+
+    for root, dirs, files in os.walk(p, onerror=unreadable, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        rp = Path(root)
+        for d in list(dirs):
+            if _is_solution(rp / d):
+                found.append(rp / d)
+                dirs.remove(d)
+        for name in sorted(files):
+            fp = rp / name
+            if fp.suffix.lower() in FLOW_SUFFIXES or fp.suffix.lower() == ".zip" or name.lower() == "customizations.xml":
+                found.append(fp)
+    return sorted(found, key=lambda item: item[0] if isinstance(item, tuple) else item)
 
 
 def read_units(paths: Sequence[str]) -> Iterator[Unit]:
@@ -86,14 +122,20 @@ def read_units(paths: Sequence[str]) -> Iterator[Unit]:
 
 
 def read_file_unit(path: Path) -> Unit:
-    if path.is_dir():
-        return Unit(str(path), None, "is a directory, not a flow file")
+    """One loose flow file, read and decoded; a unit with ``error`` set when it cannot be (the
+    error names no byte of the file)."""
     try:
+        if path.is_dir():
+            return Unit(str(path), None, "is a directory, not a flow file")
         raw, decoded = read_flow_file(path)
     except DecodeError as exc:
-        return Unit(str(path), None, exc.reason if hasattr(exc, "reason") else str(exc))
-    except OSError as exc:
-        return Unit(str(path), None, f"cannot read: {exc.strerror or exc}")
+        return Unit(str(path), None, exc.reason)
+    except (OSError, RuntimeError, ValueError) as exc:
+        return Unit(str(path), None, f"cannot read: {_reason(exc)}")
+    except Exception as exc:  # noqa: BLE001 - a bug in pafix: this file fails, the run goes on
+        if debugging():
+            raise
+        return Unit(str(path), None, internal_error(exc, "reading", "file"))
     return Unit(str(path), decoded.text, None, None, decoded, raw)
 
 
@@ -107,6 +149,11 @@ def _solution_units(path: Path) -> Iterator[Unit]:
         return
     except OSError as exc:
         yield Unit(str(path), None, f"cannot read: {exc.strerror or exc}")
+        return
+    except Exception as exc:  # noqa: BLE001 - a bug in pafix: this solution fails, the run goes on
+        if debugging():
+            raise
+        yield Unit(str(path), None, internal_error(exc, "reading", "solution"))
         return
     for flow in solution.flows:
         yield Unit(str(path), flow.script, None, flow.name, password_io=password_vars(flow.inputs, flow.outputs),

@@ -29,8 +29,10 @@ what looks like UTF-8 means a binary file or a UTF-16/32 file we failed to recog
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass
 from typing import Final, Literal, get_args
 
@@ -276,13 +278,38 @@ def encode(text: str, like: DecodedText) -> bytes:
     return data
 
 
+#: largest flow file pafix reads (real flows are well under 1 MiB)
+MAX_FILE_SIZE: Final = 64 * 1024 * 1024
+
+
+def read_flow_bytes(path: str | os.PathLike[str], *, limit: int = MAX_FILE_SIZE) -> bytes:
+    """The bytes of a flow file: a regular file (not a FIFO, device or socket, which could block
+    or never end) of at most ``limit`` bytes.
+
+    Raises :class:`OSError` whose ``strerror`` says why (it holds no byte of the file).
+    """
+    name = os.fspath(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(name, flags)  # O_NONBLOCK: opening a FIFO does not wait for a writer
+    with os.fdopen(fd, "rb") as f:
+        st = os.fstat(f.fileno())
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a device, FIFO or socket?)", name)
+        if st.st_size > limit:
+            raise OSError(errno.EFBIG, f"file is larger than {limit // (1024 * 1024)} MiB", name)
+        data = f.read(limit + 1)  # the file may grow while it is read
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"file is larger than {limit // (1024 * 1024)} MiB", name)
+    return data
+
+
 def read_flow_file(path: str | os.PathLike[str]) -> tuple[bytes, DecodedText]:
     """Read and decode a flow file; returns the raw bytes too (hash them before writing).
 
     Raises :class:`OSError` (whose message names the file and the reason) when the file
-    cannot be read, and :class:`DecodeError` when its bytes cannot be decoded exactly.
+    cannot be read, is not a regular file or is larger than :data:`MAX_FILE_SIZE`, and
+    :class:`DecodeError` when its bytes cannot be decoded exactly.
     """
     name = os.fspath(path)
-    with open(name, "rb") as f:
-        data = f.read()
+    data = read_flow_bytes(name)
     return data, decode(data, name)
