@@ -45,7 +45,8 @@ class Fallback(Exception):
     """The fast path cannot handle this input: use ``Lark.parse``."""
 
 
-_new_token = Token._future_new  # Token(type, value, start_pos, line, column, end_line, end_column, end_pos)
+#: Token(type, value, start_pos, line, column, end_line, end_column, end_pos), minus the argument checks
+_new_token: Any = Token._future_new
 _BLANKS = frozenset(" \t\f\ufeff")
 _BLANK_RE = re.compile("[ \t\f\ufeff]+")
 
