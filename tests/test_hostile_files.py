@@ -240,6 +240,31 @@ def test_call_deep_hands_back_errors_and_restores_the_limit() -> None:
     assert guard.nesting(flow).depth > 4_000
 
 
+def test_deep_flow_keeps_the_scan_settings(tmp_path: Path) -> None:
+    """The worker thread runs in the caller's context: the DLP policies of ``scan --dlp-policy``
+    (a context variable) reach a deeply nested flow too."""
+    policy = Path(__file__).resolve().parents[1] / "fixtures" / "dlp" / "get-dlppolicy.json"
+    deep = tmp_path / "deep.robin"
+    deep.write_text("IF x = 1 THEN\n" * 3_000 + "Scripting.RunPowershellScript.RunPowershellScript Script: $'''Get-Process''' "
+                    "ScriptOutput=> Out\n" + "END\n" * 3_000, encoding="utf-8")
+    result = scan("--dlp-policy", policy, deep)
+    assert result.exit_code == 1, output(result)[-2000:]
+    assert f"{deep}:3001:1: PAF301" in result.stdout
+
+
+def test_call_deep_runs_in_the_callers_context() -> None:
+    import contextvars
+
+    from pafix.parser import parse
+
+    var: contextvars.ContextVar[str] = contextvars.ContextVar("pafix_test", default="unset")
+    token = var.set("the caller's")
+    try:
+        assert guard.call_deep(parse(nested(2_000)), var.get) == "the caller's"
+    finally:
+        var.reset(token)
+
+
 # ---- paths that are not flow files -------------------------------------------------------------
 
 

@@ -16,12 +16,14 @@ Set ``PAFIX_DEBUG=1`` to let internal errors propagate with their traceback (:fu
 from __future__ import annotations
 
 import ast
+import contextvars
 import os
 import re
 import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import FrameType
 from typing import Any, TypeVar
 
 from . import nodes as n
@@ -34,7 +36,7 @@ R = TypeVar("R")
 MAX_NESTING = 200_000
 #: deepest nesting of loops pafix checks: the taint analysis iterates each loop to a fixpoint,
 #: which re-runs the loops inside it, so its time grows with the square of this depth (1,000
-#: nested loops: about 10 s)
+#: nested loops: about 5 s; 10,000: about 17 minutes)
 MAX_LOOP_NESTING = 1_000
 #: Python frames the recursive passes may use per level of nesting (2 measured, 3x margin)
 FRAMES_PER_LEVEL = 6
@@ -156,7 +158,8 @@ def call_deep(root: Any, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
 
 
 def _frames_in_use() -> int:
-    frame, count = sys._getframe(), 0
+    frame: FrameType | None = sys._getframe()
+    count = 0
     while frame is not None and count < 100_000:
         frame, count = frame.f_back, count + 1
     return count
@@ -182,7 +185,9 @@ def _in_worker(limit: int, stack: int, fn: Callable[..., R], args: Any, kwargs: 
             except (ValueError, RuntimeError):  # the platform sets no thread stack size: try anyway
                 old_stack = None
             try:
-                worker = threading.Thread(target=work, name="pafix-deep", daemon=True)
+                # in the caller's context: settings travel in context variables (dlp_scope)
+                context = contextvars.copy_context()
+                worker = threading.Thread(target=context.run, args=(work,), name="pafix-deep", daemon=True)
                 worker.start()
             finally:
                 if old_stack is not None:
@@ -206,7 +211,9 @@ _KEYWORDS = frozenset(
 _FOUND = re.compile(r"""found ('(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")""")
 
 
-def _shown(token: str) -> bool:
+def quotable(token: str) -> bool:
+    """Whether an error message may quote this token: a keyword (``END``, ``ELSE IF``) or
+    punctuation, which holds no data; never a name, number, string or comment."""
     if not token or len(token) > 40:
         return False
     if not any(c.isalnum() or c in "#'\"`%\\" for c in token):
@@ -222,7 +229,7 @@ def _found(m: re.Match[str]) -> str:
         return "found a word"
     if not isinstance(token, str):
         return "found a word"
-    if _shown(token):
+    if quotable(token):
         return m.group(0)
     if token.lstrip().startswith(("#", "/#")):
         return "found a comment"
@@ -236,5 +243,7 @@ def public_message(message: str) -> str:
     return _FOUND.sub(_found, message)
 
 
-__all__ = ["MAX_LOOP_NESTING", "MAX_NESTING", "Nesting", "NestingTooDeep", "call_deep", "debugging", "internal_error", "nesting",
-           "public_message"]
+__all__ = [
+    "MAX_LOOP_NESTING", "MAX_NESTING", "Nesting", "NestingTooDeep", "call_deep", "debugging", "internal_error",
+    "nesting", "public_message", "quotable",
+]

@@ -14,7 +14,9 @@ as it is; the other flows of the solution are still rewritten.
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,9 +29,9 @@ from .guard import NestingTooDeep, debugging, internal_error, public_message
 from .parser import parse
 from .rewrite import rewrite_text
 from .solution_check import analyse_solution
-from .solutions import FlowChange, Solution, SolutionError, load_solution, write_solution
+from .solutions import FlowChange, Solution, SolutionError, load_solution, render_changes, write_solution
 from .analysis.model import SolutionContext
-from .sources import Unit
+from .sources import Unit, solution_error_message
 
 
 @dataclass
@@ -75,7 +77,7 @@ def rewrite_solution(
     try:
         solution = load_solution(container)
     except (SolutionError, OSError) as exc:
-        outcome.errors.append(str(exc))
+        outcome.errors.append(solution_error_message(exc, container))
         return outcome
     changes: dict[str, FlowChange] = {}
     applied: dict[str, tuple[tuple[str, str | None], ...]] = {}
@@ -118,6 +120,13 @@ def rewrite_solution(
         if show is not None and result.changed:
             show(unit.text, result.text, label)
     if not write or not changes:
+        return outcome
+    locked = _read_only(solution, changes)
+    if locked:
+        same = os.path.realpath(container)
+        outcome.errors.extend(("file" if os.path.realpath(path) == same else path) + " is read-only; not changed"
+                              for path in locked)
+        outcome.changed_flows = outcome.fixes = 0
         return outcome
     if backup:
         _backup(solution, backup, outcome)
@@ -164,6 +173,26 @@ def _verify(
                              io_schema=unit.io_names, solution=ctx)
         if again.error is not None or again.changed:
             raise SolutionError(f"verification failed: workflow {wid} would still change ({again.error or 'not stable'})")
+
+
+def _read_only(solution: Solution, changes: dict[str, FlowChange]) -> list[str]:
+    """The files ``write_solution`` would replace that are read-only, refused as
+    :func:`pafix.safewrite.atomic_write` refuses a loose flow: no write bit for anyone (root
+    too), or not writable for us. (A rename needs only the folder to be writable.)"""
+    if solution.kind == "zip":
+        targets = [solution._file or os.path.realpath(solution.path)]
+    else:
+        rendered = render_changes(solution, changes)
+        targets = [m.file for m in solution._members if m.name in rendered and m.file]
+    locked = []
+    for target in targets:
+        try:
+            mode = os.stat(target).st_mode
+        except OSError:
+            continue  # write_solution says what is wrong with it
+        if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(target, os.W_OK):
+            locked.append(target)
+    return locked
 
 
 def _backup(solution: Solution, suffix: str, outcome: SolutionOutcome) -> None:

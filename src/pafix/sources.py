@@ -130,7 +130,7 @@ def read_file_unit(path: Path) -> Unit:
         raw, decoded = read_flow_file(path)
     except DecodeError as exc:
         return Unit(str(path), None, exc.reason)
-    except (OSError, RuntimeError, ValueError) as exc:
+    except OSError as exc:
         return Unit(str(path), None, f"cannot read: {_reason(exc)}")
     except Exception as exc:  # noqa: BLE001 - a bug in pafix: this file fails, the run goes on
         if debugging():
@@ -145,7 +145,7 @@ def _solution_units(path: Path) -> Iterator[Unit]:
     try:
         solution = load_solution(path)
     except SolutionError as exc:
-        yield Unit(str(path), None, str(exc))
+        yield Unit(str(path), None, solution_error_message(exc, path))
         return
     except OSError as exc:
         yield Unit(str(path), None, f"cannot read: {exc.strerror or exc}")
@@ -158,6 +158,13 @@ def _solution_units(path: Path) -> Iterator[Unit]:
     for flow in solution.flows:
         yield Unit(str(path), flow.script, None, flow.name, password_io=password_vars(flow.inputs, flow.outputs),
                    workflow_id=flow.workflow_id, io_names=schema_names(flow.inputs, flow.outputs))
+
+
+def solution_error_message(exc: Exception, path: str | os.PathLike[str]) -> str:
+    """A :class:`~pafix.solutions.SolutionError` message without the leading ``path: `` (front
+    ends print the path first already)."""
+    message, prefix = str(exc), f"{os.fspath(path)}: "
+    return message[len(prefix):] if message.startswith(prefix) else message
 
 
 def _properties(schema: object) -> dict[str, object]:

@@ -290,7 +290,10 @@ def read_flow_bytes(path: str | os.PathLike[str], *, limit: int = MAX_FILE_SIZE)
     """
     name = os.fspath(path)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0) | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(name, flags)  # O_NONBLOCK: opening a FIFO does not wait for a writer
+    try:
+        fd = os.open(name, flags)  # O_NONBLOCK: opening a FIFO does not wait for a writer
+    except ValueError:  # an embedded NUL character
+        raise OSError(errno.EINVAL, "invalid path", name) from None
     with os.fdopen(fd, "rb") as f:
         st = os.fstat(f.fileno())
         if not stat.S_ISREG(st.st_mode):

@@ -30,9 +30,11 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent
 ROOT = TESTS.parent
-for extra in (ROOT / "src", TESTS):
-    if str(extra) not in sys.path:
-        sys.path.insert(0, str(extra))
+sys.path.insert(0, str(TESTS))
+try:  # pafix from PYTHONPATH when it is there (e.g. a patched copy), else from this tree
+    import pafix  # noqa: F401
+except ImportError:
+    sys.path.insert(0, str(ROOT / "src"))
 
 from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
