@@ -88,14 +88,15 @@ class FastParser:
             raise ValueError("the fast driver needs the parse-time callbacks of a transformer")
         # the contextual lexer of each parser state: (compiled scanners, callbacks, ignored, newline types)
         lexer = frontend.lexer
-        self.lexers: dict[int, tuple[tuple[Any, ...], dict[str, Any], frozenset[str], frozenset[str]]] = {}
-        built: dict[int, tuple[tuple[Any, ...], dict[str, Any], frozenset[str], frozenset[str]]] = {}
+        self.lexers: dict[int, tuple[Any, tuple[Any, ...], dict[str, Any], frozenset[str], frozenset[str]]] = {}
+        built: dict[int, tuple[Any, tuple[Any, ...], dict[str, Any], frozenset[str], frozenset[str]]] = {}
         for state, basic in lexer.lexers.items():
             entry = built.get(id(basic))
             if entry is None:
                 scanner = basic.scanner  # builds basic.callback too
-                entry = (tuple(scanner._mres), dict(basic.callback), frozenset(basic.ignore_types),
-                         frozenset(basic.newline_types))
+                mres = tuple(scanner._mres)
+                entry = (mres[0].match if len(mres) == 1 else None, mres, dict(basic.callback),
+                         frozenset(basic.ignore_types), frozenset(basic.newline_types))
                 built[id(basic)] = entry
             self.lexers[state] = entry
         # Blanks can be skipped before lexing when the grammar ignores exactly them (WS) and no
@@ -139,14 +140,19 @@ class FastParser:
                     pos = _BLANK_RE.match(text, pos).end()  # type: ignore[union-attr]
                     if pos >= end:
                         break
-                mres, lex_callbacks, ignore_types, newline_types = lexers[state_stack[-1]]
+                match, mres, lex_callbacks, ignore_types, newline_types = lexers[state_stack[-1]]
                 # ---- the next token (as BasicLexer.next_token) ----
-                for mre in mres:
-                    m = mre.match(text, pos)
-                    if m:
-                        break
+                if match is not None:  # one compiled scanner (the usual case)
+                    m = match(text, pos)
+                    if m is None:
+                        raise Fallback
                 else:
-                    raise Fallback
+                    for mre in mres:
+                        m = mre.match(text, pos)
+                        if m:
+                            break
+                    else:
+                        raise Fallback
                 value = m.group(0)
                 type_ = m.lastgroup
                 start_pos = pos
@@ -171,12 +177,14 @@ class FastParser:
                     shift, arg = actions[state_stack[-1]][ttype]
                     if shift:
                         state_stack.append(arg)
-                        value_stack.append(token if ttype not in term_callbacks else term_callbacks[ttype](token))
+                        if term_callbacks and ttype in term_callbacks:
+                            value_stack.append(term_callbacks[ttype](token))
+                        else:
+                            value_stack.append(token)
                         break
                     size, cb, origin = arg
                     if cb is None:  # a single-child ?rule: the value stays, only the state changes
-                        del state_stack[-1]
-                        state_stack.append(actions[state_stack[-1]][origin][1])
+                        state_stack[-1] = actions[state_stack[-2]][origin][1]
                         continue
                     if size:
                         s = value_stack[-size:]

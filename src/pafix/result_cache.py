@@ -46,8 +46,12 @@ def default_cache_dir() -> Path:
     if env:
         return Path(env)
     xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
-    return base / "pafix"
+    if xdg and os.path.isabs(xdg):
+        return Path(xdg) / "pafix"
+    try:
+        return Path.home() / ".cache" / "pafix"
+    except (RuntimeError, KeyError):  # no home folder (a bare CI or service account)
+        return Path(tempfile.gettempdir()) / f"pafix-cache-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
 
 
 @lru_cache(maxsize=1)
