@@ -21,6 +21,8 @@ import gc
 import os
 import pickle
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import nullcontext
@@ -138,8 +140,23 @@ def _init_worker(config: Config, ambient_blob: bytes | None) -> None:
 
     _parser()  # build this worker's Lark parser once
     gc.set_threshold(*SCAN_GC_THRESHOLDS)
+    _exit_with_parent()
     _WORKER["config"] = config
     _WORKER["ambient"] = pickle.loads(ambient_blob) if ambient_blob is not None else None
+
+
+def _exit_with_parent() -> None:
+    """Leave when the scan that started this worker is gone (killed, say): a worker waiting for
+    work would otherwise wait forever, since its siblings keep the task pipe open."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="pafix-parent-watch", daemon=True).start()
 
 
 def _run_chunk(tasks: list[tuple[int, list[Unit]]]) -> list[tuple[int, list[FileResult]]]:
