@@ -70,8 +70,6 @@ def test_deep_nesting_is_checked(text: str) -> None:
     F.check_rewrite(text, False)
 
 
-@pytest.mark.xfail(strict=True, raises=RecursionError,
-                   reason="parser._insert_errors recurses per level: parse(recover=True) needs guard.call_deep")
 def test_parse_recover_of_a_deep_broken_flow() -> None:
     text = "IF x = 1 THEN\n" * 3_000 + "SET y TO\n" + "END\n" * 3_000
     F.check_recover(text)

@@ -124,7 +124,7 @@ def test_10mb_word_is_a_short_parse_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert_leaky_reported(result, good)
     [line] = error_lines(result, big)
-    assert line == f"{big}:1:1: error: found a word; expected a statement, END or end of line"
+    assert line == f"{big}:1:1: error: found a name; expected a statement, END or end of line"
     assert len(output(result)) < 10_000
     assert elapsed < 60, elapsed
 

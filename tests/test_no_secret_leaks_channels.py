@@ -185,29 +185,20 @@ def test_parse(hostile: Path) -> None:
 
 # ---- leaks in files this change could not touch (the fixes are described in the hand-over) ------
 
-NEEDS_PARSER_FIX = pytest.mark.xfail(
-    strict=True,
-    reason="parser._token_phrase quotes any token ('# comment', a bare word) and errors.mask_strings "
-    "leaves comments in snippets; scan and rewrite redact with guard.public_message, parse, inventory "
-    "and the language server use the parser's message as it is",
-)
 
 
-@NEEDS_PARSER_FIX
 def test_parse_snippets_of_comments(hostile: Path) -> None:
     result = invoke("parse", hostile / "comment.robin", hostile / "block.robin")
     assert result.exit_code == 2
     assert_no_canary(output(result), "parse (comments)")
 
 
-@NEEDS_PARSER_FIX
 def test_inventory_parse_errors(hostile: Path) -> None:
     result = invoke("inventory", hostile / "comment.robin", hostile / "bareword.robin")
     assert result.exit_code == 2
     assert_no_canary(output(result), "inventory (parse errors)")
 
 
-@NEEDS_PARSER_FIX
 def test_language_server_diagnostics_of_broken_lines(hostile: Path) -> None:
     pytest.importorskip("pygls")
     from pafix.config import DEFAULT

@@ -11,7 +11,7 @@ _STRING_AT = re.compile(
     r"|'''[^'\\]*(?:(?:\\[\s\S]|'(?!''))[^'\\]*)*'''"
     r"|(?:\$fx|P)?'[^'\\]*(?:\\.[^'\\]*)*'"
 )
-_QUOTE_START = re.compile(r"\$'''|'''|\$fx'|P'|'")
+_QUOTE_START = re.compile(r"\$'''|'''|\$fx'|P'|'|/?#")
 
 
 def mask_strings(line: str) -> str:
@@ -20,6 +20,10 @@ def mask_strings(line: str) -> str:
 
     A line that fails to parse may hold a password literal; error output must not echo it.
     """
+    stripped = line.lstrip(" \t\ufeff")
+    if stripped.startswith(("#", "/#")):  # a comment line (or a block comment's first line)
+        lead = len(line) - len(stripped) + (2 if stripped.startswith("/#") else 1)
+        return line[:lead] + "".join(c if c in " \t" else "*" for c in line[lead:])
     out: list[str] = []
     pos = 0
     while True:
@@ -28,6 +32,9 @@ def mask_strings(line: str) -> str:
             out.append(line[pos:])
             return "".join(out)
         out.append(line[pos : m.end()])
+        if m.group(0).endswith("#"):  # a comment runs to the end of the line
+            out.append("".join(c if c in " \t" else "*" for c in line[m.end():]))
+            return "".join(out)
         whole = _STRING_AT.match(line, m.start())
         if whole is None or whole.end() <= m.end():  # unterminated: an unclosed ''' is not '' + '
             out.append("*" * (len(line) - m.end()))

@@ -19,6 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import nodes as n
 from .errors import ParseError
+from .guard import call_deep, quotable
 from .fastparse import Fallback, FastParser
 
 TRAILER_RE = re.compile(r"^[ \t\ufeff]*# \[(?:ControlRepository|ImageRepository)\]\[PowerAutomateDesktop\][ \t]*\r?$", re.M)
@@ -583,7 +584,14 @@ def _token_phrase(tok: Token) -> str:
         return "a string"  # never echo a literal: it may be a secret
     if tok.type == "NUMBER":
         return "a number"
-    return repr(str(tok))
+    text = str(tok)
+    if quotable(text):
+        return repr(text)  # a keyword or punctuation: says what is wrong, holds no data
+    if tok.type in ("COMMENT", "BLOCK_COMMENT"):
+        return "a comment"
+    if tok.type == "DOTTED":
+        return "an action name"
+    return "a name" if tok.type == "NAME" else "a word"  # never echo a word: it may be a secret
 
 
 def _expected_phrase(expected: set[str]) -> str:
@@ -804,7 +812,9 @@ def _parse_recovering(text: str, cut: int, trailer: n.Trailer | None, path: str 
         n.ErrorStmt(n.Span(s, e, *_line_col(text, s), *_line_col(text, e)), msg)
         for s, e, msg in _merge(errors)
     ]
-    return n.Flow(text, _insert_errors(body, stmts), trailer, path)
+    # _insert_errors recurses once per nesting level: deep flows get a thread with room for it
+    shape = n.Flow(text, body, trailer, path)  # what call_deep measures the nesting of
+    return n.Flow(text, call_deep(shape, _insert_errors, body, stmts), trailer, path)
 
 
 def _line_start(code: str, offset: int) -> int:
