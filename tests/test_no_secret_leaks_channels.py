@@ -183,8 +183,7 @@ def test_parse(hostile: Path) -> None:
     assert_no_canary(output(result), "parse")
 
 
-# ---- leaks in files this change could not touch (the fixes are described in the hand-over) ------
-
+# ---- parse errors shown by parse, inventory and the language server (the parser's own message) ----
 
 
 def test_parse_snippets_of_comments(hostile: Path) -> None:
