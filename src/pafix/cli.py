@@ -34,7 +34,11 @@ def resolve_config(config_path: str | None, paths: tuple[str, ...]) -> Config:
     if config_path:
         return load_config(Path(config_path))
     start = Path(paths[0]) if paths else Path.cwd()
-    found = find_config(start if start.exists() else Path.cwd())
+    try:
+        usable = start.exists()  # raises PermissionError under a folder we may not search
+    except OSError:
+        usable = False
+    found = find_config(start if usable else Path.cwd())
     return load_config(found) if found else DEFAULT
 
 

@@ -56,6 +56,7 @@ from .catalogue import default_catalogue
 from .dlp.groups import module_map
 from .dlp.evaluate import groups_used
 from .errors import ParseError
+from .guard import NestingTooDeep, call_deep, public_message
 from .parser import parse
 from .sources import expand, read_file_unit
 
@@ -210,7 +211,15 @@ def _parse(text: str, where: str) -> n.Flow | str:
     try:
         return parse(text, where)
     except ParseError as exc:
-        return f"{exc.line}:{exc.column}: {exc.message}"
+        return f"{exc.line}:{exc.column}: {public_message(exc.message)}"
+
+
+def _inventory(flow: n.Flow, *args: Any) -> tuple[tuple[Component, ...], tuple[str, ...]] | str:
+    """:func:`inventory_flow`, which recurses per level of nesting, with room for deep flows."""
+    try:
+        return call_deep(flow, inventory_flow, flow, *args)
+    except NestingTooDeep as exc:
+        return exc.message
 
 
 def inventory_paths(paths: Sequence[str]) -> tuple[list[FlowInventory], list[InventoryError]]:
@@ -236,8 +245,11 @@ def inventory_paths(paths: Sequence[str]) -> tuple[list[FlowInventory], list[Inv
                 if isinstance(parsed, str):
                     errors.append(InventoryError(str(item), ef.name, parsed))
                     continue
-                comps, groups = inventory_flow(parsed, siblings, ef.connection_references)
-                flows.append(FlowInventory(str(item), ef.name, comps, groups))
+                done = _inventory(parsed, siblings, ef.connection_references)
+                if isinstance(done, str):
+                    errors.append(InventoryError(str(item), ef.name, done))
+                    continue
+                flows.append(FlowInventory(str(item), ef.name, *done))
             continue
         unit = read_file_unit(Path(item))
         if unit.text is None:
@@ -247,8 +259,11 @@ def inventory_paths(paths: Sequence[str]) -> tuple[list[FlowInventory], list[Inv
         if isinstance(parsed, str):
             errors.append(InventoryError(unit.path, None, parsed))
             continue
-        comps, groups = inventory_flow(parsed)
-        flows.append(FlowInventory(unit.path, None, comps, groups))
+        done = _inventory(parsed)
+        if isinstance(done, str):
+            errors.append(InventoryError(unit.path, None, done))
+            continue
+        flows.append(FlowInventory(unit.path, None, *done))
     return flows, errors
 
 

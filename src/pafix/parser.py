@@ -19,7 +19,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import nodes as n
 from .errors import ParseError
-from .guard import call_deep, quotable
+from .guard import NestingTooDeep, call_deep, quotable
 from .fastparse import Fallback, FastParser
 
 TRAILER_RE = re.compile(r"^[ \t\ufeff]*# \[(?:ControlRepository|ImageRepository)\]\[PowerAutomateDesktop\][ \t]*\r?$", re.M)
@@ -814,7 +814,11 @@ def _parse_recovering(text: str, cut: int, trailer: n.Trailer | None, path: str 
     ]
     # _insert_errors recurses once per nesting level: deep flows get a thread with room for it
     shape = n.Flow(text, body, trailer, path)  # what call_deep measures the nesting of
-    return n.Flow(text, call_deep(shape, _insert_errors, body, stmts), trailer, path)
+    try:
+        body = call_deep(shape, _insert_errors, body, stmts)
+    except NestingTooDeep as exc:  # too deep to check anyway: recovery must not raise, the code is one error
+        body = (n.ErrorStmt(n.Span(0, cut, 1, 1, *_line_col(text, cut)), exc.message),) if cut else ()
+    return n.Flow(text, body, trailer, path)
 
 
 def _line_start(code: str, offset: int) -> int:

@@ -35,6 +35,7 @@ from .findings import FileResult
 from .result_cache import ResultCache, scan_key, unit_key
 from .solution_check import check_units
 from .sources import Unit, _is_solution, _solution_units, expand, read_file_unit
+from .textio import read_flow_bytes
 
 #: lines of flow text per chunk sent to a worker (a task is never split)
 CHUNK_LINES = 2000
@@ -388,7 +389,7 @@ def _raw_key(path: Path, base_key: str) -> str | None:
     """The cache key of a loose file from its bytes (None when it cannot be read: the reader
     reports that)."""
     try:
-        raw = path.read_bytes()
+        raw = read_flow_bytes(path)  # a regular file of bounded size: not a FIFO, /dev/zero, ...
     except OSError:
         return None
     return unit_key([Unit(str(path), "", raw=raw)], base_key)

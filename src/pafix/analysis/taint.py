@@ -355,6 +355,8 @@ class Analysis:
         self.import_aliases = {s.alias for s in model.flow.body if isinstance(s, n.Import)} | {"appmask", "imgrepo"}
         #: what the catalogue says of each action call (it depends on the call alone), by node id
         self._plans: dict[int, _ActionPlan] = {}
+        #: loop statement id -> the fixpoint it reached last (in this run of its subflow)
+        self._loop_fixpoints: dict[int, State] = {}
         self._secret_names: dict[str, bool] = {}
         self._secret_keys: dict[str, bool] = {}
         self._prepass()
@@ -433,6 +435,7 @@ class Analysis:
                 if sf.node is not None and sf.is_global:
                     # a GLOBAL subflow sees the globals: start from Main's entry plus its callers
                     start = join(self.entry[main.name], start)
+                self._loop_fixpoints.clear()  # they hold for one run: the exits of callees change
                 out = self.exec_body(sf, sf.body, start.copy())
                 self.exit[sf.name] = join(self.exit.get(sf.name, empty), out)
             if all(same(before[0].get(k, empty), v) for k, v in self.entry.items()) and all(
@@ -495,14 +498,15 @@ class Analysis:
         if isinstance(stmt, n.ForEach):
             taint = self.eval(sf, stmt.iterable, state)
             var = stmt.var
-            return self._loop(sf, stmt.body, state, lambda s: self.assign(sf, var, taint, s, stmt.span, "LOOP FOREACH"))
+            return self._loop(sf, stmt.body, state, lambda s: self.assign(sf, var, taint, s, stmt.span, "LOOP FOREACH"),
+                              id(stmt))
         if isinstance(stmt, n.LoopRange):
-            return self._loop(sf, stmt.body, state, lambda s: s)
+            return self._loop(sf, stmt.body, state, lambda s: s, id(stmt))
         if isinstance(stmt, n.While):
             cond = stmt.cond
             if isinstance(cond, n.Action):
-                return self._loop(sf, stmt.body, state, lambda s: self.exec_action(sf, cond, s))
-            return self._loop(sf, stmt.body, state, lambda s: s)
+                return self._loop(sf, stmt.body, state, lambda s: self.exec_action(sf, cond, s), id(stmt))
+            return self._loop(sf, stmt.body, state, lambda s: s, id(stmt))
         if isinstance(stmt, n.Wait):
             if isinstance(stmt.cond, n.Action):
                 return self.exec_action(sf, stmt.cond, state)
@@ -535,7 +539,15 @@ class Analysis:
             return state
         return state
 
-    def _loop(self, sf: Subflow, body: n.Body, state: State, head: object) -> State:
+    def _loop(self, sf: Subflow, body: n.Body, state: State, head: object, key: int) -> State:
+        """Run a loop to its fixpoint. ``key`` (the loop statement's id) remembers the fixpoint
+        within one run of the subflow: a loop entered again with a state that is :func:`same` as
+        that fixpoint needs no round (its last round ran the body on such a state and added
+        nothing). Without this, nested loops take time quadratic in their depth: each level runs
+        the loops inside it once more after its first round."""
+        fixed = self._loop_fixpoints.get(key)
+        if fixed is not None and same(state, fixed):
+            return state
         step = head  # callable State -> State, updating the state it is given
         cur = state
         for _ in range(MAX_LOOP_ROUNDS):
@@ -543,6 +555,7 @@ class Analysis:
             out = self.exec_body(sf, body, entered)
             nxt = cur.copy()
             if not nxt.join_from(out):  # same(join(cur, out), cur)
+                self._loop_fixpoints[key] = cur.copy()  # a snapshot: the caller goes on updating cur
                 break
             cur = nxt
         return cur
