@@ -238,36 +238,25 @@ class State:
         """Join ``other`` into this state (which the caller owns): each variable of ``other``
         gets the union of both taints. Returns whether a variable or an origin was added
         (what :func:`same` would see)."""
-        changed = False
         if not other.lower and not other.top:
             return False
-        top = self.top
         if self.lower and other.lower and self.lower[-1] is other.lower[-1]:
             # related states: only the variables in the layers they do not share can differ
-            for key in self._unique_keys(other):
-                theirs = other._find(key)
-                if theirs is _MISSING:
-                    continue
-                mine = self._find(key)
-                if mine is _MISSING:
-                    top[key] = _join_taint({}, theirs)
-                    changed = True
-                    continue
-                new = _join_taint(mine, theirs)
-                if new is not mine:
-                    top[key] = new
-                    changed = True
-            return changed
-        mine_all = self.flat() if self.lower else top
-        for key, theirs in other.flat().items():
-            mine = mine_all.get(key, _MISSING)
+            pairs = ((key, self._find(key), other._find(key)) for key in self._unique_keys(other))
+        else:
+            mine_all = self.flat() if self.lower else self.top
+            pairs = ((key, mine_all.get(key, _MISSING), theirs) for key, theirs in other.flat().items())
+        changed = False
+        for key, mine, theirs in pairs:
+            if theirs is _MISSING:
+                continue
             if mine is _MISSING or mine is _GONE:
-                top[key] = _join_taint({}, theirs)
+                self.top[key] = _join_taint({}, theirs)
                 changed = True
                 continue
             new = _join_taint(mine, theirs)
             if new is not mine:
-                top[key] = new
+                self.top[key] = new
                 changed = True
         return changed
 
