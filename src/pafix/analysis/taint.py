@@ -140,13 +140,8 @@ class State:
         return _MISSING if value is _GONE else value
 
     def get(self, key: str, default: Any = None) -> Any:
-        value = self.top.get(key, _MISSING)
-        if value is _MISSING:
-            for layer in self.lower:
-                value = layer.get(key, _MISSING)
-                if value is not _MISSING:
-                    break
-        return default if value is _MISSING or value is _GONE else value
+        value = self._find(key)
+        return default if value is _MISSING else value
 
     def __getitem__(self, key: str) -> Taint:
         value = self._find(key)
