@@ -199,9 +199,9 @@ __all__ = ["Checked", "NestingTooDeep", "check_flow", "check_source", "catalogue
 def _register_builtin_fixes() -> None:
     """The Get credential fix lives with the rewriter's code; register it for every caller of
     the core (scan, rewrite, the language server, worker processes), whatever they import."""
-    from .credential_fix import build_credential_fix
+    from .credential_fix import register
 
-    register_credential_fix(build_credential_fix)
+    register()
 
 
 _register_builtin_fixes()

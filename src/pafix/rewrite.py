@@ -16,15 +16,12 @@ nothing to apply -- that pass re-parsed and re-checked the result with the same 
 the result parses and ``rewrite_text(result) == result`` -- or gives up after
 :data:`MAX_PASSES`. Whatever goes wrong, the result is the original text with ``error`` set:
 a caller never writes a half-verified rewrite.
-
-Importing this module registers the Get credential fix (:mod:`pafix.credential_fix`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import credential_fix
 from .analysis.model import FlowModel
 from .config import Config
 from .analysis.model import SolutionContext
@@ -34,8 +31,6 @@ from .errors import ParseError
 from .findings import Edit, Finding, Fix
 from .parser import parse
 from .sensitivity import mark_sensitive_edit
-
-credential_fix.register()
 
 #: passes that may apply fixes; a flow that still offers fixes after them "did not converge"
 MAX_PASSES = 10
