@@ -240,6 +240,29 @@ def test_call_deep_hands_back_errors_and_restores_the_limit() -> None:
     assert guard.nesting(flow).depth > 4_000
 
 
+
+def test_call_deep_measures_only_flows_too_deep_to_run_directly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Measuring the nesting walks every node: a shallow flow is checked without it, a deep
+    one still gets it (and the worker thread)."""
+    from pafix.core import check_flow
+    from pafix.parser import parse
+
+    measured: list[int] = []
+    real = guard.nesting
+
+    def counting(root: object) -> guard.Nesting:
+        found = real(root)
+        measured.append(found.depth)
+        return found
+
+    monkeypatch.setattr(guard, "nesting", counting)
+    shallow = parse("SET Password TO $'''x'''\nDisplay.ShowMessageDialog.ShowMessage Message: Password\n")
+    assert [f.rule for f in check_flow(shallow).findings].count("PAF102") == 1
+    assert measured == []
+    deep = parse("IF x = 1 THEN\n" * 2_000 + "SET Password TO $'''x'''\n" + "END\n" * 2_000)
+    check_flow(deep)
+    assert len(measured) == 1 and measured[0] > 4_000
+
 def test_deep_flow_keeps_the_scan_settings(tmp_path: Path) -> None:
     """The worker thread runs in the caller's context: the DLP policies of ``scan --dlp-policy``
     (a context variable) reach a deeply nested flow too."""

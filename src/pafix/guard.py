@@ -38,6 +38,9 @@ MAX_NESTING = 200_000
 #: which re-runs the loops inside it, so its time grows with the square of this depth (1,000
 #: nested loops: about 5 s; 10,000: about 17 minutes)
 MAX_LOOP_NESTING = 1_000
+#: the direct call of :func:`call_deep` is tried only under a recursion limit this low, so that
+#: it cannot reach the loop nesting that :data:`MAX_LOOP_NESTING` refuses (it would take minutes)
+DIRECT_LIMIT = MAX_LOOP_NESTING
 #: Python frames the recursive passes may use per level of nesting (2 measured, 3x margin)
 FRAMES_PER_LEVEL = 6
 #: frames kept free for the rules' own calls and the standard library
@@ -136,10 +139,21 @@ def _position(node: Any) -> tuple[int, int]:
 
 
 def call_deep(root: Any, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
-    """``fn(*args, **kwargs)``, a recursive pass over ``root``: called directly when ``root``
-    nests shallowly enough for the current recursion limit, else in a worker thread with room
-    for it. Raises :class:`NestingTooDeep` beyond :data:`MAX_NESTING`; ``fn``'s exceptions
-    propagate (with their traceback)."""
+    """``fn(*args, **kwargs)``, a recursive pass over ``root``: called directly, and when that
+    runs out of recursion (``root`` nests deeper than the current limit allows), again in a
+    worker thread with room for it. Raises :class:`NestingTooDeep` beyond :data:`MAX_NESTING`
+    (or :data:`MAX_LOOP_NESTING` loops); ``fn``'s exceptions propagate (with their traceback).
+
+    The nesting is measured only when the direct call fails: measuring walks every node, which
+    cost about a tenth of a whole check, for the one flow in thousands that needs it. ``fn``
+    must be pure (safe to run again): the passes it runs build new objects and change nothing.
+    A flow with more than :data:`MAX_LOOP_NESTING` nested loops always lands in the measured
+    path: each loop level takes at least one frame, more than the default limit holds."""
+    if not getattr(_LOCAL, "deep", False) and sys.getrecursionlimit() <= DIRECT_LIMIT:
+        try:
+            return fn(*args, **kwargs)
+        except RecursionError:
+            pass  # nested deeper than this thread allows: measure, then a worker with room
     found = nesting(root)
     depth = found.depth
     if depth > MAX_NESTING:
