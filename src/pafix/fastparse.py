@@ -15,30 +15,86 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from typing import Any
 
 from lark import Lark, Token, Transformer
-from lark.parse_tree_builder import ExpandSingleChild
+from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders, ExpandSingleChild
 from lark.parsers.lalr_analysis import Shift
-
-
-class _Inlined:
-    """What an inlined ``_rule`` reduces to: its children, which the parent's child filter
-    splices in (it reads only ``.children``, as of the ``Tree`` Lark would build)."""
-
-    __slots__ = ("children",)
-
-    def __init__(self, children: list[Any]) -> None:
-        self.children = children
 
 
 def _is_default_tree(cb: Any, transformer: Any) -> bool:
     """A callback that only builds ``Tree(rule, children)`` (no transformer method for it)."""
     if not isinstance(cb, functools.partial) or getattr(cb.func, "__name__", "") != "default_callback":
         return False
-    if len(cb.args) != 1 or not isinstance(cb.args[0], str) or not cb.args[0].startswith("_") or cb.keywords:
+    if len(cb.args) != 1 or not isinstance(cb.args[0], str) or cb.keywords:
         return False
     return transformer is None or type(transformer).__default__ is Transformer.__default__
+
+
+#: the value of an inlined ``_rule`` whose children need no splicing: the children list itself
+SAME = object()
+
+
+def _splicer(mask: tuple[bool, ...]) -> Callable[[list[Any]], list[Any]]:
+    """Lark's child filter for one rule (``keep_all_tokens``, no placeholders): the children,
+    with those of the inlined ``_rules`` at the ``mask`` positions spliced in. An inlined rule's
+    value is its list of children; the first one is extended in place when it comes first (a
+    left-recursive ``x*`` list), as Lark does: no value is shared between two parents."""
+    first = mask[0]
+    rest = tuple(enumerate(mask))[1:]
+
+    def splice(children: list[Any]) -> list[Any]:
+        out: list[Any] = children[0] if first else [children[0]]
+        for i, inlined in rest:
+            if inlined:
+                out += children[i]
+            else:
+                out.append(children[i])
+        return out
+
+    return splice
+
+
+def _reduction(rule: Any, cb: Any, transformer: Any) -> Any:
+    """What reducing by ``rule`` does to its children: ``None`` (a single-child ``?rule``: the
+    value stays), :data:`SAME` (an inlined rule with nothing to splice: the list is its
+    value) or a function of the children list. Raises ``ValueError`` for a callback shape
+    this driver does not know (the caller then leaves parsing to Lark)."""
+    size = len(rule.expansion)
+    inlined_rule = rule.origin.name.startswith("_")
+    mask: tuple[bool, ...] | None = None
+    single = False
+    fn = cb
+    if isinstance(fn, ChildFilterLALR_NoPlaceholders):
+        if [i for i, _ in fn.to_include] != list(range(size)):
+            raise ValueError(f"child filter of {rule} drops children")
+        mask = tuple(bool(expand) for _, expand in fn.to_include)
+        fn = fn.node_builder
+    if isinstance(fn, ExpandSingleChild):
+        single = True
+        fn = fn.node_builder
+    if inlined_rule:
+        if not _is_default_tree(fn, transformer) or single:
+            raise ValueError(f"inlined rule {rule} has a callback")
+        return SAME if mask is None else _splicer(mask)
+    if not callable(fn) or type(fn).__module__.startswith("lark.parse_tree_builder"):
+        raise ValueError(f"unknown callback wrapper for {rule}")
+    if single and size == 1 and mask is None:
+        return None
+    splice = _splicer(mask) if mask is not None else None
+    if splice is None and not single:
+        return fn
+    user = fn
+
+    def reduce(children: list[Any]) -> Any:
+        if splice is not None:
+            children = splice(children)
+        if single and len(children) == 1:
+            return children[0]
+        return user(children)
+
+    return reduce
 
 
 class Fallback(Exception):
@@ -63,6 +119,8 @@ class FastParser:
         self.start_states: dict[str, int] = dict(table.start_states)
         self.end_states: dict[str, int] = dict(table.end_states)
         self.term_callbacks = {k: v for k, v in callbacks.items() if isinstance(k, str)}
+        if not callbacks:
+            raise ValueError("the fast driver needs the parse-time callbacks of a transformer")
         # state -> terminal -> (target state, None) for a shift, (size, (callback, origin)) for a reduce
         reduce_info: dict[int, tuple[int, Any, str]] = {}
         self.actions: dict[int, dict[str, tuple[bool, Any]]] = {}
@@ -74,18 +132,10 @@ class FastParser:
                 else:
                     info = reduce_info.get(id(arg))
                     if info is None:
-                        size = len(arg.expansion)
-                        cb = callbacks[arg] if callbacks else None
-                        if isinstance(cb, ExpandSingleChild) and size == 1:
-                            cb = None  # returns its only child
-                        elif _is_default_tree(cb, transformer):
-                            cb = _Inlined  # a Tree the parent's child filter only unpacks
-                        info = (size, cb, arg.origin.name)
+                        info = (len(arg.expansion), _reduction(arg, callbacks[arg], transformer), arg.origin.name)
                         reduce_info[id(arg)] = info
                     out[term] = (False, info)
             self.actions[state] = out
-        if not callbacks:
-            raise ValueError("the fast driver needs the parse-time callbacks of a transformer")
         # the contextual lexer of each parser state: (compiled scanners, callbacks, ignored, newline types)
         lexer = frontend.lexer
         self.lexers: dict[int, tuple[Any, tuple[Any, ...], dict[str, Any], frozenset[str], frozenset[str]]] = {}
@@ -102,6 +152,21 @@ class FastParser:
         # Blanks can be skipped before lexing when the grammar ignores exactly them (WS) and no
         # other terminal can start with one (checked on each terminal's pattern).
         self.skip_blanks = self._blanks_only_ws(lexer)
+        #: (state below, state on top, lookahead) -> the state after every single-child
+        #: ``?rule`` reduction that follows (an atom climbs about nine of them to ``expr``)
+        self.units: dict[tuple[int, int, str], int] = {}
+
+    def _unit_chain(self, below: int, origin: str, ttype: str) -> int:
+        """The state on top after reducing to ``origin`` above ``below``, then every further
+        single-child ``?rule`` reduction the lookahead ``ttype`` asks for. A table miss raises
+        (a syntax error), and nothing is remembered for it."""
+        actions = self.actions
+        while True:
+            top: int = actions[below][origin][1]
+            shift, arg = actions[top][ttype]
+            if shift or arg[1] is not None:
+                return top
+            origin = arg[2]
 
     @staticmethod
     def _blanks_only_ws(lexer: Any) -> bool:
@@ -125,6 +190,7 @@ class FastParser:
         actions = self.actions
         lexers = self.lexers
         term_callbacks = self.term_callbacks
+        units = self.units
         end_state = self.end_states[start]
         state_stack = [self.start_states[start]]
         value_stack: list[Any] = []
@@ -183,8 +249,12 @@ class FastParser:
                             value_stack.append(token)
                         break
                     size, cb, origin = arg
-                    if cb is None:  # a single-child ?rule: the value stays, only the state changes
-                        state_stack[-1] = actions[state_stack[-2]][origin][1]
+                    if cb is None:  # single-child ?rules: the value stays, only the state changes
+                        key = (state_stack[-2], state_stack[-1], ttype)
+                        top = units.get(key)
+                        if top is None:
+                            top = units[key] = self._unit_chain(key[0], origin, ttype)
+                        state_stack[-1] = top
                         continue
                     if size:
                         s = value_stack[-size:]
@@ -194,7 +264,7 @@ class FastParser:
                         s = []
                     _shift, new_state = actions[state_stack[-1]][origin]
                     state_stack.append(new_state)
-                    value_stack.append(cb(s))
+                    value_stack.append(s if cb is SAME else cb(s))
             # ---- the end (as parse_from_state + feed_token($END, is_end=True)) ----
             while True:
                 shift, arg = actions[state_stack[-1]]["$END"]
@@ -209,7 +279,7 @@ class FastParser:
                     s = []
                 _shift, new_state = actions[state_stack[-1]][origin]
                 state_stack.append(new_state)
-                value_stack.append(s[0] if cb is None else cb(s))
+                value_stack.append(s[0] if cb is None else s if cb is SAME else cb(s))
                 if new_state == end_state:
                     return value_stack[-1]
         except Fallback:

@@ -109,16 +109,21 @@ class _Builder(Transformer[Token, Any]):
         self.base_col = 1
 
     # ---- positions ---------------------------------------------------------------------
+    # These run for every node: tokens are read attribute by attribute, and a Span is built
+    # only for the node itself (never one per token just to read its start).
     def tspan(self, tok: Token) -> n.Span:
-        line = cast(int, tok.line)
-        end_line = cast(int, tok.end_line)
+        base_line = self.base_line
+        if base_line == 1 and self.base == 0:  # the whole file (not a %...% hole)
+            return n.Span(tok.start_pos, tok.end_pos, tok.line, tok.column, tok.end_line, tok.end_column)  # type: ignore[arg-type]
+        line: int = tok.line  # type: ignore[assignment]
+        end_line: int = tok.end_line  # type: ignore[assignment]
         return n.Span(
-            cast(int, tok.start_pos) + self.base,
-            cast(int, tok.end_pos) + self.base,
-            line + self.base_line - 1,
-            cast(int, tok.column) + (self.base_col - 1 if line == 1 else 0),
-            end_line + self.base_line - 1,
-            cast(int, tok.end_column) + (self.base_col - 1 if end_line == 1 else 0),
+            tok.start_pos + self.base,  # type: ignore[operator]
+            tok.end_pos + self.base,  # type: ignore[operator]
+            line + base_line - 1,
+            tok.column + (self.base_col - 1 if line == 1 else 0),  # type: ignore[operator]
+            end_line + base_line - 1,
+            tok.end_column + (self.base_col - 1 if end_line == 1 else 0),  # type: ignore[operator]
         )
 
     def _edge(self, x: Any, last: bool) -> n.Span | None:
@@ -135,41 +140,42 @@ class _Builder(Transformer[Token, Any]):
             return None
         return cast(n.Span, x.span)
 
-    def span(self, children: list[Any]) -> n.Span:
-        # the first and last child with a position (what _edge finds), read without building
-        # a Span for each token: this runs for every node
-        first: Any = None
+    def _start(self, children: list[Any]) -> tuple[int, int, int]:
+        """Offset, line and column where the first positioned child starts."""
         for c in children:
-            if c is None or (isinstance(c, Token) and c.type == "_NL"):
+            if c is None:
                 continue
-            if isinstance(c, Token) or isinstance(c, tuple):
-                first = self._edge(c, False)
-                if first is None:
+            if isinstance(c, Token):
+                if c.type == "_NL":
                     continue
-            else:
-                first = c.span
-            break
-        last: Any = None
+                line: int = c.line  # type: ignore[assignment]
+                if self.base_line == 1 and self.base == 0:
+                    return c.start_pos, line, c.column  # type: ignore[return-value]
+                return (c.start_pos + self.base, line + self.base_line - 1,  # type: ignore[operator]
+                        c.column + (self.base_col - 1 if line == 1 else 0))  # type: ignore[operator]
+            sp = self._edge(c, False) if isinstance(c, tuple) else c.span
+            if sp is not None:
+                return sp.start, sp.line, sp.column
+        raise StopIteration  # as next() on no positioned child
+
+    def span(self, children: list[Any]) -> n.Span:
+        start, line, column = self._start(children)
         for c in reversed(children):
             if c is None:
                 continue
             if isinstance(c, Token):
                 if c.type == "_NL":
                     continue
-                end_line = cast(int, c.end_line)
-                return n.Span(first.start, cast(int, c.end_pos) + self.base, first.line, first.column,
+                end_line: int = c.end_line  # type: ignore[assignment]
+                if self.base_line == 1 and self.base == 0:
+                    return n.Span(start, c.end_pos, line, column, end_line, c.end_column)  # type: ignore[arg-type]
+                return n.Span(start, c.end_pos + self.base, line, column,  # type: ignore[operator]
                               end_line + self.base_line - 1,
-                              cast(int, c.end_column) + (self.base_col - 1 if end_line == 1 else 0))
-            if isinstance(c, tuple):
-                last = self._edge(c, True)
-                if last is None:
-                    continue
-            else:
-                last = c.span
-            break
-        if first is None or last is None:
-            raise StopIteration  # as next() on no positioned child
-        return n.Span(first.start, last.end, first.line, first.column, last.end_line, last.end_column)
+                              c.end_column + (self.base_col - 1 if end_line == 1 else 0))  # type: ignore[operator]
+            last = self._edge(c, True) if isinstance(c, tuple) else c.span
+            if last is not None:
+                return n.Span(start, last.end, line, column, last.end_line, last.end_column)
+        raise StopIteration  # as next() on no positioned child
 
     # ---- structure ----------------------------------------------------------------------
     def start(self, children: list[Any]) -> n.Body:
@@ -393,6 +399,8 @@ class _Builder(Transformer[Token, Any]):
     def name(self, children: list[Any]) -> n.Expr:
         tok = children[0]
         sp = self.tspan(tok)
+        if "." not in tok:  # the usual case: one plain name
+            return n.Name(sp, str(tok), False)
         parts = str(tok).split(".")
         is_global = len(parts) > 1 and parts[0] == "GLOBAL"
         if is_global:
