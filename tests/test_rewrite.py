@@ -327,6 +327,19 @@ def test_no_credential_fix_when_incomplete(body: str) -> None:
     assert _fix_for(text, "ApiToken") is None
 
 
+def test_each_input_of_one_flow_is_judged_on_its_own() -> None:
+    # one reference index serves every input of the flow: one input's refusal or reads
+    # must not leak into another's
+    text = (
+        HEADER + "@SENSITIVE: [ApiToken, ApiSecret]\n" + _input("ApiToken") + _input("ApiSecret")
+        + "SET ApiToken TO 'x'\nSET A TO ApiSecret\n"
+    )
+    assert _fix_for(text, "ApiToken") is None
+    fix = _fix_for(text, "ApiSecret")
+    assert fix is not None
+    assert [e.text for e in fix.edits].count("ApiSecret_Credential.Password") == 1
+
+
 @pytest.mark.parametrize("kind", ["List", "CustomObject", "Numeric", "Bool", "Datatable"])
 def test_no_credential_fix_for_inputs_that_are_not_text(kind: str) -> None:
     text = HEADER + "@SENSITIVE: [ApiToken]\n" + _input("ApiToken", kind) + "SET X TO ApiToken\n"
@@ -369,12 +382,9 @@ def test_every_reference_kind_is_replaced() -> None:
 
 
 def _names_in(stmt: n.Stmt) -> list[n.Name]:
-    from pafix.credential_fix import _exprs, _names
-
-    out: list[n.Name] = []
-    for expr, _ in _exprs(stmt):
-        out.extend(_names(expr, []))
-    return out
+    return [
+        e for expr, _ in n.statement_exprs(stmt) for e in n.walk_expr(expr) if isinstance(e, n.Name)
+    ]
 
 
 def test_sensitive_list_formatting_is_kept() -> None:

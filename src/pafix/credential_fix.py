@@ -25,7 +25,6 @@ a reference there would be left dangling), or when the credential variable's nam
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import nodes as n
@@ -61,14 +60,15 @@ def build_credential_fix(ctx: Context, input_name: str) -> Fix | None:
         # sensitive, but not a credential by its name or use (a recipient, a config path):
         # turning it into a credential's Password would be wrong; the finding stays
         return None
-    password = _Replacement.plan(model, input_name)
+    refs = global_refs(ctx)
+    password = _Replacement.plan(refs, input_name)
     if password is None:
         return None
     variable = input_name + config.credential_suffix
     if _name_taken(model, variable):
         return None
     user_name = user_input_for(model, input_name)
-    user = _Replacement.plan(model, user_name) if user_name is not None else None
+    user = _Replacement.plan(refs, user_name) if user_name is not None else None
 
     catalogue = ctx.catalogue
     props = catalogue.credential_properties
@@ -149,23 +149,68 @@ def _is_user_half(ctx: Context, name: str) -> bool:
 # ---- references ---------------------------------------------------------------------------
 
 
-def _exprs(stmt: n.Stmt) -> Iterator[tuple[n.Expr, bool]]:
-    """``(expression, is_written)`` pairs of one statement (nested bodies not included)."""
-    return n.statement_exprs(stmt)
+def _refers(sf: Subflow, name: n.Name) -> bool:
+    """Whether ``name``, where it is written, is a global variable (an input can only be one)."""
+    return sf.is_global or name.is_global
 
 
-def _names(expr: n.Expr, opaque: list[n.StringLit]) -> Iterator[n.Name]:
-    """Every ``Name`` inside ``expr``; Power Fx and unparsed literals go to ``opaque``."""
-    for e in n.walk_expr(expr):
-        if isinstance(e, n.Name):
-            yield e
-        elif isinstance(e, n.StringLit) and e.kind in ("fx", "invalid"):
-            opaque.append(e)
+@dataclass(frozen=True, slots=True)
+class _GlobalRefs:
+    """Every reference to a global variable in one flow, gathered in a single walk.
+
+    :meth:`_Replacement.plan` runs once per secret input (and once more for its user-name
+    half); walking the whole flow each time made the fix the slowest part of checking a
+    large flow. The index is built once per flow (:func:`global_refs`) and answers every
+    input's plan."""
+
+    model: FlowModel
+    #: the reads of each global variable, as ``Name`` nodes in walk order
+    reads: dict[str, list[n.Name]]
+    #: global variables the flow assigns (``SET X TO``, ``=> X``, a loop variable)
+    written: frozenset[str]
+    #: text a reference cannot be rewritten in: ``@@`` annotations, Power Fx and unparsed
+    #: literals
+    opaque: tuple[str, ...]
+
+    @classmethod
+    def build(cls, model: FlowModel) -> _GlobalRefs:
+        reads: dict[str, list[n.Name]] = {}
+        written: set[str] = set()
+        opaque: list[str] = []
+        for sf in model.subflows:
+            for stmt in n.walk_statements(sf.body):
+                if isinstance(stmt, n.Annotation):
+                    opaque.append(stmt.value)
+                for expr, is_written in n.statement_exprs(stmt):
+                    if is_written:
+                        root = root_name(expr)
+                        if root is not None and _refers(sf, root):
+                            written.add(root.name)
+                    for e in n.walk_expr(expr):
+                        if isinstance(e, n.Name):
+                            if _refers(sf, e):
+                                reads.setdefault(e.name, []).append(e)
+                        elif isinstance(e, n.StringLit) and e.kind in ("fx", "invalid"):
+                            opaque.append(e.raw)
+        return cls(model, reads, frozenset(written), tuple(opaque))
+
+    def mentioned_opaquely(self, var: str) -> bool:
+        """Whether ``var`` occurs as a whole word (not after a dot) in opaque text."""
+        word = re.compile(rf"(?<![\w.]){re.escape(var)}(?!\w)")
+        return any(word.search(text) for text in self.opaque)
 
 
-def _refers(sf: Subflow, name: n.Name, var: str) -> bool:
-    """Whether ``name`` is the global (input) variable ``var`` where it is written."""
-    return name.name == var and (sf.is_global or name.is_global)
+_REFS_OPTION = "credential_fix.global_refs"
+
+
+def global_refs(ctx: Context) -> _GlobalRefs:
+    """The flow's :class:`_GlobalRefs`, built on first use and kept in ``ctx.options`` (one
+    ``Context`` per checked flow, so it never outlives the flow it describes)."""
+    refs = ctx.options.get(_REFS_OPTION)
+    if not isinstance(refs, _GlobalRefs) or refs.model is not ctx.model:
+        refs = _GlobalRefs.build(ctx.model)
+        ctx.options[_REFS_OPTION] = refs
+    return refs
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,28 +221,15 @@ class _Replacement:
     reads: tuple[n.Name, ...]
 
     @classmethod
-    def plan(cls, model: FlowModel, var: str) -> _Replacement | None:
+    def plan(cls, refs: _GlobalRefs, var: str) -> _Replacement | None:
         """All reads of the global ``var``, or ``None`` when the flow assigns it, declares it
         twice, or mentions it where a reference cannot be rewritten."""
-        word = re.compile(rf"(?<![\w.]){re.escape(var)}(?!\w)")
-        reads: list[n.Name] = []
-        io = [s for s in model.flow.main if isinstance(s, n.IODecl) and s.name.name == var]
+        io = [s for s in refs.model.flow.main if isinstance(s, n.IODecl) and s.name.name == var]
         if len(io) != 1 or not _is_text(io[0]):
             return None
-        for sf in model.subflows:
-            for stmt in n.walk_statements(sf.body):
-                if isinstance(stmt, n.Annotation) and word.search(stmt.value):
-                    return None
-                for expr, written in _exprs(stmt):
-                    if written:
-                        root = root_name(expr)
-                        if root is not None and _refers(sf, root, var):
-                            return None  # the flow assigns the input: not a plain secret
-                    opaque: list[n.StringLit] = []
-                    reads.extend(x for x in _names(expr, opaque) if _refers(sf, x, var))
-                    if any(word.search(lit.raw) for lit in opaque):
-                        return None
-        reads.sort(key=lambda x: x.span.start)
+        if var in refs.written or refs.mentioned_opaquely(var):
+            return None
+        reads = sorted(refs.reads.get(var, ()), key=lambda x: x.span.start)
         return cls(var, tuple(reads))
 
     def edits(self, replacement: str) -> list[Edit]:
@@ -219,7 +251,11 @@ def _is_text(decl: n.IODecl) -> bool:
 
 
 def _name_taken(model: FlowModel, var: str) -> bool:
-    """Whether ``var`` already names anything in the flow (conservatively: any whole-word use)."""
+    """Whether ``var`` already names anything in the flow (conservatively: any whole-word use).
+    The plain substring test first: it settles the usual case (no such name) without the
+    slower look-around search over the whole source."""
+    if var not in model.flow.source:
+        return False
     return re.search(rf"(?<!\w){re.escape(var)}(?!\w)", model.flow.source) is not None
 
 
