@@ -94,11 +94,13 @@ class Event:
 
 
 def _join_taint(a: Taint, b: Taint) -> Taint:
-    if not b:
+    """``a`` with the origins of ``b`` it lacks; ``a`` itself (or ``b``) when one adds nothing
+    to the other, so callers can see "no change" by identity."""
+    if not b or a is b:
         return a
     if not a:
         return b
-    if all(k in a for k in b):
+    if b.keys() <= a.keys():
         return a
     out = dict(a)
     for k, v in b.items():
@@ -243,8 +245,8 @@ class State:
             pairs = ((key, mine_all.get(key, _MISSING), theirs) for key, theirs in other.flat().items())
         changed = False
         for key, mine, theirs in pairs:
-            if theirs is _MISSING:
-                continue
+            if theirs is mine or theirs is _MISSING:
+                continue  # the usual case: a variable neither side changed since they parted
             if mine is _MISSING or mine is _GONE:
                 self.top[key] = _join_taint({}, theirs)
                 changed = True
@@ -411,14 +413,20 @@ class Analysis:
         main = self.model.subflows[0]
         self.entry = {main.name: self.initial_state()}
         empty = State()
+        callees = [_callees(sf) for sf in self.model.subflows]
+        last_inputs: dict[int, _RunInputs] = {}
         for _round in range(MAX_PROGRAM_ROUNDS):
             # entry and exit states are never changed in place (only replaced): keep references
             before = (dict(self.entry), dict(self.exit))
-            for sf in self.model.subflows:
+            for i, sf in enumerate(self.model.subflows):
                 start = self.entry.get(sf.name, empty) if sf.node is not None else self.entry[main.name]
                 if sf.node is not None and sf.is_global:
                     # a GLOBAL subflow sees the globals: start from Main's entry plus its callers
                     start = join(self.entry[main.name], start)
+                inputs = self._run_inputs(start, callees[i])
+                if last_inputs.get(i) == inputs:
+                    continue  # it would redo its last run, whose effects are all in place already
+                last_inputs[i] = inputs
                 self._loop_fixpoints.clear()  # they hold for one run: the exits of callees change
                 out = self.exec_body(sf, sf.body, start.copy())
                 self.exit[sf.name] = join(self.exit.get(sf.name, empty), out)
@@ -427,6 +435,16 @@ class Analysis:
             ):
                 break
         return list(self.events.values())
+
+    def _run_inputs(self, start: State, callees: tuple[str, ...]) -> _RunInputs:
+        """All that a run of a subflow reads besides the (unchanging) flow and catalogue: its
+        start state, the exit state of each subflow it calls, and the credential variables
+        seen so far (a set that only grows: its size tells whether it changed). Its run writes
+        only by joins and first-wins merges (entries, exits, events, child inputs), so a run with
+        the same inputs as the subflow's last one would change nothing and can be skipped; the
+        last round of the whole-program iteration is mostly such runs."""
+        exits = tuple(self.exit[c].flat() if c in self.exit else None for c in callees)
+        return start.flat(), exits, len(self.credential_vars)
 
     def _event(self, event: Event) -> None:
         key = (event.kind, event.span.start, event.variable, event.param)
@@ -810,6 +828,16 @@ def _names_a_secret(param: str, names: NamePolicy) -> bool:
 
     ws = words(param)
     return any(w in SECRET_WORDS for w in ws) and any(w in NON_SECRET_WORDS for w in ws)
+
+
+#: what a subflow's run depends on, see :meth:`Analysis._run_inputs`
+_RunInputs = tuple[dict[str, Taint], tuple[dict[str, Taint] | None, ...], int]
+
+
+def _callees(sf: Subflow) -> tuple[str, ...]:
+    """The names of the subflows that ``sf`` calls, in order of first call."""
+    names = (stmt.target for stmt in n.walk_statements(sf.body) if isinstance(stmt, n.CallSubflow))
+    return tuple(dict.fromkeys(names))
 
 
 def _actions_of(stmt: n.Stmt) -> Iterator[n.Action]:
