@@ -345,6 +345,9 @@ class Analysis:
         self._loop_fixpoints: dict[int, State] = {}
         self._secret_names: dict[str, bool] = {}
         self._secret_keys: dict[str, bool] = {}
+        #: per subflow (in model order), the names of the subflows it calls (a dict as an
+        #: ordered set)
+        self._callees: list[dict[str, None]] = []
         self._prepass()
 
     def _plan(self, action: n.Action) -> _ActionPlan:
@@ -353,6 +356,11 @@ class Analysis:
             plan = _ActionPlan(action, self.catalogue, self.names, self)
             self._plans[id(action)] = plan
         return plan
+
+    def secret_params(self, action: n.Action) -> list[n.Arg]:
+        """The input arguments of ``action`` that carry a secret, by the catalogue and the
+        call's literal arguments (worked out once per action, for the analysis and the rules)."""
+        return [arg for arg, _root in self._plan(action).secret_param_roots]
 
     def _is_secret_name(self, name: str) -> bool:
         hit = self._secret_names.get(name)
@@ -368,9 +376,14 @@ class Analysis:
 
     # ---- set-up --------------------------------------------------------------------------
     def _prepass(self) -> None:
-        """Variables used in secret-bearing parameters hold secrets wherever they are read."""
+        """Variables used in secret-bearing parameters hold secrets wherever they are read.
+        Also notes which subflows each subflow calls (for :meth:`_run_inputs`)."""
         for sf in self.model.subflows:
+            calls: dict[str, None] = {}
+            self._callees.append(calls)
             for stmt in n.walk_statements(sf.body):
+                if isinstance(stmt, n.CallSubflow):
+                    calls[stmt.target] = None
                 for action in _actions_of(stmt):
                     if action.disabled:
                         continue
@@ -413,7 +426,6 @@ class Analysis:
         main = self.model.subflows[0]
         self.entry = {main.name: self.initial_state()}
         empty = State()
-        callees = [_callees(sf) for sf in self.model.subflows]
         last_inputs: dict[int, _RunInputs] = {}
         for _round in range(MAX_PROGRAM_ROUNDS):
             # entry and exit states are never changed in place (only replaced): keep references
@@ -423,7 +435,7 @@ class Analysis:
                 if sf.node is not None and sf.is_global:
                     # a GLOBAL subflow sees the globals: start from Main's entry plus its callers
                     start = join(self.entry[main.name], start)
-                inputs = self._run_inputs(start, callees[i])
+                inputs = self._run_inputs(start, self._callees[i])
                 if last_inputs.get(i) == inputs:
                     continue  # it would redo its last run, whose effects are all in place already
                 last_inputs[i] = inputs
@@ -436,7 +448,7 @@ class Analysis:
                 break
         return list(self.events.values())
 
-    def _run_inputs(self, start: State, callees: tuple[str, ...]) -> _RunInputs:
+    def _run_inputs(self, start: State, callees: Iterable[str]) -> _RunInputs:
         """All that a run of a subflow reads besides the (unchanging) flow and catalogue: its
         start state, the exit state of each subflow it calls, and the credential variables
         seen so far (a set that only grows: its size tells whether it changed). Its run writes
@@ -806,12 +818,13 @@ class _ActionPlan:
                 self.outputs.append((arg, spec.output_sources(arg.name, arg.dynamic), root_name(arg.value),
                                      spec.is_secret_output(arg.name, arg.dynamic, lits)))
                 continue
-            kind = spec.sink_kind(arg.name, arg.dynamic, lits)
+            secret_param = spec.is_secret_param(arg.name, arg.dynamic, lits)
+            # a secret parameter is never a sink (where the secret is meant to go)
+            kind = None if secret_param else spec.sink_kind(arg.name, arg.dynamic, lits)
             if child is not None and arg.dynamic:
                 kind = None
             if kind is not None and arg.dynamic and _names_a_secret(arg.name, names):
                 kind = None  # @secretName: the name of a secret to look up, not the secret
-            secret_param = spec.is_secret_param(arg.name, arg.dynamic, lits)
             root = root_name(arg.value) if secret_param else None
             self.inputs.append((arg, kind, secret_param, root))
             if secret_param:
@@ -832,12 +845,6 @@ def _names_a_secret(param: str, names: NamePolicy) -> bool:
 
 #: what a subflow's run depends on, see :meth:`Analysis._run_inputs`
 _RunInputs = tuple[dict[str, Taint], tuple[dict[str, Taint] | None, ...], int]
-
-
-def _callees(sf: Subflow) -> tuple[str, ...]:
-    """The names of the subflows that ``sf`` calls, in order of first call."""
-    names = (stmt.target for stmt in n.walk_statements(sf.body) if isinstance(stmt, n.CallSubflow))
-    return tuple(dict.fromkeys(names))
 
 
 def _actions_of(stmt: n.Stmt) -> Iterator[n.Action]:

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 
 from .. import nodes as n
 from ..analysis.model import Subflow
-from ..analysis.taint import literal_args, root_name
+from ..analysis.taint import root_name
 from ..findings import Finding
 from ..redact import redact
 from .base import Context, Rule
@@ -92,11 +92,16 @@ class HardcodedSecret(Rule):
     severity = "error"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
+        #: literal text -> what :func:`text_secrets` says of it, for this flow: the same
+        #: literals ('', paths, selectors) recur throughout a flow
+        scanned: dict[str, tuple[str, ...]] = {}
         for sf in ctx.model.subflows:
             for stmt in n.walk_statements(sf.body):
-                yield from self._check_stmt(ctx, sf, stmt)
+                yield from self._check_stmt(ctx, sf, stmt, scanned)
 
-    def _check_stmt(self, ctx: Context, sf: Subflow, stmt: n.Stmt) -> Iterator[Finding]:
+    def _check_stmt(
+        self, ctx: Context, sf: Subflow, stmt: n.Stmt, scanned: dict[str, tuple[str, ...]]
+    ) -> Iterator[Finding]:
         reported: set[int] = set()
 
         def report(lit: n.StringLit | n.Expr, message: str, severity: str | None = None) -> Iterator[Finding]:
@@ -114,11 +119,7 @@ class HardcodedSecret(Rule):
         elif isinstance(stmt, (n.While, n.Wait)) and isinstance(stmt.cond, n.Action):
             actions.append(stmt.cond)
         for action in actions:
-            spec = ctx.catalogue.lookup(action.name)
-            lits = literal_args(action)
-            for arg in action.args:
-                if arg.output or not spec.is_secret_param(arg.name, arg.dynamic, lits):
-                    continue
+            for arg in ctx.analysis.secret_params(action):
                 if arg.name.lower().endswith("connectionstring"):
                     continue  # only its Password=/AccountKey=... value is a secret (checked below)
                 lit = _literal(arg.value)
@@ -146,13 +147,25 @@ class HardcodedSecret(Rule):
                     yield from report(lit, "encrypted (P'...') literal: a secret stored in the flow, protected only by the machine's DPAPI key", "note")
                     continue
                 text = "".join(p for p in lit.parts if isinstance(p, str))
-                for m in CONN_SECRET_RE.finditer(text):
-                    value = m.group(2).strip()
-                    if not is_placeholder(value) and "%" not in value:
-                        yield from report(lit, f"connection string with a hard-coded {m.group(1)}= value {redact(value)!r}")
-                        break
-                for label, pattern in TOKEN_PATTERNS:
-                    tm = pattern.search(text)
-                    if tm and entropy(tm.group(0)) >= MIN_ENTROPY:
-                        yield from report(lit, f"hard-coded {label} {redact(tm.group(0))!r}")
-                        break
+                messages = scanned.get(text)
+                if messages is None:
+                    messages = scanned[text] = text_secrets(text)
+                for message in messages:
+                    yield from report(lit, message)
+
+
+def text_secrets(text: str) -> tuple[str, ...]:
+    """Messages for the secrets in a literal's text (its holes left out): the first
+    connection-string secret, then the first token format found."""
+    found: list[str] = []
+    for m in CONN_SECRET_RE.finditer(text):
+        value = m.group(2).strip()
+        if not is_placeholder(value) and "%" not in value:
+            found.append(f"connection string with a hard-coded {m.group(1)}= value {redact(value)!r}")
+            break
+    for label, pattern in TOKEN_PATTERNS:
+        tm = pattern.search(text)
+        if tm and entropy(tm.group(0)) >= MIN_ENTROPY:
+            found.append(f"hard-coded {label} {redact(tm.group(0))!r}")
+            break
+    return tuple(found)
