@@ -22,7 +22,7 @@ from .guard import NestingTooDeep, call_deep, public_message
 from .parser import parse
 from .rules import RULES, BY_CODE, Context
 from .rules.base import fingerprint
-from .suppress import find_suppressions
+from .suppress import Suppression, find_suppressions
 
 if TYPE_CHECKING:
     from .dlp import DlpSettings
@@ -138,15 +138,15 @@ def _apply_suppressions(
     used: set[tuple[int, str]] = set()  # (suppression, code) pairs that hid a finding
     kept: list[Finding] = []
     suppressed: list[Finding] = []
+    naming: dict[str, list[tuple[int, str, Suppression]]] = {}  # rule -> _naming(supps, rule)
     for f in findings:
-        hit = None
-        for i, s in enumerate(supps):
-            code = next((c for c in s.codes if f.rule.startswith(c)), None)
-            if code is None:
-                continue
-            if s.whole_file or s.first_line <= f.line <= s.last_line:
-                hit = (i, code)
-                break
+        candidates = naming.get(f.rule)
+        if candidates is None:
+            candidates = naming[f.rule] = _naming(supps, f.rule)
+        hit = next(
+            ((i, code) for i, code, s in candidates if s.whole_file or s.first_line <= f.line <= s.last_line),
+            None,
+        )
         if hit is None:
             kept.append(f)
         else:
@@ -163,6 +163,17 @@ def _apply_suppressions(
         elif idle:
             unused.append((s.comment, f"unused suppression: no {', '.join(idle)} finding here"))
     return kept, suppressed, unused
+
+
+def _naming(supps: list[Suppression], rule: str) -> list[tuple[int, str, Suppression]]:
+    """``(index, code, suppression)`` for each suppression with a code naming ``rule`` (its
+    first such code), in order: worked out once per rule, not once per finding."""
+    out: list[tuple[int, str, Suppression]] = []
+    for i, s in enumerate(supps):
+        code = next((c for c in s.codes if rule.startswith(c)), None)
+        if code is not None:
+            out.append((i, code, s))
+    return out
 
 
 def check_source(
