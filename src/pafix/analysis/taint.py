@@ -431,14 +431,19 @@ class Analysis:
             # entry and exit states are never changed in place (only replaced): keep references
             before = (dict(self.entry), dict(self.exit))
             for i, sf in enumerate(self.model.subflows):
-                start = self.entry.get(sf.name, empty) if sf.node is not None else self.entry[main.name]
-                if sf.node is not None and sf.is_global:
+                starts: tuple[State, ...]  # joined into its start state
+                if sf.node is None:
+                    starts = (self.entry[main.name],)
+                elif sf.is_global:
                     # a GLOBAL subflow sees the globals: start from Main's entry plus its callers
-                    start = join(self.entry[main.name], start)
-                inputs = self._run_inputs(start, self._callees[i])
+                    starts = (self.entry[main.name], self.entry.get(sf.name, empty))
+                else:
+                    starts = (self.entry.get(sf.name, empty),)
+                inputs = self._run_inputs(starts, self._callees[i])
                 if last_inputs.get(i) == inputs:
                     continue  # it would redo its last run, whose effects are all in place already
                 last_inputs[i] = inputs
+                start = starts[0] if len(starts) == 1 else join(*starts)
                 self._loop_fixpoints.clear()  # they hold for one run: the exits of callees change
                 out = self.exec_body(sf, sf.body, start.copy())
                 self.exit[sf.name] = join(self.exit.get(sf.name, empty), out)
@@ -448,15 +453,15 @@ class Analysis:
                 break
         return list(self.events.values())
 
-    def _run_inputs(self, start: State, callees: Iterable[str]) -> _RunInputs:
-        """All that a run of a subflow reads besides the (unchanging) flow and catalogue: its
-        start state, the exit state of each subflow it calls, and the credential variables
+    def _run_inputs(self, starts: tuple[State, ...], callees: Iterable[str]) -> _RunInputs:
+        """All that a run of a subflow reads besides the (unchanging) flow and catalogue: the
+        states its start state is joined from, the exit state of each subflow it calls, and the credential variables
         seen so far (a set that only grows: its size tells whether it changed). Its run writes
         only by joins and first-wins merges (entries, exits, events, child inputs), so a run with
         the same inputs as the subflow's last one would change nothing and can be skipped; the
         last round of the whole-program iteration is mostly such runs."""
         exits = tuple(self.exit[c].flat() if c in self.exit else None for c in callees)
-        return start.flat(), exits, len(self.credential_vars)
+        return tuple(start.flat() for start in starts), exits, len(self.credential_vars)
 
     def _event(self, event: Event) -> None:
         key = (event.kind, event.span.start, event.variable, event.param)
@@ -844,7 +849,7 @@ def _names_a_secret(param: str, names: NamePolicy) -> bool:
 
 
 #: what a subflow's run depends on, see :meth:`Analysis._run_inputs`
-_RunInputs = tuple[dict[str, Taint], tuple[dict[str, Taint] | None, ...], int]
+_RunInputs = tuple[tuple[dict[str, Taint], ...], tuple[dict[str, Taint] | None, ...], int]
 
 
 def _actions_of(stmt: n.Stmt) -> Iterator[n.Action]:
