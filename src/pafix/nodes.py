@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal, NamedTuple, Union
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
+class Span(NamedTuple):
+    """Where a node is. A named tuple, not a dataclass like the nodes: a parse builds one per
+    node and a keystroke in the editor moves thousands (:mod:`pafix.incremental`), and a tuple
+    is built three times faster than a frozen dataclass."""
+
     start: int  #: offset of the first character
     end: int  #: offset after the last character
     line: int  #: 1-based line of ``start``
