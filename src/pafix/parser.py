@@ -744,6 +744,21 @@ def _parse_code(text: str, cut: int, path: str | None) -> n.Body:
         raise _lark_error(exc, code, text, path) from None
 
 
+def parse_region(text: str, start: int, end: int, path: str | None = None) -> n.Body | None:
+    """The top-level statements of ``text[start:end]``, with spans in ``text``; ``None`` when
+    that region does not parse on its own. ``start`` must begin a line (0 or after a ``\\n``):
+    :mod:`pafix.incremental` re-parses the statements an edit touched."""
+    lark, builder = _parser()
+    saved = (builder.base, builder.base_line, builder.base_col)
+    builder.base, builder.base_line, builder.base_col = start, text.count("\n", 0, start) + 1, 1
+    try:
+        return cast(n.Body, _lark_parse(lark, text[start:end], "start"))
+    except (UnexpectedInput, _HoleError, VisitError):
+        return None
+    finally:
+        builder.base, builder.base_line, builder.base_col = saved
+
+
 def _lark_error(exc: UnexpectedInput, code: str, text: str, path: str | None) -> ParseError:
     if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
         offset = len(code.rstrip())

@@ -1,0 +1,118 @@
+"""Incremental re-parsing (the editor's path) gives exactly the full parse, spans included."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pafix import nodes as n
+from pafix.incremental import reparse, shift
+from pafix.parser import parse
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _deep(x: Any) -> Any:
+    """A node as nested tuples, spans and offsets included (node equality leaves them out)."""
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return (type(x).__name__,) + tuple(_deep(getattr(x, f.name)) for f in dataclasses.fields(x) if f.name != "source")
+    if isinstance(x, (tuple, list)):
+        return tuple(_deep(v) for v in x)
+    return x
+
+
+def _texts() -> list[str]:
+    out = []
+    for path in sorted((ROOT / "examples").glob("*.robin")) + sorted((ROOT / "fixtures" / "rules").rglob("*.robin"))[:40]:
+        text = path.read_text(encoding="utf-8")
+        try:
+            parse(text)
+        except Exception:
+            continue
+        out.append(text)
+    return out
+
+
+TEXTS = _texts()
+FRAGMENTS = ["", " ", "x", "\n", "\r\n", "'", "'''", "%", "#", "/#", "#/", "END", "END\n", "IF a THEN\n", "ELSE\n",
+             "SET a TO 1\n", "FUNCTION f GLOBAL\n", "END FUNCTION\n", "$'''%x%'''", "LOOP FOREACH i IN l\n",
+             "Display.ShowMessageDialog.ShowMessage Message: p\n", "@SENSITIVE: [p]\n", "DISABLE ", "\ufeff"]
+
+
+def _full(text: str) -> Any:
+    try:
+        return _deep(parse(text, "f.robin", recover=True))
+    except Exception as exc:  # the same exception either way
+        return repr(exc)
+
+
+def _incremental(old: n.Flow, text: str) -> Any:
+    try:
+        return _deep(reparse(old, text))
+    except Exception as exc:
+        return repr(exc)
+
+
+def test_the_bundled_flows_are_there() -> None:
+    assert len(TEXTS) >= 20
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_reparse_after_an_edit_is_the_full_parse(data: st.DataObject) -> None:
+    text = data.draw(st.sampled_from(TEXTS))
+    old = parse(text, "f.robin", recover=True)
+    new = text
+    for _ in range(data.draw(st.integers(1, 3))):  # one keystroke or a few edits in a row
+        start = data.draw(st.integers(0, len(new)))
+        end = data.draw(st.integers(start, min(len(new), start + 40)))
+        insert = data.draw(st.sampled_from(FRAGMENTS) | st.text(alphabet="aZ_ .:'%=>\n\t#[]{}(),1", max_size=6))
+        new = new[:start] + insert + new[end:]
+        assert _incremental(old, new) == _full(new)
+        old = parse(new, "f.robin", recover=True)
+
+
+def test_statements_away_from_the_edit_are_reused_or_moved() -> None:
+    lines = [f"SET v{i} TO {i}" for i in range(200)]
+    text = "\n".join(lines) + "\n"
+    old = parse(text, "f.robin")
+    at = text.index("SET v100")
+    new = text[:at] + "# typed\n" + text[at:]
+    flow = reparse(old, new)
+    assert _deep(flow) == _deep(parse(new, "f.robin"))
+    assert all(a is b for a, b in zip(flow.body[:100], old.body[:100]))  # untouched: the same objects
+    moved = flow.body[102]
+    assert moved == old.body[101] and moved.span.line == old.body[101].span.line + 1
+    assert moved.span.start == old.body[101].span.start + len("# typed\n")
+
+
+def test_an_unclosed_block_typed_in_the_middle_falls_back_to_the_full_parse() -> None:
+    text = "SET a TO 1\nSET b TO 2\nSET c TO 3\n"
+    old = parse(text, "f.robin")
+    new = text.replace("SET b TO 2\n", "IF a THEN\nSET b TO 2\n")
+    flow = reparse(old, new)
+    assert flow.errors and _deep(flow) == _full(new)
+
+
+@pytest.mark.parametrize("old_text", [
+    "SET a TO 1\nIF x THEN\nSET b TO 2\n",  # the old flow had errors: recovery is global
+    "SET a TO 1\n# [ControlRepository][PowerAutomateDesktop]\n{}\n",  # a trailer
+])
+def test_flows_with_errors_or_trailers_are_parsed_whole(old_text: str) -> None:
+    old = parse(old_text, "f.robin", recover=True)
+    new = "SET z TO 0\n" + old_text
+    assert _deep(reparse(old, new)) == _full(new)
+
+
+def test_shift_moves_offsets_and_lines_but_not_columns() -> None:
+    flow = parse("SET a TO 1\n@SENSITIVE: [a]\n")
+    moved = shift(flow.body[1], 10, 2)
+    assert isinstance(moved, n.Sensitive)
+    assert moved.span == n.Span(21, 36, 4, 1, 4, 16)
+    assert moved.names[0].span == n.Span(34, 35, 4, 14, 4, 15)
+    assert moved.close == flow.body[1].close + 10  # an offset that is not a span
