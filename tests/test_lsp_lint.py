@@ -33,6 +33,20 @@ END
 """
 
 
+def test_lint_from_the_previous_version_reuses_its_statements() -> None:
+    """The server passes the last parse: the edited buffer is re-parsed incrementally, with the
+    findings of a whole parse, and the statements before the edit are the old objects."""
+    first = lint_text(SNIPPET + NESTED.split("\n", 2)[2], "a.robin")
+    assert first.checked is not None
+    text = first.text.replace("SET C TO", "SET  C TO")
+    again = lint_text(text, "a.robin", previous=first.checked.flow)
+    whole = lint_text(text, "a.robin")
+    assert again.findings == whole.findings and again.findings
+    assert again.checked is not None and again.checked.flow.body[0] is first.checked.flow.body[0]
+    other = lint_text(text, "b.robin", previous=first.checked.flow)  # another file: parsed whole
+    assert other.checked is not None and other.checked.flow.body[0] is not first.checked.flow.body[0]
+
+
 def test_broken_buffer_is_still_checked() -> None:
     text = "SET Other TO\n" + NESTED
     result = lint_text(text, "x.robin")

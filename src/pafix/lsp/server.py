@@ -25,6 +25,7 @@ from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
 from .. import __version__
+from .. import nodes as n
 from ..config import Config
 from . import lint as lint_mod
 from .convert import (
@@ -85,6 +86,8 @@ class Document:
     future: asyncio.Future[Linted] | None = None
     future_version: int | None = None
     pending: asyncio.Task[None] | None = field(default=None, repr=False)
+    #: the latest parse of any version: what the next check re-parses incrementally from
+    flow: n.Flow | None = field(default=None, repr=False)
 
     @property
     def display_path(self) -> str:
@@ -186,10 +189,11 @@ class PafixServer(LanguageServer):
         doc.pending = None
 
     # ---- checking -----------------------------------------------------------------------------
-    def _compute(self, uri: str, text: str, version: int | None, path: str, config: Config, encoding: str) -> Linted:
+    def _compute(self, uri: str, text: str, version: int | None, path: str, config: Config, encoding: str,
+                 previous: n.Flow | None = None) -> Linted:
         index = LineIndex(text)
         try:
-            result = lint_text(text, path, config)
+            result = lint_text(text, path, config, previous)
             return Linted(version, result, index, make_diagnostics(uri, version, result, index, encoding))
         except Exception as exc:  # noqa: BLE001 - replace the stale list rather than keep it
             log.error("pafix: cannot check %s: %s", path, _safe_trace(exc))
@@ -215,6 +219,7 @@ class PafixServer(LanguageServer):
         config = self.config_for(doc)
         future = loop.run_in_executor(
             self.executor, self._compute, doc.uri, doc.text, doc.version, doc.display_path, config, self.encoding,
+            doc.flow,
         )
         doc.future, doc.future_version = future, doc.version
         version, text = doc.version, doc.text
@@ -224,6 +229,9 @@ class PafixServer(LanguageServer):
                 if not f.cancelled():
                     log.error("pafix: check failed: %s", _safe_trace(cast(BaseException, f.exception())))
                 return
+            checked = f.result().result.checked
+            if checked is not None:
+                doc.flow = checked.flow
             if doc.version == version and doc.text == text:
                 doc.linted = f.result()
 
