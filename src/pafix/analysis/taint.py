@@ -12,7 +12,7 @@ rules turn events into findings.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
@@ -159,7 +159,9 @@ class State:
         for layer in reversed(self.lower):
             out.update(layer)
         out.update(self.top)
-        return {k: v for k, v in out.items() if v is not _GONE}
+        if _GONE in out.values():  # a tombstone (rare: only remove() writes one)
+            return {k: v for k, v in out.items() if v is not _GONE}
+        return out
 
     def items(self) -> Iterator[tuple[str, Taint]]:
         return iter(self.flat().items())
@@ -237,14 +239,17 @@ class State:
         (what :func:`same` would see)."""
         if not other.lower and not other.top:
             return False
+        mine_of: Callable[[str, Any], Any]
         if self.lower and other.lower and self.lower[-1] is other.lower[-1]:
             # related states: only the variables in the layers they do not share can differ
-            pairs = ((key, self._find(key), other._find(key)) for key in self._unique_keys(other))
+            theirs_all = {key: other._find(key) for key in self._unique_keys(other)}
+            mine_of = self.get
         else:
-            mine_all = self.flat() if self.lower else self.top
-            pairs = ((key, mine_all.get(key, _MISSING), theirs) for key, theirs in other.flat().items())
+            theirs_all = other.flat()
+            mine_of = (self.flat() if self.lower else self.top).get
         changed = False
-        for key, mine, theirs in pairs:
+        for key, theirs in theirs_all.items():
+            mine = mine_of(key, _MISSING)
             if theirs is mine or theirs is _MISSING:
                 continue  # the usual case: a variable neither side changed since they parted
             if mine is _MISSING or mine is _GONE:
