@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lark import Lark, Token, Transformer
+from lark.lexer import PatternStr, UnlessCallback
 from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders, ExpandSingleChild
 from lark.parsers.lalr_analysis import Shift
 
@@ -97,6 +98,27 @@ def _reduction(rule: Any, cb: Any, transformer: Any) -> Any:
     return reduce
 
 
+#: one contextual lexer: (the match method of its only scanner or None, its scanners,
+#: keyword tables, other token callbacks, ignored types, types that may hold a newline)
+_Lexer = tuple[Any, tuple["re.Pattern[str]", ...], dict[str, dict[str, str]], dict[str, Any], frozenset[str], frozenset[str]]
+
+
+def _keyword_tables(callbacks: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[str, Any]]:
+    """Lark retypes a ``NAME`` that spells a keyword with an ``UnlessCallback`` (a regex
+    fullmatch of the keyword strings per token). For plain strings that is a dictionary lookup:
+    ``{"NAME": {"SET": "SET", ...}}``. Callbacks of any other shape are kept as they are."""
+    keywords: dict[str, dict[str, str]] = {}
+    rest: dict[str, Any] = {}
+    for type_, cb in callbacks.items():
+        terminals = getattr(getattr(cb, "scanner", None), "terminals", None)
+        if (isinstance(cb, UnlessCallback) and terminals
+                and all(isinstance(t.pattern, PatternStr) and not t.pattern.flags for t in terminals)):
+            keywords[type_] = {t.pattern.value: t.name for t in terminals}
+        else:
+            rest[type_] = cb
+    return keywords, rest
+
+
 class Fallback(Exception):
     """The fast path cannot handle this input: use ``Lark.parse``."""
 
@@ -136,22 +158,24 @@ class FastParser:
                         reduce_info[id(arg)] = info
                     out[term] = (False, info)
             self.actions[state] = out
-        # the contextual lexer of each parser state: (compiled scanners, callbacks, ignored, newline types)
-        lexer = frontend.lexer
-        self.lexers: dict[int, tuple[Any, tuple[Any, ...], dict[str, Any], frozenset[str], frozenset[str]]] = {}
-        built: dict[int, tuple[Any, tuple[Any, ...], dict[str, Any], frozenset[str], frozenset[str]]] = {}
-        for state, basic in lexer.lexers.items():
+        # Blanks can be skipped before lexing when the grammar ignores exactly them (WS) and no
+        # other terminal can start with one (checked on each terminal's pattern): then each
+        # scanner starts with a group that eats them, and a token starts where that group ends.
+        self.skip_blanks = self._blanks_only_ws(frontend.lexer)
+        prefix = "([ \t\f\ufeff]*)" if self.skip_blanks else "()"
+        # the contextual lexer of each parser state (see _Lexer)
+        self.lexers: dict[int, _Lexer] = {}
+        built: dict[int, _Lexer] = {}
+        for state, basic in frontend.lexer.lexers.items():
             entry = built.get(id(basic))
             if entry is None:
                 scanner = basic.scanner  # builds basic.callback too
-                mres = tuple(scanner._mres)
-                entry = (mres[0].match if len(mres) == 1 else None, mres, dict(basic.callback),
+                mres = tuple(re.compile(prefix + "(?:" + mre.pattern + ")", mre.flags) for mre in scanner._mres)
+                keywords, callbacks = _keyword_tables(dict(basic.callback))
+                entry = (mres[0].match if len(mres) == 1 else None, mres, keywords, callbacks,
                          frozenset(basic.ignore_types), frozenset(basic.newline_types))
                 built[id(basic)] = entry
             self.lexers[state] = entry
-        # Blanks can be skipped before lexing when the grammar ignores exactly them (WS) and no
-        # other terminal can start with one (checked on each terminal's pattern).
-        self.skip_blanks = self._blanks_only_ws(lexer)
         #: (state below, state on top, lookahead) -> the state after every single-child
         #: ``?rule`` reduction that follows (an atom climbs about nine of them to ``expr``)
         self.units: dict[tuple[int, int, str], int] = {}
@@ -201,13 +225,8 @@ class FastParser:
         line_start = 0
         try:
             while pos < end:
-                if text[pos] in _BLANKS and skip_blanks:
-                    # blanks only ever match the ignored WS terminal: step over them here
-                    pos = _BLANK_RE.match(text, pos).end()  # type: ignore[union-attr]
-                    if pos >= end:
-                        break
-                match, mres, lex_callbacks, ignore_types, newline_types = lexers[state_stack[-1]]
-                # ---- the next token (as BasicLexer.next_token) ----
+                match, mres, keywords, lex_callbacks, ignore_types, newline_types = lexers[state_stack[-1]]
+                # ---- the next token (as BasicLexer.next_token, blanks before it skipped) ----
                 if match is not None:  # one compiled scanner (the usual case)
                     m = match(text, pos)
                     if m is None:
@@ -219,19 +238,21 @@ class FastParser:
                             break
                     else:
                         raise Fallback
-                value = m.group(0)
                 type_ = m.lastgroup
-                start_pos = pos
+                start_pos = m.end(1)
+                pos = m.end()
+                value = text[start_pos:pos]
                 tok_line = line
-                column = pos - line_start + 1
+                column = start_pos - line_start + 1
                 if type_ in newline_types:
                     newlines = value.count("\n")
                     if newlines:
                         line += newlines
-                        line_start = pos + value.rindex("\n") + 1
-                pos += len(value)
+                        line_start = start_pos + value.rindex("\n") + 1
                 if type_ in ignore_types and type_ not in lex_callbacks:
                     continue
+                if type_ in keywords:  # a name that may be a keyword (Lark's "unless" callback)
+                    type_ = keywords[type_].get(value, type_)
                 token = _new_token(type_, value, start_pos, tok_line, column, line, pos - line_start + 1, pos)
                 if type_ in lex_callbacks:
                     token = lex_callbacks[type_](token)
