@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pafix import parser as P
 from pafix.analysis.taint import Label, Origin, State, _join_taint, join, same
@@ -194,3 +196,74 @@ def _check(st: State, ref: Ref, names: list[str]) -> None:
     for key in names[:10]:
         assert (key in st) == (key in ref)
         assert list(st.get(key, {})) == list(ref.get(key, {}))
+
+
+@pytest.mark.parametrize("hole", [
+    "Name", "x1", "_x", "Ünïcode", "a.b", "a.b.c", "GLOBAL.x", "GLOBAL.x.y", "True", "False", "NOT", "mod", "OR",
+    "AND", "END", "SET", "IF", "GLOBAL", "a.True", "x.mod", "1a", "a.", ".a", "a b", "a..b",
+])
+def test_plain_holes_skip_the_parser_with_the_same_result(hole: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``%Name%`` and ``%a.b%`` holes are built without a parse: the same nodes and spans (or
+    the same error) as the parser gives them."""
+    text = f"SET v TO $'''ab\n  %{hole}% and %x[0]%'''\n"
+
+    def outcome() -> Any:
+        try:
+            return _deep(P.parse(text, "f.robin"))
+        except ParseError as exc:
+            return (str(exc), exc.line, exc.column, exc.offset)
+
+    fast = outcome()
+    monkeypatch.setattr(P, "_PLAIN_HOLE_RE", __import__("re").compile(r"(?!)"))
+    assert outcome() == fast
+
+
+def _interpolate_reference(raw: str) -> list[tuple[str, str]]:
+    """The character loop the regex-driven ``_interpolate`` replaced: ("text", piece) and
+    ("hole", hole text) items, or [("error", offset)]."""
+    parts: list[tuple[str, str]] = []
+    buf: list[str] = []
+    i, end = 4, len(raw) - 3
+    while i < end:
+        ch = raw[i]
+        if ch == "\\" and i + 1 < end:
+            buf.append(raw[i + 1])
+            i += 2
+        elif ch == "%":
+            if i + 1 < end and raw[i + 1] == "%":
+                buf.append("%")
+                i += 2
+                continue
+            close = P._hole_end(raw, i + 1, end)
+            if close < 0:
+                return [("error", str(i))]
+            if buf:
+                parts.append(("text", "".join(buf)))
+                buf = []
+            parts.append(("hole", raw[i + 1 : close]))
+            i = close + 1
+        else:
+            buf.append(ch)
+            i += 1
+    if buf:
+        parts.append(("text", "".join(buf)))
+    return parts
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet="ab%\\' \n", max_size=14))
+def test_interpolation_splits_like_the_character_loop(body: str) -> None:
+    raw = "$'''" + body + "'''"
+    builder = P._Builder()
+    holes: list[str] = []
+
+    def fake_hole(raw_: str, start: int, close: int, sp: Span) -> Any:
+        holes.append(raw_[start + 1 : close])
+        return ("hole", raw_[start + 1 : close])
+
+    builder._hole = fake_hole  # type: ignore[method-assign]
+    try:
+        got = [("text", x) if isinstance(x, str) else x for x in builder._interpolate(raw, Span(0, len(raw), 1, 1, 1, 1))]
+    except P._HoleError as exc:
+        got = [("error", str(exc.offset))]
+    assert got == _interpolate_reference(raw)

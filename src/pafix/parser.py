@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal, cast
 
 from lark import Lark, Token, Transformer
+from lark.lexer import PatternStr
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
 from . import nodes as n
@@ -469,27 +470,28 @@ class _Builder(Transformer[Token, Any]):
         parts: list[str | n.Hole] = []
         buf: list[str] = []
         i, end = 4, len(raw) - 3
-        while i < end:
-            ch = raw[i]
-            if ch == "\\" and i + 1 < end:
-                buf.append(raw[i + 1])
-                i += 2
-            elif ch == "%":
-                if i + 1 < end and raw[i + 1] == "%":
-                    buf.append("%")
-                    i += 2
-                    continue
-                close = _hole_end(raw, i + 1, end)
-                if close < 0:
-                    raise _HoleError("unterminated %...% in text (write %% for a literal percent sign)", sp.start + i)
-                if buf:
-                    parts.append("".join(buf))
-                    buf = []
-                parts.append(self._hole(raw, i, close, sp))
-                i = close + 1
-            else:
-                buf.append(ch)
-                i += 1
+        while True:
+            m = _INTERPOLATION_RE.search(raw, i, end)  # the next escape, %% or hole
+            if m is None:
+                if i < end:
+                    buf.append(raw[i:end])
+                break
+            at = m.start()
+            if at > i:
+                buf.append(raw[i:at])
+            found = m.group()
+            if found != "%":  # \x is x; %% is %
+                buf.append(found[1])
+                i = at + 2
+                continue
+            close = _hole_end(raw, at + 1, end)
+            if close < 0:
+                raise _HoleError("unterminated %...% in text (write %% for a literal percent sign)", sp.start + at)
+            if buf:
+                parts.append("".join(buf))
+                buf = []
+            parts.append(self._hole(raw, at, close, sp))
+            i = close + 1
         if buf:
             parts.append("".join(buf))
         return tuple(parts)
@@ -509,6 +511,17 @@ class _Builder(Transformer[Token, Any]):
         return n.Hole(n.Span(abs_start, sp.start + close + 1, line, column, end_line, end_column), expr)
 
     def _parse_expr(self, text: str, base: int, line: int, column: int) -> n.Expr:
+        if _PLAIN_HOLE_RE.fullmatch(text) and ("." in text or text not in _expr_keywords()):
+            # the usual hole, %Name% or %Name.Prop%: the token the lexer would read, without
+            # starting a parse (a flow has thousands of holes)
+            tok = Token("DOTTED" if "." in text else "NAME", text, start_pos=0, line=1, column=1,
+                        end_line=1, end_column=len(text) + 1, end_pos=len(text))
+            saved = (self.base, self.base_line, self.base_col)
+            self.base, self.base_line, self.base_col = base, line, column
+            try:
+                return self.name([tok])
+            finally:
+                self.base, self.base_line, self.base_col = saved
         assert self.lark is not None
         saved = (self.base, self.base_line, self.base_col)
         self.base, self.base_line, self.base_col = base, line, column
@@ -525,6 +538,20 @@ class _Builder(Transformer[Token, Any]):
                 raise _HoleError(f"invalid expression in %...%: {detail}", base + pos) from None
         finally:
             self.base, self.base_line, self.base_col = saved
+
+
+#: in interpolated text: an escaped character, a literal percent sign, or the start of a hole
+_INTERPOLATION_RE = re.compile(r"\\[\s\S]|%%|%")
+#: a hole that is one name or one dotted name (no blanks): one NAME or DOTTED token
+_PLAIN_HOLE_RE = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
+
+
+@lru_cache(maxsize=1)
+def _expr_keywords() -> frozenset[str]:
+    """Every word the grammar spells out (True, NOT, mod, SET...): a hole that is one of them
+    is not a plain name, so it goes through the parser."""
+    lark = _parser()[0]
+    return frozenset(t.pattern.value for t in lark.terminals if isinstance(t.pattern, PatternStr))
 
 
 def _hole_end(raw: str, i: int, end: int) -> int:
