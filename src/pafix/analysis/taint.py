@@ -623,8 +623,8 @@ class Analysis:
         child = plan.child
         inputs: dict[str, Taint] = {}
         all_in: Taint = {}
-        for arg, kind, secret_param, secret_root in plan.inputs:
-            taint = self.eval(sf, arg.value, state)
+        for arg, kind, secret_param, secret_root, untainted in plan.inputs:
+            taint: Taint = {} if untainted else self.eval(sf, arg.value, state)
             inputs[arg.name] = taint
             all_in = _join_taint(all_in, taint)
             if child is not None and arg.dynamic:
@@ -705,8 +705,10 @@ class Analysis:
         if root is None:
             return state
         key = sf.key(root.name, force_global=root.is_global)
-        step = _step(span, f"stored in {root.name} ({how})")
-        new = {k: lab.then(step) for k, lab in taint.items()}
+        new: Taint = {}
+        if taint:  # the usual case is no taint: then no trace step to make
+            step = _step(span, f"stored in {root.name} ({how})")
+            new = {k: lab.then(step) for k, lab in taint.items()}
         if isinstance(target, n.Name) and not weak:
             state[key] = new  # strong update
         else:
@@ -816,8 +818,9 @@ class _ActionPlan:
         spec = self.spec = catalogue.lookup(action.name)
         lits = self.lits = literal_args(action)
         child = self.child = analysis._child_flow(action, lits)
-        #: (arg, sink kind, is a secret parameter, its root variable) per input argument
-        self.inputs: list[tuple[n.Arg, str | None, bool, n.Name | None]] = []
+        #: (arg, sink kind, is a secret parameter, its root variable, :func:`_never_tainted`)
+        #: per input argument
+        self.inputs: list[tuple[n.Arg, str | None, bool, n.Name | None, bool]] = []
         #: (arg, the inputs it is updated from, has a root variable) per updated input argument
         self.updates: list[tuple[n.Arg, Sources, bool]] = []
         #: (arg, the inputs it derives from, its root variable, always a secret) per output
@@ -836,13 +839,24 @@ class _ActionPlan:
             if kind is not None and arg.dynamic and _names_a_secret(arg.name, names):
                 kind = None  # @secretName: the name of a secret to look up, not the secret
             root = root_name(arg.value) if secret_param else None
-            self.inputs.append((arg, kind, secret_param, root))
+            self.inputs.append((arg, kind, secret_param, root, _never_tainted(arg.value)))
             if secret_param:
                 self.secret_param_roots.append((arg, root))
             updated = spec.update_sources(arg.name, arg.dynamic)
             if updated is not None:
                 self.updates.append((arg, updated, root_name(arg.value) is not None))
         self.is_credential = action.module == "PowerAutomateSecretVariables"
+
+
+def _never_tainted(expr: n.Expr) -> bool:
+    """Whether :meth:`Analysis.eval` gives no taint for ``expr`` whatever the state: nothing in
+    it reads a variable or is a source (an encrypted literal; an attribute or index, which may
+    name a secret property). Almost half the arguments of a typical flow's actions are such
+    constants (text, numbers, flags); they need no evaluation on each visit."""
+    return not any(
+        isinstance(e, (n.Name, n.Attribute, n.Index)) or (isinstance(e, n.StringLit) and e.kind == "encrypted")
+        for e in n.walk_expr(expr)
+    )
 
 
 def _names_a_secret(param: str, names: NamePolicy) -> bool:
