@@ -7,7 +7,8 @@ Builds a flow of about ``--lines`` lines from the bodies of the repository's ``e
 ``@INPUT``/``@OUTPUT`` declarations), starts the real server process (``python -m pafix lsp``)
 with the debounce switched off (init option ``debounceMs: 0``, so nothing is subtracted),
 opens the flow and makes ``--edits`` small incremental edits (a character typed into, then
-removed from, a line in the middle), timing each one until the diagnostics of that version
+removed from, a quoted text on a line in the middle: the syntax tree changes, the flow stays
+valid), timing each one until the diagnostics of that version
 arrive. It also times the core alone (``lint_text``: the incremental re-parse from the previous
 version, as in the server, + ``check_flow``) in this process on the same edits, so the server's
 own overhead can be told apart from the core's time.
@@ -93,6 +94,18 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
+def edit_spot(text: str) -> tuple[int, int]:
+    """Where the benchmark types: inside the first single-quoted text at or after the middle
+    line (a character typed into a message or a path: the tree changes, the flow stays valid)."""
+    lines = text.split("\n")
+    for number in range(len(lines) // 2, len(lines)):
+        line = lines[number]
+        start = line.find(" '")
+        if start >= 0 and line.isascii() and "'" in line[start + 2 :] and line[start + 2] != "'":
+            return number, start + 3  # after the first character of the text (ASCII: UTF-16 = code points)
+    raise ValueError("no single-quoted text after the middle of the flow")
+
+
 async def measure(text: str, edits: int, timeout: float) -> tuple[list[float], float, int]:
     client = LanguageClient("pafix-bench", "1")
     published: dict[tuple[str, int | None], float] = {}
@@ -123,16 +136,13 @@ async def measure(text: str, edits: int, timeout: float) -> tuple[list[float], f
     client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(uri, "robin", 1, text)))
     first = await wait(1) - started
 
-    lines = text.split("\n")
-    # a SET/comment-free spot in the middle: type at the end of a line, then delete it again
-    target = len(lines) // 2
-    col = len(lines[target].encode("utf-16-le")) // 2
+    target, col = edit_spot(text)
     latencies: list[float] = []
     for i in range(edits):
         version = i + 2
         if i % 2 == 0:
             change = t.TextDocumentContentChangePartial(
-                range=t.Range(t.Position(target, col), t.Position(target, col)), text=" ")
+                range=t.Range(t.Position(target, col), t.Position(target, col)), text="x")
         else:
             change = t.TextDocumentContentChangePartial(
                 range=t.Range(t.Position(target, col), t.Position(target, col + 1)), text="")
@@ -158,10 +168,9 @@ def main() -> None:
     line_count = text.count("\n")
     # the core alone, in this process, on the texts the server sees: the first parse is whole,
     # then each edit re-parses incrementally from the previous version (as the server does)
-    lines = text.split("\n")
-    target = len(lines) // 2
-    at = sum(len(x) + 1 for x in lines[:target]) + len(lines[target])
-    typed = text[:at] + " " + text[at:]
+    line, col = edit_spot(text)
+    at = sum(len(x) + 1 for x in text.split("\n")[:line]) + col
+    typed = text[:at] + "x" + text[at:]
     core: list[float] = []
     parse_times: list[float] = []
     check_times: list[float] = []

@@ -8,9 +8,9 @@ lines, newlines) is never stored: it is ``source[a:b]`` between two spans.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, NamedTuple, Union
+from typing import Any, Literal, NamedTuple, Union
 
 
 class Span(NamedTuple):
@@ -608,30 +608,30 @@ def statement_exprs(stmt: Stmt) -> Iterator[tuple[Expr, bool]]:
         yield stmt.props, False
 
 
+#: the expressions directly inside one, in reverse source order (the order a stack takes them);
+#: a dictionary by type, not an isinstance chain: the rules and the analysis walk every
+#: expression of a flow, and most of them are leaves (names, numbers, plain text)
+_INNER: dict[type, Callable[[Any], Sequence[Expr]]] = {
+    Attribute: lambda e: (e.value,),
+    Index: lambda e: (e.index, e.value),
+    Call: lambda e: e.args[::-1],
+    BinOp: lambda e: (e.right, e.left),
+    UnaryOp: lambda e: (e.operand,),
+    Paren: lambda e: (e.expr,),
+    StringLit: lambda e: [h.expr for h in e.holes][::-1],
+    ListLit: lambda e: e.items[::-1],
+    DatatableLit: lambda e: e.rows[::-1],
+    ObjectLit: lambda e: [x for entry in e.entries[::-1] for x in (entry.value, entry.key)],
+}
+
+
 def walk_expr(expr: Expr) -> Iterator[Expr]:
     """``expr`` and every expression inside it, holes of interpolated text included (iterative)."""
     stack: list[Expr] = [expr]
+    inner = _INNER.get
     while stack:
         e = stack.pop()
         yield e
-        if isinstance(e, Attribute):
-            stack.append(e.value)
-        elif isinstance(e, Index):
-            stack.extend((e.index, e.value))
-        elif isinstance(e, Call):
-            stack.extend(reversed(e.args))
-        elif isinstance(e, BinOp):
-            stack.extend((e.right, e.left))
-        elif isinstance(e, UnaryOp):
-            stack.append(e.operand)
-        elif isinstance(e, Paren):
-            stack.append(e.expr)
-        elif isinstance(e, StringLit):
-            stack.extend(reversed([h.expr for h in e.holes]))
-        elif isinstance(e, ListLit):
-            stack.extend(reversed(e.items))
-        elif isinstance(e, DatatableLit):
-            stack.extend(reversed(e.rows))
-        elif isinstance(e, ObjectLit):
-            for entry in reversed(e.entries):
-                stack.extend((entry.value, entry.key))
+        found = inner(type(e))
+        if found is not None:
+            stack.extend(found(e))
