@@ -164,20 +164,7 @@ def test_parse_error_snippet_masks_triple_quoted_text_with_apostrophe(tmp_path: 
     assert_no_canary(out, "parse (apostrophe in a triple-quoted string)")
 
 
-# ---- rewrite (when pafix.cli_rewrite exists) -----------------------------------------------
-
-
-def _rewrite_available() -> bool:
-    try:
-        import pafix.cli_rewrite  # noqa: F401
-    except ImportError:
-        return False
-    return "rewrite" in main.commands
-
-
-needs_rewrite = pytest.mark.skipif(
-    not _rewrite_available(), reason="pafix.cli_rewrite is absent: 'pafix rewrite' is not built yet"
-)
+# ---- rewrite ----------------------------------------------------------------------------------
 
 
 def _without_context(diff: str, source: str) -> str:
@@ -188,7 +175,6 @@ def _without_context(diff: str, source: str) -> str:
     )
 
 
-@needs_rewrite
 @pytest.mark.parametrize("runner", RUNNERS, ids=list(RUNNERS))
 def test_rewrite_diff(runner: str) -> None:
     """The safe fixes' diff adds only @SENSITIVE names; no changed line holds a canary."""
@@ -198,7 +184,6 @@ def test_rewrite_diff(runner: str) -> None:
     assert_no_canary(_without_context(out, LEAKY.read_text(encoding="utf-8")), "rewrite --diff")
 
 
-@needs_rewrite
 def test_rewrite_diff_unsafe_adds_no_canary() -> None:
     """With unsafe fixes a removed line may hold a secret (the input goes), an added one never."""
     code, out = run_inprocess(["rewrite", "--diff", "--unsafe-fixes", *TARGETS["leaky"]])
@@ -208,14 +193,12 @@ def test_rewrite_diff_unsafe_adds_no_canary() -> None:
     assert_no_canary(added, "rewrite --diff --unsafe-fixes (added lines)")
 
 
-@needs_rewrite
 def test_rewrite_diff_whole_output() -> None:
     code, out = run_inprocess(["rewrite", "--diff", *TARGETS["leaky"]])
     assert code in (0, 1), out
     assert_no_canary(out, "rewrite --diff (whole output)")
 
 
-@needs_rewrite
 @pytest.mark.parametrize("runner", RUNNERS, ids=list(RUNNERS))
 def test_rewrite_audit_log(tmp_path: Path, runner: str) -> None:
     work = tmp_path / "flows"

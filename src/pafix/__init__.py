@@ -4,7 +4,21 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from typing import TYPE_CHECKING, Any  # noqa: E402
+
 from .errors import ParseError  # noqa: E402
-from .parser import parse  # noqa: E402
+
+if TYPE_CHECKING:
+    from .parser import parse
+
+
+def __getattr__(name: str) -> Any:
+    """``pafix.parse`` imports the parser (and Lark) on first use: a warm-cache scan and
+    ``pafix --version`` never need them."""
+    if name == "parse":
+        from .parser import parse
+
+        return parse
+    raise AttributeError(f"module 'pafix' has no attribute {name!r}")
 
 __all__ = ["ParseError", "__version__", "parse"]

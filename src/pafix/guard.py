@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, TypeVar
 
-from . import nodes as n
 from .errors import PafixError
 
 R = TypeVar("R")
@@ -86,7 +85,6 @@ def internal_error(exc: BaseException, doing: str = "checking", what: str = "flo
 # ---- nesting --------------------------------------------------------------------------------
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
-_LOOPS = (n.LoopRange, n.ForEach, n.While)
 
 
 def _node_fields(cls: type) -> tuple[str, ...]:
@@ -110,11 +108,14 @@ def nesting(root: Any) -> Nesting:
     """How deep ``root`` (a parsed flow, statement or expression) nests: node objects
     (dataclasses) inside node objects, looking through tuples, and loops inside loops.
     Iterative, so any depth is measured."""
+    from . import nodes as n  # here: reading a cached result (which needs guard) needs no nodes
+
+    loop_types = (n.LoopRange, n.ForEach, n.While)
     best, deepest, best_loops, deepest_loop = 0, root, 0, None
     stack: list[tuple[Any, int, int]] = [(root, 1, 0)]
     while stack:
         obj, depth, loops = stack.pop()
-        if isinstance(obj, _LOOPS):
+        if isinstance(obj, loop_types):
             loops += 1
             if loops > best_loops:
                 best_loops, deepest_loop = loops, obj

@@ -10,8 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Any, Literal, cast
 
 from lark import Lark, Token, Transformer
@@ -20,6 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import nodes as n
 from .errors import ParseError
+from .grammar import grammar_text
 from .guard import NestingTooDeep, call_deep, quotable
 from .fastparse import Fallback, FastParser
 
@@ -29,15 +28,6 @@ _ESCAPE_RE = re.compile(r"\\([\s\S])")
 _ANNOTATION_RE = re.compile(
     r"^@@(?:'(?P<qkey>(?:[^'\\]|\\.)*)'|(?P<key>[^\s:]+))[ \t]*:[ \t]*'(?P<value>(?:[^'\\]|\\[\s\S])*)'[ \t]*$"
 )
-
-
-def grammar_text() -> str:
-    """The grammar shipped in the wheel (``pafix/grammar/robin.lark``), or the repo's copy."""
-    packaged = resources.files("pafix").joinpath("grammar", "robin.lark")
-    if packaged.is_file():
-        return packaged.read_text(encoding="utf-8")
-    repo_copy = Path(__file__).resolve().parents[2] / "grammar" / "robin.lark"
-    return repo_copy.read_text(encoding="utf-8")
 
 
 def build_lark(*, strict: bool = False, transformer: Transformer[Any, Any] | None = None) -> Lark:

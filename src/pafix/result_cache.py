@@ -57,7 +57,7 @@ def default_cache_dir() -> Path:
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """A hash of pafix's own code and data: the shipped catalogue, the grammar, every module."""
-    from .parser import grammar_text
+    from .grammar import grammar_text
 
     h = hashlib.sha256()
     h.update(__version__.encode())
@@ -177,6 +177,7 @@ class ResultCache:
 
     def __init__(self, directory: Path | str | None = None) -> None:
         self.directory = Path(directory) if directory is not None else default_cache_dir()
+        self._root = os.path.join(self.directory, f"v{CACHE_FORMAT}")  # a string: joined per file
         self.hits = 0
         self.misses = 0
         self.writes = 0
@@ -184,12 +185,12 @@ class ResultCache:
         self.write_errors = 0
 
     def _path(self, key: str) -> Path:
-        return self.directory / f"v{CACHE_FORMAT}" / key[:2] / f"{key}.json"
+        return Path(os.path.join(self._root, key[:2], f"{key}.json"))
 
     def get(self, key: str, units: Sequence[Unit]) -> list[FileResult] | None:
-        path = self._path(key)
         try:
-            data = path.read_bytes()
+            with open(os.path.join(self._root, key[:2], f"{key}.json"), "rb") as f:
+                data = f.read()
         except OSError:
             self.misses += 1
             return None

@@ -33,7 +33,6 @@ from typing import Any
 from .config import Config
 from .findings import FileResult
 from .result_cache import ResultCache, scan_key, unit_key
-from .solution_check import check_units
 from .sources import Unit, _is_solution, _solution_units, expand, read_file_unit
 from .textio import read_flow_bytes
 
@@ -163,10 +162,14 @@ def _exit_with_parent() -> None:
 def _run_chunk(tasks: list[tuple[int, list[Unit]]]) -> list[tuple[int, list[FileResult]]]:
     config: Config = _WORKER["config"]
     with _ambient_scope(_WORKER["ambient"]):
+        from .solution_check import check_units
+
         return [(i, list(check_units(units, config))) for i, units in tasks]
 
 
 def _check_here(units: list[Unit], config: Config) -> list[FileResult]:
+    from .solution_check import check_units  # the parser and the rules: not needed on a cache hit
+
     return list(check_units(units, config))
 
 

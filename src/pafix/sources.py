@@ -34,6 +34,9 @@ class Unit:
 
 
 def _is_solution(path: Path) -> bool:
+    name = path.name.lower()
+    if name.endswith(FLOW_SUFFIXES) and path.is_file():
+        return False  # the usual case, answered without importing the solutions module
     try:
         from .solutions import is_solution_path
     except ImportError:  # pragma: no cover - the module ships with pafix
@@ -52,13 +55,21 @@ def _reason(exc: BaseException) -> str:
     return type(exc).__name__
 
 
-def _key(path: Path, *, follow: bool) -> str:
+def _key(path: Path, *, follow: bool, real_dirs: dict[str, str] | None = None) -> str:
     """The identity of a file for de-duplication: its resolved path (``follow``: even through a
-    symlink), else the path as given (a symlink inside a folder, a loop, no permission)."""
+    symlink), else the path as given (a symlink inside a folder, a loop, no permission).
+    ``real_dirs`` caches resolved folders: a file found in a folder walk (not a symlink) is
+    its folder's resolved path plus its name, without resolving every path component again."""
     try:
         if follow and not path.exists() or not follow and path.is_symlink():
             return str(path)
-        return str(path.resolve())
+        if follow or real_dirs is None:
+            return str(path.resolve())
+        folder = str(path.parent)
+        real = real_dirs.get(folder)
+        if real is None:
+            real = real_dirs[folder] = str(path.parent.resolve())
+        return os.path.join(real, path.name)
     except (OSError, RuntimeError, ValueError):
         return str(path)
 
@@ -69,6 +80,7 @@ def expand(paths: Sequence[str]) -> Iterator[Path | tuple[Path, str]]:
     ``(path, error)``. Symlinks to folders are not followed inside a folder (no loops); a folder
     whose name looks like a flow (``x.robin/``) is a folder."""
     seen: set[str] = set()
+    real_dirs: dict[str, str] = {}
     for raw in paths:
         p = Path(raw)
         try:
@@ -79,7 +91,7 @@ def expand(paths: Sequence[str]) -> Iterator[Path | tuple[Path, str]]:
             if isinstance(item, tuple):
                 yield item
                 continue
-            key = _key(item, follow=item is p)
+            key = _key(item, follow=item is p, real_dirs=real_dirs)
             if key not in seen:
                 seen.add(key)
                 yield item

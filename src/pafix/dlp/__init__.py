@@ -3,14 +3,34 @@ and the per-flow verdicts the PAF3xx rules report. See ``docs/dlp.md``."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from .evaluate import DlpSettings, FlowVerdicts, collect_uses, evaluate, groups_used
-from .groups import ActionIds, Group, ModuleMap, load_action_ids, module_map
 from .policy import DlpPolicyError, Policy, load_policies, load_policy_file, parse_policies
+
+if TYPE_CHECKING:
+    from .evaluate import DlpSettings, FlowVerdicts, collect_uses, groups_used
+    from .groups import ActionIds, Group, ModuleMap, load_action_ids, module_map
+
+#: names imported on first use: evaluating policies needs the syntax tree classes, which a
+#: scan answered from the result cache (it only opens a dlp_scope) never does. The function
+#: ``evaluate`` is ``pafix.dlp.evaluate.evaluate``: here ``evaluate`` is that submodule.
+_LAZY = {
+    "DlpSettings": ".evaluate", "FlowVerdicts": ".evaluate", "collect_uses": ".evaluate",
+    "groups_used": ".evaluate", "ActionIds": ".groups", "Group": ".groups", "ModuleMap": ".groups",
+    "load_action_ids": ".groups", "module_map": ".groups",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module, __name__), name)
 
 _ACTIVE: ContextVar[DlpSettings | None] = ContextVar("pafix_dlp", default=None)
 
@@ -20,6 +40,9 @@ def load_settings(policy_paths: Sequence[str | Path], action_ids: str | Path | N
     :class:`DlpPolicyError` for a file pafix cannot use."""
     if not policy_paths:
         return None
+    from .evaluate import DlpSettings
+    from .groups import ActionIds, load_action_ids
+
     ids = load_action_ids(action_ids) if action_ids else ActionIds()
     return DlpSettings(load_policies(policy_paths), ids)
 
@@ -41,6 +64,6 @@ def active_settings() -> DlpSettings | None:
 
 __all__ = [
     "ActionIds", "DlpPolicyError", "DlpSettings", "FlowVerdicts", "Group", "ModuleMap", "Policy",
-    "active_settings", "collect_uses", "dlp_scope", "evaluate", "groups_used", "load_action_ids",
+    "active_settings", "collect_uses", "dlp_scope", "groups_used", "load_action_ids",
     "load_policies", "load_policy_file", "load_settings", "module_map", "parse_policies",
 ]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import DlpPolicyError, DlpSettings, load_settings
+from . import DlpPolicyError, load_settings
+
+if TYPE_CHECKING:
+    from .evaluate import DlpSettings
 
 
 def dlp_options(f: Any) -> Any:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..dlp import DlpSettings, FlowVerdicts, active_settings, evaluate
+from ..dlp import active_settings
+from ..dlp.evaluate import DlpSettings, FlowVerdicts, evaluate
 from ..dlp.evaluate import Use
 from ..findings import TraceStep
 from .base import Context
