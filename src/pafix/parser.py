@@ -18,7 +18,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from . import nodes as n
 from .errors import ParseError
-from .grammar import grammar_text
+from .robin_grammar import grammar_text
 from .guard import NestingTooDeep, call_deep, quotable
 from .fastparse import Fallback, FastParser
 

@@ -57,7 +57,7 @@ def default_cache_dir() -> Path:
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """A hash of pafix's own code and data: the shipped catalogue, the grammar, every module."""
-    from .grammar import grammar_text
+    from .robin_grammar import grammar_text
 
     h = hashlib.sha256()
     h.update(__version__.encode())
