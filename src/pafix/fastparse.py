@@ -33,35 +33,42 @@ def _is_default_tree(cb: Any, transformer: Any) -> bool:
     return transformer is None or type(transformer).__default__ is Transformer.__default__
 
 
-#: the value of an inlined ``_rule`` whose children need no splicing: the children list itself
-SAME = object()
+class _Seq(list[Any]):
+    """The value of an inlined ``_rule`` of several children: its children, which the parent
+    splices in. An inlined rule of one child has that child as its value (no list: the
+    reduction only changes the parser state), so a parent splices a ``_Seq`` and appends
+    anything else -- a rule's own value may be a plain list (``params``)."""
+
+    __slots__ = ()
 
 
-def _splicer(mask: tuple[bool, ...]) -> Callable[[list[Any]], list[Any]]:
+def _splicer(mask: tuple[bool, ...]) -> Callable[[list[Any]], _Seq]:
     """Lark's child filter for one rule (``keep_all_tokens``, no placeholders): the children,
-    with those of the inlined ``_rules`` at the ``mask`` positions spliced in. An inlined rule's
-    value is its list of children; the first one is extended in place when it comes first (a
-    left-recursive ``x*`` list), as Lark does: no value is shared between two parents."""
+    with those of the inlined ``_rules`` at the ``mask`` positions spliced in. A ``_Seq`` in
+    the first position is extended in place (a left-recursive ``x*`` list), as Lark does: no
+    value is shared between two parents."""
     first = mask[0]
     rest = tuple(enumerate(mask))[1:]
 
-    def splice(children: list[Any]) -> list[Any]:
-        out: list[Any] = children[0] if first else [children[0]]
+    def splice(children: list[Any]) -> _Seq:
+        head = children[0]
+        out = head if first and type(head) is _Seq else _Seq((head,))
         for i, inlined in rest:
-            if inlined:
-                out += children[i]
+            value = children[i]
+            if inlined and type(value) is _Seq:
+                out += value
             else:
-                out.append(children[i])
+                out.append(value)
         return out
 
     return splice
 
 
 def _reduction(rule: Any, cb: Any, transformer: Any) -> Any:
-    """What reducing by ``rule`` does to its children: ``None`` (a single-child ``?rule``: the
-    value stays), :data:`SAME` (an inlined rule with nothing to splice: the list is its
-    value) or a function of the children list. Raises ``ValueError`` for a callback shape
-    this driver does not know (the caller then leaves parsing to Lark)."""
+    """What reducing by ``rule`` does to its children: ``None`` when the value stays and only
+    the state changes (a single-child ``?rule`` or inlined ``_rule``), or a function of the
+    children list. Raises ``ValueError`` for a callback shape this driver does not know (the
+    caller then leaves parsing to Lark)."""
     size = len(rule.expansion)
     inlined_rule = rule.origin.name.startswith("_")
     mask: tuple[bool, ...] | None = None
@@ -78,7 +85,9 @@ def _reduction(rule: Any, cb: Any, transformer: Any) -> Any:
     if inlined_rule:
         if not _is_default_tree(fn, transformer) or single:
             raise ValueError(f"inlined rule {rule} has a callback")
-        return SAME if mask is None else _splicer(mask)
+        if size == 1:
+            return None
+        return _splicer(mask if mask is not None else (False,) * size) if size else _empty
     if not callable(fn) or type(fn).__module__.startswith("lark.parse_tree_builder"):
         raise ValueError(f"unknown callback wrapper for {rule}")
     if single and size == 1 and mask is None:
@@ -96,6 +105,10 @@ def _reduction(rule: Any, cb: Any, transformer: Any) -> Any:
         return user(children)
 
     return reduce
+
+
+def _empty(children: list[Any]) -> _Seq:
+    return _Seq()
 
 
 #: one contextual lexer: (the match method of its only scanner or None, its scanners,
@@ -270,7 +283,7 @@ class FastParser:
                             value_stack.append(token)
                         break
                     size, cb, origin = arg
-                    if cb is None:  # single-child ?rules: the value stays, only the state changes
+                    if cb is None:  # single-child rules: the value stays, only the state changes
                         key = (state_stack[-2], state_stack[-1], ttype)
                         top = units.get(key)
                         if top is None:
@@ -285,7 +298,7 @@ class FastParser:
                         s = []
                     _shift, new_state = actions[state_stack[-1]][origin]
                     state_stack.append(new_state)
-                    value_stack.append(s if cb is SAME else cb(s))
+                    value_stack.append(cb(s))
             # ---- the end (as parse_from_state + feed_token($END, is_end=True)) ----
             while True:
                 shift, arg = actions[state_stack[-1]]["$END"]
@@ -300,7 +313,7 @@ class FastParser:
                     s = []
                 _shift, new_state = actions[state_stack[-1]][origin]
                 state_stack.append(new_state)
-                value_stack.append(s[0] if cb is None else s if cb is SAME else cb(s))
+                value_stack.append(s[0] if cb is None else cb(s))
                 if new_state == end_state:
                     return value_stack[-1]
         except Fallback:
