@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import random
 from pathlib import Path
 from typing import Any
@@ -21,18 +20,10 @@ from pafix import parser as P
 from pafix.analysis.taint import Label, Origin, State, _join_taint, join, same
 from pafix.errors import ParseError
 from pafix.nodes import Span
+from trees import deep
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL = ROOT.parent / "shared" / "corpus" / "real"
-
-
-def _deep(x: Any) -> Any:
-    """A node as nested tuples, spans included (node equality leaves them out)."""
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return (type(x).__name__,) + tuple(_deep(getattr(x, f.name)) for f in dataclasses.fields(x) if f.name != "source")
-    if isinstance(x, (tuple, list)):
-        return tuple(_deep(v) for v in x)
-    return x
 
 
 def _flows() -> list[Path]:
@@ -69,7 +60,7 @@ def test_fast_driver_builds_the_same_tree_as_lark(path: Path) -> None:
         with pytest.raises(P.Fallback):
             fast.parse(code, "start")
         return
-    assert _deep(fast.parse(code, "start")) == _deep(expected)
+    assert deep(fast.parse(code, "start")) == deep(expected)
 
 
 @pytest.mark.parametrize("path", _flows()[:60], ids=lambda p: p.name)
@@ -82,7 +73,7 @@ def test_parse_is_the_same_with_and_without_the_fast_driver(path: Path, monkeypa
         out = []
         for recover in (False, True):
             try:
-                out.append(_deep(P.parse(text, "f.robin", recover=recover)))
+                out.append(deep(P.parse(text, "f.robin", recover=recover)))
             except ParseError as exc:
                 out.append((str(exc), exc.line, exc.column, exc.offset, exc.snippet))
         return out
@@ -104,7 +95,7 @@ def test_parse_is_the_same_with_and_without_the_fast_driver(path: Path, monkeypa
 def test_errors_and_odd_blanks_match_lark(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     def outcome() -> Any:
         try:
-            return _deep(P.parse(text))
+            return deep(P.parse(text))
         except ParseError as exc:
             return (str(exc), exc.line, exc.column, exc.offset)
 
@@ -209,7 +200,7 @@ def test_plain_holes_skip_the_parser_with_the_same_result(hole: str, monkeypatch
 
     def outcome() -> Any:
         try:
-            return _deep(P.parse(text, "f.robin"))
+            return deep(P.parse(text, "f.robin"))
         except ParseError as exc:
             return (str(exc), exc.line, exc.column, exc.offset)
 

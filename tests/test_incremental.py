@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -13,17 +12,9 @@ from hypothesis import strategies as st
 from pafix import nodes as n
 from pafix.incremental import reparse, shift
 from pafix.parser import parse
+from trees import deep
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _deep(x: Any) -> Any:
-    """A node as nested tuples, spans and offsets included (node equality leaves them out)."""
-    if dataclasses.is_dataclass(x) and not isinstance(x, type):
-        return (type(x).__name__,) + tuple(_deep(getattr(x, f.name)) for f in dataclasses.fields(x) if f.name != "source")
-    if isinstance(x, (tuple, list)):
-        return tuple(_deep(v) for v in x)
-    return x
 
 
 def _texts() -> list[str]:
@@ -46,14 +37,14 @@ FRAGMENTS = ["", " ", "x", "\n", "\r\n", "'", "'''", "%", "#", "/#", "#/", "END"
 
 def _full(text: str) -> Any:
     try:
-        return _deep(parse(text, "f.robin", recover=True))
+        return deep(parse(text, "f.robin", recover=True))
     except Exception as exc:  # the same exception either way
         return repr(exc)
 
 
 def _incremental(old: n.Flow, text: str) -> Any:
     try:
-        return _deep(reparse(old, text))
+        return deep(reparse(old, text))
     except Exception as exc:
         return repr(exc)
 
@@ -84,7 +75,7 @@ def test_statements_away_from_the_edit_are_reused_or_moved() -> None:
     at = text.index("SET v100")
     new = text[:at] + "# typed\n" + text[at:]
     flow = reparse(old, new)
-    assert _deep(flow) == _deep(parse(new, "f.robin"))
+    assert deep(flow) == deep(parse(new, "f.robin"))
     assert all(a is b for a, b in zip(flow.body[:100], old.body[:100]))  # untouched: the same objects
     moved = flow.body[102]
     assert moved == old.body[101] and moved.span.line == old.body[101].span.line + 1
@@ -96,7 +87,7 @@ def test_an_unclosed_block_typed_in_the_middle_falls_back_to_the_full_parse() ->
     old = parse(text, "f.robin")
     new = text.replace("SET b TO 2\n", "IF a THEN\nSET b TO 2\n")
     flow = reparse(old, new)
-    assert flow.errors and _deep(flow) == _full(new)
+    assert flow.errors and deep(flow) == _full(new)
 
 
 @pytest.mark.parametrize("old_text", [
@@ -106,7 +97,7 @@ def test_an_unclosed_block_typed_in_the_middle_falls_back_to_the_full_parse() ->
 def test_flows_with_errors_or_trailers_are_parsed_whole(old_text: str) -> None:
     old = parse(old_text, "f.robin", recover=True)
     new = "SET z TO 0\n" + old_text
-    assert _deep(reparse(old, new)) == _full(new)
+    assert deep(reparse(old, new)) == _full(new)
 
 
 def test_shift_moves_offsets_and_lines_but_not_columns() -> None:
