@@ -129,6 +129,17 @@ def _lines(units: list[Unit]) -> int:
 _WORKER: dict[str, Any] = {}
 
 
+def _prepare_analysis() -> None:
+    """Import what analysing needs and build the parser's tables (once per process). The
+    front end imports none of it until a flow must be analysed (a scan answered from the
+    cache needs none); a pool calls this first, so forked workers share it."""
+    from . import solution_check  # noqa: F401 - the core, the rules, the analysis
+    from .parser import _fast, _parser
+
+    _parser()
+    _fast()
+
+
 def _init_worker(config: Config, ambient_blob: bytes | None) -> None:
     # the same optional front-end modules as the parent (the rewrite module registers the
     # "Get credential" fix builder that some findings carry)
@@ -136,9 +147,7 @@ def _init_worker(config: Config, ambient_blob: bytes | None) -> None:
         from . import cli  # noqa: F401
     except Exception:  # pragma: no cover - the CLI's optional parts are optional
         pass
-    from .parser import _parser
-
-    _parser()  # build this worker's Lark parser once
+    _prepare_analysis()  # already done when forked; spawned workers (macOS, Windows) do it here
     gc.set_threshold(*SCAN_GC_THRESHOLDS)
     _exit_with_parent()
     _WORKER["config"] = config
@@ -202,6 +211,7 @@ class _Runner:
         self.buffer.append((index, units, key))
         self.buffered_lines += _lines(units)
         if self.jobs > 1 and self.pool is None and self.buffered_lines >= MIN_PARALLEL_LINES:
+            _prepare_analysis()  # before the fork: the workers inherit it instead of each building it
             self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_pool_context(),
                                             initializer=_init_worker, initargs=(self.config, self.ambient_blob))
             self.counters.workers = self.jobs
