@@ -487,80 +487,94 @@ class Analysis:
     # ``exec_body``, ``exec_stmt``, ``exec_action`` and ``assign`` update the state they are
     # given in place (its caller owns it and hands over a copy where it needs the old one).
     def exec_body(self, sf: Subflow, body: n.Body, state: State) -> State:
+        handlers = _STMT_HANDLERS
         for stmt in body:
             if stmt.disabled:
                 continue
-            state = self.exec_stmt(sf, stmt, state)
+            # dispatch on the exact node type (no node class is subclassed): most statements
+            # of a body are SETs, actions and comments, which an isinstance chain would test
+            # against every kind of statement in turn
+            handler = handlers.get(type(stmt))
+            if handler is not None:
+                state = handler(self, sf, stmt, state)
         return state
 
     def exec_stmt(self, sf: Subflow, stmt: n.Stmt, state: State) -> State:
-        if isinstance(stmt, n.Set):
-            taint = self.eval(sf, stmt.value, state)
-            return self.assign(sf, stmt.target, taint, state, stmt.span, "SET")
-        if isinstance(stmt, n.Action):
-            return self.exec_action(sf, stmt, state)
-        if isinstance(stmt, n.If):
-            outs: list[State] = []
-            for branch in stmt.branches:
-                cur = state.copy()
-                if isinstance(branch.cond, n.Action):
-                    cur = self.exec_action(sf, branch.cond, cur)
-                outs.append(self.exec_body(sf, branch.body, cur))
-            outs.append(self.exec_body(sf, stmt.orelse, state.copy()) if stmt.orelse is not None else state)
-            result = outs[0]  # a branch's own state
-            for o in outs[1:]:
-                result.join_from(o)
-            return result
-        if isinstance(stmt, n.Switch):
-            bodies = [case.body for case in stmt.cases]
-            if stmt.default is not None:
-                bodies.append(stmt.default)
-            outs = [self.exec_body(sf, body, state.copy()) for body in bodies]
-            for o in outs:
-                state.join_from(o)
-            return state
-        if isinstance(stmt, n.ForEach):
-            taint = self.eval(sf, stmt.iterable, state)
-            var = stmt.var
-            return self._loop(sf, stmt.body, state, lambda s: self.assign(sf, var, taint, s, stmt.span, "LOOP FOREACH"),
-                              id(stmt))
-        if isinstance(stmt, n.LoopRange):
-            return self._loop(sf, stmt.body, state, lambda s: s, id(stmt))
-        if isinstance(stmt, n.While):
-            cond = stmt.cond
-            if isinstance(cond, n.Action):
-                return self._loop(sf, stmt.body, state, lambda s: self.exec_action(sf, cond, s), id(stmt))
-            return self._loop(sf, stmt.body, state, lambda s: s, id(stmt))
-        if isinstance(stmt, n.Wait):
-            if isinstance(stmt.cond, n.Action):
-                return self.exec_action(sf, stmt.cond, state)
-            return state
-        if isinstance(stmt, (n.OnError, n.Function)):
-            state.join_from(self.exec_body(sf, stmt.body, state.copy()))
-            return state
-        if isinstance(stmt, n.Block):
-            after = self.exec_body(sf, stmt.body, state.copy())
-            if not stmt.handlers:
-                return after
-            handler_start = join(state, after)
-            outs = [self.exec_body(sf, handler.body, handler_start.copy()) for handler in stmt.handlers]
-            result = after
-            for o in outs:
-                result.join_from(o)
-            return result
-        if isinstance(stmt, n.CallSubflow):
-            return self.exec_call(sf, stmt, state)
-        if isinstance(stmt, n.Exit):
-            for arg in stmt.args:
-                if arg.name == "ErrorMessage":
-                    self.sink(sf, arg.value, state, arg.span, "EXIT", "ErrorMessage", "log", stmt.span)
-            return state
-        if isinstance(stmt, n.GetLastError):
-            taint = state.get(ERROR_VAR, {})
-            state = self.assign(sf, stmt.target, taint, state, stmt.span, "ERROR =>")
-            if any(a.name == "Reset" and isinstance(a.value, n.Bool) and a.value.value for a in stmt.args):
-                state.remove(ERROR_VAR)
-            return state
+        handler = _STMT_HANDLERS.get(type(stmt))
+        return state if handler is None else handler(self, sf, stmt, state)
+
+    def _exec_set(self, sf: Subflow, stmt: n.Set, state: State) -> State:
+        taint = self.eval(sf, stmt.value, state)
+        return self.assign(sf, stmt.target, taint, state, stmt.span, "SET")
+
+    def _exec_if(self, sf: Subflow, stmt: n.If, state: State) -> State:
+        outs: list[State] = []
+        for branch in stmt.branches:
+            cur = state.copy()
+            if isinstance(branch.cond, n.Action):
+                cur = self.exec_action(sf, branch.cond, cur)
+            outs.append(self.exec_body(sf, branch.body, cur))
+        outs.append(self.exec_body(sf, stmt.orelse, state.copy()) if stmt.orelse is not None else state)
+        result = outs[0]  # a branch's own state
+        for o in outs[1:]:
+            result.join_from(o)
+        return result
+
+    def _exec_switch(self, sf: Subflow, stmt: n.Switch, state: State) -> State:
+        bodies = [case.body for case in stmt.cases]
+        if stmt.default is not None:
+            bodies.append(stmt.default)
+        outs = [self.exec_body(sf, body, state.copy()) for body in bodies]
+        for o in outs:
+            state.join_from(o)
+        return state
+
+    def _exec_foreach(self, sf: Subflow, stmt: n.ForEach, state: State) -> State:
+        taint = self.eval(sf, stmt.iterable, state)
+        var = stmt.var
+        return self._loop(sf, stmt.body, state, lambda s: self.assign(sf, var, taint, s, stmt.span, "LOOP FOREACH"),
+                          id(stmt))
+
+    def _exec_loop_range(self, sf: Subflow, stmt: n.LoopRange, state: State) -> State:
+        return self._loop(sf, stmt.body, state, lambda s: s, id(stmt))
+
+    def _exec_while(self, sf: Subflow, stmt: n.While, state: State) -> State:
+        cond = stmt.cond
+        if isinstance(cond, n.Action):
+            return self._loop(sf, stmt.body, state, lambda s: self.exec_action(sf, cond, s), id(stmt))
+        return self._loop(sf, stmt.body, state, lambda s: s, id(stmt))
+
+    def _exec_wait(self, sf: Subflow, stmt: n.Wait, state: State) -> State:
+        if isinstance(stmt.cond, n.Action):
+            return self.exec_action(sf, stmt.cond, state)
+        return state
+
+    def _exec_handler_body(self, sf: Subflow, stmt: n.OnError | n.Function, state: State) -> State:
+        state.join_from(self.exec_body(sf, stmt.body, state.copy()))
+        return state
+
+    def _exec_block(self, sf: Subflow, stmt: n.Block, state: State) -> State:
+        after = self.exec_body(sf, stmt.body, state.copy())
+        if not stmt.handlers:
+            return after
+        handler_start = join(state, after)
+        outs = [self.exec_body(sf, handler.body, handler_start.copy()) for handler in stmt.handlers]
+        result = after
+        for o in outs:
+            result.join_from(o)
+        return result
+
+    def _exec_exit(self, sf: Subflow, stmt: n.Exit, state: State) -> State:
+        for arg in stmt.args:
+            if arg.name == "ErrorMessage":
+                self.sink(sf, arg.value, state, arg.span, "EXIT", "ErrorMessage", "log", stmt.span)
+        return state
+
+    def _exec_get_last_error(self, sf: Subflow, stmt: n.GetLastError, state: State) -> State:
+        taint = state.get(ERROR_VAR, {})
+        state = self.assign(sf, stmt.target, taint, state, stmt.span, "ERROR =>")
+        if any(a.name == "Reset" and isinstance(a.value, n.Bool) and a.value.value for a in stmt.args):
+            state.remove(ERROR_VAR)
         return state
 
     def _loop(self, sf: Subflow, body: n.Body, state: State, head: object, key: int) -> State:
@@ -805,18 +819,43 @@ class Analysis:
                       expr.span, sf.name, key)
 
 
+_StmtHandler = Callable[[Analysis, Subflow, Any, State], State]
+#: what :meth:`Analysis.exec_stmt` does per statement type; other statements (comments,
+#: regions, labels, declarations...) leave the state as it is
+_STMT_HANDLERS: dict[type, _StmtHandler] = {
+    n.Set: Analysis._exec_set,
+    n.Action: Analysis.exec_action,
+    n.If: Analysis._exec_if,
+    n.Switch: Analysis._exec_switch,
+    n.ForEach: Analysis._exec_foreach,
+    n.LoopRange: Analysis._exec_loop_range,
+    n.While: Analysis._exec_while,
+    n.Wait: Analysis._exec_wait,
+    n.OnError: Analysis._exec_handler_body,
+    n.Function: Analysis._exec_handler_body,
+    n.Block: Analysis._exec_block,
+    n.CallSubflow: Analysis.exec_call,
+    n.Exit: Analysis._exec_exit,
+    n.GetLastError: Analysis._exec_get_last_error,
+}
+
+
 class _ActionPlan:
     """What the catalogue says of one action call: computed once, used on every visit (loops
     and whole-program rounds run a statement many times). Everything here depends only on the
     call's text (its name, parameters and literal arguments)."""
 
-    __slots__ = ("action", "spec", "lits", "child", "inputs", "updates", "outputs", "is_credential",
+    __slots__ = ("action", "spec", "child", "inputs", "updates", "outputs", "is_credential",
                  "secret_param_roots")
 
     def __init__(self, action: n.Action, catalogue: Catalogue, names: NamePolicy, analysis: Analysis) -> None:
         self.action = action  # keeps the node (and so its id) alive
         spec = self.spec = catalogue.lookup(action.name)
-        lits = self.lits = literal_args(action)
+        # Most entries say nothing of most parameters: ask the catalogue only about the tables
+        # the entry has, and read the literal arguments only when a condition (or the child
+        # flow lookup) needs them. The answers are those of the full questions.
+        has_secret_params = bool(spec.secret_params or spec.conditional_secret_params)
+        lits = literal_args(action) if _reads_literals(spec) or action.name == "External.RunFlow" else _NO_LITERALS
         child = self.child = analysis._child_flow(action, lits)
         #: (arg, sink kind, is a secret parameter, its root variable, :func:`_never_tainted`)
         #: per input argument
@@ -828,12 +867,13 @@ class _ActionPlan:
         self.secret_param_roots: list[tuple[n.Arg, n.Name | None]] = []
         for arg in action.args:
             if arg.output:
+                secret_output = bool(spec.secret_outputs) and spec.is_secret_output(arg.name, arg.dynamic, lits)
                 self.outputs.append((arg, spec.output_sources(arg.name, arg.dynamic), root_name(arg.value),
-                                     spec.is_secret_output(arg.name, arg.dynamic, lits)))
+                                     secret_output))
                 continue
-            secret_param = spec.is_secret_param(arg.name, arg.dynamic, lits)
+            secret_param = has_secret_params and spec.is_secret_param(arg.name, arg.dynamic, lits)
             # a secret parameter is never a sink (where the secret is meant to go)
-            kind = None if secret_param else spec.sink_kind(arg.name, arg.dynamic, lits)
+            kind = None if secret_param or not spec.sinks else spec.sink_kind(arg.name, arg.dynamic, lits)
             if child is not None and arg.dynamic:
                 kind = None
             if kind is not None and arg.dynamic and _names_a_secret(arg.name, names):
@@ -842,10 +882,29 @@ class _ActionPlan:
             self.inputs.append((arg, kind, secret_param, root, _never_tainted(arg.value)))
             if secret_param:
                 self.secret_param_roots.append((arg, root))
-            updated = spec.update_sources(arg.name, arg.dynamic)
+            updated = spec.update_sources(arg.name, arg.dynamic) if spec.updates else None
             if updated is not None:
                 self.updates.append((arg, updated, root_name(arg.value) is not None))
         self.is_credential = action.module == "PowerAutomateSecretVariables"
+
+
+_NO_LITERALS: dict[str, str] = {}  #: never written: the literal arguments of a call nothing asks about
+
+
+def _reads_literals(spec: ActionSpec) -> bool:
+    """Whether an answer of ``spec`` depends on a call's literal arguments: only conditions
+    read them (a rule without ``when``/``unless`` applies whatever the arguments)."""
+    if spec.conditional_secret_params:
+        return True
+    for _key, rules in spec.sinks:
+        for rule in rules:
+            if rule.when is not None or rule.unless is not None:
+                return True
+    for _key, out_rules in spec.secret_outputs:
+        for out_rule in out_rules:
+            if out_rule.when is not None or out_rule.unless is not None:
+                return True
+    return False
 
 
 def _never_tainted(expr: n.Expr) -> bool:
@@ -853,6 +912,11 @@ def _never_tainted(expr: n.Expr) -> bool:
     it reads a variable or is a source (an encrypted literal; an attribute or index, which may
     name a secret property). Almost half the arguments of a typical flow's actions are such
     constants (text, numbers, flags); they need no evaluation on each visit."""
+    kind = type(expr)
+    if kind is n.Name or kind is n.Attribute or kind is n.Index:  # the usual cases, decided at once
+        return False
+    if kind is n.Number or kind is n.Bool:
+        return True
     return not any(
         isinstance(e, (n.Name, n.Attribute, n.Index)) or (isinstance(e, n.StringLit) and e.kind == "encrypted")
         for e in n.walk_expr(expr)
