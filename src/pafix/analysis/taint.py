@@ -253,12 +253,10 @@ class State:
             if theirs is mine or theirs is _MISSING:
                 continue  # the usual case: a variable neither side changed since they parted
             if mine is _MISSING or mine is _GONE:
-                self.top[key] = _join_taint({}, theirs)
+                self.top[key] = theirs  # taints are never changed in place: share it
                 changed = True
-                continue
-            new = _join_taint(mine, theirs)
-            if new is not mine:
-                self.top[key] = new
+            elif theirs and not theirs.keys() <= mine.keys():  # (what _join_taint checks)
+                self.top[key] = _join_taint(mine, theirs)
                 changed = True
         return changed
 
@@ -268,6 +266,17 @@ def join(a: State, b: State) -> State:
     out = a.copy()
     out.join_from(b)
     return out
+
+
+def widened(old: State | None, new: State) -> State:
+    """What an entry or exit state ``old`` (replaced, never changed in place) becomes once
+    ``new`` is joined in: ``old`` itself when ``new`` adds nothing (the usual case after the
+    first visit), a copy of ``new`` when there is no ``old``. A copy shares ``new``'s layers
+    instead of flattening them into a fresh dict as a join into an empty state would."""
+    if old is None:
+        return new.copy()
+    out = old.copy()
+    return out if out.join_from(new) else old
 
 
 def same(a: State, b: State) -> bool:
@@ -445,15 +454,17 @@ class Analysis:
                 else:
                     starts = (self.entry.get(sf.name, empty),)
                 inputs = self._run_inputs(starts, self._callees[i])
-                if last_inputs.get(i) == inputs:
+                last = last_inputs.get(i)
+                if last is not None and _same_inputs(last, inputs):
                     continue  # it would redo its last run, whose effects are all in place already
                 last_inputs[i] = inputs
                 start = starts[0] if len(starts) == 1 else join(*starts)
                 self._loop_fixpoints.clear()  # they hold for one run: the exits of callees change
                 out = self.exec_body(sf, sf.body, start.copy())
-                self.exit[sf.name] = join(self.exit.get(sf.name, empty), out)
-            if all(same(before[0].get(k, empty), v) for k, v in self.entry.items()) and all(
-                same(before[1].get(k, empty), v) for k, v in self.exit.items()
+                self.exit[sf.name] = widened(self.exit.get(sf.name), out)
+            # (a state still in place is unchanged: no need to compare its contents)
+            if all(before[0].get(k) is v or same(before[0].get(k, empty), v) for k, v in self.entry.items()) and all(
+                before[1].get(k) is v or same(before[1].get(k, empty), v) for k, v in self.exit.items()
             ):
                 break
         return list(self.events.values())
@@ -464,9 +475,9 @@ class Analysis:
         seen so far (a set that only grows: its size tells whether it changed). Its run writes
         only by joins and first-wins merges (entries, exits, events, child inputs), so a run with
         the same inputs as the subflow's last one would change nothing and can be skipped; the
-        last round of the whole-program iteration is mostly such runs."""
-        exits = tuple(self.exit[c].flat() if c in self.exit else None for c in callees)
-        return tuple(start.flat() for start in starts), exits, len(self.credential_vars)
+        last round of the whole-program iteration is mostly such runs. The states are kept by
+        reference (see :func:`_same_inputs`)."""
+        return starts, tuple(self.exit.get(c) for c in callees), len(self.credential_vars)
 
     def _event(self, event: Event) -> None:
         key = (event.kind, event.span.start, event.variable, event.param)
@@ -603,7 +614,7 @@ class Analysis:
         if callee is None:
             return state
         if callee.is_global:
-            self.entry[callee.name] = join(self.entry.get(callee.name, State()), state)
+            self.entry[callee.name] = widened(self.entry.get(callee.name), state)
             callee_exit = self.exit.get(callee.name)
             if callee_exit is not None:
                 state.join_from(callee_exit)
@@ -665,11 +676,14 @@ class Analysis:
                         self._event(Event("secret-param", sf.name, arg.span, key, tuple(taint.values()),
                                           action.name, arg.name, None, action.span))
         if all_in:
-            state[ERROR_VAR] = _join_taint(state.get(ERROR_VAR, {}), {
-                k: lab.then(_step(action.span, f"handled by {action.name}; its error message may contain it"),
-                            via_error=True)
-                for k, lab in all_in.items()
-            })
+            # only the origins the error variable lacks get a trace step (the others would be
+            # dropped by the join)
+            error = state.get(ERROR_VAR, {})
+            if not all_in.keys() <= error.keys():
+                step = _step(action.span, f"handled by {action.name}; its error message may contain it")
+                state[ERROR_VAR] = _join_taint(error, {
+                    k: lab.then(step, via_error=True) for k, lab in all_in.items() if k not in error
+                })
         for arg, updated, has_root in plan.updates:
             gained: Taint = all_in if updated == "*" else {}
             if updated != "*":
@@ -932,7 +946,22 @@ def _names_a_secret(param: str, names: NamePolicy) -> bool:
 
 
 #: what a subflow's run depends on, see :meth:`Analysis._run_inputs`
-_RunInputs = tuple[tuple[dict[str, Taint], ...], tuple[dict[str, Taint] | None, ...], int]
+_RunInputs = tuple[tuple[State, ...], tuple[State | None, ...], int]
+
+
+def _same_inputs(a: _RunInputs, b: _RunInputs) -> bool:
+    """Whether two runs of one subflow read the same: the same states (by content) and as many
+    credential variables. Entry and exit states are replaced, never changed in place, so the
+    same state object is the same content; only states that were replaced are flattened and
+    compared."""
+    if a[2] != b[2] or len(a[0]) != len(b[0]) or len(a[1]) != len(b[1]):
+        return False
+    for x, y in zip(a[0] + a[1], b[0] + b[1]):
+        if x is y:
+            continue
+        if x is None or y is None or x.flat() != y.flat():
+            return False
+    return True
 
 
 def _actions_of(stmt: n.Stmt) -> Iterator[n.Action]:
