@@ -395,24 +395,21 @@ class Analysis:
         for sf in self.model.subflows:
             calls: dict[str, None] = {}
             self._callees.append(calls)
-            for stmt in n.walk_statements(sf.body):
-                if isinstance(stmt, n.CallSubflow):
-                    calls[stmt.target] = None
-                for action in _actions_of(stmt):
-                    if action.disabled:
+            for action in _calls_and_actions(sf.body, calls):
+                if action.disabled:
+                    continue
+                for arg, root in self._plan(action).secret_param_roots:
+                    if root is None:
                         continue
-                    for arg, root in self._plan(action).secret_param_roots:
-                        if root is None:
-                            continue
-                        key = sf.key(root.name, force_global=root.is_global)
-                        self.secret_used.setdefault(
-                            key,
-                            Origin(
-                                f"param:{key}", "secret-param",
-                                f"{root.name} is used as the {arg.name} of {action.name}",
-                                arg.span, sf.name, key,
-                            ),
-                        )
+                    key = sf.key(root.name, force_global=root.is_global)
+                    self.secret_used.setdefault(
+                        key,
+                        Origin(
+                            f"param:{key}", "secret-param",
+                            f"{root.name} is used as the {arg.name} of {action.name}",
+                            arg.span, sf.name, key,
+                        ),
+                    )
         parent = self.model.solution.tainted_inputs if self.model.solution else {}
         for var in self.model.inputs.values():
             name = var.name
@@ -931,6 +928,11 @@ def _never_tainted(expr: n.Expr) -> bool:
         return False
     if kind is n.Number or kind is n.Bool:
         return True
+    if kind is n.StringLit:  # text: constant unless encrypted or a hole is not
+        text = cast(n.StringLit, expr)
+        return text.kind != "encrypted" and all(
+            _never_tainted(part.expr) for part in text.parts if isinstance(part, n.Hole)
+        )
     return not any(
         isinstance(e, (n.Name, n.Attribute, n.Index)) or (isinstance(e, n.StringLit) and e.kind == "encrypted")
         for e in n.walk_expr(expr)
@@ -962,6 +964,30 @@ def _same_inputs(a: _RunInputs, b: _RunInputs) -> bool:
         if x is None or y is None or x.flat() != y.flat():
             return False
     return True
+
+
+#: statements with nested bodies (see :func:`pafix.nodes.child_bodies`)
+_COMPOUND = (n.If, n.Switch, n.Block, n.LoopRange, n.ForEach, n.While, n.OnError, n.Function)
+
+
+def _calls_and_actions(body: n.Body, calls: dict[str, None]) -> Iterator[n.Action]:
+    """The actions in ``body`` and its nested bodies (conditions included) in the order of
+    :func:`pafix.nodes.walk_statements`, noting in ``calls`` the subflows called. Looks for
+    nested bodies only in compound statements (most statements are not)."""
+    for stmt in body:
+        kind = type(stmt)
+        if kind is n.Action:
+            yield cast(n.Action, stmt)
+            continue
+        if kind is n.Set or kind is n.Comment:
+            continue
+        if kind is n.CallSubflow:
+            calls[cast(n.CallSubflow, stmt).target] = None
+            continue
+        yield from _actions_of(stmt)
+        if isinstance(stmt, _COMPOUND):
+            for nested in n.child_bodies(stmt):
+                yield from _calls_and_actions(nested, calls)
 
 
 def _actions_of(stmt: n.Stmt) -> Iterator[n.Action]:
