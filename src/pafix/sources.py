@@ -33,10 +33,21 @@ class Unit:
     io_names: frozenset[str] | None = None
 
 
+#: what an unpacked solution folder holds at its top (see ``solutions._folder_parts``,
+#: compared without case): a folder with none of them is not one
+_SOLUTION_ENTRIES = frozenset({"workflows", "customizations.xml", "other"})
+
+
 def _is_solution(path: Path) -> bool:
     name = path.name.lower()
     if name.endswith(FLOW_SUFFIXES) and path.is_file():
         return False  # the usual case, answered without importing the solutions module
+    if path.is_dir() and not path.is_symlink():
+        try:
+            if not any(entry.lower() in _SOLUTION_ENTRIES for entry in os.listdir(path)):
+                return False  # a plain folder of flows: no need for the solutions module either
+        except OSError:
+            pass  # is_solution_path decides (and the walk reports what cannot be read)
     try:
         from .solutions import is_solution_path
     except ImportError:  # pragma: no cover - the module ships with pafix
