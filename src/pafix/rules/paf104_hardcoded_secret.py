@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from .. import nodes as n
 from ..analysis.model import Subflow
@@ -142,16 +142,28 @@ class HardcodedSecret(Rule):
             ):
                 yield from report(lit, f"secret input {name} has a hard-coded default value {redact(lit.literal or '')!r}")
         for expr, _written in n.statement_exprs(stmt):
-            for lit in (e for e in n.walk_expr(expr) if isinstance(e, n.StringLit)):
+            for lit in _string_literals(expr):
                 if lit.kind == "encrypted":
                     yield from report(lit, "encrypted (P'...') literal: a secret stored in the flow, protected only by the machine's DPAPI key", "note")
                     continue
-                text = "".join(p for p in lit.parts if isinstance(p, str))
-                messages = scanned.get(text)
+                messages = scanned.get(lit.raw)  # the same raw text has the same text between holes
                 if messages is None:
-                    messages = scanned[text] = text_secrets(text)
+                    messages = scanned[lit.raw] = text_secrets("".join(p for p in lit.parts if isinstance(p, str)))
                 for message in messages:
                     yield from report(lit, message)
+
+
+_LEAVES = (n.Name, n.Number, n.Bool)
+
+
+def _string_literals(expr: n.Expr) -> Sequence[n.StringLit]:
+    """The text literals in ``expr``, holes included. Most arguments are one name, number or
+    literal: those are answered without walking."""
+    if isinstance(expr, _LEAVES):
+        return ()
+    if isinstance(expr, n.StringLit) and not any(isinstance(p, n.Hole) for p in expr.parts):
+        return (expr,)
+    return [e for e in n.walk_expr(expr) if isinstance(e, n.StringLit)]
 
 
 def text_secrets(text: str) -> tuple[str, ...]:
