@@ -186,7 +186,7 @@ class _GlobalRefs:
                         root = root_name(expr)
                         if root is not None and _refers(sf, root):
                             written.add(root.name)
-                    for e in n.walk_expr(expr):
+                    for e in (expr,) if n.is_leaf(expr) else n.walk_expr(expr):
                         if isinstance(e, n.Name):
                             if _refers(sf, e):
                                 reads.setdefault(e.name, []).append(e)

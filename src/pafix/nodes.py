@@ -625,6 +625,14 @@ _INNER: dict[type, Callable[[Any], Sequence[Expr]]] = {
 }
 
 
+def is_leaf(expr: Expr) -> bool:
+    """Whether ``expr`` holds no other expression: a name, a number, a boolean, text without
+    ``%...%`` holes (most arguments of a flow)."""
+    if isinstance(expr, StringLit):
+        return not any(isinstance(p, Hole) for p in expr.parts)
+    return type(expr) not in _INNER
+
+
 def walk_expr(expr: Expr) -> Iterator[Expr]:
     """``expr`` and every expression inside it, holes of interpolated text included (iterative)."""
     stack: list[Expr] = [expr]

@@ -153,16 +153,10 @@ class HardcodedSecret(Rule):
                     yield from report(lit, message)
 
 
-_LEAVES = (n.Name, n.Number, n.Bool)
-
-
 def _string_literals(expr: n.Expr) -> Sequence[n.StringLit]:
-    """The text literals in ``expr``, holes included. Most arguments are one name, number or
-    literal: those are answered without walking."""
-    if isinstance(expr, _LEAVES):
-        return ()
-    if isinstance(expr, n.StringLit) and not any(isinstance(p, n.Hole) for p in expr.parts):
-        return (expr,)
+    """The text literals in ``expr``, holes included (a leaf is answered without a walk)."""
+    if n.is_leaf(expr):
+        return (expr,) if isinstance(expr, n.StringLit) else ()
     return [e for e in n.walk_expr(expr) if isinstance(e, n.StringLit)]
 
 
