@@ -77,9 +77,13 @@ def _related(uri: str, index: LineIndex, step: TraceStep, encoding: str) -> dict
 
 
 def finding_diagnostic(uri: str, version: int | None, result: LintResult, index: LineIndex,
-                       finding: Finding, encoding: str, locator: StatementLocator | None = None) -> dict[str, Any]:
+                       finding: Finding, encoding: str, locator: StatementLocator | None = None,
+                       suppress: bool = True) -> dict[str, Any]:
     """One finding as an LSP ``Diagnostic`` (JSON). ``data`` carries the fix and the suppression
-    edits, so a code action needs no second check."""
+    edits, so a code action needs no second check; with ``suppress=False`` it carries the
+    finding's offset (``at``) instead of the suppression edit, which :func:`suppress_edit_json`
+    makes when a code action asks for it (the server: one edit per finding and keystroke was
+    a tenth of its own time on a big flow)."""
     start, end = _span(index, finding.start, finding.end, finding.line, finding.column)
     data: dict[str, Any] = {"v": version, "id": finding.fingerprint}
     if finding.fix is not None and finding.fix.edits:
@@ -94,10 +98,10 @@ def finding_diagnostic(uri: str, version: int | None, result: LintResult, index:
         begin = index.line_start(line_no)
         stop = index.starts[line_no + 1] if line_no + 1 < index.line_count else len(result.text)
         data["remove"] = [edit_json(index, Edit(begin, stop, ""), encoding)]
+    elif suppress:
+        data["suppress"] = [suppress_edit_json(result, index, start, finding.rule, encoding, locator)]
     else:
-        flow = result.checked.flow if result.checked is not None else None
-        at, line = suppression_insert(result.text, flow, start, finding.rule, locator=locator)
-        data["suppress"] = [edit_json(index, Edit(at, at, line), encoding)]
+        data["at"] = start
     diag: dict[str, Any] = {
         "range": range_json(index, start, end, encoding),
         "severity": int(SEVERITY.get(finding.severity, t.DiagnosticSeverity.Warning)),
@@ -114,8 +118,18 @@ def finding_diagnostic(uri: str, version: int | None, result: LintResult, index:
     return diag
 
 
-def diagnostics(uri: str, version: int | None, result: LintResult, index: LineIndex, encoding: str) -> list[dict[str, Any]]:
-    """The parse errors and findings of one check, as LSP ``Diagnostic`` JSON."""
+def suppress_edit_json(result: LintResult, index: LineIndex, start: int, code: str, encoding: str,
+                       locator: StatementLocator | None = None) -> dict[str, Any]:
+    """The edit that inserts ``# pafix: ignore[CODE] <reason>`` above the statement at ``start``."""
+    flow = result.checked.flow if result.checked is not None else None
+    at, line = suppression_insert(result.text, flow, start, code, locator=locator)
+    return edit_json(index, Edit(at, at, line), encoding)
+
+
+def diagnostics(uri: str, version: int | None, result: LintResult, index: LineIndex, encoding: str,
+                suppress: bool = True) -> list[dict[str, Any]]:
+    """The parse errors and findings of one check, as LSP ``Diagnostic`` JSON (``suppress``:
+    see :func:`finding_diagnostic`)."""
     out: list[dict[str, Any]] = []
     for problem in result.parse_errors:
         out.append({
@@ -126,8 +140,9 @@ def diagnostics(uri: str, version: int | None, result: LintResult, index: LineIn
             "message": f"parse error: {problem.message}",
             "data": {"v": version},
         })
-    locator = StatementLocator(result.checked.flow) if result.checked is not None and result.findings else None
-    out.extend(finding_diagnostic(uri, version, result, index, f, encoding, locator) for f in result.findings)
+    locator = (StatementLocator(result.checked.flow)
+               if suppress and result.checked is not None and result.findings else None)
+    out.extend(finding_diagnostic(uri, version, result, index, f, encoding, locator, suppress) for f in result.findings)
     return out
 
 

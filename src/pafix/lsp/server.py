@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 import time
 import traceback
@@ -29,7 +30,8 @@ from .. import nodes as n
 from ..config import Config
 from . import lint as lint_mod
 from .convert import (
-    PARSE_ERROR_CODE, SOURCE, diagnostics as make_diagnostics, diff_edits, lsp_range, text_edit_from_json,
+    PARSE_ERROR_CODE, SOURCE, diagnostics as make_diagnostics, diff_edits, lsp_range, suppress_edit_json,
+    text_edit_from_json,
 )
 from .hover import PARSE_ERROR_HOVER, name_at, rule_hover, variable_hover
 from .lint import LintResult, lint_text
@@ -194,7 +196,8 @@ class PafixServer(LanguageServer):
         index = LineIndex(text)
         try:
             result = lint_text(text, path, config, previous)
-            return Linted(version, result, index, make_diagnostics(uri, version, result, index, encoding))
+            # suppression edits are made when a code action asks (see quick_fixes)
+            return Linted(version, result, index, make_diagnostics(uri, version, result, index, encoding, suppress=False))
         except Exception as exc:  # noqa: BLE001 - replace the stale list rather than keep it
             log.error("pafix: cannot check %s: %s", path, _safe_trace(exc))
             failed = {
@@ -454,7 +457,7 @@ def create_server() -> PafixServer:
                     # else nothing (a new list is on its way)
                     data = current.get(str(diag.data["id"])) if "id" in diag.data else None
                 if data is not None:
-                    actions.extend(quick_fixes(ls, uri, doc.version, diag, data))
+                    actions.extend(quick_fixes(ls, uri, doc.version, diag, data, doc.linted))
         if _kind_wanted(FIX_ALL_KIND, only):
             explicit = only is not None
             linted = doc.linted if doc.linted is not None and doc.linted.version == doc.version else None
@@ -485,7 +488,8 @@ def create_server() -> PafixServer:
                 action.edit = ls.workspace_edit(doc.uri, doc.version, edits)
         return action
 
-    def quick_fixes(ls: PafixServer, uri: str, version: int | None, diag: t.Diagnostic, data: dict[str, Any]) -> list[t.CodeAction]:
+    def quick_fixes(ls: PafixServer, uri: str, version: int | None, diag: t.Diagnostic, data: dict[str, Any],
+                    linted: Linted | None) -> list[t.CodeAction]:
         out: list[t.CodeAction] = []
         code = str(diag.code)
         fix = data.get("fix")
@@ -504,7 +508,10 @@ def create_server() -> PafixServer:
                 title=f"{code}: remove the unused suppression comment", kind=t.CodeActionKind.QuickFix,
                 diagnostics=[diag], is_preferred=True, edit=ls.workspace_edit(uri, version, remove),
             ))
-        suppress = [e for e in (text_edit_from_json(x) for x in data.get("suppress", [])) if e is not None]
+        suppress_json = data.get("suppress")
+        if suppress_json is None and isinstance(data.get("at"), int) and linted is not None and linted.version == version:
+            suppress_json = [suppress_edit_json(linted.result, linted.index, data["at"], code, ls.encoding)]
+        suppress = [e for e in (text_edit_from_json(x) for x in suppress_json or []) if e is not None]
         if suppress:
             out.append(t.CodeAction(
                 title=f"{code}: suppress with a comment (# pafix: ignore[{code}])",
@@ -555,7 +562,25 @@ def create_server() -> PafixServer:
 
 
 def start_io() -> None:
-    create_server().start_io()
+    server = create_server()
+    _tune_gc()
+    server.start_io()
+
+
+def _tune_gc() -> None:
+    """Each check allocates hundreds of thousands of short-lived objects and almost no cycles;
+    with Python's default thresholds the collector keeps traversing everything that lives
+    (the documents' trees, the analysis, the server's own objects), which made some checks
+    of a big flow tens of milliseconds slower. The scan's thresholds, and what was loaded at
+    start (modules, the parser's tables, the catalogue) moved out of the collector's sight."""
+    from ..parser import _fast, _parser
+    from ..scan_jobs import SCAN_GC_THRESHOLDS
+
+    _parser()
+    _fast()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*SCAN_GC_THRESHOLDS)
 
 
 __all__ = ["FIX_ALL_KIND", "PARSE_ERROR_CODE", "PafixServer", "create_server", "start_io"]
