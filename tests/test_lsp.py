@@ -249,6 +249,26 @@ async def test_suppress_action_inserts_an_indented_comment(client: LanguageClien
     assert not by_code(after, "PAF902")  # the suppression is used
 
 
+async def test_suppress_action_for_a_diagnostic_of_an_older_version(client: LanguageClient, tmp_path: Path) -> None:
+    """Diagnostics carry no ready-made suppression edit: the code action makes it from the
+    current check, so one asked with a diagnostic of the previous version (the editor has not
+    shown the new list yet) inserts the comment where the statement is now."""
+    uri = new_uri(tmp_path)
+    diags = await open_doc(client, uri, LEAK)
+    [old] = by_code(diags, "PAF101")
+    assert "suppress" not in old.data and isinstance(old.data.get("at"), int)
+    moved = "# a comment line added above\n" + LEAK
+    await replace_doc(client, uri, 2, moved)
+    actions = await client.text_document_code_action_async(t.CodeActionParams(
+        t.TextDocumentIdentifier(uri), old.range, t.CodeActionContext(diagnostics=[old]),
+    ))
+    action = next(a for a in actions or [] if isinstance(a, t.CodeAction) and "suppress" in a.title)
+    assert action.edit is not None
+    lines = apply_text_edits(moved, edits_of(action.edit, uri, version=2)).splitlines()
+    assert lines[4] == "    # pafix: ignore[PAF101] <reason>"
+    assert lines[5].startswith("    SET ConnString")
+
+
 async def test_unused_suppression_can_be_removed(client: LanguageClient, tmp_path: Path) -> None:
     uri = new_uri(tmp_path)
     text = LEAK.replace("END\n", "END\n# pafix: ignore[PAF101] nothing here\n", 1)
