@@ -62,8 +62,10 @@ def _incremental(old: n.Flow, text: str) -> n.Flow | None:
         start = min(start, source.rfind("\n", 0, body[first].span.start) + 1)
         tail = source.find("\n", body[last - 1].span.end)
         end = max(end, len(source) if tail < 0 else tail + 1)
-    while last < len(body) and body[last].span.start < end:  # (statements do not share lines:
-        tail = source.find("\n", body[last].span.end)      # a safety net, never seen to fire)
+    # a statement starting inside the widened region joins it, whole (a safety net: statements
+    # do not share lines, so the widening above already ends where the next one starts)
+    while last < len(body) and body[last].span.start < end:
+        tail = source.find("\n", body[last].span.end)
         end = max(end, len(source) if tail < 0 else tail + 1)
         last += 1
     if end - start > WHOLE_FILE_SHARE * len(source) and len(source) > 4096:
