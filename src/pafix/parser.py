@@ -102,20 +102,19 @@ class _Builder(Transformer[Token, Any]):
     # ---- positions ---------------------------------------------------------------------
     # These run for every node: tokens are read attribute by attribute, and a Span is built
     # only for the node itself (never one per token just to read its start).
+    def _moved(self, offset: int, line: int, column: int) -> tuple[int, int, int]:
+        """A token position of a parse that did not start at the top of the file (a ``%...%``
+        hole, a re-parsed region) as a position in the file. Only that parse calls it: the
+        whole file's positions are the tokens' own."""
+        return (offset + self.base, line + self.base_line - 1,
+                column + (self.base_col - 1 if line == 1 else 0))
+
     def tspan(self, tok: Token) -> n.Span:
-        base_line = self.base_line
-        if base_line == 1 and self.base == 0:  # the whole file (not a %...% hole)
+        if self.base_line == 1 and self.base == 0:  # the whole file (not a %...% hole)
             return n.Span(tok.start_pos, tok.end_pos, tok.line, tok.column, tok.end_line, tok.end_column)  # type: ignore[arg-type]
-        line: int = tok.line  # type: ignore[assignment]
-        end_line: int = tok.end_line  # type: ignore[assignment]
-        return n.Span(
-            tok.start_pos + self.base,  # type: ignore[operator]
-            tok.end_pos + self.base,  # type: ignore[operator]
-            line + base_line - 1,
-            tok.column + (self.base_col - 1 if line == 1 else 0),  # type: ignore[operator]
-            end_line + base_line - 1,
-            tok.end_column + (self.base_col - 1 if end_line == 1 else 0),  # type: ignore[operator]
-        )
+        start, line, column = self._moved(tok.start_pos, tok.line, tok.column)  # type: ignore[arg-type]
+        end, end_line, end_column = self._moved(tok.end_pos, tok.end_line, tok.end_column)  # type: ignore[arg-type]
+        return n.Span(start, end, line, column, end_line, end_column)
 
     def _edge(self, x: Any, last: bool) -> n.Span | None:
         if x is None:
@@ -139,11 +138,9 @@ class _Builder(Transformer[Token, Any]):
             if isinstance(c, Token):
                 if c.type == "_NL":
                     continue
-                line: int = c.line  # type: ignore[assignment]
                 if self.base_line == 1 and self.base == 0:
-                    return c.start_pos, line, c.column  # type: ignore[return-value]
-                return (c.start_pos + self.base, line + self.base_line - 1,  # type: ignore[operator]
-                        c.column + (self.base_col - 1 if line == 1 else 0))  # type: ignore[operator]
+                    return c.start_pos, c.line, c.column  # type: ignore[return-value]
+                return self._moved(c.start_pos, c.line, c.column)  # type: ignore[arg-type]
             sp = self._edge(c, False) if isinstance(c, tuple) else c.span
             if sp is not None:
                 return sp.start, sp.line, sp.column
@@ -157,12 +154,10 @@ class _Builder(Transformer[Token, Any]):
             if isinstance(c, Token):
                 if c.type == "_NL":
                     continue
-                end_line: int = c.end_line  # type: ignore[assignment]
                 if self.base_line == 1 and self.base == 0:
-                    return n.Span(start, c.end_pos, line, column, end_line, c.end_column)  # type: ignore[arg-type]
-                return n.Span(start, c.end_pos + self.base, line, column,  # type: ignore[operator]
-                              end_line + self.base_line - 1,
-                              c.end_column + (self.base_col - 1 if end_line == 1 else 0))  # type: ignore[operator]
+                    return n.Span(start, c.end_pos, line, column, c.end_line, c.end_column)  # type: ignore[arg-type]
+                end, end_line, end_column = self._moved(c.end_pos, c.end_line, c.end_column)  # type: ignore[arg-type]
+                return n.Span(start, end, line, column, end_line, end_column)
             last = self._edge(c, True) if isinstance(c, tuple) else c.span
             if last is not None:
                 return n.Span(start, last.end, line, column, last.end_line, last.end_column)
