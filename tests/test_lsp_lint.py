@@ -239,7 +239,8 @@ def test_internal_error_replaces_the_diagnostics(monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(server_mod, "lint_text", broken)
     ls = server_mod.PafixServer()
-    linted = ls._compute("file:///x.robin", "SET A TO 1\n", 3, "x.robin", DEFAULT, "utf-16")
+    text = "SET A TO 1\n"
+    linted = ls._compute("file:///x.robin", text, LineIndex(text), 3, "x.robin", DEFAULT, "utf-16")
     [diag] = linted.diagnostics
     assert diag["code"] == "internal-error" and "RuntimeError" in diag["message"]
     assert "CANARY" not in diag["message"]

@@ -191,9 +191,9 @@ class PafixServer(LanguageServer):
         doc.pending = None
 
     # ---- checking -----------------------------------------------------------------------------
-    def _compute(self, uri: str, text: str, version: int | None, path: str, config: Config, encoding: str,
-                 previous: n.Flow | None = None) -> Linted:
-        index = LineIndex(text)
+    def _compute(self, uri: str, text: str, index: LineIndex, version: int | None, path: str, config: Config,
+                 encoding: str, previous: n.Flow | None = None) -> Linted:
+        """Check ``text`` (``index`` is its line index, already built when the change arrived)."""
         try:
             result = lint_text(text, path, config, previous)
             # suppression edits are made when a code action asks (see quick_fixes)
@@ -221,8 +221,8 @@ class PafixServer(LanguageServer):
         loop = asyncio.get_running_loop()
         config = self.config_for(doc)
         future = loop.run_in_executor(
-            self.executor, self._compute, doc.uri, doc.text, doc.version, doc.display_path, config, self.encoding,
-            doc.flow,
+            self.executor, self._compute, doc.uri, doc.text, doc.index, doc.version, doc.display_path, config,
+            self.encoding, doc.flow,
         )
         doc.future, doc.future_version = future, doc.version
         version, text = doc.version, doc.text
