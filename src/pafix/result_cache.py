@@ -184,12 +184,12 @@ class ResultCache:
         self.corrupt = 0
         self.write_errors = 0
 
-    def _path(self, key: str) -> Path:
-        return Path(os.path.join(self._root, key[:2], f"{key}.json"))
+    def _file(self, key: str) -> str:
+        return os.path.join(self._root, key[:2], f"{key}.json")
 
     def get(self, key: str, units: Sequence[Unit]) -> list[FileResult] | None:
         try:
-            with open(os.path.join(self._root, key[:2], f"{key}.json"), "rb") as f:
+            with open(self._file(key), "rb") as f:
                 data = f.read()
         except OSError:
             self.misses += 1
@@ -209,7 +209,7 @@ class ResultCache:
     def put(self, key: str, results: Sequence[FileResult]) -> None:
         doc = {"format": CACHE_FORMAT, "key": key, "results": [result_to_json(r) for r in results]}
         data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
-        path = self._path(key)
+        path = Path(self._file(key))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
