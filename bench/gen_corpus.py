@@ -38,10 +38,10 @@ try:
 except ImportError:  # running from a checkout without an install
     sys.path.insert(0, str(ROOT / "src"))
 
-from pafix import nodes as n  # noqa: E402
+from pafix.syntax import nodes as n  # noqa: E402
 from pafix.analysis.names import NON_SECRET_WORDS, SECRET_WORDS  # noqa: E402
 from pafix.errors import ParseError  # noqa: E402
-from pafix.parser import parse  # noqa: E402
+from pafix.syntax.parser import parse  # noqa: E402
 
 DEFAULT_SOURCE = ROOT.parent / "shared" / "corpus" / "real"
 HEADER_TYPES = (n.Annotation, n.Import, n.Sensitive, n.IODecl)

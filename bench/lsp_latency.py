@@ -33,10 +33,10 @@ from pygls.uris import from_fs_path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from pafix import nodes as n  # noqa: E402
+from pafix.syntax import nodes as n  # noqa: E402
 from pafix.errors import ParseError  # noqa: E402
 from pafix.lsp.lint import lint_text  # noqa: E402
-from pafix.parser import parse  # noqa: E402
+from pafix.syntax.parser import parse  # noqa: E402
 
 
 def _sources() -> list[Path]:

@@ -1,4 +1,4 @@
-"""Parser throughput: lines per second of ``pafix.parser.parse`` over the real corpus.
+"""Parser throughput: lines per second of ``pafix.syntax.parser.parse`` over the real corpus.
 
     python bench/parse_speed.py                       # ../shared/corpus/real next to the repo
     python bench/parse_speed.py --corpus DIR --runs 5
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from pafix.errors import ParseError  # noqa: E402
-from pafix.parser import parse, split_trailer  # noqa: E402
+from pafix.syntax.parser import parse, split_trailer  # noqa: E402
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "real"
 RESULTS = ROOT / "bench" / "results" / "parse_speed.json"
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not Robin, left out: {line}")
 
     report = {
-        "benchmark": "pafix.parser.parse lines per second (best of runs)",
+        "benchmark": "pafix.syntax.parser.parse lines per second (best of runs)",
         "corpus": str(args.corpus),
         "runs": args.runs,
         "python": platform.python_version(),

@@ -2,7 +2,7 @@
 
 Each prints ``lines seconds extra`` on stderr, timing only its loop (the files are read first).
 
-* ``parse``: :func:`pafix.parser.parse` on every flow (extra: parse errors);
+* ``parse``: :func:`pafix.syntax.parser.parse` on every flow (extra: parse errors);
 * ``lex``: the lex-only floor, one pass of one Python regex over the code part of every flow
   (what the parser reads; the ControlRepository trailer is never tokenized), every token
   consumed (extra: tokens). It is the practical limit of a scanner written in Python.
@@ -22,8 +22,8 @@ except ImportError:
     sys.path.insert(0, str(ROOT / "src"))
 
 from pafix.errors import ParseError  # noqa: E402
-from pafix.parser import parse, split_trailer  # noqa: E402
-from pafix.sources import read_units  # noqa: E402
+from pafix.syntax.parser import parse, split_trailer  # noqa: E402
+from pafix.cli.sources import read_units  # noqa: E402
 
 Q3 = "'''"
 TOKEN = re.compile(

@@ -4,7 +4,7 @@
     python scripts/gen_rule_docs.py --check   # exit 1 if docs/rules.md is out of date
 
 The page is a table of the rules, then one section per rule: the text ``pafix rule CODE``
-prints (:func:`pafix.cli.render_rule_doc`), with its headings one level down and an
+prints (:func:`pafix.cli.main.render_rule_doc`), with its headings one level down and an
 ``id="pafxxx"`` anchor (the language server links to ``docs/rules.md#paf101``).
 """
 
@@ -25,7 +25,7 @@ try:  # runnable without PYTHONPATH=src
 except ImportError:  # pragma: no cover - depends on how the script is started
     sys.path.insert(0, str(ROOT / "src"))
 
-from pafix.cli import render_rule_doc  # noqa: E402
+from pafix.cli.main import render_rule_doc  # noqa: E402
 from pafix.rules import RULES  # noqa: E402
 
 FIX_WORDS = {"safe": "safe", "unsafe": "unsafe", None: "none"}

@@ -21,12 +21,12 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from pafix.cli import main, scan_cmd
+from pafix.cli.main import main, scan_cmd
 from pafix.config import DEFAULT
 from pafix.core import check_source
 from pafix.errors import ParseError
-from pafix.parser import parse
-from pafix.rewrite import rewrite_text
+from pafix.syntax.parser import parse
+from pafix.fixes.rewrite import rewrite_text
 
 
 def check_parse(text: str) -> None:

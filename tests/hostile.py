@@ -10,7 +10,7 @@ from pathlib import Path
 from click.testing import CliRunner, Result
 
 from fuzz_checks import scan_args
-from pafix.cli import main
+from pafix.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION_FIXTURE = ROOT / "fixtures" / "solutions" / "unpacked_minimal"

@@ -43,7 +43,7 @@ from pafix.analysis.model import ChildFlow, SolutionContext, normalize_flow_id  
 from pafix.config import DEFAULT  # noqa: E402
 from pafix.core import check_source  # noqa: E402
 from pafix.findings import FileResult  # noqa: E402
-from pafix.textio import read_flow_file  # noqa: E402
+from pafix.syntax.textio import read_flow_file  # noqa: E402
 
 
 def cases() -> list[Path]:

@@ -613,12 +613,12 @@ _GAP = "[ \t\r\n\ufeff]*"
 
 
 def assert_lossless(flow: Any, text: str) -> None:
-    """``flow`` (a parsed :class:`~pafix.nodes.Flow`) gives back ``text`` exactly, and its
+    """``flow`` (a parsed :class:`~pafix.syntax.nodes.Flow`) gives back ``text`` exactly, and its
     statements account for all of it: spans are ordered, do not overlap, sit inside their parent,
     and between top-level statements there is only whitespace, line breaks and a BOM."""
     import re
 
-    from pafix import nodes as n
+    from pafix.syntax import nodes as n
 
     assert flow.code == text
     end = flow.trailer.span.start if flow.trailer is not None else len(text)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pafix.catalogue import (
+from pafix.analysis.catalogue import (
     SINK_KINDS,
     ActionSpec,
     Catalogue,
@@ -37,7 +37,7 @@ def cat() -> Catalogue:
 
 
 def shipped_toml() -> dict[str, object]:
-    text = (resources.files("pafix") / "data" / "catalogue.toml").read_text(encoding="utf-8")
+    text = (resources.files("pafix.analysis") / "catalogue.toml").read_text(encoding="utf-8")
     return tomllib.loads(text)
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from pafix.cli import main
-from pafix.textio import decode
+from pafix.cli.main import main
+from pafix.syntax.textio import decode
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "rewrite"
@@ -250,14 +250,14 @@ def test_usage_errors(tmp_path: Path, args: list[str]) -> None:
 
 def test_file_changed_on_disk_is_not_overwritten(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = copy(tmp_path, "snippet.robin")
-    from pafix.rewrite import rewrite_text as real
+    from pafix.fixes.rewrite import rewrite_text as real
 
     def meddle(*args, **kwargs):  # type: ignore[no-untyped-def]
         out = real(*args, **kwargs)
         path.write_bytes(path.read_bytes() + b"# edited meanwhile\n")
         return out
 
-    monkeypatch.setattr("pafix.cli_rewrite.rewrite_text", meddle)
+    monkeypatch.setattr("pafix.cli.rewrite.rewrite_text", meddle)
     result = run("--in-place", str(path))
     assert result.exit_code == 2
     assert "changed on disk since it was read" in result.stderr

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 from jsonschema.validators import validator_for
 
 from pafix import __version__
-from pafix.cli import main
+from pafix.cli.main import main
 from pafix.rules import RULES
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from pafix import nodes as n
+from pafix.syntax import nodes as n
 from pafix.errors import ParseError
-from pafix.parser import parse
-from pafix.unparse import unparse
+from pafix.syntax.parser import parse
+from pafix.syntax.unparse import unparse
 from strategies import assert_lossless
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

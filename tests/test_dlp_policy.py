@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from pafix.cli import main
+from pafix.cli.main import main
 from pafix.dlp import DlpPolicyError, load_action_ids, load_policy_file, module_map, parse_policies
 from pafix.dlp.groups import ActionIds, Group, Unknown
-from pafix.parser import parse
+from pafix.syntax.parser import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 DLP = ROOT / "fixtures" / "dlp"

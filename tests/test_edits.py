@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pafix.edits import (
+from pafix.fixes.edits import (
     EditConflict,
     EditRangeError,
     apply_edits,

@@ -1,6 +1,6 @@
 """The speed-ups of issue 8 change no result.
 
-* the fast LALR driver (:mod:`pafix.fastparse`) builds the very same trees as ``Lark.parse``,
+* the fast LALR driver (:mod:`pafix.syntax.fastparse`) builds the very same trees as ``Lark.parse``,
   spans included, and every error still comes from Lark;
 * the layered taint :class:`~pafix.analysis.taint.State` joins exactly like the dictionaries it
   replaced (the reference implementation is kept here).
@@ -16,10 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pafix import parser as P
+from pafix.syntax import parser as P
 from pafix.analysis.taint import Label, Origin, State, _join_taint, join, same
 from pafix.errors import ParseError
-from pafix.nodes import Span
+from pafix.syntax.nodes import Span
 from trees import deep
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import fuzz_checks as F
 import pytest
 from mutations import as_text, mutated_bytes, mutated_flows, nested_flows
-from pafix.textio import DecodeError, decode, encode
+from pafix.syntax.textio import DecodeError, decode, encode
 
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                                       HealthCheck.filter_too_much])

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 
-from pafix.parser import parse, parse_expression
-from pafix.unparse import unparse
+from pafix.syntax.parser import parse, parse_expression
+from pafix.syntax.unparse import unparse
 from strategies import assert_lossless, expressions, flows
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import pafix.textio
+import pafix.syntax.textio
 from hostile import (
     LEAKY_RULES,
     assert_leaky_reported,
@@ -29,7 +29,7 @@ from hostile import (
     scan,
 )
 from pafix import guard
-from pafix.sources import expand
+from pafix.cli.sources import expand
 
 # ---- undecodable and odd encodings --------------------------------------------------------------
 
@@ -132,7 +132,7 @@ def test_10mb_word_is_a_short_parse_error(tmp_path: Path) -> None:
 def test_file_over_the_size_limit_is_not_read(tmp_path: Path) -> None:
     huge = tmp_path / "huge.robin"
     with open(huge, "wb") as f:  # sparse: nothing is written, nothing is read
-        f.truncate(pafix.textio.MAX_FILE_SIZE + 1)
+        f.truncate(pafix.syntax.textio.MAX_FILE_SIZE + 1)
     good = leaky(tmp_path)
     result = scan(tmp_path)
     assert result.exit_code == 2
@@ -223,7 +223,7 @@ def test_nesting_past_the_limit_is_refused(tmp_path: Path, monkeypatch: pytest.M
 
 
 def test_call_deep_hands_back_errors_and_restores_the_limit() -> None:
-    from pafix.parser import parse
+    from pafix.syntax.parser import parse
 
     flow = parse(nested(2_000))
     limit = sys.getrecursionlimit()
@@ -245,7 +245,7 @@ def test_call_deep_measures_only_flows_too_deep_to_run_directly(monkeypatch: pyt
     """Measuring the nesting walks every node: a shallow flow is checked without it, a deep
     one still gets it (and the worker thread)."""
     from pafix.core import check_flow
-    from pafix.parser import parse
+    from pafix.syntax.parser import parse
 
     measured: list[int] = []
     real = guard.nesting
@@ -278,7 +278,7 @@ def test_deep_flow_keeps_the_scan_settings(tmp_path: Path) -> None:
 def test_call_deep_runs_in_the_callers_context() -> None:
     import contextvars
 
-    from pafix.parser import parse
+    from pafix.syntax.parser import parse
 
     var: contextvars.ContextVar[str] = contextvars.ContextVar("pafix_test", default="unset")
     token = var.set("the caller's")
@@ -371,14 +371,14 @@ def test_unreadable_file_simulated(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     """chmod 000 cannot stop root (the tests run as root in CI): the read is made to fail."""
     bad = leaky(tmp_path, "locked.robin")
     good = leaky(tmp_path)
-    real = pafix.textio.read_flow_bytes
+    real = pafix.syntax.textio.read_flow_bytes
 
     def read(path: object, **kwargs: object) -> bytes:
         if os.fspath(path) == str(bad):  # type: ignore[arg-type]
             raise PermissionError(errno.EACCES, "Permission denied", str(bad))
         return real(path, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(pafix.textio, "read_flow_bytes", read)
+    monkeypatch.setattr(pafix.syntax.textio, "read_flow_bytes", read)
     for result in (scan(tmp_path), invoke("rewrite", "--check", tmp_path)):
         assert result.exit_code == 2
         assert f"{bad}: error: cannot read: Permission denied" in output(result)

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pafix import nodes as n
-from pafix.incremental import reparse, shift
-from pafix.parser import parse
+from pafix.syntax import nodes as n
+from pafix.syntax.incremental import reparse, shift
+from pafix.syntax.parser import parse
 from trees import deep
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 import pafix.core
-import pafix.parser
-import pafix.solutions
+import pafix.syntax.parser
+import pafix.solutions.export
 from hostile import (
     FIXTURE_ID,
     assert_leaky_reported,
@@ -86,21 +86,21 @@ def test_check_failure(folder: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) 
 
 
 def test_parse_failure(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(pafix.core, "parse", _fail_on_boom(pafix.parser.parse, lambda text, *a, **k: text))
+    monkeypatch.setattr(pafix.core, "parse", _fail_on_boom(pafix.syntax.parser.parse, lambda text, *a, **k: text))
     _assert_contained(scan(folder), folder / "boom.robin", _message(), folder)
 
 
 def test_read_failure(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pafix.sources
+    import pafix.cli.sources
 
-    real = pafix.sources.read_flow_file
+    real = pafix.cli.sources.read_flow_file
 
     def read(path: Any) -> Any:
         if Path(path).name == "boom.robin":
             raise Injected(CANARY)
         return real(path)
 
-    monkeypatch.setattr(pafix.sources, "read_flow_file", read)
+    monkeypatch.setattr(pafix.cli.sources, "read_flow_file", read)
     for result in (scan(folder), invoke("rewrite", "--check", folder)):
         _assert_contained(result, folder / "boom.robin", _message("reading", "file"), folder)
 
@@ -113,7 +113,7 @@ def test_debug_lets_the_exception_through(folder: Path, monkeypatch: pytest.Monk
 
 
 def _has_jobs() -> bool:
-    from pafix.cli import scan_cmd
+    from pafix.cli.main import scan_cmd
 
     return any("--jobs" in getattr(p, "opts", ()) for p in scan_cmd.params)
 
@@ -139,7 +139,7 @@ def test_check_failure_in_one_flow_of_a_solution(folder: Path, monkeypatch: pyte
 
 
 def test_failure_of_the_whole_solution_check(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pafix.solution_check
+    import pafix.solutions.check
 
     (folder / "boom.robin").unlink()
     sol = _solution(folder)
@@ -147,7 +147,7 @@ def test_failure_of_the_whole_solution_check(folder: Path, monkeypatch: pytest.M
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise Injected(CANARY)
 
-    monkeypatch.setattr(pafix.solution_check, "analyse_solution", broken)
+    monkeypatch.setattr(pafix.solutions.check, "analyse_solution", broken)
     result = scan(folder)
     assert result.exit_code == 2
     assert_leaky_reported(result, folder / "leaky.robin")
@@ -163,7 +163,7 @@ def test_load_failure_of_a_solution(folder: Path, monkeypatch: pytest.MonkeyPatc
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise Injected(CANARY)
 
-    monkeypatch.setattr(pafix.solutions, "load_solution", broken)
+    monkeypatch.setattr(pafix.solutions.export, "load_solution", broken)
     for result in (scan(folder), invoke("rewrite", "--check", folder)):
         _assert_contained(result, sol, _message("reading", "solution"), folder)
 
@@ -172,10 +172,10 @@ def test_load_failure_of_a_solution(folder: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_rewrite_failure(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pafix.cli_rewrite
+    import pafix.cli.rewrite
 
-    monkeypatch.setattr(pafix.cli_rewrite, "rewrite_text",
-                        _fail_on_boom(pafix.cli_rewrite.rewrite_text, lambda text, *a, **k: text))
+    monkeypatch.setattr(pafix.cli.rewrite, "rewrite_text",
+                        _fail_on_boom(pafix.cli.rewrite.rewrite_text, lambda text, *a, **k: text))
     before = (folder / "boom.robin").read_bytes()
     result = invoke("rewrite", "--in-place", folder)
     assert_no_traceback(result)
@@ -188,23 +188,23 @@ def test_rewrite_failure(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_rewrite_failure_in_one_flow_of_a_solution(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pafix.solution_rewrite
+    import pafix.solutions.rewrite
 
     (folder / "boom.robin").unlink()
     sol = _solution(folder)
-    monkeypatch.setattr(pafix.solution_rewrite, "rewrite_text",
-                        _fail_on_boom(pafix.solution_rewrite.rewrite_text, lambda text, *a, **k: text))
+    monkeypatch.setattr(pafix.solutions.rewrite, "rewrite_text",
+                        _fail_on_boom(pafix.solutions.rewrite.rewrite_text, lambda text, *a, **k: text))
     result = invoke("rewrite", "--in-place", folder)
     assert result.exit_code == 2
     assert f"{sol}: error: Boom flow: {_message('rewriting')}" in result.stderr
     assert f"fixed {sol} (" in result.stderr and f"fixed {folder / 'leaky.robin'}" in result.stderr
-    flows = {f.name: f.script for f in pafix.solutions.load_solution(sol).flows}
+    flows = {f.name: f.script for f in pafix.solutions.export.load_solution(sol).flows}
     assert "BOOM" in flows["Boom flow"] and "@SENSITIVE" not in flows["Boom flow"]  # left as it was
     assert CANARY not in output(result)
 
 
 def test_rewrite_failure_of_a_whole_solution(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pafix.cli_rewrite
+    import pafix.cli.rewrite
 
     (folder / "boom.robin").unlink()
     sol = _solution(folder)
@@ -213,7 +213,7 @@ def test_rewrite_failure_of_a_whole_solution(folder: Path, monkeypatch: pytest.M
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise Injected(CANARY)
 
-    monkeypatch.setattr(pafix.cli_rewrite, "rewrite_solution", broken)
+    monkeypatch.setattr(pafix.cli.rewrite, "rewrite_solution", broken)
     result = invoke("rewrite", "--in-place", folder)
     assert result.exit_code == 2
     assert f"{sol}: error: {_message('rewriting', 'solution')}" in result.stderr
@@ -224,7 +224,7 @@ def test_rewrite_failure_of_a_whole_solution(folder: Path, monkeypatch: pytest.M
 
 def test_write_failure_of_a_solution_keeps_it(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A bug while the archive is written (here: in the verification of the new archive)."""
-    import pafix.solution_rewrite
+    import pafix.solutions.rewrite
 
     (folder / "boom.robin").unlink()
     sol = _solution(folder)
@@ -233,7 +233,7 @@ def test_write_failure_of_a_solution_keeps_it(folder: Path, monkeypatch: pytest.
     def broken(*args: Any, **kwargs: Any) -> None:
         raise Injected(CANARY)
 
-    monkeypatch.setattr(pafix.solution_rewrite, "_verify", broken)
+    monkeypatch.setattr(pafix.solutions.rewrite, "_verify", broken)
     result = invoke("rewrite", "--in-place", folder)
     assert result.exit_code == 2
     assert f"{sol}: error: not written: {_message('writing', 'solution')}" in result.stderr

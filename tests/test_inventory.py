@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
-from pafix.cli import main
-from pafix.inventory import CSV_FIELDS, Component, inventory_flow, inventory_paths, to_csv
-from pafix.parser import parse
+from pafix.cli.main import main
+from pafix.access.inventory import CSV_FIELDS, Component, inventory_flow, inventory_paths, to_csv
+from pafix.syntax.parser import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 INV = ROOT / "fixtures" / "inventory"
@@ -121,7 +121,7 @@ def test_order_is_deterministic() -> None:
 
 def test_csv_cells_cannot_be_formulas() -> None:
     comps, _ = components_of("@@flowname: '=HYPERLINK(1)'\nExternal.RunFlow FlowId: 'a'\n")
-    from pafix.inventory import FlowInventory
+    from pafix.access.inventory import FlowInventory
 
     rows = list(csv.reader(io.StringIO(to_csv([FlowInventory("f.robin", None, comps, ())]))))
     assert rows[1][3] == "'=HYPERLINK(1)"

@@ -23,7 +23,7 @@ from pygls.uris import from_fs_path  # noqa: E402
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities  # noqa: E402
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features  # noqa: E402
 
-from pafix.edits import apply_edits  # noqa: E402
+from pafix.fixes.edits import apply_edits  # noqa: E402
 from pafix.findings import Edit  # noqa: E402
 from pafix.lsp.lint import lint_text, safe_fixes  # noqa: E402
 from pafix.lsp.positions import LineIndex  # noqa: E402
@@ -226,7 +226,7 @@ async def test_unsafe_fix_is_labelled(client: LanguageClient, tmp_path: Path) ->
     ))
     titles = [a.title for a in actions or [] if isinstance(a, t.CodeAction)]
     unsafe = [x for x in titles if x.endswith("(unsafe)")]
-    if d.data.get("fix"):  # the credential rewrite is registered by pafix.rewrite
+    if d.data.get("fix"):  # the credential rewrite is registered by pafix.fixes.rewrite
         assert unsafe and all(a.kind == t.CodeActionKind.QuickFix for a in actions or [])
     assert "PAF103: suppress with a comment (# pafix: ignore[PAF103])" in titles
 

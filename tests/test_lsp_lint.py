@@ -222,7 +222,7 @@ def test_lsp_command_without_pygls(monkeypatch: pytest.MonkeyPatch) -> None:
 
     from click.testing import CliRunner
 
-    from pafix.cli_lsp import lsp_cmd
+    from pafix.cli.lsp import lsp_cmd
 
     monkeypatch.setitem(sys.modules, "pygls", None)  # "import pygls" raises ImportError
     result = CliRunner().invoke(lsp_cmd, [])

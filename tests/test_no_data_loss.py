@@ -1,6 +1,6 @@
 """No data loss through ``pafix rewrite --in-place`` (issue 9), end to end.
 
-``tests/test_safewrite.py`` covers :func:`pafix.safewrite.atomic_write` itself. Here the failures
+``tests/test_safewrite.py`` covers :func:`pafix.fixes.safewrite.atomic_write` itself. Here the failures
 are injected under the CLI, with other files in the same run:
 
 * a crash between writing the temporary file and the rename (``safewrite._before_replace``): the
@@ -25,8 +25,8 @@ from pathlib import Path
 import pytest
 
 from hostile import assert_no_traceback, good_solution_zip, invoke, output
-from pafix import safewrite
-from pafix.solutions import load_solution
+from pafix.fixes import safewrite
+from pafix.solutions.export import load_solution
 
 FLOW = b"\xef\xbb\xbfSET Password TO $'''hunter2'''\r\nSET Copy TO Password\r\n"
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pafix.cli import main
+from pafix.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[1]
 CANARY_DIR = ROOT / "fixtures" / "canary"

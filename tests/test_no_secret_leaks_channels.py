@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from hostile import build_zip, invoke, one_flow, output, workflow_element, wrap_customizations
-from pafix.cli import scan_cmd
+from pafix.cli.main import scan_cmd
 
 ROOT = Path(__file__).resolve().parents[1]
 CANARY_DIR = ROOT / "fixtures" / "canary"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from pafix import nodes as n
+from pafix.syntax import nodes as n
 from pafix.errors import ParseError
-from pafix.parser import build_lark, parse, parse_expression, split_trailer
+from pafix.syntax.parser import build_lark, parse, parse_expression, split_trailer
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 ERRORS = FIXTURES / "errors"

@@ -16,14 +16,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pafix import core
-from pafix import nodes as n
+from pafix.syntax import nodes as n
 from pafix.config import DEFAULT, Config
 from pafix.core import check_flow, check_source
-from pafix.credential_fix import build_credential_fix, register, user_input_for
+from pafix.fixes.get_credential import build_credential_fix, register, user_input_for
 from pafix.findings import Edit, Fix
-from pafix.parser import parse
-from pafix.rewrite import MAX_PASSES, RewriteResult, rewrite_text
-from pafix.textio import decode, encode
+from pafix.syntax.parser import parse
+from pafix.fixes.rewrite import MAX_PASSES, RewriteResult, rewrite_text
+from pafix.syntax.textio import decode, encode
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures" / "rewrite"
@@ -579,7 +579,7 @@ def _real_files() -> list[Path]:
 @pytest.mark.corpus
 @pytest.mark.skipif(not REAL.is_dir(), reason="../shared/corpus/real is absent")
 def test_real_corpus_in_place(tmp_path: Path) -> None:
-    from pafix.cli import main
+    from pafix.cli.main import main
 
     originals: dict[str, bytes] = {}
     for src in _real_files():

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pafix import nodes as n
-from pafix.parser import parse, parse_expression
-from pafix.unparse import unparse
+from pafix.syntax import nodes as n
+from pafix.syntax.parser import parse, parse_expression
+from pafix.syntax.unparse import unparse
 from strategies import assert_lossless
 
 CORPUS = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"

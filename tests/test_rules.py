@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 import snapshots
-from pafix.edits import apply_edits
+from pafix.fixes.edits import apply_edits
 from pafix.findings import SEVERITIES, Finding
-from pafix.parser import parse
+from pafix.syntax.parser import parse
 from pafix.rules import BY_CODE, RULES, Rule
 
 CASES = snapshots.cases()

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 import pafix
-from pafix import safewrite
-from pafix.audit import append_audit_record
-from pafix.safewrite import WriteError, atomic_write
+from pafix.fixes import safewrite
+from pafix.fixes.audit import append_audit_record
+from pafix.fixes.safewrite import WriteError, atomic_write
 
 ORIGINAL = b"\xef\xbb\xbfSET Password TO $'''hunter2'''\r\n"
 NEW = b"\xef\xbb\xbfSET Password TO %Input%\r\n"

@@ -1,7 +1,7 @@
 """``pafix scan --jobs N`` and the result cache (issue 8).
 
 No test here measures time: the pool is forced on with a tiny threshold and the cache is
-observed through :data:`pafix.scan_jobs.LAST` (what the last scan analysed, hit, wrote).
+observed through :data:`pafix.cli.jobs.LAST` (what the last scan analysed, hit, wrote).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from pafix import scan_jobs
-from pafix.cli import main, scan_units
+from pafix.cli import jobs as scan_jobs
+from pafix.cli.main import main, scan_units
 from pafix.config import DEFAULT
-from pafix.result_cache import ResultCache, default_cache_dir
+from pafix.cli.cache import ResultCache, default_cache_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT.parent / "shared" / "corpus" / "solutions"

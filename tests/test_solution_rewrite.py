@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pafix import nodes as n
-from pafix.cli import main
-from pafix.parser import parse
-from pafix.solution_check import check_units
-from pafix.solutions import FlowChange, load_solution, write_solution
-from pafix.sources import read_units
+from pafix.syntax import nodes as n
+from pafix.cli.main import main
+from pafix.syntax.parser import parse
+from pafix.solutions.check import check_units
+from pafix.solutions.export import FlowChange, load_solution, write_solution
+from pafix.cli.sources import read_units
 from pafix.config import DEFAULT
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

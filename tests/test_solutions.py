@@ -1,4 +1,4 @@
-"""Tests for pafix.solutions: reading and splicing desktop flows in solution exports."""
+"""Tests for pafix.solutions.export: reading and splicing desktop flows in solution exports."""
 
 from __future__ import annotations
 
@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from pafix import solutions as S
-from pafix.solutions import (
+from pafix.solutions import export as S
+from pafix.solutions.export import (
     EmbeddedFlow,
     FlowChange,
     Solution,

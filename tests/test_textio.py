@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pafix.textio import (
+from pafix.syntax.textio import (
     ENCODINGS,
     DecodedText,
     DecodeError,

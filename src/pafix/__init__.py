@@ -6,17 +6,17 @@ __version__ = "0.1.0"
 
 from typing import TYPE_CHECKING, Any  # noqa: E402
 
-from .errors import ParseError  # noqa: E402
+from pafix.errors import ParseError  # noqa: E402
 
 if TYPE_CHECKING:
-    from .parser import parse
+    from pafix.syntax.parser import parse
 
 
 def __getattr__(name: str) -> Any:
     """``pafix.parse`` imports the parser (and Lark) on first use: a warm-cache scan and
     ``pafix --version`` never need them."""
     if name == "parse":
-        from .parser import parse
+        from pafix.syntax.parser import parse
 
         return parse
     raise AttributeError(f"module 'pafix' has no attribute {name!r}")

@@ -1,5 +1,5 @@
 """``python -m pafix``."""
 
-from .cli import main
+from pafix.cli.main import main
 
 main()

@@ -10,22 +10,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from . import nodes as n
-from .analysis.model import FlowModel, SolutionContext, build_model
-from .analysis.names import NamePolicy, make_policy
-from .analysis.taint import Analysis, analyse
-from .catalogue import Catalogue, load_catalogue
-from .config import DEFAULT, Config
-from .errors import ParseError
-from .findings import Finding, FileResult, Fix, SourceError
-from .guard import NestingTooDeep, call_deep, public_message
-from .parser import parse
-from .rules import RULES, BY_CODE, Context
-from .rules.base import fingerprint
-from .suppress import Suppression, find_suppressions
+from pafix.syntax import nodes as n
+from pafix.analysis.model import FlowModel, SolutionContext, build_model
+from pafix.analysis.names import NamePolicy, make_policy
+from pafix.analysis.taint import Analysis, analyse
+from pafix.analysis.catalogue import Catalogue, load_catalogue
+from pafix.config import DEFAULT, Config
+from pafix.errors import ParseError
+from pafix.findings import Finding, FileResult, Fix, SourceError
+from pafix.guard import NestingTooDeep, call_deep, public_message
+from pafix.syntax.parser import parse
+from pafix.rules import RULES, BY_CODE, Context
+from pafix.rules.base import fingerprint
+from pafix.syntax.suppress import Suppression, find_suppressions
 
 if TYPE_CHECKING:
-    from .dlp import DlpSettings
+    from pafix.dlp import DlpSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +210,7 @@ __all__ = ["Checked", "NestingTooDeep", "check_flow", "check_source", "catalogue
 def _register_builtin_fixes() -> None:
     """The Get credential fix lives with the rewriter's code; register it for every caller of
     the core (scan, rewrite, the language server, worker processes), whatever they import."""
-    from .credential_fix import register
+    from pafix.fixes.get_credential import register
 
     register()
 

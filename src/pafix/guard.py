@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from types import FrameType
 from typing import Any, TypeVar
 
-from .errors import PafixError
+from pafix.errors import PafixError
 
 R = TypeVar("R")
 
@@ -108,7 +108,7 @@ def nesting(root: Any) -> Nesting:
     """How deep ``root`` (a parsed flow, statement or expression) nests: node objects
     (dataclasses) inside node objects, looking through tuples, and loops inside loops.
     Iterative, so any depth is measured."""
-    from . import nodes as n  # here: reading a cached result (which needs guard) needs no nodes
+    from pafix.syntax import nodes as n  # here: reading a cached result (which needs guard) needs no nodes
 
     loop_types = (n.LoopRange, n.ForEach, n.While)
     best, deepest, best_loops, deepest_loop = 0, root, 0, None

@@ -49,16 +49,16 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import nodes as n
-from .action_sites import ActionSite, action_sites, literal_param, names_used
-from .analysis.model import normalize_flow_id
-from .catalogue import default_catalogue
-from .dlp.groups import module_map
-from .dlp.evaluate import groups_used
-from .errors import ParseError
-from .guard import NestingTooDeep, call_deep, public_message
-from .parser import parse
-from .sources import expand, read_file_unit
+from pafix.syntax import nodes as n
+from pafix.analysis.action_sites import ActionSite, action_sites, literal_param, names_used
+from pafix.analysis.model import normalize_flow_id
+from pafix.analysis.catalogue import default_catalogue
+from pafix.dlp.groups import module_map
+from pafix.dlp.evaluate import groups_used
+from pafix.errors import ParseError
+from pafix.guard import NestingTooDeep, call_deep, public_message
+from pafix.syntax.parser import parse
+from pafix.cli.sources import expand, read_file_unit
 
 TABLES: dict[str, str] = {
     "desktop-flow": "Process",
@@ -225,7 +225,7 @@ def _inventory(flow: n.Flow, *args: Any) -> tuple[tuple[Component, ...], tuple[s
 def inventory_paths(paths: Sequence[str]) -> tuple[list[FlowInventory], list[InventoryError]]:
     """Inventories of every flow under ``paths`` (files, folders, solutions), in the order
     ``pafix scan`` reads them, and what could not be read."""
-    from .solutions import SolutionError, is_solution_path, load_solution
+    from pafix.solutions.export import SolutionError, is_solution_path, load_solution
 
     flows: list[FlowInventory] = []
     errors: list[InventoryError] = []
@@ -300,7 +300,7 @@ def _cell(value: str) -> str:
 
 
 def to_text(flows: Iterable[FlowInventory]) -> str:
-    from .report.text import clean
+    from pafix.report.text import clean
 
     out: list[str] = []
     for f in flows:

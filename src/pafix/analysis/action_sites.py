@@ -1,6 +1,6 @@
 """Every action a flow runs, with what surrounds it: used by the DLP check and the inventory.
 
-An *action site* is an :class:`~pafix.nodes.Action` statement or the parenthesised action of a
+An *action site* is an :class:`~pafix.syntax.nodes.Action` statement or the parenthesised action of a
 condition (``IF (File.IfFile.Exists …) THEN``, ``LOOP WHILE (…)``, ``WAIT (…)``), together with
 
 * whether it is disabled: its own ``DISABLE`` or that of a statement around it (the action of a
@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, fields, is_dataclass
 
-from . import nodes as n
+from pafix.syntax import nodes as n
 
 
 @dataclass(frozen=True, slots=True)

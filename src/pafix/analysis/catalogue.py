@@ -1,6 +1,6 @@
 """The action catalogue: what each Robin action does with secrets, as data.
 
-The shipped catalogue lives in ``pafix/data/catalogue.toml``; users add or override entries
+The shipped catalogue lives in ``pafix/analysis/catalogue.toml``; users add or override entries
 through their configuration (see ``docs/catalogue.md``). This module loads and validates the
 TOML and answers the questions the taint analysis asks about one action call:
 
@@ -358,7 +358,7 @@ def build_catalogue(
 
 
 def _read_shipped() -> dict[str, object]:
-    path = resources.files("pafix") / "data" / "catalogue.toml"
+    path = resources.files("pafix.analysis") / "catalogue.toml"
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:  # pragma: no cover - guarded by the tests

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .. import nodes as n
+from pafix.syntax import nodes as n
 
 
 @dataclass(frozen=True, slots=True)

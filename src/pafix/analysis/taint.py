@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
-from .. import nodes as n
-from ..catalogue import ActionSpec, Catalogue, Sources
-from ..findings import TraceStep
-from .model import ChildFlow, FlowModel, Subflow, normalize_flow_id
-from .names import NamePolicy
+from pafix.syntax import nodes as n
+from pafix.analysis.catalogue import ActionSpec, Catalogue, Sources
+from pafix.findings import TraceStep
+from pafix.analysis.model import ChildFlow, FlowModel, Subflow, normalize_flow_id
+from pafix.analysis.names import NamePolicy
 
 OriginKind = Literal[
     "sensitive", "input", "secret-output", "secret-name", "secret-property", "secret-param",
@@ -941,7 +941,7 @@ def _never_tainted(expr: n.Expr) -> bool:
 
 def _names_a_secret(param: str, names: NamePolicy) -> bool:
     """``secretName``, ``passwordPolicy``: a parameter about a secret, not holding one."""
-    from .names import NON_SECRET_WORDS, SECRET_WORDS, words
+    from pafix.analysis.names import NON_SECRET_WORDS, SECRET_WORDS, words
 
     ws = words(param)
     return any(w in SECRET_WORDS for w in ws) and any(w in NON_SECRET_WORDS for w in ws)
@@ -966,13 +966,13 @@ def _same_inputs(a: _RunInputs, b: _RunInputs) -> bool:
     return True
 
 
-#: statements with nested bodies (see :func:`pafix.nodes.child_bodies`)
+#: statements with nested bodies (see :func:`pafix.syntax.nodes.child_bodies`)
 _COMPOUND = (n.If, n.Switch, n.Block, n.LoopRange, n.ForEach, n.While, n.OnError, n.Function)
 
 
 def _calls_and_actions(body: n.Body, calls: dict[str, None]) -> Iterator[n.Action]:
     """The actions in ``body`` and its nested bodies (conditions included) in the order of
-    :func:`pafix.nodes.walk_statements`, noting in ``calls`` the subflows called. Looks for
+    :func:`pafix.syntax.nodes.walk_statements`, noting in ``calls`` the subflows called. Looks for
     nested bodies only in compound statements (most statements are not)."""
     for stmt in body:
         kind = type(stmt)

@@ -31,13 +31,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .config import Config
-from .findings import Edit, FileResult, Finding, Fix, SourceError, TraceStep
-from .sources import Unit
+from pafix import __version__
+from pafix.config import Config
+from pafix.findings import Edit, FileResult, Finding, Fix, SourceError, TraceStep
+from pafix.cli.sources import Unit
 
 CACHE_FORMAT = 1
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]
 _CODE_SUFFIXES = (".py", ".toml", ".json", ".lark")
 
 
@@ -57,7 +57,7 @@ def default_cache_dir() -> Path:
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """A hash of pafix's own code and data: the shipped catalogue, the grammar, every module."""
-    from .robin_grammar import grammar_text
+    from pafix.syntax.grammar import grammar_text
 
     h = hashlib.sha256()
     h.update(__version__.encode())

@@ -1,4 +1,4 @@
-"""``pafix inventory``: the components each flow references (see :mod:`pafix.inventory`)."""
+"""``pafix inventory``: the components each flow references (see :mod:`pafix.access.inventory`)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from .inventory import inventory_paths, to_csv, to_json, to_text
+from pafix.access.inventory import inventory_paths, to_csv, to_json, to_text
 
 EXIT_CLEAN, EXIT_ERROR = 0, 2
 

@@ -30,11 +30,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .config import Config
-from .findings import FileResult
-from .result_cache import ResultCache, scan_key, unit_key
-from .sources import Unit, _is_solution, _solution_units, expand, read_file_unit
-from .textio import read_flow_bytes
+from pafix.config import Config
+from pafix.findings import FileResult
+from pafix.cli.cache import ResultCache, scan_key, unit_key
+from pafix.cli.sources import Unit, _is_solution, _solution_units, expand, read_file_unit
+from pafix.syntax.textio import read_flow_bytes
 
 #: lines of flow text per chunk sent to a worker (a task is never split)
 CHUNK_LINES = 2000
@@ -79,7 +79,7 @@ LAST = ScanCounters()
 def _ambient() -> Any:
     """The DLP settings active around this scan (``dlp_scope``), if that module is there."""
     try:
-        from .dlp import active_settings
+        from pafix.dlp import active_settings
     except ImportError:
         return None
     return active_settings()
@@ -88,7 +88,7 @@ def _ambient() -> Any:
 def _ambient_scope(settings: Any) -> Any:
     if settings is None:
         return nullcontext()
-    from .dlp import dlp_scope
+    from pafix.dlp import dlp_scope
 
     return dlp_scope(settings)
 
@@ -98,7 +98,7 @@ def _ambient_scope(settings: Any) -> Any:
 
 def group_tasks(units: Iterable[Unit]) -> Iterator[list[Unit]]:
     """Loose units one by one; consecutive flows of one solution together (as
-    :func:`~pafix.solution_check.check_units` groups them)."""
+    :func:`~pafix.solutions.check.check_units` groups them)."""
     group: list[Unit] = []
     for unit in units:
         if unit.flow is not None and group and group[0].path == unit.path:
@@ -133,8 +133,8 @@ def _prepare_analysis() -> None:
     """Import what analysing needs and build the parser's tables (once per process). The
     front end imports none of it until a flow must be analysed (a scan answered from the
     cache needs none); a pool calls this first, so forked workers share it."""
-    from . import solution_check  # noqa: F401 - the core, the rules, the analysis
-    from .parser import _fast, _parser
+    from pafix.solutions import check as solution_check  # noqa: F401 - the core, the rules, the analysis
+    from pafix.syntax.parser import _fast, _parser
 
     _parser()
     _fast()
@@ -144,7 +144,7 @@ def _init_worker(config: Config, ambient_blob: bytes | None) -> None:
     # the same optional front-end modules as the parent (the rewrite module registers the
     # "Get credential" fix builder that some findings carry)
     try:
-        from . import cli  # noqa: F401
+        from pafix.cli import main as cli  # noqa: F401
     except Exception:  # pragma: no cover - the CLI's optional parts are optional
         pass
     _prepare_analysis()  # already done when forked; spawned workers (macOS, Windows) do it here
@@ -171,13 +171,13 @@ def _exit_with_parent() -> None:
 def _run_chunk(tasks: list[tuple[int, list[Unit]]]) -> list[tuple[int, list[FileResult]]]:
     config: Config = _WORKER["config"]
     with _ambient_scope(_WORKER["ambient"]):
-        from .solution_check import check_units
+        from pafix.solutions.check import check_units
 
         return [(i, list(check_units(units, config))) for i, units in tasks]
 
 
 def _check_here(units: list[Unit], config: Config) -> list[FileResult]:
-    from .solution_check import check_units  # the parser and the rules: not needed on a cache hit
+    from pafix.solutions.check import check_units  # the parser and the rules: not needed on a cache hit
 
     return list(check_units(units, config))
 
@@ -279,7 +279,7 @@ class LazyFile:
 
 
 def tasks_of_paths(paths: Sequence[str]) -> Iterator[list[Unit] | LazyFile]:
-    """What :func:`~pafix.sources.read_units` reads, as tasks, loose files left unread."""
+    """What :func:`~pafix.cli.sources.read_units` reads, as tasks, loose files left unread."""
     for item in expand(paths):
         if isinstance(item, tuple):
             yield [Unit(str(item[0]), None, item[1])]

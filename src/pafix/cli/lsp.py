@@ -47,7 +47,7 @@ def lsp_cmd(stdio: bool, log_file: str | None, verbose: int) -> None:
     root.setLevel(level)
     if verbose < 2:
         logging.getLogger("pygls").setLevel(logging.WARNING)
-    from .lsp.server import start_io
+    from pafix.lsp.server import start_io
 
     start_io()
 

@@ -10,16 +10,16 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .config import DEFAULT, Config, ConfigError, find_config, load_config
-from .dlp import dlp_scope
-from .dlp.cli_options import dlp_options, settings_from_cli
-from .errors import ParseError
-from .findings import FileResult
-from .report import ScanStats, render_github, render_json, render_sarif, render_text
-from .result_cache import ResultCache
-from .scan_jobs import run_scan, tasks_of_paths
-from .sources import expand, read_units
+from pafix import __version__
+from pafix.config import DEFAULT, Config, ConfigError, find_config, load_config
+from pafix.dlp import dlp_scope
+from pafix.dlp.cli_options import dlp_options, settings_from_cli
+from pafix.errors import ParseError
+from pafix.findings import FileResult
+from pafix.report import ScanStats, render_github, render_json, render_sarif, render_text
+from pafix.cli.cache import ResultCache
+from pafix.cli.jobs import run_scan, tasks_of_paths
+from pafix.cli.sources import expand, read_units
 
 # The parser, the rules and the analysis are imported where they are used: a scan answered
 # from the result cache needs none of them, and importing them took a third of its time.
@@ -52,9 +52,9 @@ class _LazyGroup(click.Group):
     ``lsp`` extra) is not listed."""
 
     lazy: dict[str, tuple[str, str]] = {
-        "inventory": ("pafix.cli_inventory", "inventory_cmd"),
-        "lsp": ("pafix.cli_lsp", "lsp_cmd"),
-        "rewrite": ("pafix.cli_rewrite", "rewrite_cmd"),
+        "inventory": ("pafix.cli.inventory", "inventory_cmd"),
+        "lsp": ("pafix.cli.lsp", "lsp_cmd"),
+        "rewrite": ("pafix.cli.rewrite", "rewrite_cmd"),
     }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -86,7 +86,7 @@ def main() -> None:
 @click.option("--tree", is_flag=True, help="Print the typed syntax tree.")
 def parse_cmd(files: tuple[str, ...], tree: bool) -> None:
     """Check that FILES are valid Robin (exit 0), or list every error (exit 2)."""
-    from .parser import parse
+    from pafix.syntax.parser import parse
 
     failed = False
     for unit in read_units(files):
@@ -104,7 +104,7 @@ def parse_cmd(files: tuple[str, ...], tree: bool) -> None:
             failed = True
             continue
         if tree:
-            from .treeprint import format_tree
+            from pafix.syntax.treeprint import format_tree
 
             click.echo(format_tree(flow))
         else:
@@ -131,7 +131,7 @@ def load_cli_config(config_path: str | None, paths: tuple[str, ...], select: tup
         raise  # unreachable
     codes = _codes(select) + _codes(ignore)
     if codes:
-        from .rules import BY_CODE
+        from pafix.rules import BY_CODE
     for code in codes:
         if not any(rule.startswith(code.upper()) for rule in BY_CODE):
             _fail(f"unknown rule code {code!r}")
@@ -184,7 +184,7 @@ def scan_cmd(paths: tuple[str, ...], fmt: str, output: str | None, color: bool |
     if fmt == "json":
         text = render_json(results, stats, tool_version=__version__)
     elif fmt == "sarif":
-        from .rules import RULES
+        from pafix.rules import RULES
 
         rules = {r.code: r.info() for r in RULES}
         text = render_sarif(results, rules, tool_version=__version__, root=Path.cwd())
@@ -207,7 +207,7 @@ def scan_cmd(paths: tuple[str, ...], fmt: str, output: str | None, color: bool |
 @click.option("--all", "show_all", is_flag=True, help="List every rule.")
 def rule_cmd(code: str | None, show_all: bool) -> None:
     """Show the documentation of rule CODE (or list the rules)."""
-    from .rules import BY_CODE, RULES
+    from pafix.rules import BY_CODE, RULES
 
     if code is None or show_all:
         for rule in RULES:

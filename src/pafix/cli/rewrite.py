@@ -1,7 +1,7 @@
 """``pafix rewrite``: apply verified, byte-minimal fixes to flow files.
 
-Reads input through :func:`pafix.sources.read_units`, rewrites each flow's text with the pure
-:func:`pafix.rewrite.rewrite_text` and then shows a diff (the default), checks (``--check``)
+Reads input through :func:`pafix.cli.sources.read_units`, rewrites each flow's text with the pure
+:func:`pafix.fixes.rewrite.rewrite_text` and then shows a diff (the default), checks (``--check``)
 or writes (``--in-place``). A file is written only when its rewrite passed every check, its
 new text encodes back to the same text in the file's own encoding (BOM and newlines kept),
 and its bytes on disk are still the ones that were read.
@@ -21,17 +21,17 @@ import sys
 
 import click
 
-from .audit import append_audit_record
-from .edits import unified_diff
-from .rewrite import rewrite_text
-from .safewrite import WriteError, atomic_write, sha256_hex
-from .masking import mask_literals
-from .errors import ParseError
-from .guard import NestingTooDeep, debugging, internal_error, public_message
-from .parser import parse
-from .solution_rewrite import rewrite_solution
-from .sources import Unit, read_units
-from .textio import DecodeError, EncodeError, decode, encode
+from pafix.fixes.audit import append_audit_record
+from pafix.fixes.edits import unified_diff
+from pafix.fixes.rewrite import rewrite_text
+from pafix.fixes.safewrite import WriteError, atomic_write, sha256_hex
+from pafix.report.masking import mask_literals
+from pafix.errors import ParseError
+from pafix.guard import NestingTooDeep, debugging, internal_error, public_message
+from pafix.syntax.parser import parse
+from pafix.solutions.rewrite import rewrite_solution
+from pafix.cli.sources import Unit, read_units
+from pafix.syntax.textio import DecodeError, EncodeError, decode, encode
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
 
@@ -82,7 +82,7 @@ def rewrite_cmd(
     only the changed Definition/Inputs/Outputs text is spliced back, and the written archive
     is re-opened and re-checked before it replaces the original.
     """
-    from .cli import load_cli_config  # here, not at the top: pafix.cli imports this module
+    from pafix.cli.main import load_cli_config  # here, not at the top: pafix.cli.main imports this module
 
     if check and in_place:
         raise click.UsageError("--check and --in-place exclude each other")

@@ -11,8 +11,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .guard import debugging, internal_error
-from .textio import DecodedText, DecodeError, read_flow_file
+from pafix.guard import debugging, internal_error
+from pafix.syntax.textio import DecodedText, DecodeError, read_flow_file
 
 FLOW_SUFFIXES = (".robin", ".txt", ".pad")
 
@@ -49,7 +49,7 @@ def _is_solution(path: Path) -> bool:
         except OSError:
             pass  # is_solution_path decides (and the walk reports what cannot be read)
     try:
-        from .solutions import is_solution_path
+        from pafix.solutions.export import is_solution_path
     except ImportError:  # pragma: no cover - the module ships with pafix
         return False
     return is_solution_path(path)
@@ -163,7 +163,7 @@ def read_file_unit(path: Path) -> Unit:
 
 
 def _solution_units(path: Path) -> Iterator[Unit]:
-    from .solutions import SolutionError, load_solution
+    from pafix.solutions.export import SolutionError, load_solution
 
     try:
         solution = load_solution(path)
@@ -184,7 +184,7 @@ def _solution_units(path: Path) -> Iterator[Unit]:
 
 
 def solution_error_message(exc: Exception, path: str | os.PathLike[str]) -> str:
-    """A :class:`~pafix.solutions.SolutionError` message without the leading ``path: `` (front
+    """A :class:`~pafix.solutions.export.SolutionError` message without the leading ``path: `` (front
     ends print the path first already)."""
     message, prefix = str(exc), f"{os.fspath(path)}: "
     return message[len(prefix):] if message.startswith(prefix) else message

@@ -10,11 +10,11 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .policy import DlpPolicyError, Policy, load_policies, load_policy_file, parse_policies
+from pafix.dlp.policy import DlpPolicyError, Policy, load_policies, load_policy_file, parse_policies
 
 if TYPE_CHECKING:
-    from .evaluate import DlpSettings, FlowVerdicts, collect_uses, groups_used
-    from .groups import ActionIds, Group, ModuleMap, load_action_ids, module_map
+    from pafix.dlp.evaluate import DlpSettings, FlowVerdicts, collect_uses, groups_used
+    from pafix.dlp.groups import ActionIds, Group, ModuleMap, load_action_ids, module_map
 
 #: names imported on first use: evaluating policies needs the syntax tree classes, which a
 #: scan answered from the result cache (it only opens a dlp_scope) never does. The function
@@ -40,8 +40,8 @@ def load_settings(policy_paths: Sequence[str | Path], action_ids: str | Path | N
     :class:`DlpPolicyError` for a file pafix cannot use."""
     if not policy_paths:
         return None
-    from .evaluate import DlpSettings
-    from .groups import ActionIds, load_action_ids
+    from pafix.dlp.evaluate import DlpSettings
+    from pafix.dlp.groups import ActionIds, load_action_ids
 
     ids = load_action_ids(action_ids) if action_ids else ActionIds()
     return DlpSettings(load_policies(policy_paths), ids)

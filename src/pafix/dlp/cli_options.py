@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from . import DlpPolicyError, load_settings
+from pafix.dlp import DlpPolicyError, load_settings
 
 if TYPE_CHECKING:
-    from .evaluate import DlpSettings
+    from pafix.dlp.evaluate import DlpSettings
 
 
 def dlp_options(f: Any) -> Any:

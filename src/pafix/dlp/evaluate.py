@@ -25,10 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from .. import nodes as n
-from ..action_sites import ActionSite, action_sites, literal_param
-from .groups import ActionIds, Group, ModuleMap, Unknown, module_map
-from .policy import EndpointRule, Policy
+from pafix.syntax import nodes as n
+from pafix.analysis.action_sites import ActionSite, action_sites, literal_param
+from pafix.dlp.groups import ActionIds, Group, ModuleMap, Unknown, module_map
+from pafix.dlp.policy import EndpointRule, Policy
 
 #: actions whose ``Url:`` endpoint filtering checks (prefixes of the Robin name, by segment)
 URL_ACTIONS: tuple[str, ...] = (

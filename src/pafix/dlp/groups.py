@@ -27,9 +27,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-from .. import nodes as n
-from ..action_sites import literal_param
-from .policy import DlpPolicyError, normalize_id
+from pafix.syntax import nodes as n
+from pafix.analysis.action_sites import literal_param
+from pafix.dlp.policy import DlpPolicyError, normalize_id
 
 GroupKind = Literal["desktop", "connector"]
 IdStyle = Literal["action", "action-variant", "name"]

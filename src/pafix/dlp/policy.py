@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from ..errors import PafixError
+from pafix.errors import PafixError
 
 Classification = Literal["Confidential", "General", "Blocked"]
 ActionBehavior = Literal["Allow", "Block"]

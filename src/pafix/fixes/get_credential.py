@@ -6,7 +6,7 @@ For a secret input ``X`` the fix
 * removes ``X`` from the top-level ``@SENSITIVE`` list (``X, `` or ``, X``, so the other
   names keep their spacing; a list left empty loses its whole line),
 * inserts one Get credential action, rendered by
-  :meth:`~pafix.catalogue.Catalogue.render_credential`, as the first statement of the Main
+  :meth:`~pafix.analysis.catalogue.Catalogue.render_credential`, as the first statement of the Main
   flow (after the header lines, in the file's newline style), bound to ``X`` + the
   configured suffix (``X_Credential``),
 * replaces every read of ``X`` -- bare, in ``%...%`` holes, in every subflow; ``GLOBAL.X``
@@ -27,12 +27,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import nodes as n
-from .analysis.model import FlowModel, Subflow
-from .analysis.taint import root_name
-from .config import Config, DEFAULT
-from .findings import Edit, Fix
-from .rules.base import Context
+from pafix.syntax import nodes as n
+from pafix.analysis.model import FlowModel, Subflow
+from pafix.analysis.taint import root_name
+from pafix.config import Config, DEFAULT
+from pafix.findings import Edit, Fix
+from pafix.rules.base import Context
 
 #: suffixes of a password input whose stem names the matching user-name input
 PASSWORD_SUFFIXES = ("password", "pwd", "secret")
@@ -110,7 +110,7 @@ def build_credential_fix(ctx: Context, input_name: str) -> Fix | None:
 
 def register() -> None:
     """Make :func:`pafix.core.check_flow` offer this fix on PAF103 findings."""
-    from .core import register_credential_fix
+    from pafix.core import register_credential_fix
 
     register_credential_fix(build_credential_fix)
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from . import nodes as n
-from .analysis.model import FlowModel
-from .findings import Edit
+from pafix.syntax import nodes as n
+from pafix.analysis.model import FlowModel
+from pafix.findings import Edit
 
 #: ``@@`` keys PAD writes in the header of a stored definition
 HEADER_KEYS = frozenset({"ConnectionString", "Type", "DesktopType", "DisplayName"})

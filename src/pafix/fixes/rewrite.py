@@ -4,9 +4,9 @@
 :func:`pafix.core.check_flow` and applies the fixes the findings offer:
 
 * every "mark sensitive" fix of the pass is merged into one
-  :func:`~pafix.sensitivity.mark_sensitive_edit` call, so that two variables of one scope end
+  :func:`~pafix.fixes.mark_sensitive.mark_sensitive_edit` call, so that two variables of one scope end
   up in one ``@SENSITIVE`` line instead of two new ones;
-* the other fixes go through :func:`~pafix.edits.select_non_overlapping`; the ones left out
+* the other fixes go through :func:`~pafix.fixes.edits.select_non_overlapping`; the ones left out
   are found again, on the new text, by the next pass. While such fixes are applied, the mark
   fixes wait for the next pass too: those fixes may remove or rename the very variables
   (the Get credential fix removes an input and its ``@SENSITIVE`` entry).
@@ -22,15 +22,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .analysis.model import FlowModel
-from .config import Config
-from .analysis.model import SolutionContext
-from .core import Checked, check_flow
-from .edits import EditConflict, EditRangeError, apply_edits, changed_outside, merged_edits, select_non_overlapping
-from .errors import ParseError
-from .findings import Edit, Finding, Fix
-from .parser import parse
-from .sensitivity import mark_sensitive_edit
+from pafix.analysis.model import FlowModel
+from pafix.config import Config
+from pafix.analysis.model import SolutionContext
+from pafix.core import Checked, check_flow
+from pafix.fixes.edits import EditConflict, EditRangeError, apply_edits, changed_outside, merged_edits, select_non_overlapping
+from pafix.errors import ParseError
+from pafix.findings import Edit, Finding, Fix
+from pafix.syntax.parser import parse
+from pafix.fixes.mark_sensitive import mark_sensitive_edit
 
 #: passes that may apply fixes; a flow that still offers fixes after them "did not converge"
 MAX_PASSES = 10

@@ -11,6 +11,6 @@ __all__ = ["main"]
 
 def main() -> None:
     """Serve LSP over stdin/stdout."""
-    from .server import start_io
+    from pafix.lsp.server import start_io
 
     start_io()

@@ -7,9 +7,9 @@ from typing import Any
 
 from lsprotocol import types as t
 
-from ..findings import Edit, Finding, TraceStep
-from .lint import LintResult, StatementLocator, suppression_insert
-from .positions import LineIndex
+from pafix.findings import Edit, Finding, TraceStep
+from pafix.lsp.lint import LintResult, StatementLocator, suppression_insert
+from pafix.lsp.positions import LineIndex
 
 SOURCE = "pafix"
 RULES_URL = "https://github.com/pafix/pafix/blob/main/docs/rules.md"

@@ -9,10 +9,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 
-from .. import nodes as n
-from ..core import Checked
-from ..findings import Finding
-from ..rules import BY_CODE
+from pafix.syntax import nodes as n
+from pafix.core import Checked
+from pafix.findings import Finding
+from pafix.rules import BY_CODE
 
 
 def _children(node: object) -> Iterator[object]:

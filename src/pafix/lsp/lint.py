@@ -3,10 +3,10 @@
 Nothing here knows about LSP types; :mod:`pafix.lsp.convert` turns the results into them.
 
 * A buffer is parsed with ``recover=True``: the lines that do not parse become
-  :class:`~pafix.nodes.ErrorStmt` nodes (reported as parse errors) and the rest of the flow is
+  :class:`~pafix.syntax.nodes.ErrorStmt` nodes (reported as parse errors) and the rest of the flow is
   still checked with :func:`pafix.core.check_flow`, so a typo on one line does not hide the
   findings on the others.
-* "Fix all" (``source.fixAll.pafix``, formatting, fix on save) uses ``pafix.rewrite`` when it
+* "Fix all" (``source.fixAll.pafix``, formatting, fix on save) uses ``pafix.fixes.rewrite`` when it
   is installed and the buffer parses; otherwise -- and always for a broken buffer, which the
   rewriter must not touch -- it applies the findings' safe fixes, non-overlapping ones
   together, re-checking between rounds (a few rounds at most).
@@ -20,27 +20,27 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import nodes as n
-from ..config import DEFAULT, Config
-from ..core import Checked, check_flow
-from ..edits import EditConflict, EditRangeError, apply_edits, merged_edits, select_non_overlapping
-from ..errors import ParseError
-from ..findings import Finding, Fix
-from ..incremental import reparse
-from ..parser import parse
+from pafix.syntax import nodes as n
+from pafix.config import DEFAULT, Config
+from pafix.core import Checked, check_flow
+from pafix.fixes.edits import EditConflict, EditRangeError, apply_edits, merged_edits, select_non_overlapping
+from pafix.errors import ParseError
+from pafix.findings import Finding, Fix
+from pafix.syntax.incremental import reparse
+from pafix.syntax.parser import parse
 
 RewriteFn = Callable[..., Any]
 
 
 def _find_rewriter() -> RewriteFn | None:
-    try:  # pafix.rewrite is optional at import time
-        from ..rewrite import rewrite_text as found
+    try:  # pafix.fixes.rewrite is optional at import time
+        from pafix.fixes.rewrite import rewrite_text as found
     except ImportError:  # pragma: no cover - depends on the checkout
         return None
     return found
 
 
-#: the rewriter, when ``pafix.rewrite`` exists (tests may swap it)
+#: the rewriter, when ``pafix.fixes.rewrite`` exists (tests may swap it)
 rewrite_text: RewriteFn | None = _find_rewriter()
 
 #: rounds of "apply the non-overlapping safe fixes, check again" in the fallback

@@ -25,18 +25,18 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
-from .. import __version__
-from .. import nodes as n
-from ..config import Config
-from . import lint as lint_mod
-from .convert import (
+from pafix import __version__
+from pafix.syntax import nodes as n
+from pafix.config import Config
+from pafix.lsp import lint as lint_mod
+from pafix.lsp.convert import (
     PARSE_ERROR_CODE, SOURCE, diagnostics as make_diagnostics, diff_edits, lsp_range, suppress_edit_json,
     text_edit_from_json,
 )
-from .hover import PARSE_ERROR_HOVER, name_at, rule_hover, variable_hover
-from .lint import LintResult, lint_text
-from .positions import LineIndex, negotiate_encoding
-from .settings import ConfigCache, Settings, merge_settings
+from pafix.lsp.hover import PARSE_ERROR_HOVER, name_at, rule_hover, variable_hover
+from pafix.lsp.lint import LintResult, lint_text
+from pafix.lsp.positions import LineIndex, negotiate_encoding
+from pafix.lsp.settings import ConfigCache, Settings, merge_settings
 
 log = logging.getLogger("pafix.lsp")
 
@@ -573,8 +573,8 @@ def _tune_gc() -> None:
     (the documents' trees, the analysis, the server's own objects), which made some checks
     of a big flow tens of milliseconds slower. The scan's thresholds, and what was loaded at
     start (modules, the parser's tables, the catalogue) moved out of the collector's sight."""
-    from ..parser import _fast, _parser
-    from ..scan_jobs import SCAN_GC_THRESHOLDS
+    from pafix.syntax.parser import _fast, _parser
+    from pafix.cli.jobs import SCAN_GC_THRESHOLDS
 
     _parser()
     _fast()

@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ..config import DEFAULT, Config, find_config, load_config
-from ..errors import PafixError
+from pafix.config import DEFAULT, Config, find_config, load_config
+from pafix.errors import PafixError
 
 DEFAULT_DEBOUNCE_MS = 150
 DEFAULT_FIX_ON_SAVE_TIMEOUT_MS = 500

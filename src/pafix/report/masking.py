@@ -7,7 +7,7 @@ values). Newlines are kept, so line numbers and the shape of a diff stay the sam
 
 from __future__ import annotations
 
-from . import nodes as n
+from pafix.syntax import nodes as n
 
 
 def literal_ranges(flow: n.Flow) -> list[tuple[int, int]]:

@@ -9,13 +9,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
-from .. import nodes as n
-from ..analysis.model import FlowModel
-from ..analysis.names import NamePolicy
-from ..analysis.taint import Analysis, Event, Label
-from ..catalogue import Catalogue
-from ..findings import Finding, Fix, RuleInfo, Safety, Severity, TraceStep
-from ..sensitivity import mark_sensitive_edit
+from pafix.syntax import nodes as n
+from pafix.analysis.model import FlowModel
+from pafix.analysis.names import NamePolicy
+from pafix.analysis.taint import Analysis, Event, Label
+from pafix.analysis.catalogue import Catalogue
+from pafix.findings import Finding, Fix, RuleInfo, Safety, Severity, TraceStep
+from pafix.fixes.mark_sensitive import mark_sensitive_edit
 
 SNIPPET_NOTE = (
     " This is a clipboard snippet: a paste into PAD does not carry sensitivity, so also tick"

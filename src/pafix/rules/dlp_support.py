@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from ..dlp import active_settings
-from ..dlp.evaluate import DlpSettings, FlowVerdicts, evaluate
-from ..dlp.evaluate import Use
-from ..findings import TraceStep
-from .base import Context
+from pafix.dlp import active_settings
+from pafix.dlp.evaluate import DlpSettings, FlowVerdicts, evaluate
+from pafix.dlp.evaluate import Use
+from pafix.findings import TraceStep
+from pafix.rules.base import Context
 
 _KEY = "_dlp_verdicts"
 

@@ -7,12 +7,12 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
-from .. import nodes as n
-from ..analysis.model import Subflow
-from ..analysis.taint import root_name
-from ..findings import Finding
-from ..redact import redact
-from .base import Context, Rule
+from pafix.syntax import nodes as n
+from pafix.analysis.model import Subflow
+from pafix.analysis.taint import root_name
+from pafix.findings import Finding
+from pafix.redact import redact
+from pafix.rules.base import Context, Rule
 
 CONN_SECRET_RE = re.compile(
     r"(?i)(?:^|[;\s])(password|pwd|accountkey|sharedaccesssignature|sharedaccesskey|client_secret|clientsecret)\s*=\s*([^;]*)"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..findings import Finding
-from .base import SNIPPET_NOTE, Context, Rule
+from pafix.findings import Finding
+from pafix.rules.base import SNIPPET_NOTE, Context, Rule
 
 
 class SecretVariableNotSensitive(Rule):

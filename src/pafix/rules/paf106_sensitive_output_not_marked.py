@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..findings import Finding
-from ..analysis.taint import State
-from .base import Context, Rule, best_label
+from pafix.findings import Finding
+from pafix.analysis.taint import State
+from pafix.rules.base import Context, Rule, best_label
 
 
 class SensitiveOutputNotMarked(Rule):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..findings import Finding, TraceStep
-from .base import Context, Rule, best_label, only_heuristic
+from pafix.findings import Finding, TraceStep
+from pafix.rules.base import Context, Rule, best_label, only_heuristic
 
 
 class SecretIntoPlainChildInput(Rule):

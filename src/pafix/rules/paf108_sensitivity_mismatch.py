@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..findings import Finding
-from .base import Context, Rule
+from pafix.findings import Finding
+from pafix.rules.base import Context, Rule
 
 
 class SensitivityMismatch(Rule):

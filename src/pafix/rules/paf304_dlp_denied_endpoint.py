@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..dlp.evaluate import policies_text, shown_url
-from ..findings import Finding
-from .base import Context, Rule
-from .dlp_support import dlp_verdicts
+from pafix.dlp.evaluate import policies_text, shown_url
+from pafix.findings import Finding
+from pafix.rules.base import Context, Rule
+from pafix.rules.dlp_support import dlp_verdicts
 
 
 class DlpDeniedEndpoint(Rule):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..findings import Finding
-from .base import Context, Rule
-from .dlp_support import dlp_verdicts
+from pafix.findings import Finding
+from pafix.rules.base import Context, Rule
+from pafix.rules.dlp_support import dlp_verdicts
 
 
 class DlpUnclassifiedModule(Rule):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .. import nodes as n
-from ..findings import Finding
-from .base import Context, Rule
+from pafix.syntax import nodes as n
+from pafix.findings import Finding
+from pafix.rules.base import Context, Rule
 
 
 class UnbalancedEnd(Rule):

@@ -15,15 +15,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
-from . import nodes as n
-from .analysis.model import ChildFlow, SolutionContext, normalize_flow_id
-from .config import Config
-from .core import check_flow
-from .errors import ParseError
-from .findings import FileResult, SourceError
-from .guard import NestingTooDeep, debugging, internal_error, public_message
-from .parser import parse
-from .sources import Unit
+from pafix.syntax import nodes as n
+from pafix.analysis.model import ChildFlow, SolutionContext, normalize_flow_id
+from pafix.config import Config
+from pafix.core import check_flow
+from pafix.errors import ParseError
+from pafix.findings import FileResult, SourceError
+from pafix.guard import NestingTooDeep, debugging, internal_error, public_message
+from pafix.syntax.parser import parse
+from pafix.cli.sources import Unit
 
 MAX_ROUNDS = 5
 
@@ -54,7 +54,7 @@ def _failed(unit: Unit, message: str, line: int = 0, column: int = 0) -> FileRes
 def check_unit(unit: Unit, config: Config) -> FileResult:
     if unit.text is None:
         return FileResult(unit.path, (), (SourceError(unit.error or "cannot read", flow=unit.flow),), 0, unit.flow)
-    from .core import check_source
+    from pafix.core import check_source
 
     try:
         return check_source(unit.text, unit.path, config, flow_name=unit.flow, password_io=unit.password_io,

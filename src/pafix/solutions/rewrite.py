@@ -1,10 +1,10 @@
 """Rewriting the desktop flows of a solution export in place.
 
-Each flow's script goes through the same verified :func:`pafix.rewrite.rewrite_text` as a
+Each flow's script goes through the same verified :func:`pafix.fixes.rewrite.rewrite_text` as a
 loose file. Then the solution's ``Inputs``/``Outputs`` JSON is brought in line with the script:
 every input/output variable in the script's ``@SENSITIVE`` line gets ``"format": "password"``
 and ``"value": null``, and inputs the unsafe Get credential fix removed leave the JSON too.
-:func:`pafix.solutions.write_solution` splices only those element texts back, and the written
+:func:`pafix.solutions.export.write_solution` splices only those element texts back, and the written
 archive is re-opened and re-checked before it replaces the original.
 
 A flow that fails (it does not parse, is nested too deep, or meets a bug in pafix: ``internal
@@ -21,17 +21,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import nodes as n
-from .audit import append_audit_record
-from .config import Config
-from .errors import ParseError
-from .guard import NestingTooDeep, debugging, internal_error, public_message
-from .parser import parse
-from .rewrite import rewrite_text
-from .solution_check import analyse_solution
-from .solutions import FlowChange, Solution, SolutionError, load_solution, render_changes, write_solution
-from .analysis.model import SolutionContext
-from .sources import Unit, solution_error_message
+from pafix.syntax import nodes as n
+from pafix.fixes.audit import append_audit_record
+from pafix.config import Config
+from pafix.errors import ParseError
+from pafix.guard import NestingTooDeep, debugging, internal_error, public_message
+from pafix.syntax.parser import parse
+from pafix.fixes.rewrite import rewrite_text
+from pafix.solutions.check import analyse_solution
+from pafix.solutions.export import FlowChange, Solution, SolutionError, load_solution, render_changes, write_solution
+from pafix.analysis.model import SolutionContext
+from pafix.cli.sources import Unit, solution_error_message
 
 
 @dataclass
@@ -177,7 +177,7 @@ def _verify(
 
 def _read_only(solution: Solution, changes: dict[str, FlowChange]) -> list[str]:
     """The files ``write_solution`` would replace that are read-only, refused as
-    :func:`pafix.safewrite.atomic_write` refuses a loose flow: no write bit for anyone (root
+    :func:`pafix.fixes.safewrite.atomic_write` refuses a loose flow: no write bit for anyone (root
     too), or not writable for us. (A rename needs only the folder to be writable.)"""
     if solution.kind == "zip":
         targets = [solution._file or os.path.realpath(solution.path)]

@@ -1,4 +1,4 @@
-"""A faster driver for the Lark LALR parser that :mod:`pafix.parser` builds.
+"""A faster driver for the Lark LALR parser that :mod:`pafix.syntax.parser` builds.
 
 It runs Lark's own parse table, contextual lexers (the same compiled scanners, ``unless``
 keyword callbacks, ignored and newline terminals) and parse-time callbacks, so it builds the

@@ -12,7 +12,7 @@ def grammar_text() -> str:
     packaged = resources.files("pafix").joinpath("grammar", "robin.lark")
     if packaged.is_file():
         return packaged.read_text(encoding="utf-8")
-    repo_copy = Path(__file__).resolve().parents[2] / "grammar" / "robin.lark"
+    repo_copy = Path(__file__).resolve().parents[3] / "grammar" / "robin.lark"
     return repo_copy.read_text(encoding="utf-8")
 
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from . import nodes as n
-from .parser import parse, parse_region, split_trailer
+from pafix.syntax import nodes as n
+from pafix.syntax.parser import parse, parse_region, split_trailer
 
 #: a region larger than this share of the file is parsed with the rest (no gain, more risk)
 WHOLE_FILE_SHARE = 0.5

@@ -15,7 +15,7 @@ from typing import Any, Literal, NamedTuple, Union
 
 class Span(NamedTuple):
     """Where a node is. A named tuple, not a dataclass like the nodes: a parse builds one per
-    node and a keystroke in the editor moves thousands (:mod:`pafix.incremental`), and a tuple
+    node and a keystroke in the editor moves thousands (:mod:`pafix.syntax.incremental`), and a tuple
     is built three times faster than a frozen dataclass."""
 
     start: int  #: offset of the first character

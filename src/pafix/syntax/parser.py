@@ -1,6 +1,6 @@
 """Robin parser: Lark LALR with the contextual lexer, building typed nodes while it parses.
 
-``parse(text)`` returns a :class:`~pafix.nodes.Flow` whose ``code`` is ``text``. Nodes are built
+``parse(text)`` returns a :class:`~pafix.syntax.nodes.Flow` whose ``code`` is ``text``. Nodes are built
 by parse-time callbacks (no intermediate Lark tree). ``%...%`` holes of interpolated text are
 parsed as expressions by the same parser, with positions shifted into the file.
 """
@@ -16,11 +16,11 @@ from lark import Lark, Token, Transformer
 from lark.lexer import PatternStr
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
-from . import nodes as n
-from .errors import ParseError
-from .robin_grammar import grammar_text
-from .guard import NestingTooDeep, call_deep, quotable
-from .fastparse import Fallback, FastParser
+from pafix.syntax import nodes as n
+from pafix.errors import ParseError
+from pafix.syntax.grammar import grammar_text
+from pafix.guard import NestingTooDeep, call_deep, quotable
+from pafix.syntax.fastparse import Fallback, FastParser
 
 TRAILER_RE = re.compile(r"^[ \t\ufeff]*# \[(?:ControlRepository|ImageRepository)\]\[PowerAutomateDesktop\][ \t]*\r?$", re.M)
 
@@ -759,7 +759,7 @@ def _parse_code(text: str, cut: int, path: str | None) -> n.Body:
 def parse_region(text: str, start: int, end: int, path: str | None = None) -> n.Body | None:
     """The top-level statements of ``text[start:end]``, with spans in ``text``; ``None`` when
     that region does not parse on its own. ``start`` must begin a line (0 or after a ``\\n``):
-    :mod:`pafix.incremental` re-parses the statements an edit touched."""
+    :mod:`pafix.syntax.incremental` re-parses the statements an edit touched."""
     lark, builder = _parser()
     saved = (builder.base, builder.base_line, builder.base_col)
     builder.base, builder.base_line, builder.base_col = start, text.count("\n", 0, start) + 1, 1
@@ -800,7 +800,7 @@ def parse(text: str, path: str | None = None, *, recover: bool = False) -> n.Flo
     """Parse a Robin flow. ``flow.code == text`` for every text this accepts.
 
     Raises :class:`~pafix.errors.ParseError` for invalid input, unless ``recover`` is set: then
-    the lines that do not parse become :class:`~pafix.nodes.ErrorStmt` nodes and the rest of
+    the lines that do not parse become :class:`~pafix.syntax.nodes.ErrorStmt` nodes and the rest of
     the flow is parsed as usual (what an editor needs while the user types).
     """
     cut = split_trailer(text)

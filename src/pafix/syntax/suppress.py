@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from . import nodes as n
+from pafix.syntax import nodes as n
 
 SUPPRESS_RE = re.compile(r"^\s*pafix:\s*(ignore|ignore-file)\s*\[([^\]]*)\]\s*(.*)$")
 

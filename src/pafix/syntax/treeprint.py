@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import fields, is_dataclass
 
-from . import nodes as n
+from pafix.syntax import nodes as n
 
 
 def format_tree(flow: n.Flow) -> str:

@@ -3,7 +3,7 @@
 ``unparse(parse(text))`` is the flow in canonical layout: 4 spaces of indentation per block
 level, ``\\n`` line ends, one space between tokens, no trailing spaces. Literals are printed from
 their source (``StringLit.raw``, ``Number.raw``), parentheses only where the tree has a
-:class:`~pafix.nodes.Paren`. The property that holds for every tree ``T`` that ``parse`` builds
+:class:`~pafix.syntax.nodes.Paren`. The property that holds for every tree ``T`` that ``parse`` builds
 is ``parse(unparse(T)) == T`` (node equality ignores spans).
 
 What the tree does not keep is not printed: indentation, blank lines, ``DISABLE`` on a closing
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from . import nodes as n
+from pafix.syntax import nodes as n
 
 __all__ = ["unparse", "INDENT"]
 
@@ -42,7 +42,7 @@ def unparse(node: Unparsable) -> str:
 
     A flow or a body gives whole lines, each ending in ``\\n``. A single statement gives its
     lines without a final newline; an expression, argument or other part gives its text.
-    :class:`~pafix.nodes.ErrorStmt` has no Robin form: it is copied from the flow's source
+    :class:`~pafix.syntax.nodes.ErrorStmt` has no Robin form: it is copied from the flow's source
     when a whole flow is printed, and raises :class:`ValueError` otherwise.
     """
     if isinstance(node, n.Flow):

@@ -1,0 +1,1 @@
+"""Who needs access to what: the Dataverse components each desktop flow references."""
