@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pafix.syntax import parser as P
-from pafix.analysis.taint import Label, Origin, State, _join_taint, join, same
+from pafix.analysis.taint.state import Label, Origin, State, _join_taint, join, same
 from pafix.errors import ParseError
 from pafix.syntax.nodes import Span
 from trees import deep

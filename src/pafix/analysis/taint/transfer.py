@@ -1,31 +1,24 @@
-"""Taint analysis: where do secrets go?
+"""Transfer functions of the taint analysis: what each statement, action call and expression
+does to a :class:`~pafix.analysis.taint.state.State`.
 
-Flow-sensitive within each subflow (statements in order, branches joined, loops to a fixpoint),
-and across subflows: a ``CALL`` of a ``GLOBAL`` subflow joins the callee's exit state into the
-caller's, a local subflow gets its parameters from the call's arguments and gives back its
-outputs. The whole program is iterated until no subflow's entry or exit state changes.
-
-The analysis does not decide what is wrong: it records :class:`Event` values (a secret stored in
-a variable, a secret reaching a sink, a variable feeding a secret-bearing parameter...) and the
-rules turn events into findings.
+Statements update the state in order (branches joined, loops run to a fixpoint); an action call
+is read through the catalogue (its sinks, secret parameters and outputs, once per call in an
+:class:`_ActionPlan`); a ``CALL`` passes taint into a subflow's entry state and takes back its
+exit state. Along the way they record :class:`~pafix.analysis.taint.state.Event` values. The
+whole-program iteration that drives them is in :mod:`pafix.analysis.taint.engine`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any, Literal, cast
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 from pafix.syntax import nodes as n
 from pafix.analysis.catalogue import ActionSpec, Catalogue, Sources
 from pafix.findings import TraceStep
 from pafix.analysis.model import ChildFlow, FlowModel, Subflow, normalize_flow_id
 from pafix.analysis.names import NamePolicy
-
-OriginKind = Literal[
-    "sensitive", "input", "secret-output", "secret-name", "secret-property", "secret-param",
-    "encrypted-literal", "error",
-]
+from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, _join_taint, join, same, widened
 
 # properties that turn a secret into something that is not (a length, a flag)
 NON_SECRET_PROPERTIES = frozenset(
@@ -38,252 +31,7 @@ BOOLEAN_FUNCTIONS = frozenset(
 )
 COMPARISONS = frozenset({"=", "<>", "<", ">", "<=", ">=", "AND", "OR", "NOT"})
 ERROR_VAR = "<error>"
-MAX_STEPS = 12
 MAX_LOOP_ROUNDS = 8
-MAX_PROGRAM_ROUNDS = 8
-
-
-@dataclass(frozen=True, slots=True)
-class Origin:
-    key: str  #: identity of the source (one label per origin)
-    kind: OriginKind
-    description: str  #: names the variable/action, never a value
-    span: n.Span
-    subflow: str
-    variable: str | None = None  #: the variable the origin is about, if any
-
-    @property
-    def label(self) -> str:
-        """A short noun phrase for messages: ``SmtpPassword``, ``UserInput of Display.InputDialog``."""
-        return self.description.split(" (")[0]
-
-
-@dataclass(frozen=True, slots=True)
-class Label:
-    origin: Origin
-    steps: tuple[TraceStep, ...] = ()
-    #: the secret reached here only through an error message (``ERROR => x``): a weaker claim
-    via_error: bool = False
-
-    def then(self, step: TraceStep, *, via_error: bool = False) -> Label:
-        if len(self.steps) >= MAX_STEPS:
-            return Label(self.origin, self.steps, self.via_error or via_error)
-        return Label(self.origin, self.steps + (step,), self.via_error or via_error)
-
-    def trace(self) -> tuple[TraceStep, ...]:
-        o = self.origin
-        return (TraceStep(o.span.line, o.span.column, o.description, o.span.start, o.span.end),) + self.steps
-
-
-Taint = dict[str, Label]  # origin key -> label
-
-EventKind = Literal["store", "sink", "secret-param", "source-store", "call-param", "child-input"]
-
-
-@dataclass(frozen=True, slots=True)
-class Event:
-    kind: EventKind
-    subflow: str
-    span: n.Span  #: the statement (or argument) where it happens
-    variable: str | None  #: the variable key concerned (target of a store, root of a secret param)
-    labels: tuple[Label, ...] = ()
-    action: str | None = None
-    param: str | None = None
-    sink_kind: str | None = None
-    stmt_span: n.Span | None = field(default=None, compare=False)
-
-
-def _join_taint(a: Taint, b: Taint) -> Taint:
-    """``a`` with the origins of ``b`` it lacks; ``a`` itself (or ``b``) when one adds nothing
-    to the other, so callers can see "no change" by identity."""
-    if not b or a is b:
-        return a
-    if not a:
-        return b
-    if b.keys() <= a.keys():
-        return a
-    out = dict(a)
-    for k, v in b.items():
-        out.setdefault(k, v)
-    return out
-
-
-_EMPTY: Taint = {}
-_MISSING: Any = object()  #: a variable absent from a layer
-_GONE: Any = object()  #: a variable removed (a tombstone hiding the layers below)
-_FLAT_LIMIT = 64  #: states this small are kept in one layer (a copy is then a dict copy)
-
-
-class State:
-    """The taint of each variable (variable key -> :data:`Taint`), as a stack of layers.
-
-    Branches, loops and handlers copy the state they start from. A copy freezes the current
-    top layer and shares every layer below it, so copying costs O(layers), not O(variables),
-    and a join of two states that come from the same one only looks at the variables written
-    since they parted (the layers they do not share). Layers are merged when the top one is at
-    least half as big as the one below (O(log n) layers), so lookups stay cheap. Frozen layers
-    are never written again: only ``top`` is, and only by the state's owner.
-    """
-
-    __slots__ = ("top", "lower")
-
-    def __init__(self, top: dict[str, Any] | None = None, lower: tuple[dict[str, Any], ...] = ()) -> None:
-        self.top: dict[str, Any] = {} if top is None else top
-        self.lower = lower
-
-    # ---- reading ---------------------------------------------------------------------
-    def _find(self, key: str) -> Any:
-        value = self.top.get(key, _MISSING)
-        if value is _MISSING:
-            for layer in self.lower:
-                value = layer.get(key, _MISSING)
-                if value is not _MISSING:
-                    break
-        return _MISSING if value is _GONE else value
-
-    def get(self, key: str, default: Any = None) -> Any:
-        value = self._find(key)
-        return default if value is _MISSING else value
-
-    def __getitem__(self, key: str) -> Taint:
-        value = self._find(key)
-        if value is _MISSING:
-            raise KeyError(key)
-        return cast(Taint, value)
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self._find(key) is not _MISSING
-
-    def flat(self) -> dict[str, Taint]:
-        out: dict[str, Any] = {}
-        for layer in reversed(self.lower):
-            out.update(layer)
-        out.update(self.top)
-        if _GONE in out.values():  # a tombstone (rare: only remove() writes one)
-            return {k: v for k, v in out.items() if v is not _GONE}
-        return out
-
-    def items(self) -> Iterator[tuple[str, Taint]]:
-        return iter(self.flat().items())
-
-    def keys(self) -> Any:
-        return self.flat().keys()
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.flat())
-
-    def __len__(self) -> int:
-        return len(self.flat())
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, State):
-            return self.flat() == other.flat()
-        if isinstance(other, dict):
-            return self.flat() == other
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"State({self.flat()!r})"
-
-    # ---- writing (the owner only) ----------------------------------------------------
-    def __setitem__(self, key: str, taint: Taint) -> None:
-        self.top[key] = taint
-
-    def remove(self, key: str) -> None:
-        if self.lower:
-            if self._find(key) is not _MISSING:
-                self.top[key] = _GONE
-        else:
-            self.top.pop(key, None)
-
-    def copy(self) -> State:
-        """An independent state with the same contents; both go on sharing the frozen layers."""
-        if self.top:
-            lower = (self.top,) + self.lower
-            if len(lower) > 1:
-                if sum(len(layer) for layer in lower) <= _FLAT_LIMIT:
-                    merged: dict[str, Any] = {}
-                    for layer in reversed(lower):
-                        merged.update(layer)
-                    lower = ({k: v for k, v in merged.items() if v is not _GONE},)
-                else:
-                    while len(lower) > 1 and 2 * len(lower[0]) >= len(lower[1]):
-                        merged = dict(lower[1])
-                        merged.update(lower[0])
-                        lower = (merged,) + lower[2:]
-            self.lower = lower
-            self.top = {}
-        return State({}, self.lower)
-
-    # ---- joining ---------------------------------------------------------------------
-    def _unique_keys(self, other: State) -> set[str]:
-        """Variables that may differ between ``self`` and ``other``: those in the layers they
-        do not share."""
-        mine, theirs = self.lower, other.lower
-        common = 0
-        while common < len(mine) and common < len(theirs) and mine[-1 - common] is theirs[-1 - common]:
-            common += 1
-        keys: set[str] = set(self.top)
-        keys.update(other.top)
-        for layer in mine[: len(mine) - common]:
-            keys.update(layer)
-        for layer in theirs[: len(theirs) - common]:
-            keys.update(layer)
-        return keys
-
-    def join_from(self, other: State) -> bool:
-        """Join ``other`` into this state (which the caller owns): each variable of ``other``
-        gets the union of both taints. Returns whether a variable or an origin was added
-        (what :func:`same` would see)."""
-        if not other.lower and not other.top:
-            return False
-        mine_of: Callable[[str, Any], Any]
-        if self.lower and other.lower and self.lower[-1] is other.lower[-1]:
-            # related states: only the variables in the layers they do not share can differ
-            theirs_all = {key: other._find(key) for key in self._unique_keys(other)}
-            mine_of = self.get
-        else:
-            theirs_all = other.flat()
-            mine_of = (self.flat() if self.lower else self.top).get
-        changed = False
-        for key, theirs in theirs_all.items():
-            mine = mine_of(key, _MISSING)
-            if theirs is mine or theirs is _MISSING:
-                continue  # the usual case: a variable neither side changed since they parted
-            if mine is _MISSING or mine is _GONE:
-                self.top[key] = theirs  # taints are never changed in place: share it
-                changed = True
-            elif theirs and not theirs.keys() <= mine.keys():  # (what _join_taint checks)
-                self.top[key] = _join_taint(mine, theirs)
-                changed = True
-        return changed
-
-
-def join(a: State, b: State) -> State:
-    """A new state: ``a`` with each variable of ``b`` joined in (neither is changed)."""
-    out = a.copy()
-    out.join_from(b)
-    return out
-
-
-def widened(old: State | None, new: State) -> State:
-    """What an entry or exit state ``old`` (replaced, never changed in place) becomes once
-    ``new`` is joined in: ``old`` itself when ``new`` adds nothing (the usual case after the
-    first visit), a copy of ``new`` when there is no ``old``. A copy shares ``new``'s layers
-    instead of flattening them into a fresh dict as a join into an empty state would."""
-    if old is None:
-        return new.copy()
-    out = old.copy()
-    return out if out.join_from(new) else old
-
-
-def same(a: State, b: State) -> bool:
-    fa, fb = a.flat(), b.flat()
-    if fa.keys() != fb.keys():
-        return False
-    return all(fa[k].keys() == fb[k].keys() for k in fa)
 
 
 def root_name(expr: n.Expr) -> n.Name | None:
@@ -337,8 +85,10 @@ def _step(span: n.Span, message: str) -> TraceStep:
     return TraceStep(span.line, span.column, message, span.start, span.end)
 
 
-class Analysis:
-    """Runs the taint analysis of one flow and collects events."""
+class Transfer:
+    """The transfer functions, and what one run of the analysis of a flow reads and writes
+    besides the states (events, credential variables, entry and exit states of subflows...).
+    :class:`~pafix.analysis.taint.engine.Analysis` drives them over the whole flow."""
 
     def __init__(self, model: FlowModel, catalogue: Catalogue, names: NamePolicy) -> None:
         self.model = model
@@ -349,7 +99,6 @@ class Analysis:
         self.exit: dict[str, State] = {}
         self.credential_vars: set[str] = set()
         self.secret_used: dict[str, Origin] = {}
-        self.secret_inputs: set[str] = set()
         #: (child workflow id, input name) -> labels of the secrets a RunFlow passes there
         self.child_taints: dict[tuple[str, str], tuple[Label, ...]] = {}
         self.import_aliases = {s.alias for s in model.flow.body if isinstance(s, n.Import)} | {"appmask", "imgrepo"}
@@ -359,10 +108,6 @@ class Analysis:
         self._loop_fixpoints: dict[int, State] = {}
         self._secret_names: dict[str, bool] = {}
         self._secret_keys: dict[str, bool] = {}
-        #: per subflow (in model order), the names of the subflows it calls (a dict as an
-        #: ordered set)
-        self._callees: list[dict[str, None]] = []
-        self._prepass()
 
     def _plan(self, action: n.Action) -> _ActionPlan:
         plan = self._plans.get(id(action))
@@ -387,94 +132,6 @@ class Analysis:
         if hit is None:
             hit = self._secret_keys[key] = self.names.is_secret_key(key)
         return hit
-
-    # ---- set-up --------------------------------------------------------------------------
-    def _prepass(self) -> None:
-        """Variables used in secret-bearing parameters hold secrets wherever they are read.
-        Also notes which subflows each subflow calls (for :meth:`_run_inputs`)."""
-        for sf in self.model.subflows:
-            calls: dict[str, None] = {}
-            self._callees.append(calls)
-            for action in _calls_and_actions(sf.body, calls):
-                if action.disabled:
-                    continue
-                for arg, root in self._plan(action).secret_param_roots:
-                    if root is None:
-                        continue
-                    key = sf.key(root.name, force_global=root.is_global)
-                    self.secret_used.setdefault(
-                        key,
-                        Origin(
-                            f"param:{key}", "secret-param",
-                            f"{root.name} is used as the {arg.name} of {action.name}",
-                            arg.span, sf.name, key,
-                        ),
-                    )
-        parent = self.model.solution.tainted_inputs if self.model.solution else {}
-        for var in self.model.inputs.values():
-            name = var.name
-            if (
-                name in parent
-                or name in self.model.sensitive
-                or var.password_format
-                or self.names.is_secret(name)
-                or name in self.secret_used
-            ):
-                self.secret_inputs.add(name)
-
-    def initial_state(self) -> State:
-        state = State()
-        parent = self.model.solution.tainted_inputs if self.model.solution else {}
-        for name in self.secret_inputs:
-            decl = self.model.inputs[name].decl
-            what = f"{name} ({parent[name]})" if name in parent else f"{name} (secret input variable)"
-            origin = Origin(f"input:{name}", "input", what, decl.name.span, "Main", name)
-            state[name] = {origin.key: Label(origin)}
-        return state
-
-    # ---- driver --------------------------------------------------------------------------
-    def run(self) -> list[Event]:
-        main = self.model.subflows[0]
-        self.entry = {main.name: self.initial_state()}
-        empty = State()
-        last_inputs: dict[int, _RunInputs] = {}
-        for _round in range(MAX_PROGRAM_ROUNDS):
-            # entry and exit states are never changed in place (only replaced): keep references
-            before = (dict(self.entry), dict(self.exit))
-            for i, sf in enumerate(self.model.subflows):
-                starts: tuple[State, ...]  # joined into its start state
-                if sf.node is None:
-                    starts = (self.entry[main.name],)
-                elif sf.is_global:
-                    # a GLOBAL subflow sees the globals: start from Main's entry plus its callers
-                    starts = (self.entry[main.name], self.entry.get(sf.name, empty))
-                else:
-                    starts = (self.entry.get(sf.name, empty),)
-                inputs = self._run_inputs(starts, self._callees[i])
-                last = last_inputs.get(i)
-                if last is not None and _same_inputs(last, inputs):
-                    continue  # it would redo its last run, whose effects are all in place already
-                last_inputs[i] = inputs
-                start = starts[0] if len(starts) == 1 else join(*starts)
-                self._loop_fixpoints.clear()  # they hold for one run: the exits of callees change
-                out = self.exec_body(sf, sf.body, start.copy())
-                self.exit[sf.name] = widened(self.exit.get(sf.name), out)
-            # (a state still in place is unchanged: no need to compare its contents)
-            if all(before[0].get(k) is v or same(before[0].get(k, empty), v) for k, v in self.entry.items()) and all(
-                before[1].get(k) is v or same(before[1].get(k, empty), v) for k, v in self.exit.items()
-            ):
-                break
-        return list(self.events.values())
-
-    def _run_inputs(self, starts: tuple[State, ...], callees: Iterable[str]) -> _RunInputs:
-        """All that a run of a subflow reads besides the (unchanging) flow and catalogue: the
-        states its start state is joined from, the exit state of each subflow it calls, and the credential variables
-        seen so far (a set that only grows: its size tells whether it changed). Its run writes
-        only by joins and first-wins merges (entries, exits, events, child inputs), so a run with
-        the same inputs as the subflow's last one would change nothing and can be skipped; the
-        last round of the whole-program iteration is mostly such runs. The states are kept by
-        reference (see :func:`_same_inputs`)."""
-        return starts, tuple(self.exit.get(c) for c in callees), len(self.credential_vars)
 
     def _event(self, event: Event) -> None:
         key = (event.kind, event.span.start, event.variable, event.param)
@@ -830,24 +487,24 @@ class Analysis:
                       expr.span, sf.name, key)
 
 
-_StmtHandler = Callable[[Analysis, Subflow, Any, State], State]
-#: what :meth:`Analysis.exec_stmt` does per statement type; other statements (comments,
+_StmtHandler = Callable[[Transfer, Subflow, Any, State], State]
+#: what :meth:`Transfer.exec_stmt` does per statement type; other statements (comments,
 #: regions, labels, declarations...) leave the state as it is
 _STMT_HANDLERS: dict[type, _StmtHandler] = {
-    n.Set: Analysis._exec_set,
-    n.Action: Analysis.exec_action,
-    n.If: Analysis._exec_if,
-    n.Switch: Analysis._exec_switch,
-    n.ForEach: Analysis._exec_foreach,
-    n.LoopRange: Analysis._exec_loop_range,
-    n.While: Analysis._exec_while,
-    n.Wait: Analysis._exec_wait,
-    n.OnError: Analysis._exec_handler_body,
-    n.Function: Analysis._exec_handler_body,
-    n.Block: Analysis._exec_block,
-    n.CallSubflow: Analysis.exec_call,
-    n.Exit: Analysis._exec_exit,
-    n.GetLastError: Analysis._exec_get_last_error,
+    n.Set: Transfer._exec_set,
+    n.Action: Transfer.exec_action,
+    n.If: Transfer._exec_if,
+    n.Switch: Transfer._exec_switch,
+    n.ForEach: Transfer._exec_foreach,
+    n.LoopRange: Transfer._exec_loop_range,
+    n.While: Transfer._exec_while,
+    n.Wait: Transfer._exec_wait,
+    n.OnError: Transfer._exec_handler_body,
+    n.Function: Transfer._exec_handler_body,
+    n.Block: Transfer._exec_block,
+    n.CallSubflow: Transfer.exec_call,
+    n.Exit: Transfer._exec_exit,
+    n.GetLastError: Transfer._exec_get_last_error,
 }
 
 
@@ -859,7 +516,7 @@ class _ActionPlan:
     __slots__ = ("action", "spec", "child", "inputs", "updates", "outputs", "is_credential",
                  "secret_param_roots")
 
-    def __init__(self, action: n.Action, catalogue: Catalogue, names: NamePolicy, analysis: Analysis) -> None:
+    def __init__(self, action: n.Action, catalogue: Catalogue, names: NamePolicy, analysis: Transfer) -> None:
         self.action = action  # keeps the node (and so its id) alive
         spec = self.spec = catalogue.lookup(action.name)
         # Most entries say nothing of most parameters: ask the catalogue only about the tables
@@ -919,7 +576,7 @@ def _reads_literals(spec: ActionSpec) -> bool:
 
 
 def _never_tainted(expr: n.Expr) -> bool:
-    """Whether :meth:`Analysis.eval` gives no taint for ``expr`` whatever the state: nothing in
+    """Whether :meth:`Transfer.eval` gives no taint for ``expr`` whatever the state: nothing in
     it reads a variable or is a source (an encrypted literal; an attribute or index, which may
     name a secret property). Almost half the arguments of a typical flow's actions are such
     constants (text, numbers, flags); they need no evaluation on each visit."""
@@ -945,65 +602,3 @@ def _names_a_secret(param: str, names: NamePolicy) -> bool:
 
     ws = words(param)
     return any(w in SECRET_WORDS for w in ws) and any(w in NON_SECRET_WORDS for w in ws)
-
-
-#: what a subflow's run depends on, see :meth:`Analysis._run_inputs`
-_RunInputs = tuple[tuple[State, ...], tuple[State | None, ...], int]
-
-
-def _same_inputs(a: _RunInputs, b: _RunInputs) -> bool:
-    """Whether two runs of one subflow read the same: the same states (by content) and as many
-    credential variables. Entry and exit states are replaced, never changed in place, so the
-    same state object is the same content; only states that were replaced are flattened and
-    compared."""
-    if a[2] != b[2] or len(a[0]) != len(b[0]) or len(a[1]) != len(b[1]):
-        return False
-    for x, y in zip(a[0] + a[1], b[0] + b[1]):
-        if x is y:
-            continue
-        if x is None or y is None or x.flat() != y.flat():
-            return False
-    return True
-
-
-#: statements with nested bodies (see :func:`pafix.syntax.nodes.child_bodies`)
-_COMPOUND = (n.If, n.Switch, n.Block, n.LoopRange, n.ForEach, n.While, n.OnError, n.Function)
-
-
-def _calls_and_actions(body: n.Body, calls: dict[str, None]) -> Iterator[n.Action]:
-    """The actions in ``body`` and its nested bodies (conditions included) in the order of
-    :func:`pafix.syntax.nodes.walk_statements`, noting in ``calls`` the subflows called. Looks for
-    nested bodies only in compound statements (most statements are not)."""
-    for stmt in body:
-        kind = type(stmt)
-        if kind is n.Action:
-            yield cast(n.Action, stmt)
-            continue
-        if kind is n.Set or kind is n.Comment:
-            continue
-        if kind is n.CallSubflow:
-            calls[cast(n.CallSubflow, stmt).target] = None
-            continue
-        yield from _actions_of(stmt)
-        if isinstance(stmt, _COMPOUND):
-            for nested in n.child_bodies(stmt):
-                yield from _calls_and_actions(nested, calls)
-
-
-def _actions_of(stmt: n.Stmt) -> Iterator[n.Action]:
-    if isinstance(stmt, n.Action):
-        yield stmt
-    elif isinstance(stmt, n.If):
-        for b in stmt.branches:
-            if isinstance(b.cond, n.Action):
-                yield b.cond
-    elif isinstance(stmt, (n.While, n.Wait)) and isinstance(stmt.cond, n.Action):
-        yield stmt.cond
-
-
-def analyse(model: FlowModel, catalogue: Catalogue, names: NamePolicy) -> tuple[Analysis, list[Event]]:
-    analysis = Analysis(model, catalogue, names)
-    return analysis, analysis.run()
-
-
-__all__ = ["Analysis", "ActionSpec", "Event", "Label", "Origin", "analyse", "root_name", "literal_args"]

@@ -1,77 +1,36 @@
-"""The action catalogue: what each Robin action does with secrets, as data.
+"""Loading and validating the action catalogue.
 
 The shipped catalogue lives in ``pafix/analysis/catalogue.toml``; users add or override entries
-through their configuration (see ``docs/catalogue.md``). This module loads and validates the
-TOML and answers the questions the taint analysis asks about one action call:
-
-* which parameters carry a secret (:meth:`ActionSpec.is_secret_param`);
-* whether a parameter is a sink, and of which kind (:meth:`ActionSpec.sink_kind`);
-* which inputs an output derives from (:meth:`ActionSpec.output_sources`);
-* whether an output is always a secret (:meth:`ActionSpec.is_secret_output`);
-* which input variables the action updates in place (:meth:`ActionSpec.update_sources`).
-
-Conditions (``when`` / ``unless``) are checked against *literal* argument text only: the caller
-passes ``literal_args``, a mapping from parameter name to the literal text written for it
-(decoded text of a string literal, or the source text of an enum member or a control
-reference such as ``appmask['Login']['Txt_Password']``). Dynamic parameters are keyed
-``"@name"``. A parameter that is missing from ``literal_args`` (a variable or an
-expression) never satisfies a glob, so ``when`` is false and ``unless`` does not apply.
-Globs use :mod:`fnmatch` syntax and match case-insensitively.
+through their configuration (see ``docs/catalogue.md``). This module reads the TOML, checks
+every field (unknown keys, patterns, parameter names, sink kinds, glob references,
+the Get credential template) and builds a :class:`~pafix.analysis.catalogue.spec.Catalogue`.
+Conditions are stored with their globs expanded (``$name`` references) and case-folded.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import re
 import string
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from importlib import resources
-from typing import Literal, TypeAlias, TypeVar, cast, get_args
+from typing import cast
 
-__all__ = [
-    "SINK_KINDS",
-    "ActionSpec",
-    "Catalogue",
-    "CatalogueError",
-    "Condition",
-    "OutputRule",
-    "SinkKind",
-    "SinkRule",
-    "Sources",
-    "build_catalogue",
-    "default_catalogue",
-    "load_catalogue",
-]
-
-SinkKind = Literal[
-    "display",
-    "file",
-    "clipboard",
-    "network",
-    "mail",
-    "process",
-    "log",
-    "keystrokes",
-    "screenshot",
-    "childflow",
-]
-SINK_KINDS: frozenset[str] = frozenset(get_args(SinkKind))
-
-#: The inputs an output derives from: parameter names (``"@name"`` for a dynamic one,
-#: ``"@*"`` for every dynamic one), or ``"*"`` for every input of the call.
-Sources: TypeAlias = tuple[str, ...] | Literal["*"]
-
-Evidence = Literal["corpus", "docs", "unverified"]
-EVIDENCE: frozenset[str] = frozenset(("corpus", "docs", "unverified"))
-
-#: A conjunction: every (key, globs) pair must match.
-Clause: TypeAlias = tuple[tuple[str, tuple[str, ...]], ...]
-
-_EMPTY: Mapping[str, str] = {}
-_T = TypeVar("_T")
+from pafix.analysis.catalogue.spec import (
+    EVIDENCE,
+    Evidence,
+    SINK_KINDS,
+    ActionSpec,
+    Catalogue,
+    CatalogueError,
+    Clause,
+    Condition,
+    OutputRule,
+    SinkKind,
+    SinkRule,
+    Sources,
+)
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PATTERN_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*(?:\.?\*)?\Z")
@@ -92,201 +51,6 @@ _ENTRY_FIELDS = frozenset(
     )
 )
 _DEFAULT_FIELDS = frozenset(("sinks", "outputs", "action_sinks", "note"))
-
-
-class CatalogueError(ValueError):
-    """A catalogue entry (shipped or from user configuration) is malformed."""
-
-
-# --------------------------------------------------------------------------- values
-
-
-@dataclass(frozen=True, slots=True)
-class Condition:
-    """A condition on literal argument text: true when any clause holds.
-
-    A clause holds when, for each of its keys, some literal value of that key matches one of
-    its globs. Keys are parameter names, ``"@name"`` for a dynamic parameter, ``"*"`` for any
-    argument (named or dynamic) and ``"@*"`` for any dynamic parameter (keyed ``"@name"``).
-    """
-
-    clauses: tuple[Clause, ...]
-
-    def holds(self, literal_args: Mapping[str, str]) -> bool:
-        return any(_clause_holds(clause, literal_args) for clause in self.clauses)
-
-
-@dataclass(frozen=True, slots=True)
-class SinkRule:
-    """Data passed to the parameter leaves through ``kind``, when ``when`` holds and
-    ``unless`` does not."""
-
-    kind: SinkKind
-    when: Condition | None = None
-    unless: Condition | None = None
-
-    def applies(self, literal_args: Mapping[str, str]) -> bool:
-        return _applies(self.when, self.unless, literal_args)
-
-
-@dataclass(frozen=True, slots=True)
-class OutputRule:
-    """The output is a secret when ``when`` holds and ``unless`` does not."""
-
-    when: Condition | None = None
-    unless: Condition | None = None
-
-    def applies(self, literal_args: Mapping[str, str]) -> bool:
-        return _applies(self.when, self.unless, literal_args)
-
-
-@dataclass(frozen=True, slots=True)
-class ActionSpec:
-    """What one catalogue entry (or the default for unknown actions) says about an action."""
-
-    #: the entry's pattern (``"*"`` for the default spec)
-    pattern: str
-    #: False only for the default spec returned for an action no entry matches
-    known: bool
-    #: parameters that always carry a secret (dynamic ones as ``"@name"``)
-    secret_params: frozenset[str]
-    #: parameters that carry a secret when the condition holds (e.g. ``Text`` of a
-    #: populate-text action whose ``Control`` is a password field)
-    conditional_secret_params: tuple[tuple[str, Condition], ...] = ()
-    #: parameter key -> sink rules, first applicable wins
-    sinks: tuple[tuple[str, tuple[SinkRule, ...]], ...] = ()
-    #: output key -> the inputs it derives from
-    outputs: tuple[tuple[str, Sources], ...] = ()
-    #: what an output not listed in ``outputs`` derives from
-    default_outputs: Sources = "*"
-    #: output key -> rules; the output is a secret when any rule applies
-    secret_outputs: tuple[tuple[str, tuple[OutputRule, ...]], ...] = ()
-    #: parameter key -> inputs whose taint the variable passed there receives (in-place update)
-    updates: tuple[tuple[str, Sources], ...] = ()
-    #: sinks of the action itself, not tied to a parameter (screenshots, clipboard copies of
-    #: data the analysis cannot see): informational
-    action_sinks: frozenset[SinkKind] = frozenset()
-    #: how the entry was established: seen in the corpus, documented, or inferred
-    evidence: Evidence = "unverified"
-    note: str = ""
-
-    # -- questions ---------------------------------------------------------------
-
-    def is_secret_param(
-        self, param: str, dynamic: bool = False, literal_args: Mapping[str, str] = _EMPTY
-    ) -> bool:
-        """True when ``param`` carries a secret: a literal there is a hard-coded secret and a
-        variable there should be sensitive."""
-        key = _key(param, dynamic)
-        if key in self.secret_params:
-            return True
-        return any(name == key and cond.holds(literal_args) for name, cond in self.conditional_secret_params)
-
-    def sink_kind(
-        self, param: str, dynamic: bool, literal_args: Mapping[str, str] = _EMPTY
-    ) -> SinkKind | None:
-        """The kind of sink ``param`` is, or None. A secret parameter is never a sink: it is
-        where a secret is meant to go."""
-        key = _key(param, dynamic)
-        if self.is_secret_param(key, dynamic, literal_args):
-            return None
-        rules = _find(self.sinks, key)
-        if rules is None:
-            return None
-        for rule in rules:
-            if rule.applies(literal_args):
-                return rule.kind
-        return None
-
-    def output_sources(self, output: str, dynamic: bool) -> Sources:
-        """The inputs ``output`` derives from (``()`` for a fresh value)."""
-        found = _find(self.outputs, _key(output, dynamic))
-        return self.default_outputs if found is None else found
-
-    def is_secret_output(
-        self, output: str, dynamic: bool, literal_args: Mapping[str, str] = _EMPTY
-    ) -> bool:
-        """True when ``output`` always holds a secret (given the literal arguments)."""
-        rules = _find(self.secret_outputs, _key(output, dynamic))
-        return rules is not None and any(rule.applies(literal_args) for rule in rules)
-
-    def update_sources(self, param: str, dynamic: bool = False) -> Sources | None:
-        """For a parameter whose variable the action updates in place (``Variables.AddItemToList
-        List:``), the inputs whose taint that variable gains; None otherwise. The variable keeps
-        the taint it had."""
-        return _find(self.updates, _key(param, dynamic))
-
-    @property
-    def updated_params(self) -> tuple[str, ...]:
-        return tuple(key for key, _ in self.updates)
-
-    @property
-    def sink_params(self) -> tuple[str, ...]:
-        """The parameter keys that have sink rules (``"*"``/``"@*"`` included)."""
-        return tuple(key for key, _ in self.sinks)
-
-
-@dataclass(frozen=True, slots=True)
-class Catalogue:
-    """The merged catalogue. Use :meth:`lookup`; entries are in precedence order of source."""
-
-    entries: tuple[ActionSpec, ...]
-    default: ActionSpec
-    #: Robin text of the Get credential action the rewriter emits (``{credential}``,
-    #: ``{variable}`` placeholders). UNVERIFIED unless ``credential_verified``.
-    credential_template: str
-    #: properties of a Credential variable, e.g. ``("Username", "Password")``
-    credential_properties: tuple[str, ...]
-    #: the properties that hold the secret
-    credential_secret_properties: tuple[str, ...] = ("Password",)
-    credential_verified: bool = False
-    #: named glob lists (``$name`` references in conditions), already expanded in entries
-    globs: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    _cache: dict[str, ActionSpec] = field(default_factory=dict, compare=False, hash=False, repr=False)
-
-    def lookup(self, action_name: str) -> ActionSpec:
-        """The most specific entry for ``action_name``: an exact pattern wins, then the longest
-        matching prefix (``Module.Action`` matches ``Module.Action.Variant``; ``Module.*``
-        matches every action of the module; ``Module.Act*`` is a plain text prefix), then the
-        entry that came later (user entries come after shipped ones). Unknown actions get
-        :attr:`default` (``known=False``)."""
-        hit = self._cache.get(action_name)
-        if hit is None:
-            hit = self._resolve(action_name)
-            self._cache[action_name] = hit
-        return hit
-
-    def is_known(self, action_name: str) -> bool:
-        return self.lookup(action_name).known
-
-    @property
-    def patterns(self) -> tuple[str, ...]:
-        return tuple(spec.pattern for spec in self.entries)
-
-    def glob_set(self, name: str) -> tuple[str, ...]:
-        """A named glob list from ``[globs]`` (e.g. ``password_fields``)."""
-        for key, globs in self.globs:
-            if key == name:
-                return globs
-        raise KeyError(name)
-
-    def render_credential(self, credential: str, variable: str) -> str:
-        """The Get credential statement for ``credential`` (escaped for a Robin ``'...'``
-        literal) bound to ``variable``."""
-        escaped = credential.replace("\\", "\\\\").replace("'", "\\'")
-        return self.credential_template.format(credential=escaped, variable=variable)
-
-    def _resolve(self, name: str) -> ActionSpec:
-        best: ActionSpec | None = None
-        best_rank = (-1, -1, -1)
-        for index, spec in enumerate(self.entries):
-            rank = _match_rank(spec.pattern, name)
-            if rank is None:
-                continue
-            full = (*rank, index)
-            if full > best_rank:
-                best, best_rank = spec, full
-        return self.default if best is None else best
 
 
 # --------------------------------------------------------------------------- loading
@@ -682,61 +446,3 @@ def _expand_globs(
         else:
             out.append(item)
     return tuple(g.casefold() for g in out)
-
-
-# --------------------------------------------------------------------------- matching
-
-
-def _key(name: str, dynamic: bool) -> str:
-    if name.startswith("@"):
-        return name
-    return "@" + name if dynamic else name
-
-
-def _find(table: tuple[tuple[str, _T], ...], key: str) -> _T | None:
-    """The value for ``key``, else for its wildcard (``*`` or ``@*``), else None."""
-    wildcard = "@*" if key.startswith("@") else "*"
-    fallback = None
-    for name, value in table:
-        if name == key:
-            return value
-        if name == wildcard:
-            fallback = value
-    return fallback
-
-
-def _clause_holds(clause: Clause, literal_args: Mapping[str, str]) -> bool:
-    for key, globs in clause:
-        if key == "*":
-            values = list(literal_args.values())
-        elif key == "@*":
-            values = [v for k, v in literal_args.items() if k.startswith("@")]
-        else:
-            value = literal_args.get(key)
-            values = [] if value is None else [value]
-        if not any(_glob(v, globs) for v in values):
-            return False
-    return True
-
-
-def _glob(value: str, globs: tuple[str, ...]) -> bool:
-    folded = value.casefold()
-    return any(fnmatch.fnmatchcase(folded, g) for g in globs)
-
-
-def _applies(when: Condition | None, unless: Condition | None, literal_args: Mapping[str, str]) -> bool:
-    if when is not None and not when.holds(literal_args):
-        return False
-    return unless is None or not unless.holds(literal_args)
-
-
-def _match_rank(pattern: str, name: str) -> tuple[int, int] | None:
-    """(1, len) for an exact match, (0, prefix length) for a prefix match, None otherwise."""
-    if pattern.endswith("*"):
-        prefix = pattern[:-1]
-        return (0, len(prefix)) if name.startswith(prefix) else None
-    if name == pattern:
-        return (1, len(pattern))
-    if name.startswith(pattern + "."):
-        return (0, len(pattern) + 1)
-    return None

@@ -1,0 +1,17 @@
+"""Taint analysis: where do secrets go?
+
+Split by concern: :mod:`~pafix.analysis.taint.state` is the lattice (origins, labels, the taint
+of each variable, joins), :mod:`~pafix.analysis.taint.transfer` what each statement, action call
+and expression does to a state, and :mod:`~pafix.analysis.taint.engine` the whole-program
+fixpoint (:class:`Analysis`, :func:`analyse`). Import from here.
+"""
+
+from pafix.analysis.catalogue import ActionSpec
+from pafix.analysis.taint.engine import Analysis, analyse
+from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, join, same, widened
+from pafix.analysis.taint.transfer import literal_args, root_name
+
+__all__ = [
+    "Analysis", "ActionSpec", "Event", "Label", "Origin", "State", "Taint", "analyse", "join",
+    "literal_args", "root_name", "same", "widened",
+]

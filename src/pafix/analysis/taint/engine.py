@@ -1,0 +1,187 @@
+"""The taint analysis engine: where do secrets go?
+
+Flow-sensitive within each subflow (statements in order, branches joined, loops to a fixpoint),
+and across subflows: a ``CALL`` of a ``GLOBAL`` subflow joins the callee's exit state into the
+caller's, a local subflow gets its parameters from the call's arguments and gives back its
+outputs. The whole program is iterated until no subflow's entry or exit state changes.
+
+The analysis does not decide what is wrong: it records :class:`Event` values (a secret stored in
+a variable, a secret reaching a sink, a variable feeding a secret-bearing parameter...) and the
+rules turn events into findings.
+
+This module drives the fixpoint (:class:`Analysis`, :func:`analyse`); the lattice is in
+:mod:`~pafix.analysis.taint.state`, the transfer functions in :mod:`~pafix.analysis.taint.transfer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import cast
+
+from pafix.syntax import nodes as n
+from pafix.analysis.catalogue import Catalogue
+from pafix.analysis.model import FlowModel
+from pafix.analysis.names import NamePolicy
+from pafix.analysis.taint.state import Event, Label, Origin, State, join, same, widened
+from pafix.analysis.taint.transfer import Transfer
+
+MAX_PROGRAM_ROUNDS = 8
+
+
+class Analysis(Transfer):
+    """Runs the taint analysis of one flow and collects events."""
+
+    def __init__(self, model: FlowModel, catalogue: Catalogue, names: NamePolicy) -> None:
+        super().__init__(model, catalogue, names)
+        self.secret_inputs: set[str] = set()
+        #: per subflow (in model order), the names of the subflows it calls (a dict as an
+        #: ordered set)
+        self._callees: list[dict[str, None]] = []
+        self._prepass()
+
+    # ---- set-up --------------------------------------------------------------------------
+    def _prepass(self) -> None:
+        """Variables used in secret-bearing parameters hold secrets wherever they are read.
+        Also notes which subflows each subflow calls (for :meth:`_run_inputs`)."""
+        for sf in self.model.subflows:
+            calls: dict[str, None] = {}
+            self._callees.append(calls)
+            for action in _calls_and_actions(sf.body, calls):
+                if action.disabled:
+                    continue
+                for arg, root in self._plan(action).secret_param_roots:
+                    if root is None:
+                        continue
+                    key = sf.key(root.name, force_global=root.is_global)
+                    self.secret_used.setdefault(
+                        key,
+                        Origin(
+                            f"param:{key}", "secret-param",
+                            f"{root.name} is used as the {arg.name} of {action.name}",
+                            arg.span, sf.name, key,
+                        ),
+                    )
+        parent = self.model.solution.tainted_inputs if self.model.solution else {}
+        for var in self.model.inputs.values():
+            name = var.name
+            if (
+                name in parent
+                or name in self.model.sensitive
+                or var.password_format
+                or self.names.is_secret(name)
+                or name in self.secret_used
+            ):
+                self.secret_inputs.add(name)
+
+    def initial_state(self) -> State:
+        state = State()
+        parent = self.model.solution.tainted_inputs if self.model.solution else {}
+        for name in self.secret_inputs:
+            decl = self.model.inputs[name].decl
+            what = f"{name} ({parent[name]})" if name in parent else f"{name} (secret input variable)"
+            origin = Origin(f"input:{name}", "input", what, decl.name.span, "Main", name)
+            state[name] = {origin.key: Label(origin)}
+        return state
+
+    # ---- driver --------------------------------------------------------------------------
+    def run(self) -> list[Event]:
+        main = self.model.subflows[0]
+        self.entry = {main.name: self.initial_state()}
+        empty = State()
+        last_inputs: dict[int, _RunInputs] = {}
+        for _round in range(MAX_PROGRAM_ROUNDS):
+            # entry and exit states are never changed in place (only replaced): keep references
+            before = (dict(self.entry), dict(self.exit))
+            for i, sf in enumerate(self.model.subflows):
+                starts: tuple[State, ...]  # joined into its start state
+                if sf.node is None:
+                    starts = (self.entry[main.name],)
+                elif sf.is_global:
+                    # a GLOBAL subflow sees the globals: start from Main's entry plus its callers
+                    starts = (self.entry[main.name], self.entry.get(sf.name, empty))
+                else:
+                    starts = (self.entry.get(sf.name, empty),)
+                inputs = self._run_inputs(starts, self._callees[i])
+                last = last_inputs.get(i)
+                if last is not None and _same_inputs(last, inputs):
+                    continue  # it would redo its last run, whose effects are all in place already
+                last_inputs[i] = inputs
+                start = starts[0] if len(starts) == 1 else join(*starts)
+                self._loop_fixpoints.clear()  # they hold for one run: the exits of callees change
+                out = self.exec_body(sf, sf.body, start.copy())
+                self.exit[sf.name] = widened(self.exit.get(sf.name), out)
+            # (a state still in place is unchanged: no need to compare its contents)
+            if all(before[0].get(k) is v or same(before[0].get(k, empty), v) for k, v in self.entry.items()) and all(
+                before[1].get(k) is v or same(before[1].get(k, empty), v) for k, v in self.exit.items()
+            ):
+                break
+        return list(self.events.values())
+
+    def _run_inputs(self, starts: tuple[State, ...], callees: Iterable[str]) -> _RunInputs:
+        """All that a run of a subflow reads besides the (unchanging) flow and catalogue: the
+        states its start state is joined from, the exit state of each subflow it calls, and the credential variables
+        seen so far (a set that only grows: its size tells whether it changed). Its run writes
+        only by joins and first-wins merges (entries, exits, events, child inputs), so a run with
+        the same inputs as the subflow's last one would change nothing and can be skipped; the
+        last round of the whole-program iteration is mostly such runs. The states are kept by
+        reference (see :func:`_same_inputs`)."""
+        return starts, tuple(self.exit.get(c) for c in callees), len(self.credential_vars)
+
+
+#: what a subflow's run depends on, see :meth:`Analysis._run_inputs`
+_RunInputs = tuple[tuple[State, ...], tuple[State | None, ...], int]
+
+
+def _same_inputs(a: _RunInputs, b: _RunInputs) -> bool:
+    """Whether two runs of one subflow read the same: the same states (by content) and as many
+    credential variables. Entry and exit states are replaced, never changed in place, so the
+    same state object is the same content; only states that were replaced are flattened and
+    compared."""
+    if a[2] != b[2] or len(a[0]) != len(b[0]) or len(a[1]) != len(b[1]):
+        return False
+    for x, y in zip(a[0] + a[1], b[0] + b[1]):
+        if x is y:
+            continue
+        if x is None or y is None or x.flat() != y.flat():
+            return False
+    return True
+
+
+#: statements with nested bodies (see :func:`pafix.syntax.nodes.child_bodies`)
+_COMPOUND = (n.If, n.Switch, n.Block, n.LoopRange, n.ForEach, n.While, n.OnError, n.Function)
+
+
+def _calls_and_actions(body: n.Body, calls: dict[str, None]) -> Iterator[n.Action]:
+    """The actions in ``body`` and its nested bodies (conditions included) in the order of
+    :func:`pafix.syntax.nodes.walk_statements`, noting in ``calls`` the subflows called. Looks for
+    nested bodies only in compound statements (most statements are not)."""
+    for stmt in body:
+        kind = type(stmt)
+        if kind is n.Action:
+            yield cast(n.Action, stmt)
+            continue
+        if kind is n.Set or kind is n.Comment:
+            continue
+        if kind is n.CallSubflow:
+            calls[cast(n.CallSubflow, stmt).target] = None
+            continue
+        yield from _actions_of(stmt)
+        if isinstance(stmt, _COMPOUND):
+            for nested in n.child_bodies(stmt):
+                yield from _calls_and_actions(nested, calls)
+
+
+def _actions_of(stmt: n.Stmt) -> Iterator[n.Action]:
+    if isinstance(stmt, n.Action):
+        yield stmt
+    elif isinstance(stmt, n.If):
+        for b in stmt.branches:
+            if isinstance(b.cond, n.Action):
+                yield b.cond
+    elif isinstance(stmt, (n.While, n.Wait)) and isinstance(stmt.cond, n.Action):
+        yield stmt.cond
+
+
+def analyse(model: FlowModel, catalogue: Catalogue, names: NamePolicy) -> tuple[Analysis, list[Event]]:
+    analysis = Analysis(model, catalogue, names)
+    return analysis, analysis.run()
