@@ -141,12 +141,6 @@ def _prepare_analysis() -> None:
 
 
 def _init_worker(config: Config, ambient_blob: bytes | None) -> None:
-    # the same optional front-end modules as the parent (the rewrite module registers the
-    # "Get credential" fix builder that some findings carry)
-    try:
-        from pafix.cli import main as cli  # noqa: F401
-    except Exception:  # pragma: no cover - the CLI's optional parts are optional
-        pass
     _prepare_analysis()  # already done when forked; spawned workers (macOS, Windows) do it here
     gc.set_threshold(*SCAN_GC_THRESHOLDS)
     _exit_with_parent()
