@@ -113,7 +113,7 @@ def parse_config(table: Mapping[str, object], where: str = "<config>") -> Config
         severity[str(code).upper()] = cast(Severity, level)
     catalogue = table.get("catalogue", [])
     if not isinstance(catalogue, list) or not all(isinstance(e, dict) for e in catalogue):
-        raise ConfigError(f"{where}: 'catalogue' must be an array of tables ([[tool.pafix.analysis.catalogue]])")
+        raise ConfigError(f"{where}: 'catalogue' must be an array of tables ([[tool.pafix.catalogue]])")
     creds = table.get("credentials", {})
     if not isinstance(creds, dict):
         raise ConfigError(f"{where}: 'credentials' must be a table")
