@@ -1,12 +1,16 @@
-"""The package layering in ``pyproject.toml`` (``[tool.importlinter]``) holds, and no two pafix
-modules import each other, directly or through others."""
+"""The package layering in ``pyproject.toml`` (``[tool.importlinter]``) holds, no two pafix
+modules import each other, directly or through others, and ``docs/architecture.md`` draws
+today's import graph."""
 
 from __future__ import annotations
 
+import difflib
+import importlib.util
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+from types import ModuleType
 
 import grimp
 import pytest
@@ -66,3 +70,28 @@ def test_no_import_cycles(graph: grimp.ImportGraph) -> None:
             if back is not None:
                 cycles.add(" -> ".join((importer, *back)))
     assert not cycles, "import cycles:\n" + "\n".join(sorted(cycles))
+
+
+def _diagram_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("gen_architecture", ROOT / "scripts" / "gen_architecture.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_architecture_diagram_is_up_to_date(graph: grimp.ImportGraph) -> None:
+    """``docs/architecture.md`` shows the import graph of today, as the script draws it."""
+    gen = _diagram_script()
+    page = gen.OUTPUT.read_text(encoding="utf-8")
+    wanted = gen.splice(page, gen.generate(graph))
+    if page != wanted:
+        diff = "".join(difflib.unified_diff(page.splitlines(True), wanted.splitlines(True), "stored", "generated", n=1))
+        raise AssertionError(f"docs/architecture.md's diagram is out of date; regenerate it with:\n"
+                             f"    {gen.REGENERATE}\n\n{diff}")
+
+
+def test_diagram_boxes_cover_every_module(graph: grimp.ImportGraph) -> None:
+    gen = _diagram_script()
+    for module in graph.modules - gen.ENTRY_POINTS:
+        assert gen.box_of(module) in gen.BOXES
