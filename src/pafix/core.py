@@ -6,7 +6,6 @@ files and render results; the language server calls it on the editor's buffer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -17,7 +16,7 @@ from pafix.analysis.taint import Analysis, analyse
 from pafix.analysis.catalogue import Catalogue, load_catalogue
 from pafix.config import DEFAULT, Config
 from pafix.errors import ParseError
-from pafix.findings import Finding, FileResult, Fix, SourceError
+from pafix.findings import Finding, FileResult, SourceError
 from pafix.guard import NestingTooDeep, call_deep, public_message
 from pafix.syntax.parser import parse
 from pafix.rules import RULES, BY_CODE, Context
@@ -56,15 +55,6 @@ def names_for(config: Config) -> NamePolicy:
     return make_policy(config.secret_names, config.non_secret_names)
 
 
-CredentialFixBuilder = Callable[[Context, str], Fix | None]
-_credential_fix: list[CredentialFixBuilder] = []
-
-
-def register_credential_fix(builder: CredentialFixBuilder) -> None:
-    """The rewrite module provides the Get credential fix (kept out of the rules' imports)."""
-    _credential_fix[:] = [builder]
-
-
 def check_flow(
     flow: n.Flow,
     config: Config = DEFAULT,
@@ -95,8 +85,6 @@ def _check_flow(
     options: dict[str, object] = {"config": config, "password_io": password_io}
     if dlp is not None:  # DLP policies for the PAF3xx rules (they report nothing without)
         options["dlp"] = dlp
-    if _credential_fix:
-        options["credential_fix"] = _credential_fix[0]
     ctx = Context(flow, model, analysis, events, catalogue, names, options)
     found: list[Finding] = []
     for rule_cls in RULES:
@@ -203,16 +191,5 @@ def check_source(
     return FileResult(path, findings, (), lines, flow_name, checked.suppressed)
 
 
-__all__ = ["Checked", "NestingTooDeep", "check_flow", "check_source", "catalogue_for", "fingerprint",
-           "register_credential_fix"]
+__all__ = ["Checked", "NestingTooDeep", "check_flow", "check_source", "catalogue_for", "fingerprint"]
 
-
-def _register_builtin_fixes() -> None:
-    """The Get credential fix lives with the rewriter's code; register it for every caller of
-    the core (scan, rewrite, the language server, worker processes), whatever they import."""
-    from pafix.fixes.get_credential import register
-
-    register()
-
-
-_register_builtin_fixes()

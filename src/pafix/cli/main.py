@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from pafix import __version__
-from pafix.config import DEFAULT, Config, ConfigError, find_config, load_config
+from pafix.config import Config
 from pafix.dlp import dlp_scope
 from pafix.dlp.cli_options import dlp_options, settings_from_cli
 from pafix.errors import ParseError
@@ -19,31 +19,11 @@ from pafix.findings import FileResult
 from pafix.report import ScanStats, render_github, render_json, render_sarif, render_text
 from pafix.cli.cache import ResultCache
 from pafix.cli.jobs import run_scan, tasks_of_paths
+from pafix.cli.options import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, fail, load_cli_config
 from pafix.cli.sources import expand, read_units
 
 # The parser, the rules and the analysis are imported where they are used: a scan answered
 # from the result cache needs none of them, and importing them took a third of its time.
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def resolve_config(config_path: str | None, paths: tuple[str, ...]) -> Config:
-    """An explicit ``--config``, else the nearest ``pafix.toml`` / ``[tool.pafix]`` above the
-    first path (or the current folder)."""
-    if config_path:
-        return load_config(Path(config_path))
-    start = Path(paths[0]) if paths else Path.cwd()
-    try:
-        usable = start.exists()  # raises PermissionError under a folder we may not search
-    except OSError:
-        usable = False
-    found = find_config(start if usable else Path.cwd())
-    return load_config(found) if found else DEFAULT
-
-
-def _fail(message: str) -> None:
-    click.echo(f"pafix: error: {message}", err=True)
-    sys.exit(EXIT_ERROR)
 
 
 class _LazyGroup(click.Group):
@@ -117,25 +97,6 @@ def _common(f: Any) -> Any:
     f = click.option("--ignore", multiple=True, help="Skip these rule codes or prefixes.")(f)
     f = click.option("--config", "config_path", type=click.Path(dir_okay=False), help="Configuration file (pafix.toml or pyproject.toml).")(f)
     return f
-
-
-def _codes(values: tuple[str, ...]) -> list[str]:
-    return [c for v in values for c in v.split(",") if c.strip()]
-
-
-def load_cli_config(config_path: str | None, paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...]) -> Config:
-    try:
-        config = resolve_config(config_path, paths)
-    except ConfigError as exc:
-        _fail(str(exc))
-        raise  # unreachable
-    codes = _codes(select) + _codes(ignore)
-    if codes:
-        from pafix.rules import BY_CODE
-    for code in codes:
-        if not any(rule.startswith(code.upper()) for rule in BY_CODE):
-            _fail(f"unknown rule code {code!r}")
-    return config.with_overrides(_codes(select), _codes(ignore))
 
 
 def scan_units(paths: tuple[str, ...], config: Config, progress: bool = False, *,
@@ -216,7 +177,7 @@ def rule_cmd(code: str | None, show_all: bool) -> None:
         return
     rule_cls = BY_CODE.get(code.upper())
     if rule_cls is None:
-        _fail(f"unknown rule code {code!r}; run 'pafix rule' for the list")
+        fail(f"unknown rule code {code!r}; run 'pafix rule' for the list")
         return
     click.echo(render_rule_doc(rule_cls.info()))
 

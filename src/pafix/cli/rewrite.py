@@ -30,6 +30,7 @@ from pafix.errors import ParseError
 from pafix.guard import NestingTooDeep, debugging, internal_error, public_message
 from pafix.syntax.parser import parse
 from pafix.solutions.rewrite import rewrite_solution
+from pafix.cli.options import load_cli_config
 from pafix.cli.sources import Unit, read_units
 from pafix.syntax.textio import DecodeError, EncodeError, decode, encode
 
@@ -82,8 +83,6 @@ def rewrite_cmd(
     only the changed Definition/Inputs/Outputs text is spliced back, and the written archive
     is re-opened and re-checked before it replaces the original.
     """
-    from pafix.cli.main import load_cli_config  # here, not at the top: pafix.cli.main imports this module
-
     if check and in_place:
         raise click.UsageError("--check and --in-place exclude each other")
     if (backup is not None or audit_log is not None) and not in_place:

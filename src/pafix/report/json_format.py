@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pafix.findings import FileResult, Finding, SourceError
-from pafix.report import ScanStats, error_flow, finding_flow, sorted_errors, sorted_findings
+from pafix.report.results import ScanStats, error_flow, finding_flow, sorted_errors, sorted_findings
 
 JSON_FORMAT_VERSION = 1
 

@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from pafix.findings import FileResult, Finding, RuleInfo, Severity
-from pafix.report import error_flow, finding_flow, sorted_errors, sorted_findings
+from pafix.report.results import error_flow, finding_flow, sorted_errors, sorted_findings
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (

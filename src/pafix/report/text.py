@@ -6,7 +6,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from pafix.findings import FileResult, Finding, Severity
-from pafix.report import (
+from pafix.report.results import (
     ScanStats,
     error_flow,
     finding_flow,

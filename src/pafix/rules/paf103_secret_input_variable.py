@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pafix.findings import Finding
+from pafix.fixes.get_credential import build_credential_fix
 from pafix.rules.base import Context, Rule
 
 
@@ -44,8 +45,7 @@ class SecretInputVariable(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for name in sorted(ctx.analysis.secret_inputs, key=lambda x: ctx.model.inputs[x].decl.span.start):
             var = ctx.model.inputs[name]
-            fix_builder = ctx.options.get("credential_fix")
-            fix = fix_builder(ctx, name) if callable(fix_builder) else None
+            fix = build_credential_fix(ctx, name)
             yield self.finding(
                 ctx, var.decl.name.span,
                 f"input variable {name} carries a secret; get it with the Get credential action instead",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, Union
+from typing import Any, ClassVar, Literal, NamedTuple, Union
 
 
 class Span(NamedTuple):
@@ -296,6 +296,7 @@ class Switch:
 
 @dataclass(frozen=True, slots=True)
 class LoopRange:
+    is_loop: ClassVar[bool] = True  #: what :func:`pafix.guard.nesting` counts as a loop
     span: Span = field(compare=False, repr=False)
     var: Name | None  #: ``LOOP FROM 1 TO 10 STEP 1`` has no index variable
     start: Expr
@@ -307,6 +308,7 @@ class LoopRange:
 
 @dataclass(frozen=True, slots=True)
 class ForEach:
+    is_loop: ClassVar[bool] = True  #: what :func:`pafix.guard.nesting` counts as a loop
     span: Span = field(compare=False, repr=False)
     var: Name
     iterable: Expr
@@ -316,6 +318,7 @@ class ForEach:
 
 @dataclass(frozen=True, slots=True)
 class While:
+    is_loop: ClassVar[bool] = True  #: what :func:`pafix.guard.nesting` counts as a loop
     span: Span = field(compare=False, repr=False)
     cond: Cond
     body: Body

@@ -8,11 +8,13 @@ parsed as expressions by the same parser, with positions shifted into the file.
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any, Literal, cast
 
 from lark import Lark, Token, Transformer
+from lark import __version__ as lark_version
 from lark.lexer import PatternStr
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
 
@@ -20,7 +22,7 @@ from pafix.syntax import nodes as n
 from pafix.errors import ParseError
 from pafix.syntax.grammar import grammar_text
 from pafix.guard import NestingTooDeep, call_deep, quotable
-from pafix.syntax.fastparse import Fallback, FastParser
+from pafix.syntax.fastparse import Fallback, FastParser, FastPathUnavailable
 
 TRAILER_RE = re.compile(r"^[ \t\ufeff]*# \[(?:ControlRepository|ImageRepository)\]\[PowerAutomateDesktop\][ \t]*\r?$", re.M)
 
@@ -718,7 +720,10 @@ def _parser() -> tuple[Lark, _Builder]:
 def _fast() -> FastParser | None:
     try:
         return FastParser(_parser()[0])
-    except Exception:  # pragma: no cover - a Lark release whose internals differ
+    except Exception as exc:  # a Lark release whose internals differ: said, not silent
+        warnings.warn(FastPathUnavailable(
+            f"the fast parser is off with Lark {lark_version} ({type(exc).__name__}: {exc}); "
+            "flows are parsed by Lark's own, slower driver"), stacklevel=2)
         return None
 
 
