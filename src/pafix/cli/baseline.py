@@ -46,11 +46,14 @@ class Scoper:
 
     def __init__(self, baseline_file: str) -> None:
         self.folder = Path(os.path.abspath(baseline_file)).parent
+        self._names: dict[str, str | None] = {}
 
     def scope(self, path: str, flow: str | None) -> Scope:
         if flow is None:
             return Scope(path=relative_to(path, self.folder))
-        name = solution_unique_name(path)
+        if path not in self._names:
+            self._names[path] = solution_unique_name(path)
+        name = self._names[path]
         if name is None:
             return Scope(path=relative_to(path, self.folder), flow=flow)
         return Scope(solution=name, flow=flow)

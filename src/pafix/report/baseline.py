@@ -43,7 +43,7 @@ class BaselineError(ValueError):
     """A baseline file that cannot be used (the message names the file, never a value)."""
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Scope:
     """Where a finding is: a loose file (``path``), or a flow of a solution (``solution`` +
     ``flow``; ``path`` + ``flow`` when the solution has no readable unique name)."""
@@ -62,18 +62,25 @@ class Scope:
             out["flow"] = self.flow
         return out
 
+    def sort_key(self) -> tuple[bool, str, str, str]:
+        """Loose files first, then solutions; by name."""
+        return (self.solution is not None, self.solution or "", self.path or "", self.flow or "")
+
     def display(self) -> str:
         where = self.solution if self.solution is not None else (self.path or "")
         return where if self.flow is None else f"{where}!{self.flow}"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@dataclass(frozen=True, slots=True)
 class Entry:
     scope: Scope
     fingerprint: str
     rule: str
     subflow: str = "Main"
     variable: str | None = None
+
+    def sort_key(self) -> tuple[tuple[bool, str, str, str], str]:
+        return (self.scope.sort_key(), self.fingerprint)
 
     @property
     def key(self) -> tuple[Scope, str]:
@@ -106,14 +113,14 @@ def entry_of(scope: Scope, finding: Finding) -> Entry:
 def make_baseline(items: Iterable[tuple[Scope, Finding]]) -> Baseline:
     """A baseline of these findings, each key once, sorted."""
     unique = {entry_of(scope, f).key: entry_of(scope, f) for scope, f in items if f.fingerprint}
-    return Baseline(tuple(sorted(unique.values())))
+    return Baseline(tuple(sorted(unique.values(), key=Entry.sort_key)))
 
 
 def dump_baseline(baseline: Baseline) -> str:
     document = {
         "version": BASELINE_VERSION,
         "tool": "pafix",
-        "findings": [e.as_json() for e in sorted(baseline.entries)],
+        "findings": [e.as_json() for e in sorted(baseline.entries, key=Entry.sort_key)],
     }
     return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
@@ -155,7 +162,7 @@ def load_baseline(text: str, where: str) -> Baseline:
         entries.append(Entry(scope, _text(item, "fingerprint", at) or "", _text(item, "rule", at) or "",
                              _text(item, "subflow", at, optional=True) or "Main",
                              _text(item, "variable", at, optional=True)))
-    return Baseline(tuple(sorted(entries)))
+    return Baseline(tuple(sorted(entries, key=Entry.sort_key)))
 
 
 @dataclass(frozen=True, slots=True)

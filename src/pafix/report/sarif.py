@@ -132,7 +132,7 @@ def _absent_results(baseline: Marks, locator: _Locator, index: dict[str, int],
     """Baseline entries no longer found, as ``absent`` results (only those whose file is known:
     code scanning wants a location on every result)."""
     out: list[dict[str, Any]] = []
-    for entry, path in sorted(baseline.absent, key=lambda item: (item[0], item[1] or "")):
+    for entry, path in sorted(baseline.absent, key=lambda item: (item[0].sort_key(), item[1] or "")):
         if path is None:
             continue
         if entry.rule not in index:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import zipfile
-from functools import lru_cache
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -75,7 +74,6 @@ def _candidates(container: Path) -> list[Path]:
     return found
 
 
-@lru_cache(maxsize=256)
 def solution_unique_name(container: str) -> str | None:
     """The unique name of the solution at ``container`` (a zip, an unpacked folder, or a
     ``customizations.xml`` / ``*.json.data.xml`` inside one), or None when it has no readable
