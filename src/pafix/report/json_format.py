@@ -6,7 +6,7 @@ Adding keys is a compatible change; renaming, removing or retyping one needs ver
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pafix.findings import FileResult, Finding, SourceError
@@ -55,8 +55,10 @@ def _error(result: FileResult, error: SourceError) -> dict[str, Any]:
     return item
 
 
-def render_json(results: Sequence[FileResult], stats: ScanStats, *, tool_version: str) -> str:
-    document = {
+def render_json(results: Sequence[FileResult], stats: ScanStats, *, tool_version: str,
+                extra: Mapping[str, Any] | None = None) -> str:
+    """``extra``: more top-level keys (``baseline``, ``statistics``), added after the others."""
+    document: dict[str, Any] = {
         "version": JSON_FORMAT_VERSION,
         "tool": {"name": "pafix", "version": tool_version},
         "findings": [_finding(r, f) for r, f in sorted_findings(results)],
@@ -68,4 +70,5 @@ def render_json(results: Sequence[FileResult], stats: ScanStats, *, tool_version
             "seconds": round(stats.seconds, 3),
         },
     }
+    document.update(extra or {})
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from pafix.findings import FileResult, Finding, RuleInfo, Severity
 from pafix.report.results import error_flow, finding_flow, sorted_errors, sorted_findings
+from pafix.report.baseline import Marks
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (
@@ -126,17 +127,46 @@ def _unknown_rule_descriptor(finding: Finding) -> dict[str, Any]:
     }
 
 
+def _absent_results(baseline: Marks, locator: _Locator, index: dict[str, int],
+                    descriptors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Baseline entries no longer found, as ``absent`` results (only those whose file is known:
+    code scanning wants a location on every result)."""
+    out: list[dict[str, Any]] = []
+    for entry, path in sorted(baseline.absent, key=lambda item: (item[0].sort_key(), item[1] or "")):
+        if path is None:
+            continue
+        if entry.rule not in index:
+            index[entry.rule] = len(descriptors)
+            descriptors.append({"id": entry.rule, "properties": {"tags": ["security"]}})
+        out.append({
+            "ruleId": entry.rule,
+            "ruleIndex": index[entry.rule],
+            "kind": "pass",
+            "level": "none",
+            "message": {"text": f"{entry.rule} in the baseline no longer occurs here"},
+            "locations": [locator.location(path, entry.scope.flow, 0, 0)],
+            "partialFingerprints": {FINGERPRINT_KEY: entry.fingerprint},
+            "baselineState": "absent",
+        })
+    return out
+
+
 def render_sarif(
     results: Sequence[FileResult],
     rules: Mapping[str, RuleInfo],
     *,
     tool_version: str,
     root: Path | None,
+    baseline: Marks | None = None,
 ) -> str:
     """One SARIF run. Paths under ``root`` are relative to ``%SRCROOT%``; others are file URIs.
 
     Columns count code points (``columnKind: unicodeCodePoints``), as the core does; the end
     column is passed through as the core reports it.
+
+    With ``baseline``, each result carries ``baselineState`` (``new`` or ``unchanged``) and
+    every baseline entry no longer found whose file is known is added as a result with
+    ``baselineState: absent`` (``kind: pass``, ``level: none``: nothing to fix there now).
     """
     locator = _Locator(root)
     findings = sorted_findings(results)
@@ -169,6 +199,8 @@ def render_sarif(
         }
         if finding.fingerprint:
             item["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
+        if baseline is not None:
+            item["baselineState"] = baseline.states.get((result.path, flow, finding.fingerprint), "new")
         if finding.trace:
             steps = [
                 {
@@ -184,6 +216,8 @@ def render_sarif(
             ]
             item["codeFlows"] = [{"threadFlows": [{"locations": steps}]}]
         sarif_results.append(item)
+    if baseline is not None:
+        sarif_results.extend(_absent_results(baseline, locator, index, descriptors))
 
     notifications = [
         {

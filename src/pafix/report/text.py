@@ -114,6 +114,7 @@ def render_text(
     *,
     color: bool,
     show_fixes: bool = True,
+    show_summary: bool = True,
 ) -> str:
     """Findings (sorted by path, flow, line, column, rule), then source errors, then a summary.
 
@@ -131,6 +132,8 @@ def render_text(
             where = f"{BOLD}{where}{RESET}"
             label = f"{BOLD}{RED}{label}{RESET}"
         lines.append(f"{where} {label} {clean(error.message)}")
+    if not show_summary:
+        return "".join(line + "\n" for line in lines)
     if lines:
         lines.append("")
     total = summary(results, stats)
