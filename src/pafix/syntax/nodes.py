@@ -471,7 +471,8 @@ Node = Union[Stmt, Expr, Arg, IfBranch, Case, BlockHandler, Hole, ObjectEntry]
 
 @dataclass(frozen=True, slots=True)
 class Trailer:
-    """The ``# [ControlRepository][PowerAutomateDesktop]`` part of a clipboard flow, opaque."""
+    """An opaque part of a clipboard flow: a ``# [ControlRepository][PowerAutomateDesktop]``
+    trailer with its JSON, and/or a ``=====>`` line between two copied subflows."""
 
     span: Span = field(compare=False, repr=False)
 
@@ -482,8 +483,11 @@ class Flow:
 
     source: str = field(compare=False, repr=False, default="")
     body: Body = ()
+    #: the opaque part that ends the text, if any (also the last of ``trailers``)
     trailer: Trailer | None = field(default=None, compare=False)
     path: str | None = field(default=None, compare=False)
+    #: every opaque part, in order: a copy of several subflows has one after each subflow
+    trailers: tuple[Trailer, ...] = field(default=(), compare=False)
 
     @property
     def code(self) -> str:

@@ -1,0 +1,86 @@
+"""Robin parser: the public API (Lark LALR with the contextual lexer, typed nodes built while it parses).
+
+``parse(text)`` returns a :class:`~pafix.syntax.nodes.Flow` whose ``code`` is ``text``. The pieces:
+the tree builder and the Lark parser (:mod:`pafix.syntax.builder`), error messages
+(:mod:`pafix.syntax.messages`), error recovery (:mod:`pafix.syntax.recovery`) and the opaque
+parts of clipboard copies, trailers and subflow separators (:mod:`pafix.syntax.trailers`).
+"""
+
+from __future__ import annotations
+
+from typing import cast
+
+from lark.exceptions import UnexpectedInput, VisitError
+
+from pafix.syntax import nodes as n
+from pafix.syntax.builder import _HoleError, _lark_parse, build_lark, unescape
+from pafix.syntax.builder import _fast as _fast, _parser as _parser  # the scan and the language server warm them up
+from pafix.syntax.messages import _error, _lark_error
+from pafix.syntax.recovery import _line_col, _parse_recovering
+from pafix.syntax.trailers import TRAILER_RE, blank_regions, regions, split_trailer
+
+__all__ = [
+    "TRAILER_RE", "build_lark", "parse", "parse_expression", "parse_region", "split_trailer", "unescape",
+]
+
+
+def _parse_code(text: str, code: str, path: str | None) -> n.Body:
+    """The statements of ``code``: ``text`` with its opaque parts blanked or cut off (same
+    offsets). An error quotes its line from ``text``."""
+    lark, _builder = _parser()
+    try:
+        return cast(n.Body, _lark_parse(lark, code, "start"))
+    except _HoleError as exc:  # raised from a callback when not wrapped
+        raise _error(text, exc.offset, exc.message, path) from None
+    except VisitError as exc:
+        orig = exc.orig_exc
+        if isinstance(orig, _HoleError):
+            raise _error(text, orig.offset, orig.message, path) from None
+        raise
+    except UnexpectedInput as exc:
+        raise _lark_error(exc, code, text, path) from None
+
+
+def parse_region(text: str, start: int, end: int, path: str | None = None) -> n.Body | None:
+    """The top-level statements of ``text[start:end]``, with spans in ``text``; ``None`` when
+    that region does not parse on its own. ``start`` must begin a line (0 or after a ``\\n``):
+    :mod:`pafix.syntax.incremental` re-parses the statements an edit touched."""
+    lark, builder = _parser()
+    saved = (builder.base, builder.base_line, builder.base_col)
+    builder.base, builder.base_line, builder.base_col = start, text.count("\n", 0, start) + 1, 1
+    try:
+        return cast(n.Body, _lark_parse(lark, text[start:end], "start"))
+    except (UnexpectedInput, _HoleError, VisitError):
+        return None
+    finally:
+        builder.base, builder.base_line, builder.base_col = saved
+
+
+def parse(text: str, path: str | None = None, *, recover: bool = False) -> n.Flow:
+    """Parse a Robin flow. ``flow.code == text`` for every text this accepts.
+
+    A clipboard copy of several subflows is parsed whole: the opaque parts between them
+    (trailers, ``=====>`` lines) are ``flow.trailers`` and every subflow's statements are in
+    ``flow.body``, in order.
+
+    Raises :class:`~pafix.errors.ParseError` for invalid input, unless ``recover`` is set: then
+    the lines that do not parse become :class:`~pafix.syntax.nodes.ErrorStmt` nodes and the rest of
+    the flow is parsed as usual (what an editor needs while the user types, and what a scan
+    reports on a file with one bad line).
+    """
+    found = regions(text)
+    trailers = tuple(n.Trailer(n.Span(s, e, *_line_col(text, s), *_line_col(text, e))) for s, e in found)
+    tail = trailers[-1] if trailers and trailers[-1].span.end == len(text) else None
+    code = blank_regions(text, found)
+    if not recover:
+        return n.Flow(text, _parse_code(text, code, path), tail, path, trailers)
+    return _parse_recovering(text, code, tail, trailers, path, _parse_code)
+
+
+def parse_expression(text: str) -> n.Expr:
+    """Parse a single Robin expression (used by tests and by the rewriter's checks)."""
+    lark, _builder = _parser()
+    try:
+        return cast(n.Expr, _lark_parse(lark, text, "expr"))
+    except UnexpectedInput as exc:
+        raise _lark_error(exc, text, text, None) from None
