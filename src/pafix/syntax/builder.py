@@ -68,6 +68,16 @@ class _Row:
         self.items = items
 
 
+class _Params:
+    """A local subflow's parameters and the names of those declared ``OUTPUT``."""
+
+    __slots__ = ("names", "outputs")
+
+    def __init__(self, names: tuple[n.Name, ...], outputs: tuple[str, ...]) -> None:
+        self.names = names
+        self.outputs = outputs
+
+
 class _HoleError(Exception):
     def __init__(self, message: str, offset: int) -> None:
         super().__init__(message)
@@ -232,6 +242,8 @@ class _Builder(Transformer[Token, Any]):
         return tuple(c for c in children if isinstance(c, n.Arg))
 
     def action_stmt(self, children: list[Any]) -> n.Action:
+        if len(children) == 2 and _is_tok(children[1], "NO_ARGS"):
+            return n.Action(self.span(children), str(children[0]), (), placeholder=True)
         return n.Action(self.span(children), str(children[0]), self._args(children))
 
     def action_cond(self, children: list[Any]) -> n.Action:
@@ -347,13 +359,17 @@ class _Builder(Transformer[Token, Any]):
 
     def function(self, children: list[Any]) -> n.Function:
         name = self._name_of(children)
-        params = next((p for p in children if isinstance(p, list)), [])
+        params = next((p for p in children if isinstance(p, _Params)), None)
         is_global = any(_is_tok(c, "GLOBAL") for c in children)
         body = next(p for p in children if isinstance(p, tuple))
-        return n.Function(self.span(children), name, is_global, tuple(params), body)
+        if params is None:
+            return n.Function(self.span(children), name, is_global, (), body)
+        return n.Function(self.span(children), name, is_global, params.names, body, outputs=params.outputs)
 
-    def params(self, children: list[Any]) -> list[n.Name]:
-        return [n.Name(self.tspan(t), str(t)) for t in children if _is_tok(t, "NAME")]
+    def params(self, children: list[Any]) -> _Params:
+        names = tuple(n.Name(self.tspan(t), str(t)) for t in children if _is_tok(t, "NAME"))
+        outputs = tuple(str(t) for prev, t in zip(children, children[1:]) if _is_tok(prev, "OUTPUT_PARAM"))
+        return _Params(names, outputs)
 
     # ---- expressions ------------------------------------------------------------------------
     def binop(self, children: list[Any]) -> n.BinOp:

@@ -191,6 +191,8 @@ class Action:
     name: str
     args: tuple[Arg, ...]
     disabled: bool = False
+    #: written with the ``_`` placeholder of an action without arguments (``Clipboard.Clear _``)
+    placeholder: bool = field(default=False, compare=False)
 
     @property
     def module(self) -> str:
@@ -438,9 +440,12 @@ class Function:
     span: Span = field(compare=False, repr=False)
     name: str
     is_global: bool
+    #: every parameter of a local subflow, in order, inputs and outputs
     params: tuple[Name, ...]
     body: Body
     disabled: bool = False
+    #: the names of ``params`` declared ``OUTPUT``
+    outputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

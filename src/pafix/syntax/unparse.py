@@ -237,7 +237,7 @@ class _Printer:
             if stmt.is_global:
                 head += " GLOBAL"
             elif stmt.params:
-                head += " " + ", ".join(p.name for p in stmt.params)
+                head += " " + ", ".join(f"OUTPUT {p.name}" if p.name in stmt.outputs else p.name for p in stmt.params)
             line(head)
             self.body(stmt.body, depth + 1, out)
             close("END FUNCTION")
@@ -258,6 +258,8 @@ class _Printer:
         return " ".join([head, *(self.arg(a) for a in args)])
 
     def action(self, action: n.Action) -> str:
+        if action.placeholder and not action.args:
+            return f"{action.name} _"
         return self.with_args(action.name, action.args)
 
     def cond(self, cond: n.Cond) -> str:
