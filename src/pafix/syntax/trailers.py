@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 #: the comment line that starts a trailer
@@ -127,13 +127,13 @@ def _documents(chunk: str) -> Iterator[Any]:
         yield doc
 
 
-def connection_references(text: str, found: tuple[tuple[int, int], ...]) -> list[dict[str, Any]]:
+def connection_references(text: str, found: tuple[tuple[int, int], ...]) -> list[Mapping[str, Any]]:
     """The connection references of every trailer, in the keys of a solution's
     ``<ConnectionReferences>`` (``padInternalId``, ``connectionReferenceLogicalName``,
     ``api.name``), so that the inventory maps both the same way. A trailer writes
     ``InternalId``, ``LogicalName``, ``ConnectorId`` (``/providers/.../apis/<name>``) and
     ``ConnectionDisplayName``."""
-    refs: list[dict[str, Any]] = []
+    refs: list[Mapping[str, Any]] = []
     for start, end in found:
         for doc in _documents(text[start:end]):
             entries = doc.get("ConnectionReferences") if isinstance(doc, dict) else None
