@@ -17,7 +17,7 @@ from typing import Any
 import lark
 import pytest
 
-from pafix.syntax import parser as P
+from pafix.syntax import builder as P  # _fast and FastParser live in the builder
 from pafix.syntax.fastparse import FastPathUnavailable
 
 

@@ -176,19 +176,28 @@ def check_source(
     dlp: DlpSettings | None = None,
 ) -> FileResult:
     """Parse and check one flow's text. Parse errors, and flows nested too deep to check, come
-    back as ``errors`` (exit code 2); their messages quote no source text."""
+    back as ``errors`` (exit code 2); their messages quote no source text.
+
+    One bad line does not hide the file: the lines that do not parse are errors and the rest is
+    parsed again (the parser's recovery mode) and checked. Those findings carry no fix: a file
+    that does not parse is never rewritten."""
     lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    errors: tuple[SourceError, ...] = ()
     try:
         flow = parse(text, path)
     except ParseError as exc:
-        error = SourceError(public_message(exc.message), exc.line, exc.column, flow_name)
-        return FileResult(path, (), (error,), lines, flow_name)
+        flow = parse(text, path, recover=True)
+        errors = tuple(SourceError(public_message(e.message), e.span.line, e.span.column, flow_name) for e in flow.errors)
+        errors = errors or (SourceError(public_message(exc.message), exc.line, exc.column, flow_name),)
     try:
         checked = check_flow(flow, config, password_io=password_io, io_schema=io_schema, solution=solution, dlp=dlp)
     except NestingTooDeep as exc:
-        return FileResult(path, (), (SourceError(exc.message, exc.line, exc.column, flow_name),), lines, flow_name)
-    findings = tuple(replace(f, flow=flow_name) for f in checked.findings) if flow_name else checked.findings
-    return FileResult(path, findings, (), lines, flow_name, checked.suppressed)
+        return FileResult(path, (), (*errors, SourceError(exc.message, exc.line, exc.column, flow_name)), lines, flow_name)
+    findings = checked.findings
+    if errors:
+        findings = tuple(replace(f, fix=None) if f.fix is not None else f for f in findings)
+    findings = tuple(replace(f, flow=flow_name) for f in findings) if flow_name else findings
+    return FileResult(path, findings, errors, lines, flow_name, checked.suppressed)
 
 
 __all__ = ["Checked", "NestingTooDeep", "check_flow", "check_source", "catalogue_for", "fingerprint"]

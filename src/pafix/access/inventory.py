@@ -28,9 +28,10 @@ kind                       found in the script
                            neither list has yet shows up here too. Table **Desktop Flow Module**.
 ``connection-reference``   ``External.InvokeCloudConnector Connection: '<padInternalId>'``,
                            mapped through the solution's ``<ConnectionReferences>`` JSON
-                           (``padInternalId`` → ``connectionReferenceLogicalName``, ``api.name``);
-                           outside a solution the ``@@connectionDisplayName`` annotation names
-                           it. Table **Connection Reference** (``connectionreference``).
+                           (``padInternalId`` → ``connectionReferenceLogicalName``, ``api.name``),
+                           or in a clipboard copy through the ``ConnectionReferences`` of every
+                           trailer (``InternalId`` → ``LogicalName``, ``ConnectorId``); else
+                           the ``@@connectionDisplayName`` annotation names it. Table **Connection Reference** (``connectionreference``).
 =========================  ===============================================================
 
 ``DISABLE``d statements are not counted. A UI element import gets ``used``: whether an enabled
@@ -58,6 +59,7 @@ from pafix.dlp.evaluate import groups_used
 from pafix.errors import ParseError
 from pafix.guard import NestingTooDeep, call_deep, public_message
 from pafix.syntax.parser import parse
+from pafix.syntax.trailers import connection_references as trailer_connection_references
 from pafix.cli.sources import expand, read_file_unit
 
 TABLES: dict[str, str] = {
@@ -178,6 +180,8 @@ def inventory_flow(
     """
     siblings = siblings or {}
     refs = _connection_entries(connection_references)
+    if not refs and flow.trailers:  # a clipboard copy: each subflow's trailer lists its own
+        refs = trailer_connection_references(flow.source, tuple((t.span.start, t.span.end) for t in flow.trailers))
     known = _known_modules()
     found: dict[tuple[str, str], Component] = {}
 

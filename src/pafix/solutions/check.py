@@ -102,8 +102,10 @@ def analyse_solution(units: list[Unit], config: Config) -> tuple[list[FileResult
             continue
         try:
             flows[i] = parse(unit.text, f"{unit.path}!{unit.flow}")
-        except ParseError as exc:
-            results[i] = _failed(unit, public_message(exc.message), exc.line, exc.column)
+        except ParseError:
+            # the parse error, and the findings of the lines that did parse (the core recovers);
+            # the flow takes no part in the solution-wide analysis
+            results[i] = check_unit(unit, config)
         except Exception as exc:  # noqa: BLE001 - a bug in pafix: this flow fails, the others go on
             fail(i, exc)
     children: dict[str, ChildFlow] = {}

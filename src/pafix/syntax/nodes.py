@@ -191,6 +191,8 @@ class Action:
     name: str
     args: tuple[Arg, ...]
     disabled: bool = False
+    #: written with the ``_`` placeholder of an action without arguments (``Clipboard.Clear _``)
+    placeholder: bool = field(default=False, compare=False)
 
     @property
     def module(self) -> str:
@@ -441,9 +443,12 @@ class Function:
     span: Span = field(compare=False, repr=False)
     name: str
     is_global: bool
+    #: every parameter of a local subflow, in order, inputs and outputs
     params: tuple[Name, ...]
     body: Body
     disabled: bool = False
+    #: the names of ``params`` declared ``OUTPUT``
+    outputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -474,7 +479,8 @@ Node = Union[Stmt, Expr, Arg, IfBranch, Case, BlockHandler, Hole, ObjectEntry]
 
 @dataclass(frozen=True, slots=True)
 class Trailer:
-    """The ``# [ControlRepository][PowerAutomateDesktop]`` part of a clipboard flow, opaque."""
+    """An opaque part of a clipboard flow: a ``# [ControlRepository][PowerAutomateDesktop]``
+    trailer with its JSON, and/or a ``=====>`` line between two copied subflows."""
 
     span: Span = field(compare=False, repr=False)
 
@@ -485,8 +491,11 @@ class Flow:
 
     source: str = field(compare=False, repr=False, default="")
     body: Body = ()
+    #: the opaque part that ends the text, if any (also the last of ``trailers``)
     trailer: Trailer | None = field(default=None, compare=False)
     path: str | None = field(default=None, compare=False)
+    #: every opaque part, in order: a copy of several subflows has one after each subflow
+    trailers: tuple[Trailer, ...] = field(default=(), compare=False)
 
     @property
     def code(self) -> str:

@@ -40,6 +40,6 @@ def format_tree(flow: n.Flow) -> str:
                 simple.append(f"{f.name}={value!r}")
         lines.append(f"{pad}{label}{type(node).__name__}{where} {' '.join(simple)}".rstrip())
         stack.extend(reversed(children))
-    if flow.trailer is not None:
-        lines.append(f"Trailer @{flow.trailer.span.line}:{flow.trailer.span.column} <{flow.trailer.span.end - flow.trailer.span.start} chars, not parsed>")
+    for trailer in flow.trailers or ((flow.trailer,) if flow.trailer is not None else ()):
+        lines.append(f"Trailer @{trailer.span.line}:{trailer.span.column} <{trailer.span.end - trailer.span.start} chars, not parsed>")
     return "\n".join(lines)
