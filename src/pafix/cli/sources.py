@@ -33,7 +33,7 @@ class Unit:
     io_names: frozenset[str] | None = None
 
 
-#: what an unpacked solution folder holds at its top (see ``solutions._folder_parts``,
+#: what an unpacked solution folder holds at its top (see ``pafix.solutions.folder._folder_parts``,
 #: compared without case): a folder with none of them is not one
 _SOLUTION_ENTRIES = frozenset({"workflows", "customizations.xml", "other"})
 
@@ -49,7 +49,7 @@ def _is_solution(path: Path) -> bool:
         except OSError:
             pass  # is_solution_path decides (and the walk reports what cannot be read)
     try:
-        from pafix.solutions.export import is_solution_path
+        from pafix.solutions.container import is_solution_path
     except ImportError:  # pragma: no cover - the module ships with pafix
         return False
     return is_solution_path(path)
@@ -163,7 +163,8 @@ def read_file_unit(path: Path) -> Unit:
 
 
 def _solution_units(path: Path) -> Iterator[Unit]:
-    from pafix.solutions.export import SolutionError, load_solution
+    from pafix.solutions.container import load_solution
+    from pafix.solutions.model import SolutionError
 
     try:
         solution = load_solution(path)
@@ -184,7 +185,7 @@ def _solution_units(path: Path) -> Iterator[Unit]:
 
 
 def solution_error_message(exc: Exception, path: str | os.PathLike[str]) -> str:
-    """A :class:`~pafix.solutions.export.SolutionError` message without the leading ``path: `` (front
+    """A :class:`~pafix.solutions.SolutionError` message without the leading ``path: `` (front
     ends print the path first already)."""
     message, prefix = str(exc), f"{os.fspath(path)}: "
     return message[len(prefix):] if message.startswith(prefix) else message
