@@ -4,7 +4,9 @@ their element texts.
 Only ``<Workflow>`` elements with ``<Category>6</Category>`` (desktop flows) are returned.
 
 **Splice, never re-serialize.** The XML is never parsed into a tree and written out again. The
-spans of the element texts in the decoded member text are kept; writing back replaces exactly
+stdlib's expat parser checks the member is well-formed and reports where every start and end
+tag is (``CurrentByteIndex``); the spans of the element texts in the decoded member text are
+kept; writing back replaces exactly
 those spans and copies every other byte of the member (see :mod:`pafix.solutions.render`).
 
 DTDs (``<!DOCTYPE``/``<!ENTITY`` anywhere in the raw text, even in a comment or CDATA) are
@@ -16,6 +18,7 @@ from __future__ import annotations
 import codecs
 import json
 import re
+from xml.parsers import expat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,86 +40,159 @@ from pafix.solutions.model import (
 from pafix.solutions.xmltext import _member_xml_style, _xml_text
 
 _DTD = re.compile(r"<!\s*(?:DOCTYPE|ENTITY)", re.IGNORECASE)
-
-_MARKUP = re.compile(
-    r"<!--.*?-->"
-    r"|<!\[CDATA\[.*?\]\]>"
-    r"|<\?.*?\?>"
-    r"|<!(?P<decl>[A-Za-z]*)"
-    r"|</(?P<end>[^\s<>/]+)\s*>"
-    r"|<(?P<start>[^\s<>/!?]+)(?P<attrs>(?:[^<>\"'/]|/(?!>)|\"[^\"]*\"|'[^']*')*)(?P<empty>/?)>",
-    re.S,
-)
-
-
-_ATTR = re.compile(r"""([^\s=/>]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
-
+_ERR_UNDEFINED_ENTITY = expat.errors.codes[expat.errors.XML_ERROR_UNDEFINED_ENTITY]
+_ERR_INVALID_TOKEN = expat.errors.codes[expat.errors.XML_ERROR_INVALID_TOKEN]
 
 @dataclass(slots=True, eq=False)
 class _Elem:
     name: str
-    attrs: str
+    #: attribute values as the parser reports them (entities decoded, whitespace normalised)
+    attrs: dict[str, str]
     start: int
-    content_start: int
+    content_start: int = -1
     content_end: int = -1
     self_closing: bool = False
     children: list[_Elem] = field(default_factory=list)
 
 
+class _DtdFound(Exception):
+    """Raised from a handler: expat met a DOCTYPE or an entity declaration."""
+
+
+def _refuse_dtd(*_args: object) -> int:
+    raise _DtdFound
+
+
+class _Spans:
+    """Collects element spans from expat's events.
+
+    Every construct of the document reaches one handler (the default handler gets what has no
+    handler of its own, raw), so the start of the next event is where the previous one ended:
+    that gives the end of each start tag. Offsets are byte offsets in the UTF-8 text fed to expat,
+    turned into character offsets of the decoded text as they arrive (they only grow).
+    """
+
+    def __init__(self, text: str, data: bytes) -> None:
+        self.text_is_ascii = len(data) == len(text)
+        self.data = data
+        self.byte = 0
+        self.char = 0
+        self.stack: list[_Elem] = []
+        self.root: _Elem | None = None
+        self.pending: _Elem | None = None
+        self.in_cdata = False
+        self.chardata: list[str] = []
+
+    def offset(self, byte: int) -> int:
+        if self.text_is_ascii:
+            return byte
+        self.char += len(self.data[self.byte : byte].decode("utf-8"))
+        self.byte = byte
+        return self.char
+
+    def event(self, byte: int) -> int:
+        """Character offset of the current event; closes the previous start tag."""
+        pos = self.offset(byte)
+        if self.pending is not None:
+            self.pending.content_start = pos
+            self.pending = None
+        return pos
+
+    def start(self, byte: int, name: str, attrs: dict[str, str]) -> None:
+        elem = _Elem(name, attrs, self.event(byte))
+        if self.stack:
+            self.stack[-1].children.append(elem)
+        else:
+            self.root = elem
+        self.stack.append(elem)
+        self.pending = elem
+
+    def end(self, byte: int) -> None:
+        elem = self.stack.pop()
+        # for an empty-element tag expat reports the end at the tag's end, right after "/>"
+        # (no start tag ends that way); for "<a></a>" it is the start of "</a>"
+        elem.self_closing = self.pending is elem and self.data[byte - 2 : byte] == b"/>"
+        elem.content_end = self.event(byte)
+
+    def other(self, byte: int, raw: str | None = None) -> None:
+        if self.pending is not None:  # only the end of a start tag needs an offset here
+            self.event(byte)
+        if raw is not None and self.stack and not self.in_cdata:
+            self.chardata.append(raw)
+
+
 def _parse_xml(text: str, where: str) -> tuple[_Elem, list[str]]:
-    """Scan markup; return the root element (with child spans) and the char data segments."""
+    """Parse with expat; return the root element (with child spans) and the raw char data
+    segments inside it (entity and character references not decoded, CDATA left out)."""
     if _DTD.search(text):
         raise SolutionError(
             f"{where}: XML contains a <!DOCTYPE>/<!ENTITY> declaration; refusing to read it "
             "(entity-expansion risk)"
         )
-    stack: list[_Elem] = []
-    root: _Elem | None = None
-    chardata: list[str] = []
-    pos = 0
-    while True:
-        lt = text.find("<", pos)
-        if lt < 0:
-            break
-        if stack and lt > pos:
-            chardata.append(text[pos:lt])
-        m = _MARKUP.match(text, lt)
-        if m is None:
-            raise SolutionError(f"{where}: malformed XML at character {lt}")
-        if m.group("start") is not None:
-            elem = _Elem(m.group("start"), m.group("attrs"), lt, m.end())
-            if stack:
-                stack[-1].children.append(elem)
-            elif root is None:
-                root = elem
-            else:
-                raise SolutionError(f"{where}: malformed XML (more than one root element)")
-            if m.group("empty"):
-                elem.self_closing = True
-                elem.content_end = m.end()
-            else:
-                stack.append(elem)
-        elif m.group("end") is not None:
-            if not stack or stack[-1].name != m.group("end"):
-                raise SolutionError(f"{where}: malformed XML (unexpected end tag at character {lt})")
-            stack.pop().content_end = lt
-        elif m.group("decl") is not None:
-            raise SolutionError(f"{where}: malformed XML (unexpected declaration at character {lt})")
-        pos = m.end()
-    if stack:
-        raise SolutionError(f"{where}: malformed XML (element <{stack[-1].name}> is not closed)")
-    if root is None:
+    data = text.encode("utf-8")
+    parser = expat.ParserCreate("utf-8")  # the text is decoded already: its declaration does not apply
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    spans = _Spans(text, data)
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        spans.start(parser.CurrentByteIndex, name, attrs)
+
+    def end(_name: str) -> None:
+        spans.end(parser.CurrentByteIndex)
+
+    def other(*_args: object) -> None:
+        spans.other(parser.CurrentByteIndex)
+
+    def raw(chunk: str) -> None:
+        spans.other(parser.CurrentByteIndex, chunk)
+
+    def cdata(inside: bool) -> Callable[[], None]:
+        def handler() -> None:
+            spans.other(parser.CurrentByteIndex)
+            spans.in_cdata = inside
+
+        return handler
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CommentHandler = other
+    parser.ProcessingInstructionHandler = other
+    parser.XmlDeclHandler = other
+    parser.StartCdataSectionHandler = cdata(True)
+    parser.EndCdataSectionHandler = cdata(False)
+    parser.DefaultHandler = raw  # char data, unexpanded: "&amp;" stays "&amp;"
+    # a second line of defence: the text was searched for these above
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_dtd
+    parser.ExternalEntityRefHandler = _refuse_dtd
+    try:
+        parser.Parse(data, True)
+    except _DtdFound:
+        raise SolutionError(
+            f"{where}: XML contains a <!DOCTYPE>/<!ENTITY> declaration; refusing to read it "
+            "(entity-expansion risk)"
+        ) from None
+    except expat.ExpatError as exc:
+        raise SolutionError(f"{where}: {_expat_message(exc, data, parser.ErrorByteIndex)}") from None
+    spans.event(len(data))
+    if spans.root is None:  # pragma: no cover - expat reports "no element found" first
         raise SolutionError(f"{where}: no XML root element")
-    return root, chardata
+    return spans.root, spans.chardata
 
 
-def _attributes(attrs: str, where: str) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for m in _ATTR.finditer(attrs):
-        value = m.group(2) if m.group(2) is not None else m.group(3)
-        value = value.replace("\t", " ").replace("\n", " ").replace("\r", " ")
-        result[_local(m.group(1)).casefold()] = _xml_text(value, where)
-    return result
+def _expat_message(exc: expat.ExpatError, data: bytes, index: int) -> str:
+    """What is wrong, and where (line and column), without quoting the text."""
+    at = f"line {exc.lineno}, column {exc.offset + 1}"
+    if exc.code == _ERR_UNDEFINED_ENTITY:
+        return f"undefined XML entity at {at}"
+    # expat points just past an '&' that starts no reference (or into a broken one)
+    if exc.code == _ERR_INVALID_TOKEN and 0 <= index and data.rfind(b"&", 0, index + 1) > data.rfind(b"<", 0, index + 1):
+        return f"unexpected markup or bare '&' in element text at {at}"
+    return f"malformed XML ({expat.ErrorString(exc.code)} at {at})"
+
+
+def _attributes(attrs: dict[str, str]) -> dict[str, str]:
+    return {_local(name).casefold(): value for name, value in attrs.items()}
 
 
 _XML_DECL_ENCODING = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -215,7 +291,7 @@ def _flows_in_member(
             continue
         if _xml_text(text[category.content_start : category.content_end], mwhere).strip() != "6":
             continue
-        attrs = _attributes(wf.attrs, mwhere)
+        attrs = _attributes(wf.attrs)
         wid = _norm_id(attrs.get("workflowid", ""))
         name = attrs.get("name", "")
         if not wid:
