@@ -192,3 +192,13 @@ def test_spans_match_the_element_texts() -> None:
     assert (d.content_start, d.content_end) == (text.index("<d>") + 3, text.index("</d>"))
     assert text[root.content_start : root.content_end] == text[3:-4]
     assert chardata == ["é", "β", "&amp;"]
+
+
+def test_every_public_name_resolves() -> None:
+    """``pafix.solutions`` loads its public names on first use; each must exist."""
+    import pafix.solutions
+
+    for name in pafix.solutions.__all__:
+        assert getattr(pafix.solutions, name) is not None
+    with pytest.raises(AttributeError):
+        pafix.solutions.no_such_name  # noqa: B018

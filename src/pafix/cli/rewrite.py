@@ -30,7 +30,8 @@ from pafix.errors import ParseError
 from pafix.guard import NestingTooDeep, debugging, internal_error, public_message
 from pafix.syntax.parser import parse
 from pafix.solutions.rewrite import rewrite_solution
-from pafix.cli.sources import Unit, read_units
+from pafix.cli.sources import read_units
+from pafix.units import Unit
 from pafix.syntax.textio import DecodeError, EncodeError, decode, encode
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2

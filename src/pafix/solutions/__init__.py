@@ -28,18 +28,39 @@ since it was loaded is not overwritten.
 
 from __future__ import annotations
 
-from pafix.solutions.container import is_solution_path, load_solution, write_solution
-from pafix.solutions.model import (
-    MAX_COMPRESSION_RATIO,
-    MAX_MEMBER_SIZE,
-    MAX_MEMBERS,
-    RATIO_MIN_SIZE,
-    EmbeddedFlow,
-    FlowChange,
-    Solution,
-    SolutionError,
-)
-from pafix.solutions.render import render_changes
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pafix.solutions.container import is_solution_path, load_solution, write_solution
+    from pafix.solutions.model import (
+        MAX_COMPRESSION_RATIO,
+        MAX_MEMBER_SIZE,
+        MAX_MEMBERS,
+        RATIO_MIN_SIZE,
+        EmbeddedFlow,
+        FlowChange,
+        Solution,
+        SolutionError,
+    )
+    from pafix.solutions.render import render_changes
+
+#: where each public name lives; loaded on first use (PEP 562), so that importing one module of
+#: the package (``pafix.solutions.units`` in the front end) does not load the zip and XML code
+_PUBLIC = {
+    "MAX_COMPRESSION_RATIO": "model",
+    "MAX_MEMBERS": "model",
+    "MAX_MEMBER_SIZE": "model",
+    "RATIO_MIN_SIZE": "model",
+    "EmbeddedFlow": "model",
+    "FlowChange": "model",
+    "Solution": "model",
+    "SolutionError": "model",
+    "is_solution_path": "container",
+    "load_solution": "container",
+    "render_changes": "render",
+    "write_solution": "container",
+}
 
 __all__ = [
     "MAX_COMPRESSION_RATIO",
@@ -55,3 +76,12 @@ __all__ = [
     "render_changes",
     "write_solution",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

@@ -31,7 +31,8 @@ from pafix.fixes.rewrite import rewrite_text
 from pafix.solutions.check import analyse_solution
 from pafix.solutions import FlowChange, Solution, SolutionError, load_solution, render_changes, write_solution
 from pafix.analysis.model import SolutionContext
-from pafix.cli.sources import Unit, solution_error_message
+from pafix.solutions.units import solution_error_message
+from pafix.units import Unit
 
 
 @dataclass

@@ -207,3 +207,23 @@ def _io_needs_change(data: dict[str, Any] | None, sensitive: frozenset[str], rem
     required = schema.get("required")
     return any(n in props or (isinstance(required, list) and n in required) for n in removed)
 
+
+def _properties(schema: object) -> dict[str, object]:
+    if not isinstance(schema, dict):
+        return {}
+    inner = schema.get("schema", schema)
+    props = inner.get("properties", {}) if isinstance(inner, dict) else {}
+    return props if isinstance(props, dict) else {}
+
+
+def password_vars(*schemas: object) -> frozenset[str]:
+    """Names declared ``"format": "password"`` in solution Inputs/Outputs JSON."""
+    return frozenset(
+        str(name) for schema in schemas for name, prop in _properties(schema).items()
+        if isinstance(prop, dict) and prop.get("format") == "password"
+    )
+
+
+def schema_names(*schemas: object) -> frozenset[str]:
+    """Every input/output variable named in solution Inputs/Outputs JSON."""
+    return frozenset(str(name) for schema in schemas for name in _properties(schema))
