@@ -10,6 +10,7 @@ is not overwritten.
 from __future__ import annotations
 
 import bz2
+import dataclasses
 import hashlib
 import mmap
 import os
@@ -240,15 +241,7 @@ def _write_zip(
             raise SolutionError(f"{where}: the rewritten archive is unreadable ({exc}); not written") from None
         new = _load_zip(tmp, solution.path, solution._limits)
         _self_check(solution, new, changes, where)
-        new = Solution(
-            path=new.path,
-            kind=new.kind,
-            flows=new.flows,
-            _members=new._members,
-            _digest=new._digest,
-            _file=target,
-            _limits=new._limits,
-        )
+        new = dataclasses.replace(new, _file=target)
         if verify is not None:
             verify(new)
 
