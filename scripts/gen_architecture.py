@@ -42,9 +42,10 @@ BOXES: dict[str, tuple[tuple[str, ...], str]] = {
                  "fixes<br/>edits: mark sensitive, Get credential"),
     "write": (("pafix.fixes.safewrite", "pafix.fixes.audit"), "fixes.safewrite, fixes.audit<br/>write"),
     "analysis": (("pafix.analysis",), "analysis<br/>model, names, catalogue, taint"),
+    "units": (("pafix.units",), "units<br/>a flow to check, from a file or a solution"),
     "syntax": (("pafix.syntax",), "syntax<br/>parse, nodes, unparse"),
-    "foundation": (("pafix.config", "pafix.errors", "pafix.findings", "pafix.guard", "pafix.redact",
-                    "pafix.units"), "config, errors, findings, guard, redact"),
+    "foundation": (("pafix.config", "pafix.errors", "pafix.findings", "pafix.guard", "pafix.redact"),
+                   "config, errors, findings, guard, redact"),
 }
 #: in no box: the entry points, the root package (``__version__``, the lazy ``pafix.parse``) and
 #: the ``pafix.fixes`` namespace (its modules are in three boxes)

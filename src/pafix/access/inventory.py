@@ -229,7 +229,7 @@ def _inventory(flow: n.Flow, *args: Any) -> tuple[tuple[Component, ...], tuple[s
 def inventory_paths(paths: Sequence[str]) -> tuple[list[FlowInventory], list[InventoryError]]:
     """Inventories of every flow under ``paths`` (files, folders, solutions), in the order
     ``pafix scan`` reads them, and what could not be read."""
-    from pafix.solutions.export import SolutionError, is_solution_path, load_solution
+    from pafix.solutions import SolutionError, is_solution_path, load_solution
 
     flows: list[FlowInventory] = []
     errors: list[InventoryError] = []

@@ -33,7 +33,9 @@ from typing import Any
 from pafix.config import Config
 from pafix.findings import FileResult
 from pafix.cli.cache import ResultCache, scan_key, unit_key
-from pafix.cli.sources import Unit, _is_solution, _solution_units, expand, read_file_unit
+from pafix.cli.sources import _is_solution, expand, read_file_unit
+from pafix.solutions.units import solution_units
+from pafix.units import Unit
 from pafix.guard import SCAN_GC_THRESHOLDS  # restored when the scan ends
 from pafix.syntax.textio import read_flow_bytes
 
@@ -274,7 +276,7 @@ def tasks_of_paths(paths: Sequence[str]) -> Iterator[list[Unit] | LazyFile]:
         if isinstance(item, tuple):
             yield [Unit(str(item[0]), None, item[1])]
         elif _is_solution(item):
-            yield from group_tasks(_solution_units(item))
+            yield from group_tasks(solution_units(item))
         else:
             yield LazyFile(item)
 

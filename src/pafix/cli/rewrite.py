@@ -32,7 +32,8 @@ from pafix.syntax.parser import parse
 from pafix.solutions.rewrite import rewrite_solution
 from pafix.cli.options import load_cli_config
 from pafix.cli.baseline import keep_for, read_baseline_option
-from pafix.cli.sources import Unit, read_units
+from pafix.cli.sources import read_units
+from pafix.units import Unit
 from pafix.syntax.textio import DecodeError, EncodeError, decode, encode
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2

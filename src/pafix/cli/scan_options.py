@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from pafix.cli.sources import Unit
+from pafix.units import Unit
 from pafix.findings import SEVERITIES, FileResult, Severity
 from pafix.syntax.textio import MAX_FILE_SIZE, DecodeError, decode
 

@@ -23,7 +23,7 @@ from pafix.errors import ParseError
 from pafix.findings import FileResult, SourceError
 from pafix.guard import NestingTooDeep, debugging, internal_error, public_message
 from pafix.syntax.parser import parse
-from pafix.cli.sources import Unit
+from pafix.units import Unit
 
 MAX_ROUNDS = 5
 

@@ -4,7 +4,7 @@ Each flow's script goes through the same verified :func:`pafix.fixes.rewrite.rew
 loose file. Then the solution's ``Inputs``/``Outputs`` JSON is brought in line with the script:
 every input/output variable in the script's ``@SENSITIVE`` line gets ``"format": "password"``
 and ``"value": null``, and inputs the unsafe Get credential fix removed leave the JSON too.
-:func:`pafix.solutions.export.write_solution` splices only those element texts back, and the written
+:func:`pafix.solutions.write_solution` splices only those element texts back, and the written
 archive is re-opened and re-checked before it replaces the original.
 
 A flow that fails (it does not parse, is nested too deep, or meets a bug in pafix: ``internal
@@ -29,9 +29,10 @@ from pafix.guard import NestingTooDeep, debugging, internal_error, public_messag
 from pafix.syntax.parser import parse
 from pafix.fixes.rewrite import rewrite_text
 from pafix.solutions.check import analyse_solution
-from pafix.solutions.export import FlowChange, Solution, SolutionError, load_solution, render_changes, write_solution
+from pafix.solutions import FlowChange, Solution, SolutionError, load_solution, render_changes, write_solution
 from pafix.analysis.model import SolutionContext
-from pafix.cli.sources import Unit, solution_error_message
+from pafix.solutions.units import solution_error_message
+from pafix.units import Unit
 
 
 @dataclass
