@@ -32,6 +32,7 @@ class _LazyGroup(click.Group):
     ``lsp`` extra) is not listed."""
 
     lazy: dict[str, tuple[str, str]] = {
+        "access": ("pafix.cli.access", "access_cmd"),
         "inventory": ("pafix.cli.inventory", "inventory_cmd"),
         "lsp": ("pafix.cli.lsp", "lsp_cmd"),
         "rewrite": ("pafix.cli.rewrite", "rewrite_cmd"),
