@@ -117,13 +117,14 @@ def scan_units(paths: tuple[str, ...], config: Config, progress: bool = False, *
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
-    return results + _metadata_results(paths, config)
+    unreadable = {r.path for r in results if r.errors and r.flow is None}  # already reported once
+    return results + _metadata_results(paths, config, unreadable)
 
 
-def _metadata_results(paths: tuple[str, ...], config: Config) -> list[FileResult]:
-    """The solution-metadata rules (PAF4xx: roles, table audit) on each solution export;
-    imported only when there is one (they load the rules)."""
-    solutions = [str(p) for p in expand(paths) if not isinstance(p, tuple) and _is_solution(p)]
+def _metadata_results(paths: tuple[str, ...], config: Config, skip: set[str]) -> list[FileResult]:
+    """The solution-metadata rules (PAF4xx: roles, table audit) on each solution export that
+    could be read; imported only when there is one (they load the rules)."""
+    solutions = [str(p) for p in expand(paths) if not isinstance(p, tuple) and str(p) not in skip and _is_solution(p)]
     if not solutions:
         return []
     from pafix.solutions.metadata_check import metadata_results
