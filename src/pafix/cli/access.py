@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import click
 
 from pafix.access.plan import plan_paths, to_csv, to_json, to_text
-
-EXIT_CLEAN, EXIT_ERROR = 0, 2
+from pafix.cli.inventory import emit
 
 
 @click.command("access")
@@ -21,12 +17,4 @@ def access_cmd(paths: tuple[str, ...], fmt: str, output: str | None) -> None:
     table and privilege a person who runs it needs, and which security roles of the solution
     grant it: the checklist before sharing a flow. Exit 2 if a flow or a role cannot be read."""
     plans, errors = plan_paths(paths)
-    text = {"json": to_json, "csv": to_csv}.get(fmt, to_text)(plans)
-    if output:
-        Path(output).write_text(text, encoding="utf-8", newline="")
-    else:
-        click.echo(text, nl=False)
-    for err in errors:
-        where = f"{err.path}!{err.flow}" if err.flow else err.path
-        click.echo(f"pafix: error: {where}: {err.message}", err=True)
-    sys.exit(EXIT_ERROR if errors else EXIT_CLEAN)
+    emit({"json": to_json, "csv": to_csv}.get(fmt, to_text)(plans), output, errors)
