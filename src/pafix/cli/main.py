@@ -120,7 +120,7 @@ def scan_units(paths: tuple[str, ...], config: Config, progress: bool = False, *
 
 @main.command("scan")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github", "html"]), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to a file instead of stdout.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when stdout is a terminal).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
@@ -151,6 +151,10 @@ def scan_cmd(paths: tuple[str, ...], fmt: str, output: str | None, color: bool |
         text = render_sarif(results, rules, tool_version=__version__, root=Path.cwd())
     elif fmt == "github":
         text = render_github(results)
+    elif fmt == "html":
+        from pafix.cli.html_report import render_html_report
+
+        text = render_html_report(paths, results, stats)
     else:
         use_color = color if color is not None else (output is None and sys.stdout.isatty())
         text = render_text(results, stats, color=use_color)
