@@ -74,7 +74,11 @@ def value_ranges(flow: n.Flow) -> list[tuple[int, int]]:
             ranges.append((start + head + (2 if stmt.block else 1), tail))
         elif isinstance(stmt, n.Annotation):
             colon = text.find(":")
-            ranges.append((start + colon + 1 if colon >= 0 else start, end))
+            quote = text.find("'", colon + 1)
+            if colon >= 0 and quote >= 0 and text.endswith("'") and len(text) - 1 > quote:
+                ranges.append((start + quote + 1, end - 1))  # @@key: '***'
+            else:
+                ranges.append((start + colon + 1 if colon >= 0 else start, end))
         elif isinstance(stmt, n.Region):
             word = text.find("REGION")
             ranges.append((start + word + len("REGION") if word >= 0 else start, end))
