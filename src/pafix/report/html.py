@@ -36,6 +36,7 @@ from pafix.report.results import (
     error_flow,
     finding_flow,
     flow_display,
+    position as _position,
     sorted_errors,
     sorted_findings,
 )
@@ -91,12 +92,6 @@ def _optional(finding: Finding, field: str) -> str | None:
     """A field newer findings carry (``confidence``, ``kind``); None on findings without it."""
     value = getattr(finding, field, None)
     return value if isinstance(value, str) and value else None
-
-
-def _position(line: int, column: int) -> str:
-    if line <= 0:
-        return ""
-    return f":{line}" if column <= 0 else f":{line}:{column}"
 
 
 def _finding_view(index: int, result: FileResult, finding: Finding, listings: Listings) -> FindingView:
