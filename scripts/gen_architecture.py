@@ -37,7 +37,7 @@ BOXES: dict[str, tuple[tuple[str, ...], str]] = {
     "core": (("pafix.core",), "core<br/>source in, findings out"),
     "rules": (("pafix.rules",), "rules<br/>one rule per file"),
     "dlp": (("pafix.dlp",), "dlp<br/>DLP policies"),
-    "report": (("pafix.report",), "report<br/>text, JSON, SARIF, GitHub"),
+    "report": (("pafix.report",), "report<br/>text, JSON, SARIF, GitHub, HTML"),
     "builders": (("pafix.fixes.edits", "pafix.fixes.mark_sensitive", "pafix.fixes.get_credential"),
                  "fixes<br/>edits: mark sensitive, Get credential"),
     "write": (("pafix.fixes.safewrite", "pafix.fixes.audit"), "fixes.safewrite, fixes.audit<br/>write"),

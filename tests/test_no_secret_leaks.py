@@ -41,7 +41,7 @@ CANARIES = {
 #: a redaction marker with three or more characters of a canary in front of it
 OVERLONG_REDACTION = re.compile(r"CAN[\w-]*\*\*\*")
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "html")
 TARGETS = {
     "leaky": (str(LEAKY.relative_to(ROOT)),),
     "broken": (str(BROKEN.relative_to(ROOT)),),

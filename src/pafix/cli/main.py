@@ -134,7 +134,7 @@ def _metadata_results(paths: tuple[str, ...], config: Config, skip: set[str]) ->
 
 
 #: ``scan --format`` values; a new format adds its name here and its renderer in ``_render``
-SCAN_FORMATS = ["text", "json", "sarif", "github"]
+SCAN_FORMATS = ["text", "json", "sarif", "github", "html"]
 
 
 @main.command("scan")
@@ -226,7 +226,7 @@ def scan_cmd(paths: tuple[str, ...], fmt: str, output: str | None, color: bool |
     else:
         failing = results
     text = _render(fmt, results, stats, output=output, color=color, quiet=quiet, show_fixes=show_fixes,
-                   statistics=statistics, marks=marks, extra=extra)
+                   statistics=statistics, marks=marks, extra=extra, paths=paths)
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
@@ -261,7 +261,8 @@ def _only_new(results: list[FileResult], marks: Any) -> list[FileResult]:
 
 
 def _render(fmt: str, results: list[FileResult], stats: ScanStats, *, output: str | None, color: bool | None,
-            quiet: bool, show_fixes: bool, statistics: bool, marks: Any, extra: dict[str, Any]) -> str:
+            quiet: bool, show_fixes: bool, statistics: bool, marks: Any, extra: dict[str, Any],
+            paths: tuple[str, ...] = ()) -> str:
     if statistics:
         from pafix.report.statistics import render_statistics_text, statistics_json
 
@@ -278,6 +279,10 @@ def _render(fmt: str, results: list[FileResult], stats: ScanStats, *, output: st
         return render_sarif(results, rules, tool_version=__version__, root=Path.cwd(), baseline=marks)
     if fmt == "github":
         return render_github(results)
+    if fmt == "html":
+        from pafix.cli.html_report import render_html_report
+
+        return render_html_report(paths, results, stats)
     use_color = color if color is not None else (output is None and sys.stdout.isatty())
     return render_text(results, stats, color=use_color, show_fixes=show_fixes, show_summary=not quiet)
 

@@ -54,3 +54,58 @@ def mask_literals(flow: n.Flow) -> str:
             if chars[i] not in "\r\n":
                 chars[i] = "*"
     return "".join(chars)
+
+
+#: what :func:`mask_values` shows in place of each masked value
+VALUE_MASK = "***"
+
+
+def value_ranges(flow: n.Flow) -> list[tuple[int, int]]:
+    """Offsets of everything in ``flow`` that may hold a value rather than a name: the literal
+    text of strings (:func:`literal_ranges`), numbers (a PIN is a number), comment text,
+    annotation values and region titles."""
+    ranges = literal_ranges(flow)
+    for stmt in n.walk_statements(flow.body):
+        start, end = stmt.span.start, stmt.span.end
+        text = flow.source[start:end]
+        if isinstance(stmt, n.Comment):
+            head = text.find("/#" if stmt.block else "#")
+            tail = end - 2 if stmt.block and text.endswith("#/") else end
+            ranges.append((start + head + (2 if stmt.block else 1), tail))
+        elif isinstance(stmt, n.Annotation):
+            colon = text.find(":")
+            quote = text.find("'", colon + 1)
+            if colon >= 0 and quote >= 0 and text.endswith("'") and len(text) - 1 > quote:
+                ranges.append((start + quote + 1, end - 1))  # @@key: '***'
+            else:
+                ranges.append((start + colon + 1 if colon >= 0 else start, end))
+        elif isinstance(stmt, n.Region):
+            word = text.find("REGION")
+            ranges.append((start + word + len("REGION") if word >= 0 else start, end))
+        for expr, _written in n.statement_exprs(stmt):
+            ranges.extend((e.span.start, e.span.end) for e in n.walk_expr(expr) if isinstance(e, n.Number))
+    return ranges
+
+
+def mask_values(flow: n.Flow) -> str:
+    """The flow's source with every range of :func:`value_ranges` shown as ``***`` (one mask
+    per line a range covers, so line numbers stay; the length of a value is not shown).
+    Whitespace-only pieces of a range (a comment's indentation) are kept as they are."""
+    text = flow.source
+    merged: list[list[int]] = []
+    for start, end in sorted(r for r in value_ranges(flow) if r[1] > r[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out: list[str] = []
+    pos = 0
+    for start, end in merged:
+        out.append(text[pos:start])
+        pieces = text[start:end].splitlines(keepends=True)
+        for piece in pieces:
+            body = piece.rstrip("\r\n")
+            out.append((VALUE_MASK if body.strip() else body) + piece[len(body):])
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)

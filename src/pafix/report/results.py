@@ -26,6 +26,15 @@ def display_path(result: FileResult) -> str:
     return flow_display(result.path, result.flow)
 
 
+def position(line: int, column: int) -> str:
+    """``:line:col``, ``:line`` or nothing, for positions the core did not know (0)."""
+    if line <= 0:
+        return ""
+    if column <= 0:
+        return f":{line}"
+    return f":{line}:{column}"
+
+
 def finding_flow(result: FileResult, finding: Finding) -> str | None:
     """The solution workflow a finding is in (its own ``flow``, else its result's)."""
     return finding.flow if finding.flow is not None else result.flow
@@ -74,5 +83,5 @@ def sorted_errors(results: Iterable[FileResult]) -> list[tuple[FileResult, Sourc
     return pairs
 
 
-__all__ = ["ScanStats", "display_path", "error_flow", "finding_flow", "flow_display", "sorted_errors",
+__all__ = ["ScanStats", "display_path", "error_flow", "finding_flow", "flow_display", "position", "sorted_errors",
            "sorted_findings"]

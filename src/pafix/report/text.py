@@ -11,6 +11,7 @@ from pafix.report.results import (
     error_flow,
     finding_flow,
     flow_display,
+    position as _position,
     sorted_errors,
     sorted_findings,
 )
@@ -53,15 +54,6 @@ def clean(text: str) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _position(line: int, column: int) -> str:
-    """``:line:col``, ``:line`` or nothing, for positions the core did not know (0)."""
-    if line <= 0:
-        return ""
-    if column <= 0:
-        return f":{line}"
-    return f":{line}:{column}"
 
 
 def summary(results: Sequence[FileResult], stats: ScanStats) -> str:
