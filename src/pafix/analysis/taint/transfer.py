@@ -337,12 +337,15 @@ class Transfer:
         inputs: dict[str, Taint] = {}
         all_in: Taint = {}
         echoed: Taint = {}  # what the action's error messages may quote
+        carried = False  # a credential in a parameter that is not a secret one (DecryptText's text)
         for arg, kind, secret_param, secret_root, untainted, intended, echoes in plan.inputs:
             taint: Taint = {} if untainted else self.eval(sf, arg.value, state)
             inputs[arg.name] = taint
             all_in = _join_taint(all_in, taint)
             if echoes:
                 echoed = _join_taint(echoed, taint)
+            if taint and not secret_param and not carried:
+                carried = any(lab.origin.value_kind == "credential" for lab in taint.values())
             if child is not None and arg.dynamic:
                 # a child flow of the same solution: the secret is safe in a sensitive input,
                 # and the analysis follows it into the child either way
@@ -399,8 +402,8 @@ class Transfer:
                 # (a child's output is not about the variable it is stored in: storing it is the finding)
                 target_key = sf.key(root.name, force_global=root.is_global) if root is not None and child is None else None
                 value_kind = secret_output
-                if value_kind == "data" and any(lab.origin.value_kind == "credential" for lab in all_in.values()):
-                    value_kind = "credential"  # DecryptText of an encrypted credential
+                if value_kind == "data" and carried:
+                    value_kind = "credential"  # DecryptText of an encrypted credential (not of its key)
                 if child is not None:
                     what = f"{arg.name} of child flow {child.name} (sensitive there)"
                 else:
