@@ -112,7 +112,8 @@ def context(path: Path) -> dict[str, object]:
         for child in data.get("children", []):
             wid = normalize_flow_id(child["workflow_id"])
             children[wid] = ChildFlow(wid, child["name"], frozenset(child["inputs"]),
-                                      frozenset(child.get("sensitive_inputs", [])))
+                                      frozenset(child.get("sensitive_inputs", [])),
+                                      frozenset(child.get("sensitive_outputs", [])))
         kwargs["solution"] = SolutionContext(children, dict(data.get("tainted_inputs", {})))
     return kwargs
 

@@ -73,6 +73,9 @@ class ChildFlow:
     name: str
     inputs: frozenset[str]
     sensitive_inputs: frozenset[str]
+    #: the outputs the child marks sensitive (``@SENSITIVE`` or ``"format": "password"``): a
+    #: parent that stores one in a plain variable shows it in clear
+    sensitive_outputs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +83,8 @@ class SolutionContext:
     children: dict[str, ChildFlow] = field(hash=False)
     #: inputs of this flow that a parent passes a secret into: name -> description of the source
     tainted_inputs: dict[str, str] = field(default_factory=dict, hash=False)
+    #: those of ``tainted_inputs`` that only ever receive sensitive data (no credential)
+    data_inputs: frozenset[str] = frozenset()
 
 
 def normalize_flow_id(value: str) -> str:

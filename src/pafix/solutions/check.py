@@ -115,18 +115,22 @@ def analyse_solution(units: list[Unit], config: Config) -> tuple[list[FileResult
             continue
         try:
             inputs = frozenset(s.name.name for s in flow.main if isinstance(s, n.IODecl) and s.kind == "INPUT")
+            outputs = frozenset(s.name.name for s in flow.main if isinstance(s, n.IODecl) and s.kind == "OUTPUT")
             sensitive = frozenset(x.name for s in flow.main if isinstance(s, n.Sensitive) for x in s.names)
+            marked = sensitive | unit.password_io
             wid = normalize_flow_id(unit.workflow_id)
-            children[wid] = ChildFlow(wid, unit.flow or wid, inputs, (inputs & sensitive) | (inputs & unit.password_io))
+            children[wid] = ChildFlow(wid, unit.flow or wid, inputs, inputs & marked, outputs & marked)
         except Exception as exc:  # noqa: BLE001
             fail(i, exc)
     tainted: dict[str, dict[str, str]] = {}
+    #: per child, the inputs a parent passes a credential into (the others get sensitive data)
+    credentials: dict[str, set[str]] = {}
     for _round in range(MAX_ROUNDS):
         changed = False
         for i, flow in list(flows.items()):
             unit = units[i]
             try:
-                changed |= _check_one(i, flow, unit, config, children, tainted, contexts, results)
+                changed |= _check_one(i, flow, unit, config, children, tainted, credentials, contexts, results)
             except NestingTooDeep as exc:
                 flows.pop(i)
                 contexts.pop(i, None)
@@ -140,12 +144,14 @@ def analyse_solution(units: list[Unit], config: Config) -> tuple[list[FileResult
 
 def _check_one(
     i: int, flow: n.Flow, unit: Unit, config: Config, children: dict[str, ChildFlow],
-    tainted: dict[str, dict[str, str]], contexts: dict[int, SolutionContext], results: dict[int, FileResult],
+    tainted: dict[str, dict[str, str]], credentials: dict[str, set[str]], contexts: dict[int, SolutionContext],
+    results: dict[int, FileResult],
 ) -> bool:
     """Check one flow of the solution in this round; whether a child input newly got a secret."""
     changed = False
     wid = normalize_flow_id(unit.workflow_id or "")
-    ctx = SolutionContext(children, dict(tainted.get(wid, {})))
+    inputs = dict(tainted.get(wid, {}))
+    ctx = SolutionContext(children, inputs, frozenset(inputs.keys() - credentials.get(wid, set())))
     contexts[i] = ctx
     checked = check_flow(flow, config, password_io=unit.password_io, io_schema=unit.io_names, solution=ctx)
     findings = tuple(replace(f, flow=unit.flow) for f in checked.findings)
@@ -156,5 +162,10 @@ def _check_one(
         if input_name not in child_inputs and child is not None and input_name in child.inputs:
             source = labels[0].origin.label if labels else "a secret"
             child_inputs[input_name] = f"receives {source} from parent flow {unit.flow!r}"
+            changed = True
+        if child is not None and input_name in child.inputs and any(
+            lab.origin.value_kind == "credential" for lab in labels
+        ) and input_name not in credentials.setdefault(child_id, set()):
+            credentials[child_id].add(input_name)
             changed = True
     return changed

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from pafix.syntax import nodes as n
+from pafix.analysis.catalogue.spec import ValueKind
 from pafix.findings import TraceStep
 
 OriginKind = Literal[
@@ -32,6 +33,9 @@ class Origin:
     span: n.Span
     subflow: str
     variable: str | None = None  #: the variable the origin is about, if any
+    #: a credential (password, token, key: a leak anywhere) or sensitive data (a message, a
+    #: record, an address: not a leak where it goes to be used, see ``SinkRule.intended``)
+    value_kind: ValueKind = "credential"
 
     @property
     def label(self) -> str:
