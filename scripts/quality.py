@@ -69,9 +69,9 @@ def labels() -> dict[Key, Label]:
     out: dict[Key, Label] = {}
     for item in read_jsonl(sorted(QUALITY.glob("labels*.jsonl"))):
         key = label_key(item)
-        if key in out:
-            raise SystemExit(f"duplicate label: {key}")
         verdict = str(item["verdict"])
+        if key in out and out[key].verdict != verdict:  # two findings of one statement, one rule, one variable
+            raise SystemExit(f"contradicting labels: {key}")
         if verdict not in ("TP", "FP"):
             raise SystemExit(f"verdict must be TP or FP: {key}")
         out[key] = Label(key, verdict, str(item.get("kind")), str(item.get("reason")))
