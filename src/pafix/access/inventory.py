@@ -44,7 +44,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -60,7 +60,7 @@ from pafix.errors import ParseError
 from pafix.guard import NestingTooDeep, call_deep, public_message
 from pafix.syntax.parser import parse
 from pafix.syntax.trailers import connection_references as trailer_connection_references
-from pafix.cli.sources import expand, read_file_unit
+from pafix.units import Unit
 
 TABLES: dict[str, str] = {
     "desktop-flow": "Process",
@@ -227,14 +227,16 @@ def _inventory(flow: n.Flow, *args: Any) -> tuple[tuple[Component, ...], tuple[s
         return exc.message
 
 
-def inventory_paths(paths: Sequence[str]) -> tuple[list[FlowInventory], list[InventoryError]]:
-    """Inventories of every flow under ``paths`` (files, folders, solutions), in the order
-    ``pafix scan`` reads them, and what could not be read."""
+def inventory_paths(found: Iterable[Path | tuple[Path, str]], read_file: Callable[[Path], Unit],
+                    ) -> tuple[list[FlowInventory], list[InventoryError]]:
+    """Inventories of every flow the front end ``found`` (files, solutions; a pair is a path
+    that could not be listed and why), in the order ``pafix scan`` reads them, and what could not
+    be read. ``read_file`` reads one loose flow file (the front end's path discovery)."""
     from pafix.solutions import SolutionError, is_solution_path, load_solution
 
     flows: list[FlowInventory] = []
     errors: list[InventoryError] = []
-    for item in expand(paths):
+    for item in found:
         if isinstance(item, tuple):
             errors.append(InventoryError(str(item[0]), None, item[1]))
             continue
@@ -256,7 +258,7 @@ def inventory_paths(paths: Sequence[str]) -> tuple[list[FlowInventory], list[Inv
                     continue
                 flows.append(FlowInventory(str(item), ef.name, *done, workflow_id=normalize_flow_id(ef.workflow_id)))
             continue
-        unit = read_file_unit(Path(item))
+        unit = read_file(Path(item))
         if unit.text is None:
             errors.append(InventoryError(unit.path, None, unit.error or "cannot read"))
             continue

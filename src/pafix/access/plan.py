@@ -18,13 +18,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pafix.access.inventory import Component, FlowInventory, InventoryError, inventory_paths
 from pafix.access.privileges import RUNNER_NEEDS, Need, table
 from pafix.access.roles import Role, SolutionMetadata
+from pafix.units import Unit
 
 CSV_FIELDS = ("path", "flow", "kind", "name", "id", "via", "table", "privilege", "documented", "granted_by")
 
@@ -104,12 +106,14 @@ def _child(comp: Component, path: str, by_id: dict[tuple[str, str | None], FlowI
     return by_id.get((path, comp.id))
 
 
-def plan_paths(paths: Sequence[str]) -> tuple[list[FlowPlan], list[InventoryError]]:
-    """Access plans of every flow under ``paths``, with the roles of each solution export."""
+def plan_paths(found: Iterable[Path | tuple[Path, str]], read_file: Callable[[Path], Unit],
+               ) -> tuple[list[FlowPlan], list[InventoryError]]:
+    """Access plans of every flow the front end ``found`` (see :func:`inventory_paths`), with
+    the roles of each solution export."""
     from pafix.solutions.model import SolutionError
     from pafix.solutions.metadata import load_metadata
 
-    flows, errors = inventory_paths(paths)
+    flows, errors = inventory_paths(found, read_file)
     plans: list[FlowPlan] = []
     by_path: dict[str, list[FlowInventory]] = {}
     for f in flows:

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from pafix.access.inventory import InventoryError, inventory_paths, to_csv, to_json, to_text
+from pafix.cli.sources import expand, read_file_unit
 
 EXIT_CLEAN, EXIT_ERROR = 0, 2
 
@@ -21,7 +22,7 @@ def inventory_cmd(paths: tuple[str, ...], fmt: str, output: str | None) -> None:
     """List what each flow references (child flows, work queues, credentials, UI elements,
     custom actions, connection references), the Dataverse table that governs access to it,
     and the DLP action groups the flow uses. Exit 2 if a flow cannot be read."""
-    flows, errors = inventory_paths(paths)
+    flows, errors = inventory_paths(expand(paths), read_file_unit)
     emit({"json": to_json, "csv": to_csv}.get(fmt, to_text)(flows), output, errors)
 
 
