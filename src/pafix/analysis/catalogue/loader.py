@@ -21,6 +21,8 @@ from pafix.analysis.catalogue.spec import (
     EVIDENCE,
     Evidence,
     SINK_KINDS,
+    TEXT_FORMS,
+    TextForm,
     ActionSpec,
     Catalogue,
     CatalogueError,
@@ -48,6 +50,7 @@ _ENTRY_FIELDS = frozenset(
         "action_sinks",
         "evidence",
         "note",
+        "text_forms",
     )
 )
 _DEFAULT_FIELDS = frozenset(("sinks", "outputs", "action_sinks", "note"))
@@ -184,6 +187,7 @@ def _parse_entry(
     note = item.get("note", "")
     if not isinstance(note, str):
         raise ctx.error("note", "expected a string")
+    text_forms = _parse_text_forms(item.get("text_forms", {}), ctx)
     for key, _ in sinks:
         if key in plain:
             raise ctx.error("sinks", f"{key!r} is both a secret parameter and a sink")
@@ -200,7 +204,22 @@ def _parse_entry(
         action_sinks=action_sinks,
         evidence=cast(Evidence, evidence),
         note=note,
+        text_forms=text_forms,
     )
+
+
+def _parse_text_forms(raw: object, ctx: _Ctx) -> tuple[tuple[str, TextForm], ...]:
+    if not isinstance(raw, Mapping):
+        raise ctx.error("text_forms", f"expected a table of parameter = form, got {raw!r}")
+    out: list[tuple[str, TextForm]] = []
+    for key, form in raw.items():
+        key = _check_key(key, ctx, "text_forms", wildcard=False)
+        if not isinstance(form, str) or form not in TEXT_FORMS:
+            raise ctx.error("text_forms", f"{key!r}: unknown form {form!r} (allowed: {', '.join(sorted(TEXT_FORMS))})")
+        out.append((key, cast(TextForm, form)))
+    if sum(1 for _, f in out if f == "program") > 1:
+        raise ctx.error("text_forms", "at most one parameter names the program")
+    return tuple(out)
 
 
 def _parse_defaults(raw: object, globs: Mapping[str, tuple[str, ...]], source: str) -> ActionSpec:
