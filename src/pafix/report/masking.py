@@ -2,11 +2,13 @@
 
 ``mask_literals(flow)`` returns the flow's source with the characters of every string literal's
 content replaced by ``*``, except the ``%expr%`` holes of interpolated text (variable names, not
-values). Newlines are kept, so line numbers and the shape of a diff stay the same.
+values), and the secret values written in comments (``# password: …``). Newlines are kept, so line numbers and the shape of a diff stay the same.
 """
 
 from __future__ import annotations
 
+from pafix.analysis.literals import comment_secrets
+from pafix.analysis.names import DEFAULT_POLICY
 from pafix.syntax import nodes as n
 
 
@@ -14,6 +16,11 @@ def literal_ranges(flow: n.Flow) -> list[tuple[int, int]]:
     """Offsets ``[start, end)`` of literal text inside string literals (holes excluded)."""
     ranges: list[tuple[int, int]] = []
     for stmt in n.walk_statements(flow.body):
+        if isinstance(stmt, n.Comment):  # a password written in a comment (PAF104)
+            base = flow.source.find(stmt.text, stmt.span.start, stmt.span.end) if stmt.text else -1
+            if base >= 0:
+                ranges.extend((base + h.start, base + h.end) for h in comment_secrets(stmt.text, DEFAULT_POLICY))
+            continue
         for expr, _written in n.statement_exprs(stmt):
             keys: set[int] = set()  # object keys and index keys name things; they are shown
             for e in n.walk_expr(expr):

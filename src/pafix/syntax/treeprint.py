@@ -32,8 +32,8 @@ def format_tree(flow: n.Flow) -> str:
                 children.append((value, depth + 1, f"{f.name}: "))
             elif f.name == "disabled" and not value:
                 continue
-            elif f.name == "raw":
-                simple.append(f"{f.name}=<{len(value)} chars>")  # literals may be secrets
+            elif f.name == "raw" or (f.name == "text" and isinstance(node, n.Comment)):
+                simple.append(f"{f.name}=<{len(value)} chars>")  # literals and comments may hold secrets
             elif f.name == "parts":
                 continue
             else:

@@ -21,6 +21,8 @@ from pafix.analysis.catalogue.spec import (
     EVIDENCE,
     Evidence,
     SINK_KINDS,
+    TEXT_FORMS,
+    TextForm,
     ActionSpec,
     Catalogue,
     CatalogueError,
@@ -51,6 +53,7 @@ _ENTRY_FIELDS = frozenset(
         "error_echoes",
         "evidence",
         "note",
+        "text_forms",
     )
 )
 _DEFAULT_FIELDS = frozenset(("sinks", "outputs", "action_sinks", "note"))
@@ -188,6 +191,7 @@ def _parse_entry(
     note = item.get("note", "")
     if not isinstance(note, str):
         raise ctx.error("note", "expected a string")
+    text_forms = _parse_text_forms(item.get("text_forms", {}), ctx)
     for key, _ in sinks:
         if key in plain:
             raise ctx.error("sinks", f"{key!r} is both a secret parameter and a sink")
@@ -205,7 +209,22 @@ def _parse_entry(
         error_echoes=error_echoes,
         evidence=cast(Evidence, evidence),
         note=note,
+        text_forms=text_forms,
     )
+
+
+def _parse_text_forms(raw: object, ctx: _Ctx) -> tuple[tuple[str, TextForm], ...]:
+    if not isinstance(raw, Mapping):
+        raise ctx.error("text_forms", f"expected a table of parameter = form, got {raw!r}")
+    out: list[tuple[str, TextForm]] = []
+    for key, form in raw.items():
+        key = _check_key(key, ctx, "text_forms", wildcard=False)
+        if not isinstance(form, str) or form not in TEXT_FORMS:
+            raise ctx.error("text_forms", f"{key!r}: unknown form {form!r} (allowed: {', '.join(sorted(TEXT_FORMS))})")
+        out.append((key, cast(TextForm, form)))
+    if sum(1 for _, f in out if f == "program") > 1:
+        raise ctx.error("text_forms", "at most one parameter names the program")
+    return tuple(out)
 
 
 def _parse_defaults(raw: object, globs: Mapping[str, tuple[str, ...]], source: str) -> ActionSpec:

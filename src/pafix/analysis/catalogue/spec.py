@@ -44,6 +44,12 @@ SINK_KINDS: frozenset[str] = frozenset(get_args(SinkKind))
 #: ``"@*"`` for every dynamic one), or ``"*"`` for every input of the call.
 Sources: TypeAlias = tuple[str, ...] | Literal["*"]
 
+#: What kind of text a parameter holds, for finding credentials written inside it
+#: (:mod:`pafix.analysis.literals`): a URL, a request body, request headers (one a line), a
+#: command line, script code, the arguments of the program named by the ``program`` parameter.
+TextForm = Literal["url", "body", "headers", "command", "script", "arguments", "program"]
+TEXT_FORMS: frozenset[str] = frozenset(get_args(TextForm))
+
 Evidence = Literal["corpus", "docs", "unverified"]
 #: what a secret is: a credential (password, token, key) or sensitive data (what the author
 #: marked sensitive that is not credential-shaped: a message, a record, an address)
@@ -145,6 +151,8 @@ class ActionSpec:
     #: how the entry was established: seen in the corpus, documented, or inferred
     evidence: Evidence = "unverified"
     note: str = ""
+    #: parameter -> the kind of text it holds (``RequestBody`` -> ``body``)
+    text_forms: tuple[tuple[str, TextForm], ...] = ()
 
     # -- questions ---------------------------------------------------------------
 
@@ -214,6 +222,13 @@ class ActionSpec:
         List:``), the inputs whose taint that variable gains; None otherwise. The variable keeps
         the taint it had."""
         return _find(self.updates, _key(param, dynamic))
+
+    def text_form(self, param: str) -> TextForm | None:
+        """What kind of text ``param`` holds (a URL, a body, headers, a command line...)."""
+        for key, form in self.text_forms:
+            if key == param:
+                return form
+        return None
 
     @property
     def updated_params(self) -> tuple[str, ...]:
