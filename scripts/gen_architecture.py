@@ -31,7 +31,7 @@ END = "<!-- end: generated -->"
 BOXES: dict[str, tuple[tuple[str, ...], str]] = {
     "cli": (("pafix.cli", "pafix.__main__"), "cli<br/>commands, job pool, result cache"),
     "lsp": (("pafix.lsp",), "lsp<br/>language server"),
-    "access": (("pafix.access",), "access<br/>inventory"),
+    "access": (("pafix.access.inventory", "pafix.access.plan"), "access<br/>inventory, access plan"),
     "solutions": (("pafix.solutions",), "solutions<br/>export zip/folder: read, check, rewrite"),
     "rewrite": (("pafix.fixes.rewrite",), "fixes.rewrite<br/>the fix loop"),
     "core": (("pafix.core",), "core<br/>source in, findings out"),
@@ -44,12 +44,14 @@ BOXES: dict[str, tuple[tuple[str, ...], str]] = {
     "analysis": (("pafix.analysis",), "analysis<br/>model, names, catalogue, taint"),
     "units": (("pafix.units",), "units<br/>a flow to check, from a file or a solution"),
     "syntax": (("pafix.syntax",), "syntax<br/>parse, nodes, unparse"),
+    "model": (("pafix.access.privileges", "pafix.access.roles"),
+              "access.privileges, access.roles<br/>automation tables, privileges, roles"),
     "foundation": (("pafix.config", "pafix.errors", "pafix.findings", "pafix.guard", "pafix.redact"),
                    "config, errors, findings, guard, redact"),
 }
 #: in no box: the entry points, the root package (``__version__``, the lazy ``pafix.parse``) and
-#: the ``pafix.fixes`` namespace (its modules are in three boxes)
-ENTRY_POINTS = frozenset({"pafix", "pafix.__main__", "pafix.lsp.__main__", "pafix.fixes"})
+#: the ``pafix.fixes`` and ``pafix.access`` namespaces (their modules are in several boxes)
+ENTRY_POINTS = frozenset({"pafix", "pafix.__main__", "pafix.lsp.__main__", "pafix.fixes", "pafix.access"})
 #: the stages a flow's text goes through, as (box, step) in order: drawn as the thick path
 PIPELINE = (("syntax", "parse"), ("analysis", "model, taint"), ("rules", "rules"), ("builders", "fixes"),
             ("rewrite", "rewrite"), ("write", "write"))

@@ -51,13 +51,36 @@ def cases() -> list[Path]:
     return sorted(FIXTURES.glob("PAF*/*.robin"))
 
 
+def metadata_cases() -> list[Path]:
+    """Every fixture of a solution-metadata rule (PAF4xx): a solution folder
+    ``PAFxxx/<case>/`` (``Other/Customizations.xml``, ``Roles/*.xml``, ``Entities/*/Entity.xml``)
+    whose findings are in ``<case>.expected`` beside it."""
+    return sorted(p for p in FIXTURES.glob("PAF*/*") if p.is_dir() and p.name.startswith(("pos_", "neg_")))
+
+
+def check_metadata_case(path: Path) -> list[FileResult]:
+    from pafix.solutions.metadata import load_metadata
+    from pafix.solutions.metadata_check import check_metadata
+
+    return check_metadata(load_metadata(path.relative_to(ROOT).as_posix()), DEFAULT)
+
+
+def render_metadata(results: list[FileResult]) -> str:
+    """``file:line:col CODE severity message`` per finding, ``file`` relative to the case."""
+    rows = []
+    for r in results:
+        for f in r.findings:
+            rows.append(f"{Path(r.path).as_posix()}:{f.line}:{f.column} {f.rule} {f.severity} {f.message}")
+    return "".join(row + "\n" for row in sorted(rows))
+
+
 def case_id(path: Path) -> str:
     """``PAF101/pos_set``: the rule folder and the case name."""
     return f"{path.parent.name}/{path.stem}"
 
 
 def expected_path(path: Path) -> Path:
-    return path.with_suffix(".expected")
+    return path.with_suffix(".expected") if not path.is_dir() else path.parent / (path.name + ".expected")
 
 
 def read_text(path: Path) -> str:
@@ -130,6 +153,8 @@ def render(result: FileResult) -> str:
 
 
 def actual(path: Path) -> str:
+    if path.is_dir():
+        return render_metadata(check_metadata_case(path))
     return render(check(path))
 
 
@@ -157,13 +182,14 @@ def difference(path: Path) -> str | None:
 
 def orphans() -> list[Path]:
     """Snapshots whose fixture is gone."""
-    return sorted(p for p in FIXTURES.glob("PAF*/*.expected") if not p.with_suffix(".robin").is_file())
+    return sorted(p for p in FIXTURES.glob("PAF*/*.expected")
+                  if not p.with_suffix(".robin").is_file() and not p.with_suffix("").is_dir())
 
 
 def update() -> list[Path]:
     """Rewrite every snapshot that differs (and delete orphans); return what changed."""
     changed: list[Path] = []
-    for path in cases():
+    for path in cases() + metadata_cases():
         got = actual(path)
         exp = expected_path(path)
         if stored(path) != got:
@@ -186,7 +212,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(changed)} snapshot(s) changed, {len(cases())} fixture(s)")
         return 0
     failed = 0
-    for path in cases():
+    for path in cases() + metadata_cases():
         diff = difference(path)
         if diff is not None:
             failed += 1

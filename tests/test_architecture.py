@@ -18,8 +18,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 PYPROJECT = ROOT / "pyproject.toml"
 #: modules that belong to no layer: the root package (``__version__``, the lazy ``pafix.parse``),
-#: ``python -m pafix``, and the ``pafix.fixes`` namespace itself (its modules are layered one by one)
-UNLAYERED = frozenset({"pafix", "pafix.__main__", "pafix.fixes"})
+#: ``python -m pafix``, and the ``pafix.fixes`` and ``pafix.access`` namespaces themselves (their modules
+#: are layered one by one)
+UNLAYERED = frozenset({"pafix", "pafix.__main__", "pafix.fixes", "pafix.access"})
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from pafix.errors import ParseError
 from pafix.findings import Finding, FileResult, SourceError
 from pafix.guard import NestingTooDeep, call_deep, public_message
 from pafix.syntax.parser import parse
-from pafix.rules import RULES, BY_CODE, Context
+from pafix.rules import FLOW_RULES, BY_CODE, Context
 from pafix.rules.base import fingerprint
 from pafix.syntax.suppress import Suppression, find_suppressions
 
@@ -87,7 +87,7 @@ def _check_flow(
         options["dlp"] = dlp
     ctx = Context(flow, model, analysis, events, catalogue, names, options)
     found: list[Finding] = []
-    for rule_cls in RULES:
+    for rule_cls in FLOW_RULES:
         if not config.enabled(rule_cls.code) or rule_cls.code == "PAF902":
             continue
         found.extend(rule_cls().check(ctx))

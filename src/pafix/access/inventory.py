@@ -104,6 +104,7 @@ class FlowInventory:
     flow: str | None  #: workflow name in a solution; None for a loose file
     components: tuple[Component, ...]
     dlp_groups: tuple[str, ...]
+    workflow_id: str | None = None  #: normalized workflow id in a solution; None for a loose file
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,7 +254,7 @@ def inventory_paths(paths: Sequence[str]) -> tuple[list[FlowInventory], list[Inv
                 if isinstance(done, str):
                     errors.append(InventoryError(str(item), ef.name, done))
                     continue
-                flows.append(FlowInventory(str(item), ef.name, *done))
+                flows.append(FlowInventory(str(item), ef.name, *done, workflow_id=normalize_flow_id(ef.workflow_id)))
             continue
         unit = read_file_unit(Path(item))
         if unit.text is None:

@@ -20,7 +20,7 @@ from pafix.report import ScanStats, render_github, render_json, render_sarif, re
 from pafix.cli.cache import ResultCache
 from pafix.cli.jobs import run_scan, tasks_of_paths
 from pafix.cli.options import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, fail, load_cli_config
-from pafix.cli.sources import expand, read_units
+from pafix.cli.sources import _is_solution, expand, read_units
 from pafix.cli.baseline import read_baseline_option
 
 # The parser, the rules and the analysis are imported where they are used: a scan answered
@@ -33,6 +33,7 @@ class _LazyGroup(click.Group):
     ``lsp`` extra) is not listed."""
 
     lazy: dict[str, tuple[str, str]] = {
+        "access": ("pafix.cli.access", "access_cmd"),
         "inventory": ("pafix.cli.inventory", "inventory_cmd"),
         "lsp": ("pafix.cli.lsp", "lsp_cmd"),
         "rewrite": ("pafix.cli.rewrite", "rewrite_cmd"),
@@ -113,10 +114,22 @@ def scan_units(paths: tuple[str, ...], config: Config, progress: bool = False, *
             bar.__enter__()
             done = lambda _n: bar.update(1)  # noqa: E731 - one task (a file or a solution) done
     try:
-        return run_scan(tasks_of_paths(paths), config, jobs=jobs, cache=cache, on_task_done=done)
+        results = run_scan(tasks_of_paths(paths), config, jobs=jobs, cache=cache, on_task_done=done)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    return results + _metadata_results(paths, config)
+
+
+def _metadata_results(paths: tuple[str, ...], config: Config) -> list[FileResult]:
+    """The solution-metadata rules (PAF4xx: roles, table audit) on each solution export;
+    imported only when there is one (they load the rules)."""
+    solutions = [str(p) for p in expand(paths) if not isinstance(p, tuple) and _is_solution(p)]
+    if not solutions:
+        return []
+    from pafix.solutions.metadata_check import metadata_results
+
+    return metadata_results(solutions, config)
 
 
 #: ``scan --format`` values; a new format adds its name here and its renderer in ``_render``
