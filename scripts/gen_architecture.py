@@ -31,7 +31,8 @@ END = "<!-- end: generated -->"
 BOXES: dict[str, tuple[tuple[str, ...], str]] = {
     "cli": (("pafix.cli", "pafix.__main__"), "cli<br/>commands, job pool, result cache"),
     "lsp": (("pafix.lsp",), "lsp<br/>language server"),
-    "access": (("pafix.access.inventory", "pafix.access.plan"), "access<br/>inventory, access plan"),
+    "access": (("pafix.access.inventory", "pafix.access.plan", "pafix.access.flows", "pafix.access.online",
+                "pafix.access.env_check"), "access<br/>inventory, access plan, environment (online)"),
     "solutions": (("pafix.solutions",), "solutions<br/>export zip/folder: read, check, rewrite"),
     "rewrite": (("pafix.fixes.rewrite",), "fixes.rewrite<br/>the fix loop"),
     "core": (("pafix.core",), "core<br/>source in, findings out"),
@@ -44,6 +45,8 @@ BOXES: dict[str, tuple[tuple[str, ...], str]] = {
     "analysis": (("pafix.analysis",), "analysis<br/>model, names, catalogue, taint"),
     "units": (("pafix.units",), "units<br/>a flow to check, from a file or a solution"),
     "syntax": (("pafix.syntax",), "syntax<br/>parse, nodes, unparse"),
+    "webapi": (("pafix.access.dataverse", "pafix.access.auth", "pafix.access.environment"),
+               "access.dataverse, auth, environment<br/>read-only Web API client, its answers"),
     "model": (("pafix.access.privileges", "pafix.access.roles"),
               "access.privileges, access.roles<br/>automation tables, privileges, roles"),
     "foundation": (("pafix.config", "pafix.errors", "pafix.findings", "pafix.guard", "pafix.redact"),

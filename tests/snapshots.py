@@ -58,11 +58,50 @@ def metadata_cases() -> list[Path]:
     return sorted(p for p in FIXTURES.glob("PAF*/*") if p.is_dir() and p.name.startswith(("pos_", "neg_")))
 
 
+ENVIRONMENT_CASE = "dataverse.json"
+
+
 def check_metadata_case(path: Path) -> list[FileResult]:
+    if (path / ENVIRONMENT_CASE).is_file():
+        return check_environment_case(path)
     from pafix.solutions.metadata import load_metadata
     from pafix.solutions.metadata_check import check_metadata
 
     return check_metadata(load_metadata(path.relative_to(ROOT).as_posix()), DEFAULT)
+
+
+def check_environment_case(path: Path) -> list[FileResult]:
+    """An online case (``PAFxxx/<case>/dataverse.json``: Web API answers in the documented
+    shapes, as fixtures/dataverse/*.json): read over loopback HTTP, checked like ``pafix env``."""
+    import os
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from dataverse_server import Fake, Server
+
+    from pafix.access.dataverse import BASE_URL_ENV, DataverseClient, environment_of
+    from pafix.access.env_check import environment_results
+    from pafix.access.online import read_environment
+
+    class _Token:
+        token = "fixture-token"
+
+    class _Credential:
+        def get_token(self, *_scopes: str, **_kw: object) -> _Token:
+            return _Token()
+
+    data = json.loads((path / ENVIRONMENT_CASE).read_text(encoding="utf-8"))
+    old = os.environ.get(BASE_URL_ENV)
+    with Server(Fake(data["routes"])) as base:
+        os.environ[BASE_URL_ENV] = base
+        try:
+            with DataverseClient(environment_of(data["host"]), _Credential()) as client:
+                state = read_environment(client)
+        finally:
+            if old is None:
+                os.environ.pop(BASE_URL_ENV, None)
+            else:
+                os.environ[BASE_URL_ENV] = old
+    return environment_results(state, DEFAULT)
 
 
 def render_metadata(results: list[FileResult]) -> str:
@@ -70,7 +109,8 @@ def render_metadata(results: list[FileResult]) -> str:
     rows = []
     for r in results:
         for f in r.findings:
-            rows.append(f"{Path(r.path).as_posix()}:{f.line}:{f.column} {f.rule} {f.severity} {f.message}")
+            shown = r.path if "://" in r.path else Path(r.path).as_posix()
+            rows.append(f"{shown}:{f.line}:{f.column} {f.rule} {f.severity} {f.message}")
     return "".join(row + "\n" for row in sorted(rows))
 
 

@@ -33,7 +33,7 @@ from typing import Any
 from pafix.config import Config
 from pafix.findings import FileResult
 from pafix.cli.cache import ResultCache, scan_key, unit_key
-from pafix.cli.sources import _is_solution, expand, read_file_unit
+from pafix.cli.sources import _is_solution, dataverse_units, expand, is_dataverse, read_file_unit
 from pafix.solutions.units import solution_units
 from pafix.units import Unit
 from pafix.guard import SCAN_GC_THRESHOLDS  # restored when the scan ends
@@ -279,6 +279,9 @@ def tasks_of_paths(paths: Sequence[str]) -> Iterator[list[Unit] | LazyFile]:
             yield from group_tasks(solution_units(item))
         else:
             yield LazyFile(item)
+    for raw in paths:
+        if is_dataverse(raw):
+            yield from group_tasks(dataverse_units(raw))
 
 
 def run_scan(

@@ -34,6 +34,7 @@ class _LazyGroup(click.Group):
 
     lazy: dict[str, tuple[str, str]] = {
         "access": ("pafix.cli.access", "access_cmd"),
+        "env": ("pafix.cli.env", "env_cmd"),
         "inventory": ("pafix.cli.inventory", "inventory_cmd"),
         "lsp": ("pafix.cli.lsp", "lsp_cmd"),
         "rewrite": ("pafix.cli.rewrite", "rewrite_cmd"),

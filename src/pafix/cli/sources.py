@@ -16,6 +16,29 @@ from pafix.syntax.textio import DecodeError, read_flow_file
 from pafix.units import Unit
 
 FLOW_SUFFIXES = (".robin", ".txt", ".pad")
+#: a PATH naming a Dataverse environment: its desktop flows are read over the Web API
+DATAVERSE_SCHEME = "dataverse://"
+
+
+def is_dataverse(raw: str) -> bool:
+    return raw[: len(DATAVERSE_SCHEME)].lower() == DATAVERSE_SCHEME
+
+
+def dataverse_units(raw: str) -> Iterator[Unit]:
+    """The desktop flows of the environment ``dataverse://HOST``, read-only, signed in as
+    ``PAFIX_DATAVERSE_AUTH`` says (default: azure-identity's default chain); one unit with
+    ``error`` set when the environment cannot be read."""
+    from pafix.access.auth import AUTH_ENV, connect
+    from pafix.access.dataverse import DataverseError
+    from pafix.access.flows import flow_units
+
+    try:
+        with connect(raw, os.environ.get(AUTH_ENV, "default").strip() or "default") as client:
+            units = list(flow_units(client))
+    except DataverseError as exc:
+        yield Unit(raw, None, str(exc))
+        return
+    yield from units
 
 
 #: what an unpacked solution folder holds at its top (see ``pafix.solutions.folder._folder_parts``,
@@ -78,6 +101,8 @@ def expand(paths: Sequence[str]) -> Iterator[Path | tuple[Path, str]]:
     seen: set[str] = set()
     real_dirs: dict[str, str] = {}
     for raw in paths:
+        if is_dataverse(raw):
+            continue  # not a file: read_units / tasks_of_paths read it over the Web API
         p = Path(raw)
         try:
             items = list(_expand_one(p))
@@ -127,6 +152,9 @@ def read_units(paths: Sequence[str]) -> Iterator[Unit]:
             yield from solution_units(item)
             continue
         yield read_file_unit(item)
+    for raw in paths:
+        if is_dataverse(raw):
+            yield from dataverse_units(raw)
 
 
 def read_file_unit(path: Path) -> Unit:

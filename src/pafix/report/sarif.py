@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,10 @@ FINGERPRINT_KEY = "pafix/v1"
 SECURITY_SEVERITY: dict[Severity, str] = {"error": "8.0", "warning": "5.0", "note": "2.0"}
 
 
+#: a path that is a URI already (``dataverse://HOST/…``), not a file
+_URI = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+
+
 def _abspath(path: str | Path) -> Path:
     # normalise without resolving symlinks, so a path stays under the root it was given as
     return Path(os.path.abspath(path))
@@ -40,8 +45,8 @@ class _Locator:
         self.root = None if root is None else _abspath(root)
 
     def relative(self, path: str) -> str | None:
-        """The POSIX path relative to the root, or None when not under it."""
-        if self.root is None:
+        """The POSIX path relative to the root, or None when not under it (or a URI)."""
+        if self.root is None or _URI.match(path):
             return None
         try:
             rel = _abspath(path).relative_to(self.root)
@@ -53,6 +58,8 @@ class _Locator:
         rel = self.relative(path)
         if rel is not None:
             return {"uri": quote(rel), "uriBaseId": SRCROOT}
+        if _URI.match(path):  # an online finding: dataverse://HOST/workflows(ID)
+            return {"uri": quote(path, safe=":/()'=,")}
         return {"uri": _abspath(path).as_uri()}
 
     def qualified(self, path: str, flow: str) -> str:

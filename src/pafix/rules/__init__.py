@@ -21,6 +21,7 @@ from pafix.rules.paf402_global_access_to_credentials import GlobalAccessToCreden
 from pafix.rules.paf403_global_access_to_work_queues import GlobalAccessToWorkQueues
 from pafix.rules.paf404_global_access_to_desktop_flow_modules import GlobalAccessToDesktopFlowModules
 from pafix.rules.paf405_automation_table_not_audited import AutomationTableNotAudited
+from pafix.rules.paf406_shared_flow_access_gap import SharedFlowAccessGap
 from pafix.rules.metadata_base import MetadataRule
 from pafix.rules.paf901_unbalanced_end import UnbalancedEnd
 from pafix.rules.paf902_unused_suppression import UnusedSuppression
@@ -44,6 +45,7 @@ RULES: tuple[type[Rule], ...] = (
     GlobalAccessToWorkQueues,
     GlobalAccessToDesktopFlowModules,
     AutomationTableNotAudited,
+    SharedFlowAccessGap,
     UnbalancedEnd,
     UnusedSuppression,
 )
