@@ -213,3 +213,35 @@ def test_every_encoding_end_to_end(tmp_path: Path, encoding: str) -> None:
     rewrite = CliRunner().invoke(main, ["rewrite", "--in-place", str(path)])
     assert rewrite.exit_code in (0, 1), rewrite.output
     assert path.read_bytes() == encode(fixed, like)
+
+
+def test_an_action_with_a_named_handler_and_a_catch_all_closed_by_one_end() -> None:
+    flow = parse(read(FORMS / "pos_on_error_named_then_catch_all.robin"))
+    handler = next(s for s in flow.main if isinstance(s, n.OnError))
+    assert handler.name == "EnvironmentVariableNotFoundError"
+    assert [type(s).__name__ for s in handler.body] == ["Set"]
+    assert [(c.name, c.body) for c in handler.more] == [(None, ())]
+    assert list(n.child_bodies(handler)) == [handler.body, ()]
+
+
+def test_taint_runs_every_clause_of_a_handler() -> None:
+    text = "\n".join([
+        "@SENSITIVE: [Pw]",
+        "@INPUT Pw : { 'Description': '', 'FriendlyName': 'Pw', 'Type': 'String', 'IsOptional': False }",
+        "Text.ToNumber Text: $'''1''' Number=> N",
+        "ON ERROR TimeoutError",
+        "    SET A TO 1",
+        "ON ERROR",
+        "    SET Copy TO Pw",
+        "END",
+        "",
+    ])
+    result = check_source(text, "handlers.robin")
+    assert any(f.rule == "PAF101" and f.variable == "Copy" for f in result.findings), result.findings
+
+
+def test_next_action_in_a_block_handler() -> None:
+    flow = parse(read(FORMS / "pos_block_error_next_action.robin"))
+    block = next(s for s in flow.main if isinstance(s, n.Block))
+    (handler,) = block.handlers
+    assert [s.kind for s in handler.body if isinstance(s, n.Jump)] == ["NEXT ACTION"]

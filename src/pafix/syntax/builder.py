@@ -176,6 +176,8 @@ class _Builder(Transformer[Token, Any]):
     def body(self, children: list[Any]) -> n.Body:
         return tuple(_nodes(children))
 
+    handler_body = body
+
     def disabled(self, children: list[Any]) -> n.Stmt:
         stmt = _nodes(children)[0]
         return cast(n.Stmt, replace(stmt, span=self.span(children), disabled=True))
@@ -351,6 +353,11 @@ class _Builder(Transformer[Token, Any]):
         return n.BlockHandler(self.span(children), name, self._args(children), body)
 
     def on_error(self, children: list[Any]) -> n.OnError:
+        clause = self.on_error_clause(children)
+        more = tuple(p for p in children if isinstance(p, n.OnError))
+        return replace(clause, more=more) if more else clause
+
+    def on_error_clause(self, children: list[Any]) -> n.OnError:
         name_tok = children[1] if _is_tok(children[1], "NAME") else None
         body = next(p for p in children if isinstance(p, tuple))
         return n.OnError(self.span(children), str(name_tok) if name_tok is not None else None, body)

@@ -77,7 +77,7 @@ def _expected_phrase(expected: set[str]) -> str:
         names.append("a statement")
         pool -= _STATEMENT_START | {"SWITCH", "LOOP", "BLOCK", "WAIT", "LABEL", "GOTO", "EXIT", "ERROR", "DISABLE",
                                     "COMMENT", "BLOCK_COMMENT", "ANNOTATION", "REGION", "ENDREGION", "IMPORT",
-                                    "SENSITIVE", "INPUT", "OUTPUT", "EXIT_LOOP", "NEXT_LOOP", "EXIT_FUNCTION",
+                                    "SENSITIVE", "INPUT", "OUTPUT", "EXIT_LOOP", "NEXT_LOOP", "NEXT_ACTION", "EXIT_FUNCTION",
                                     "THROW_ERROR", "REPEAT_BLOCK", "ON_ERROR", "FUNCTION"}
     if _EXPR_START <= pool:
         names.append("an expression")

@@ -346,12 +346,15 @@ class Block:
 
 @dataclass(frozen=True, slots=True)
 class OnError:
-    """``ON ERROR [Name]`` ... ``END``: the handler of the statement before it."""
+    """``ON ERROR [Name]`` ... ``END``: the handlers of the statement before it. ``more`` holds
+    the further ``ON ERROR [Name]`` clauses before the one ``END`` (each an ``OnError`` whose
+    span is its clause)."""
 
     span: Span = field(compare=False, repr=False)
     name: str | None
     body: Body
     disabled: bool = False
+    more: tuple[OnError, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,7 +416,7 @@ class GetLastError:
     disabled: bool = False
 
 
-JumpKind = Literal["EXIT LOOP", "NEXT LOOP", "EXIT FUNCTION", "THROW ERROR", "REPEAT BLOCK"]
+JumpKind = Literal["EXIT LOOP", "NEXT LOOP", "NEXT ACTION", "EXIT FUNCTION", "THROW ERROR", "REPEAT BLOCK"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -548,7 +551,11 @@ def child_bodies(stmt: Stmt) -> Iterator[Body]:
         for handler in stmt.handlers:
             yield handler.body
         yield stmt.body
-    elif isinstance(stmt, (LoopRange, ForEach, While, OnError, Function)):
+    elif isinstance(stmt, OnError):
+        yield stmt.body
+        for clause in stmt.more:
+            yield clause.body
+    elif isinstance(stmt, (LoopRange, ForEach, While, Function)):
         yield stmt.body
 
 

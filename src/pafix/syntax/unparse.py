@@ -208,8 +208,9 @@ class _Printer:
             self.body(stmt.body, depth + 1, out)
             close()
         elif isinstance(stmt, n.OnError):
-            line("ON ERROR" if stmt.name is None else f"ON ERROR {stmt.name}")
-            self.body(stmt.body, depth + 1, out)
+            for clause in (stmt, *stmt.more):
+                line("ON ERROR" if clause.name is None else f"ON ERROR {clause.name}")
+                self.body(clause.body, depth + 1, out)
             close()
         elif isinstance(stmt, n.OnErrorRepeat):
             line(f"ON ERROR REPEAT {self.expr(stmt.times)} TIMES WAIT {self.expr(stmt.wait)}")

@@ -250,6 +250,8 @@ class Transfer:
 
     def _exec_handler_body(self, sf: Subflow, stmt: n.OnError | n.Function, state: State) -> State:
         state.join_from(self.exec_body(sf, stmt.body, state.copy()))
+        for clause in stmt.more if isinstance(stmt, n.OnError) else ():
+            state.join_from(self.exec_body(sf, clause.body, state.copy()))
         return state
 
     def _exec_block(self, sf: Subflow, stmt: n.Block, state: State) -> State:
