@@ -59,10 +59,11 @@ def codes(document: dict[str, Any]) -> list[str]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A folder with one flow that has a PAF102 and a PAF105 finding, and no configuration."""
+    """A folder with one flow that has a PAF102 and a PAF105 finding, and no configuration.
+    (The snippet gets a header line: a header-less snippet's PAF105 is only low confidence.)"""
     folder = tmp_path / "project"
     folder.mkdir()
-    (folder / "login.robin").write_bytes(SNIPPET.read_bytes())
+    (folder / "login.robin").write_bytes(b"@@DisplayName: 'Login'\n" + SNIPPET.read_bytes())
     return folder
 
 

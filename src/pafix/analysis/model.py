@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pafix.findings import Confidence, ValueKind
 from pafix.syntax import nodes as n
 
 
@@ -80,6 +81,8 @@ class SolutionContext:
     children: dict[str, ChildFlow] = field(hash=False)
     #: inputs of this flow that a parent passes a secret into: name -> description of the source
     tainted_inputs: dict[str, str] = field(default_factory=dict, hash=False)
+    #: the same inputs: the kind and confidence of what the parent passes
+    tainted_kinds: dict[str, tuple[ValueKind, Confidence]] = field(default_factory=dict, hash=False)
 
 
 def normalize_flow_id(value: str) -> str:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 SECRET_WORDS = frozenset(
     {
-        "password", "passwort", "passwd", "pwd", "pass", "passcode", "passphrase", "secret",
+        "password", "passwords", "passwort", "passwd", "pwd", "pass", "passcode", "passphrase", "secret",
         "secrets", "token", "apikey", "accesskey", "secretkey", "privatekey", "clientsecret",
         "accountkey", "encryptionkey", "decryptionkey", "sas", "credential", "credentials",
         "connectionstring", "connstring", "connstr", "pin", "otp", "totp", "bearer",

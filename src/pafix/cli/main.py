@@ -167,14 +167,20 @@ def scan_units(paths: tuple[str, ...], config: Config, progress: bool = False, *
 @click.option("--cache-dir", type=click.Path(file_okay=False),
               help="Result cache folder (default: $PAFIX_CACHE_DIR, $XDG_CACHE_HOME/pafix or ~/.cache/pafix).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--min-confidence", type=click.Choice(["high", "medium", "low"]), default=None,
+              help="Report findings of at least this confidence (default: medium, or min-confidence in the configuration).")
 @_common
 @dlp_options
 def scan_cmd(paths: tuple[str, ...], fmt: str, output: str | None, color: bool | None,
              select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
              dlp_policies: tuple[str, ...] = (), dlp_action_ids: str | None = None,
-             jobs: int | None = None, cache_dir: str | None = None, no_cache: bool = False) -> None:
-    """Scan flows (.robin/.txt files, folders, solution .zip files and unpacked solutions)."""
-    config = load_cli_config(config_path, paths, select, ignore)
+             jobs: int | None = None, cache_dir: str | None = None, no_cache: bool = False,
+             min_confidence: str | None = None) -> None:
+    """Scan flows (.robin/.txt files, folders, solution .zip files and unpacked solutions).
+
+    Every finding has a confidence (high, medium, low); by default high and medium ones are
+    reported, and the exit code counts only what is reported."""
+    config = load_cli_config(config_path, paths, select, ignore).with_min_confidence(min_confidence)
     dlp = settings_from_cli(dlp_policies, dlp_action_ids)
     started = time.perf_counter()
     with dlp_scope(dlp):  # check_units has no dlp parameter: the policies reach check_flow this way

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pafix.findings import Finding, TraceStep
-from pafix.rules.base import Context, Rule, best_label, only_heuristic
+from pafix.analysis.kinds import credential_labels
+from pafix.rules.base import Context, Rule, best_label, judged, only_heuristic
 
 SINK_WORDS = {
     "display": "shows it on screen",
@@ -19,6 +20,9 @@ SINK_WORDS = {
     "screenshot": "captures it in a screenshot",
     "childflow": "passes it to a child flow",
 }
+#: sinks where sensitive data that is not a credential is exposed rather than used: a mail
+#: body reaching a send-mail action or a record reaching a database is what they are for
+DATA_EXPOSING_SINKS = frozenset({"display", "clipboard", "screenshot", "log"})
 
 
 class SecretReachesSink(Rule):
@@ -30,6 +34,13 @@ class SecretReachesSink(Rule):
     messages and `EXIT ... ErrorMessage`, screenshots, keystrokes into a field that is not a
     password field, and the inputs of a child flow (`External.RunFlow`). The finding shows
     the path from the secret's source to the sink.
+
+    The rule is about credentials (passwords, keys, tokens, connection strings with a
+    credential part). Sensitive data that is not a credential (what the author marked
+    sensitive: an e-mail recipient, a message, a customer record) is reported only where it is
+    exposed rather than used: on screen, on the clipboard, in a screenshot or in an error
+    message or log. A message reaching a send-mail action, or a record reaching a database or
+    web request, is that data's intended use and is not reported.
 
     ## Why is this bad?
     Microsoft: "The value of a sensitive variable is visible when you send it outside desktop
@@ -57,9 +68,17 @@ class SecretReachesSink(Rule):
         for event in sorted(ctx.events, key=lambda e: e.span.start):
             if event.kind != "sink":
                 continue
-            label = best_label(event.labels)
+            labels = credential_labels(event.labels)
+            if not labels:
+                if event.sink_kind not in DATA_EXPOSING_SINKS:
+                    continue  # sensitive data at its intended use
+                labels = event.labels
+            kind, confidence = judged(labels)
+            label = best_label(labels)
             what = SINK_WORDS.get(event.sink_kind or "", "reveals it")
             source = label.origin.label
+            if kind == "data":
+                source = f"sensitive data from {source}"
             message = f"{source} reaches {event.param} of {event.action}, which {what}"
             sink_step = TraceStep(event.span.line, event.span.column,
                                   f"sink: {event.param} of {event.action}", event.span.start, event.span.end)
@@ -67,5 +86,6 @@ class SecretReachesSink(Rule):
                 ctx, event.span, message, subflow=event.subflow,
                 variable=label.origin.variable and ctx.display(label.origin.variable),
                 trace=label.trace() + (sink_step,),
-                severity="warning" if only_heuristic(event.labels) else None,
+                severity="warning" if only_heuristic(labels) else None,
+                kind=kind, confidence=confidence,
             )

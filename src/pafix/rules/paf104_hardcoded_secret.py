@@ -109,7 +109,7 @@ class HardcodedSecret(Rule):
                 return
             reported.add(lit.span.start)
             yield self.finding(ctx, lit.span, message, subflow=sf.name,
-                               severity="note" if severity == "note" else None)
+                               severity="note" if severity == "note" else None, kind="credential")
 
         actions: list[n.Action] = []
         if isinstance(stmt, n.Action):

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from pafix.syntax import nodes as n
+from pafix.analysis.kinds import labels_confidence, labels_kind
+from pafix.findings import Confidence, ValueKind
 from pafix.analysis.model import ChildFlow, SolutionContext, normalize_flow_id
 from pafix.config import Config
 from pafix.core import check_flow
@@ -118,7 +120,7 @@ def analyse_solution(units: list[Unit], config: Config) -> tuple[list[FileResult
             children[wid] = ChildFlow(wid, unit.flow or wid, inputs, (inputs & sensitive) | (inputs & unit.password_io))
         except Exception as exc:  # noqa: BLE001
             fail(i, exc)
-    tainted: dict[str, dict[str, str]] = {}
+    tainted: dict[str, dict[str, _ParentTaint]] = {}
     for _round in range(MAX_ROUNDS):
         changed = False
         for i, flow in list(flows.items()):
@@ -136,14 +138,19 @@ def analyse_solution(units: list[Unit], config: Config) -> tuple[list[FileResult
     return [results[i] for i in range(len(units))], contexts
 
 
+#: what a parent passes into a child's input: a description, its kind and confidence
+_ParentTaint = tuple[str, ValueKind, Confidence]
+
+
 def _check_one(
     i: int, flow: n.Flow, unit: Unit, config: Config, children: dict[str, ChildFlow],
-    tainted: dict[str, dict[str, str]], contexts: dict[int, SolutionContext], results: dict[int, FileResult],
+    tainted: dict[str, dict[str, _ParentTaint]], contexts: dict[int, SolutionContext], results: dict[int, FileResult],
 ) -> bool:
     """Check one flow of the solution in this round; whether a child input newly got a secret."""
     changed = False
     wid = normalize_flow_id(unit.workflow_id or "")
-    ctx = SolutionContext(children, dict(tainted.get(wid, {})))
+    mine = tainted.get(wid, {})
+    ctx = SolutionContext(children, {k: v[0] for k, v in mine.items()}, {k: (v[1], v[2]) for k, v in mine.items()})
     contexts[i] = ctx
     checked = check_flow(flow, config, password_io=unit.password_io, io_schema=unit.io_names, solution=ctx)
     findings = tuple(replace(f, flow=unit.flow) for f in checked.findings)
@@ -153,6 +160,7 @@ def _check_one(
         child = children.get(child_id)
         if input_name not in child_inputs and child is not None and input_name in child.inputs:
             source = labels[0].origin.label if labels else "a secret"
-            child_inputs[input_name] = f"receives {source} from parent flow {unit.flow!r}"
+            child_inputs[input_name] = (f"receives {source} from parent flow {unit.flow!r}",
+                                        labels_kind(labels), labels_confidence(labels))
             changed = True
     return changed

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from pafix.syntax import nodes as n
-from pafix.findings import TraceStep
+from pafix.findings import Confidence, TraceStep, ValueKind
 
 OriginKind = Literal[
     "sensitive", "input", "secret-output", "secret-name", "secret-property", "secret-param",
@@ -32,6 +32,10 @@ class Origin:
     span: n.Span
     subflow: str
     variable: str | None = None  #: the variable the origin is about, if any
+    #: a credential or other sensitive data (see :mod:`pafix.analysis.kinds`)
+    value: ValueKind = "credential"
+    #: how sure the source is: high (declared, a secret source), medium (a name heuristic...)
+    confidence: Confidence = "high"
 
     @property
     def label(self) -> str:
@@ -45,11 +49,12 @@ class Label:
     steps: tuple[TraceStep, ...] = ()
     #: the secret reached here only through an error message (``ERROR => x``): a weaker claim
     via_error: bool = False
+    #: the secret reached here only through an action the catalogue does not know
+    via_unknown: bool = False
 
-    def then(self, step: TraceStep, *, via_error: bool = False) -> Label:
-        if len(self.steps) >= MAX_STEPS:
-            return Label(self.origin, self.steps, self.via_error or via_error)
-        return Label(self.origin, self.steps + (step,), self.via_error or via_error)
+    def then(self, step: TraceStep, *, via_error: bool = False, via_unknown: bool = False) -> Label:
+        steps = self.steps if len(self.steps) >= MAX_STEPS else self.steps + (step,)
+        return Label(self.origin, steps, self.via_error or via_error, self.via_unknown or via_unknown)
 
     def trace(self) -> tuple[TraceStep, ...]:
         o = self.origin

@@ -17,6 +17,7 @@ from pafix.syntax import nodes as n
 from pafix.analysis.catalogue import ActionSpec, Catalogue, Sources
 from pafix.findings import TraceStep
 from pafix.analysis.model import ChildFlow, FlowModel, Subflow, normalize_flow_id
+from pafix.analysis.kinds import connection_texts, marked_kind
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, _join_taint, join, same, widened
 
@@ -108,6 +109,10 @@ class Transfer:
         self._loop_fixpoints: dict[int, State] = {}
         self._secret_names: dict[str, bool] = {}
         self._secret_keys: dict[str, bool] = {}
+        #: variables only ever set to connection-string text without a credential part
+        #: (``Integrated Security=SSPI``): not secrets, whatever their name or use
+        self.connection_texts = connection_texts(model)
+        self.plain_connections = self.connection_texts.plain
 
     def _plan(self, action: n.Action) -> _ActionPlan:
         plan = self._plans.get(id(action))
@@ -326,7 +331,8 @@ class Transfer:
                 root = secret_root
                 if root is not None:
                     key = sf.key(root.name, force_global=root.is_global)
-                    if key not in self.model.sensitive and key not in self.credential_vars:
+                    if key not in self.model.sensitive and key not in self.credential_vars \
+                            and key not in self.plain_connections:
                         self._event(Event("secret-param", sf.name, arg.span, key, tuple(taint.values()),
                                           action.name, arg.name, None, action.span))
         if all_in:
@@ -353,6 +359,8 @@ class Transfer:
             else:
                 for src in sources:
                     taint = _join_taint(taint, inputs.get(src, {}))
+            if taint and not plan.spec.known:  # a guess: the catalogue does not know the action
+                taint = {k: Label(lab.origin, lab.steps, lab.via_error, True) for k, lab in taint.items()}
             if secret_output:
                 target_key = sf.key(root.name, force_global=root.is_global) if root is not None else None
                 origin = Origin(
@@ -469,14 +477,17 @@ class Transfer:
 
     def _name_origin(self, sf: Subflow, expr: n.Name, key: str) -> Origin | None:
         if key in self.model.sensitive:
-            return Origin(f"sens:{key}", "sensitive", f"{expr.name} (sensitive variable)", expr.span, sf.name, key)
+            kind = marked_kind(expr.name, self.names, used_as_secret=key in self.secret_used)
+            return Origin(f"sens:{key}", "sensitive", f"{expr.name} (sensitive variable)", expr.span, sf.name, key,
+                          kind)
         if key in self.credential_vars:
             return None  # a credential variable is enforced sensitive; its .Password is the secret
         used = self.secret_used.get(key)
         if used is not None:
             return used
-        if self._is_secret_name(expr.name) and key not in self.model.inputs:
-            return Origin(f"name:{key}", "secret-name", f"{expr.name} (secret by its name)", expr.span, sf.name, key)
+        if self._is_secret_name(expr.name) and key not in self.model.inputs and key not in self.plain_connections:
+            return Origin(f"name:{key}", "secret-name", f"{expr.name} (secret by its name)", expr.span, sf.name, key,
+                          "credential", "medium")
         return None
 
     def _property_origin(self, sf: Subflow, expr: n.Expr, prop: str) -> Origin:
@@ -484,7 +495,7 @@ class Transfer:
         rname = root.name if root is not None else "value"
         key = sf.key(rname, force_global=bool(root and root.is_global))
         return Origin(f"prop:{key}.{prop}", "secret-property", f"{rname}.{prop} (a secret property)",
-                      expr.span, sf.name, key)
+                      expr.span, sf.name, key, "credential", "medium")
 
 
 _StmtHandler = Callable[[Transfer, Subflow, Any, State], State]
