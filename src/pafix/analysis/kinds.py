@@ -83,6 +83,18 @@ def marked_kind(name: str, names: NamePolicy, *, used_as_secret: bool) -> ValueK
     return "credential" if used_as_secret or names.is_secret(name) else "data"
 
 
+def marked_origin(name: str, names: NamePolicy, use: Confidence | None) -> tuple[ValueKind, Confidence]:
+    """Kind and confidence of a variable the author marked sensitive. The mark is certain;
+    that it is a *credential* is as certain as the evidence: a credential-shaped name, or its
+    use in a secret-bearing parameter (``use``: that use's confidence, e.g. medium for a
+    connection string whose text pafix cannot see), else it is sensitive data."""
+    if names.is_secret(name):
+        return "credential", "high"
+    if use is not None:
+        return "credential", use
+    return "data", "high"
+
+
 @dataclass(frozen=True, slots=True)
 class ConnectionTexts:
     """What the text written into each variable says of a credential."""
@@ -156,10 +168,13 @@ def labels_kind(labels: Iterable[Label]) -> ValueKind:
 
 
 def labels_confidence(labels: Sequence[Label], *, snippet: bool = False) -> Confidence:
-    """The strongest path decides; a snippet's "not marked sensitive" claims are low."""
+    """The strongest path of the finding's kind decides (a credential finding is as sure as
+    its surest credential path); a snippet's "not marked sensitive" claims are low."""
+    kind = labels_kind(labels)
     best: Confidence = "low"
     for lab in labels:
-        best = stronger(best, label_confidence(lab))
+        if lab.origin.value == kind:
+            best = stronger(best, label_confidence(lab))
     return "low" if snippet else best
 
 

@@ -50,6 +50,10 @@ class RewriteResult:
     passes: int = 0
     #: descriptions of the applied unsafe fixes (what the user must still do); names only
     notes: tuple[str, ...] = ()
+    #: variables marked sensitive because they hold a credential (not only sensitive data):
+    #: the solution rewrite sets ``"format": "password"`` only on those (and on what the
+    #: author already marked)
+    credentials: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +61,7 @@ class _Pass:
     edits: list[Edit]
     applied: list[tuple[str, str | None]]
     notes: list[str]
+    credentials: frozenset[str] = frozenset()
 
 
 def rewrite_text(
@@ -79,6 +84,7 @@ def rewrite_text(
     current = text
     applied: list[tuple[str, str | None]] = []
     notes: list[str] = []
+    credentials: set[str] = set()
     for number in range(MAX_PASSES + 1):
         try:
             flow = parse(current, path)
@@ -90,7 +96,8 @@ def rewrite_text(
         checked = check_flow(flow, config, password_io=password_io, io_schema=io_schema, solution=solution)
         step = _plan(checked, unsafe)
         if step is None:
-            return RewriteResult(current, current != text, tuple(applied), None, number, tuple(notes))
+            return RewriteResult(current, current != text, tuple(applied), None, number, tuple(notes),
+                                 frozenset(credentials))
         if number == MAX_PASSES:
             break
         try:
@@ -102,6 +109,7 @@ def rewrite_text(
         if new == current:
             return fail("did not converge: a fix changed nothing; not rewritten")
         applied.extend(step.applied)
+        credentials |= step.credentials
         notes.extend(x for x in step.notes if x not in notes)
         current = new
     return fail(f"did not converge after {MAX_PASSES} passes; not rewritten")
@@ -135,7 +143,8 @@ def _plan(checked: Checked, unsafe: bool) -> _Pass | None:
         keys = list(dict.fromkeys(key for _, key in marks))
         edits = mark_sensitive_edit(checked.model, keys)
         if edits:
-            return _Pass(edits, list(dict.fromkeys((f.rule, f.variable) for f, _ in marks)), [])
+            creds = frozenset(key for f, key in marks if f.kind == "credential")
+            return _Pass(edits, list(dict.fromkeys((f.rule, f.variable) for f, _ in marks)), [], creds)
     return None
 
 

@@ -20,7 +20,7 @@ from typing import cast
 
 from pafix.syntax import nodes as n
 from pafix.analysis.catalogue import Catalogue
-from pafix.analysis.kinds import is_connection_string_param, marked_kind, stronger
+from pafix.analysis.kinds import is_connection_string_param, marked_origin, stronger
 from pafix.analysis.model import FlowModel
 from pafix.findings import Confidence, ValueKind
 from pafix.analysis.names import NamePolicy
@@ -78,11 +78,11 @@ class Analysis(Transfer):
             reasons: list[tuple[ValueKind, Confidence]] = []
             if name in parent:
                 reasons.append(parent_kinds.get(name, ("credential", "high")))
+            used = self.secret_used.get(name)
             if name in self.model.sensitive or var.password_format:
-                reasons.append((marked_kind(name, self.names, used_as_secret=name in self.secret_used), "high"))
+                reasons.append(marked_origin(name, self.names, used.confidence if used is not None else None))
             if self.names.is_secret(name):
                 reasons.append(("credential", "medium"))
-            used = self.secret_used.get(name)
             if used is not None:
                 reasons.append(("credential", used.confidence))
             if not reasons:
@@ -90,8 +90,9 @@ class Analysis(Transfer):
             self.secret_inputs.add(name)
             kind: ValueKind = "credential" if any(k == "credential" for k, _ in reasons) else "data"
             sure = "low"
-            for _k, c in reasons:
-                sure = stronger(sure, c)
+            for k, c in reasons:
+                if k == kind:  # the kind's surest evidence
+                    sure = stronger(sure, c)
             what = f"{name} ({parent[name]})" if name in parent else f"{name} (secret input variable)"
             self.input_origins[name] = Origin(f"input:{name}", "input", what, var.decl.name.span, "Main", name,
                                               kind, sure)

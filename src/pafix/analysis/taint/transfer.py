@@ -17,7 +17,7 @@ from pafix.syntax import nodes as n
 from pafix.analysis.catalogue import ActionSpec, Catalogue, Sources
 from pafix.findings import TraceStep
 from pafix.analysis.model import ChildFlow, FlowModel, Subflow, normalize_flow_id
-from pafix.analysis.kinds import connection_texts, marked_kind
+from pafix.analysis.kinds import connection_texts, marked_origin
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, _join_taint, join, same, widened
 
@@ -477,9 +477,10 @@ class Transfer:
 
     def _name_origin(self, sf: Subflow, expr: n.Name, key: str) -> Origin | None:
         if key in self.model.sensitive:
-            kind = marked_kind(expr.name, self.names, used_as_secret=key in self.secret_used)
+            use = self.secret_used.get(key)
+            kind, sure = marked_origin(expr.name, self.names, use.confidence if use is not None else None)
             return Origin(f"sens:{key}", "sensitive", f"{expr.name} (sensitive variable)", expr.span, sf.name, key,
-                          kind)
+                          kind, sure)
         if key in self.credential_vars:
             return None  # a credential variable is enforced sensitive; its .Password is the secret
         used = self.secret_used.get(key)
