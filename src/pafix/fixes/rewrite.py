@@ -50,7 +50,8 @@ class RewriteResult:
     passes: int = 0
     #: descriptions of the applied unsafe fixes (what the user must still do); names only
     notes: tuple[str, ...] = ()
-    #: variables marked sensitive because they hold a credential (not only sensitive data):
+    #: variables marked sensitive because they certainly hold a credential (a high-confidence
+    #: credential finding; not sensitive data, not a guess):
     #: the solution rewrite sets ``"format": "password"`` only on those (and on what the
     #: author already marked)
     credentials: frozenset[str] = frozenset()
@@ -126,6 +127,8 @@ def _plan(checked: Checked, unsafe: bool) -> _Pass | None:
         if fix.safety != "safe" and not (unsafe and fix.safety == "unsafe"):
             continue
         key = mark_key(checked.model, finding, fix)
+        if key is not None and _leaves_io_alone(checked.model, finding, key):
+            continue
         if key is not None:
             marks.append((finding, key))
         else:
@@ -143,9 +146,25 @@ def _plan(checked: Checked, unsafe: bool) -> _Pass | None:
         keys = list(dict.fromkeys(key for _, key in marks))
         edits = mark_sensitive_edit(checked.model, keys)
         if edits:
-            creds = frozenset(key for f, key in marks if f.kind == "credential")
+            # a certain credential only: medium/low ones are marked in the script, not in a
+            # solution's Inputs/Outputs (see pafix.solutions.io_edits)
+            creds = frozenset(key for f, key in marks if f.kind == "credential" and f.confidence == "high")
             return _Pass(edits, list(dict.fromkeys((f.rule, f.variable) for f, _ in marks)), [], creds)
     return None
+
+
+def _leaves_io_alone(model: FlowModel, finding: Finding, key: str) -> bool:
+    """In a solution, an input/output is marked sensitive only for a certain credential (a
+    high-confidence credential finding) or when the solution's JSON already says
+    ``"format": "password"``: marking it would also set that format, and drop its default
+    value, in the solution (:mod:`pafix.solutions.io_edits`). Sensitive data and guesses stay
+    reported, for the author to decide."""
+    if model.io_schema is None or key not in model.io_schema:
+        return False
+    var = model.inputs.get(key) or model.outputs.get(key)
+    if var is None or var.password_format:
+        return False
+    return not (finding.kind == "credential" and finding.confidence == "high")
 
 
 def mark_key(model: FlowModel, finding: Finding, fix: Fix) -> str | None:

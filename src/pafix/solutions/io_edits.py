@@ -101,14 +101,16 @@ def describe(
 
 
 def render(edits: Iterable[IOEdit]) -> tuple[str, str]:
-    """The entries before and after, one line each, defaults redacted (for a diff)."""
-    before, after = [], []
+    """The entries before and after, one comment line each, defaults redacted: text the
+    rewrite's masked diff can show (it parses both sides as Robin)."""
+    before: list[str] = []
+    after: list[str] = []
     for e in edits:
-        old = {"format": e.old_format, "value": e.old_default}
-        before.append(f"{e.section}.{e.name}: {json.dumps(old)}\n")
+        value = "null" if e.old_default is None else e.old_default
+        before.append(f"# {e.section}.{e.name}: \"format\": {json.dumps(e.old_format)}, \"value\": {value}\n")
         if e.action != "removed":
-            note = "  # default dropped, as PAD does for sensitive inputs" if e.drops_default else ""
-            after.append(f"{e.section}.{e.name}: {json.dumps({'format': 'password', 'value': None})}{note}\n")
+            note = " (default dropped, as PAD writes sensitive inputs)" if e.drops_default else ""
+            after.append(f"# {e.section}.{e.name}: \"format\": \"password\", \"value\": null{note}\n")
     return "".join(before), "".join(after)
 
 

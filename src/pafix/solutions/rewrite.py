@@ -117,8 +117,9 @@ def rewrite_solution(
             continue
         if held:
             outcome.notes.append(
-                f"{unit.flow}: {', '.join(sorted(held))} marked sensitive in the script only: sensitive data, not a"
-                " credential, so its Inputs/Outputs entry (and default value) is left as it is"
+                f"{unit.flow}: {', '.join(sorted(held))} marked sensitive in the script only: not certainly a"
+                " credential (sensitive data, or a guess), so its Inputs/Outputs entry and default value are left"
+                " as they are"
             )
         if change is None:
             continue
