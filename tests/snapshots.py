@@ -57,13 +57,76 @@ def cases() -> list[Path]:
     return sorted(FIXTURES.glob("PAF*/*.robin"))
 
 
+def metadata_cases() -> list[Path]:
+    """Every fixture of a solution-metadata rule (PAF4xx): a solution folder
+    ``PAFxxx/<case>/`` (``Other/Customizations.xml``, ``Roles/*.xml``, ``Entities/*/Entity.xml``)
+    whose findings are in ``<case>.expected`` beside it."""
+    return sorted(p for p in FIXTURES.glob("PAF*/*") if p.is_dir() and p.name.startswith(("pos_", "neg_")))
+
+
+ENVIRONMENT_CASE = "dataverse.json"
+
+
+def check_metadata_case(path: Path) -> list[FileResult]:
+    if (path / ENVIRONMENT_CASE).is_file():
+        return check_environment_case(path)
+    from pafix.solutions.metadata import load_metadata
+    from pafix.solutions.metadata_check import check_metadata
+
+    return check_metadata(load_metadata(path.relative_to(ROOT).as_posix()), DEFAULT)
+
+
+def check_environment_case(path: Path) -> list[FileResult]:
+    """An online case (``PAFxxx/<case>/dataverse.json``: Web API answers in the documented
+    shapes, as fixtures/dataverse/*.json): read over loopback HTTP, checked like ``pafix env``."""
+    import os
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from dataverse_server import Fake, Server
+
+    from pafix.access.dataverse import BASE_URL_ENV, DataverseClient, environment_of
+    from pafix.access.env_check import environment_results
+    from pafix.access.online import read_environment
+
+    class _Token:
+        token = "fixture-token"
+
+    class _Credential:
+        def get_token(self, *_scopes: str, **_kw: object) -> _Token:
+            return _Token()
+
+    data = json.loads((path / ENVIRONMENT_CASE).read_text(encoding="utf-8"))
+    old = os.environ.get(BASE_URL_ENV)
+    with Server(Fake(data["routes"])) as base:
+        os.environ[BASE_URL_ENV] = base
+        try:
+            with DataverseClient(environment_of(data["host"]), _Credential()) as client:
+                state = read_environment(client)
+        finally:
+            if old is None:
+                os.environ.pop(BASE_URL_ENV, None)
+            else:
+                os.environ[BASE_URL_ENV] = old
+    return environment_results(state, DEFAULT)
+
+
+def render_metadata(results: list[FileResult]) -> str:
+    """``file:line:col CODE severity message`` per finding, ``file`` relative to the case."""
+    rows = []
+    for r in results:
+        for f in r.findings:
+            shown = r.path if "://" in r.path else Path(r.path).as_posix()
+            rows.append(f"{shown}:{f.line}:{f.column} {f.rule} {f.severity} {f.message}")
+    return "".join(row + "\n" for row in sorted(rows))
+
+
 def case_id(path: Path) -> str:
     """``PAF101/pos_set``: the rule folder and the case name."""
     return f"{path.parent.name}/{path.stem}"
 
 
 def expected_path(path: Path) -> Path:
-    return path.with_suffix(".expected")
+    return path.with_suffix(".expected") if not path.is_dir() else path.parent / (path.name + ".expected")
 
 
 def read_text(path: Path) -> str:
@@ -95,7 +158,8 @@ def context(path: Path) -> dict[str, object]:
         for child in data.get("children", []):
             wid = normalize_flow_id(child["workflow_id"])
             children[wid] = ChildFlow(wid, child["name"], frozenset(child["inputs"]),
-                                      frozenset(child.get("sensitive_inputs", [])))
+                                      frozenset(child.get("sensitive_inputs", [])),
+                                      frozenset(child.get("sensitive_outputs", [])))
         kwargs["solution"] = SolutionContext(children, dict(data.get("tainted_inputs", {})))
     return kwargs
 
@@ -145,6 +209,8 @@ def render(result: FileResult) -> str:
 
 
 def actual(path: Path) -> str:
+    if path.is_dir():
+        return render_metadata(check_metadata_case(path))
     return render(check(path))
 
 
@@ -172,13 +238,14 @@ def difference(path: Path) -> str | None:
 
 def orphans() -> list[Path]:
     """Snapshots whose fixture is gone."""
-    return sorted(p for p in FIXTURES.glob("PAF*/*.expected") if not p.with_suffix(".robin").is_file())
+    return sorted(p for p in FIXTURES.glob("PAF*/*.expected")
+                  if not p.with_suffix(".robin").is_file() and not p.with_suffix("").is_dir())
 
 
 def update() -> list[Path]:
     """Rewrite every snapshot that differs (and delete orphans); return what changed."""
     changed: list[Path] = []
-    for path in cases():
+    for path in cases() + metadata_cases():
         got = actual(path)
         exp = expected_path(path)
         if stored(path) != got:
@@ -201,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{len(changed)} snapshot(s) changed, {len(cases())} fixture(s)")
         return 0
     failed = 0
-    for path in cases():
+    for path in cases() + metadata_cases():
         diff = difference(path)
         if diff is not None:
             failed += 1

@@ -539,3 +539,50 @@ def test_corpus_coverage(cat: Catalogue) -> None:
     assert unknown == []
     listed = set(CORPUS_ACTIONS.read_text(encoding="utf-8").split())
     assert set(counts) <= listed, f"refresh tests/data/corpus_actions.txt: {sorted(set(counts) - listed)}"
+
+
+@pytest.mark.parametrize(
+    ("url", "secret"),
+    [
+        ("https://login.microsoftonline.com/t/oauth2/v2.0/token", True),
+        ("https://login.microsoftonline.com/t/oauth2/token?api-version=1.0", True),
+        ("https://id.example.com/connect/token", True),
+        ("https://example.com/oauth/token#frag", True),
+        # SharePoint ACS (real form): matched by its own pattern, not by "/token" + any character
+        ("https://accounts.accesscontrol.windows.net/00000000-0000-0000-0000-000000000000/tokens/OAuth/2", True),
+        ("https://example.com/tokenizer/", False),
+        ("https://example.com/api/tokens", False),
+        ("https://example.com/token-info/x", False),
+        ("https://example.com/oauth2/tokeninfo", False),
+    ],
+)
+def test_token_endpoints_match_real_forms_only(cat: Catalogue, url: str, secret: bool) -> None:
+    spec = cat.lookup("Web.InvokeWebService.InvokeWebService")
+    assert spec.is_secret_output("Response", False, {"Url": url}) is secret
+
+
+def test_error_echoes_and_intended_sinks(cat: Catalogue) -> None:
+    sql = cat.lookup("Database.ExecuteSqlStatement.ConnectAndExecute")
+    assert sql.echoes_in_errors("Statement")
+    assert not sql.echoes_in_errors("ConnectionString")
+    rule = sql.sink_rule("Statement", False)
+    assert rule is not None and rule.intended and rule.kind == "network"
+    assert not cat.lookup("Text.AppendLine").echoes_in_errors("Text")  # the default: no
+    body = cat.lookup("Email.SendEmail.AuthenticateAndSend").sink_rule("Body", False)
+    assert body is not None and body.intended
+    msg = cat.lookup("Display.ShowMessageDialog.ShowMessage").sink_rule("Message", False)
+    assert msg is not None and not msg.intended
+    assert cat.lookup("Cryptography.DecryptText.Decrypt").secret_output_kind("DecryptedText", False) == "data"
+    assert cat.lookup("PowerAutomateSecretVariables.GetCredential").secret_output_kind("Credential", False) == "credential"
+
+
+def test_new_fields_are_validated() -> None:
+    base = {"pattern": "Contoso.Thing"}
+    with pytest.raises(CatalogueError, match="intended"):
+        load_catalogue([{**base, "sinks": {"Body": {"kind": "mail", "intended": "yes"}}}])
+    with pytest.raises(CatalogueError, match="kind"):
+        load_catalogue([{**base, "secret_outputs": {"Out": {"kind": "secretish"}}}])
+    with pytest.raises(CatalogueError, match="error_echoes"):
+        load_catalogue([{**base, "error_echoes": "Text"}])
+    spec = load_catalogue([{**base, "error_echoes": ["@*"]}]).lookup("Contoso.Thing")
+    assert spec.echoes_in_errors("x", True) and not spec.echoes_in_errors("x", False)

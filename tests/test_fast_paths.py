@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pafix.syntax import builder as B
 from pafix.syntax import parser as P
 from pafix.analysis.taint.state import Label, Origin, State, _join_taint, join, same
 from pafix.errors import ParseError
@@ -42,7 +43,7 @@ def _read(path: Path) -> str | None:
 
 
 def test_the_fast_driver_is_on() -> None:
-    assert P._fast() is not None
+    assert B._fast() is not None
 
 
 @pytest.mark.parametrize("path", _flows(), ids=lambda p: p.name)
@@ -51,13 +52,13 @@ def test_fast_driver_builds_the_same_tree_as_lark(path: Path) -> None:
     if text is None:
         pytest.skip("not UTF-8")
     code = text[: P.split_trailer(text)]
-    lark, _builder = P._parser()
-    fast = P._fast()
+    lark, _builder = B._parser()
+    fast = B._fast()
     assert fast is not None
     try:
         expected = lark.parse(code, start="start")
     except Exception:
-        with pytest.raises(P.Fallback):
+        with pytest.raises(B.Fallback):
             fast.parse(code, "start")
         return
     assert deep(fast.parse(code, "start")) == deep(expected)
@@ -79,7 +80,7 @@ def test_parse_is_the_same_with_and_without_the_fast_driver(path: Path, monkeypa
         return out
 
     fast = outcome()
-    monkeypatch.setattr(P, "_fast", lambda: None)
+    monkeypatch.setattr(B, "_fast", lambda: None)
     assert outcome() == fast
 
 
@@ -100,7 +101,7 @@ def test_errors_and_odd_blanks_match_lark(text: str, monkeypatch: pytest.MonkeyP
             return (str(exc), exc.line, exc.column, exc.offset)
 
     fast = outcome()
-    monkeypatch.setattr(P, "_fast", lambda: None)
+    monkeypatch.setattr(B, "_fast", lambda: None)
     assert outcome() == fast
 
 
@@ -205,7 +206,7 @@ def test_plain_holes_skip_the_parser_with_the_same_result(hole: str, monkeypatch
             return (str(exc), exc.line, exc.column, exc.offset)
 
     fast = outcome()
-    monkeypatch.setattr(P, "_PLAIN_HOLE_RE", __import__("re").compile(r"(?!)"))
+    monkeypatch.setattr(B, "_PLAIN_HOLE_RE", __import__("re").compile(r"(?!)"))
     assert outcome() == fast
 
 
@@ -225,7 +226,7 @@ def _interpolate_reference(raw: str) -> list[tuple[str, str]]:
                 buf.append("%")
                 i += 2
                 continue
-            close = P._hole_end(raw, i + 1, end)
+            close = B._hole_end(raw, i + 1, end)
             if close < 0:
                 return [("error", str(i))]
             if buf:
@@ -245,7 +246,7 @@ def _interpolate_reference(raw: str) -> list[tuple[str, str]]:
 @given(st.text(alphabet="ab%\\' \n", max_size=14))
 def test_interpolation_splits_like_the_character_loop(body: str) -> None:
     raw = "$'''" + body + "'''"
-    builder = P._Builder()
+    builder = B._Builder()
     holes: list[str] = []
 
     def fake_hole(raw_: str, start: int, close: int, sp: Span) -> Any:
@@ -255,6 +256,6 @@ def test_interpolation_splits_like_the_character_loop(body: str) -> None:
     builder._hole = fake_hole  # type: ignore[method-assign]
     try:
         got = [("text", x) if isinstance(x, str) else x for x in builder._interpolate(raw, Span(0, len(raw), 1, 1, 1, 1))]
-    except P._HoleError as exc:
+    except B._HoleError as exc:
         got = [("error", str(exc.offset))]
     assert got == _interpolate_reference(raw)

@@ -1,6 +1,6 @@
 """Hostile solution archives through the CLI (issue 9).
 
-``tests/test_solutions.py`` covers each of them in :func:`pafix.solutions.export.load_solution` (path
+``tests/test_solutions.py`` covers each of them in :func:`pafix.solutions.load_solution` (path
 traversal names, zip bomb by ratio and by size, too many members, a member lying about its size,
 corrupt zips, DOCTYPE/ENTITY, a Definition that is not JSON, broken XML). Here each goes through
 ``pafix scan`` and ``pafix rewrite`` next to a normal leaky flow and a good solution: one clear
@@ -32,7 +32,7 @@ from hostile import (
     workflow_element,
     wrap_customizations,
 )
-from pafix.solutions import export as solutions
+import pafix.solutions as solutions
 
 CANARY = "CANARY-z1p9x4-ARCHIVE"
 

@@ -18,7 +18,7 @@ import pytest
 
 import pafix.core
 import pafix.syntax.parser
-import pafix.solutions.export
+import pafix.solutions.container
 from hostile import (
     FIXTURE_ID,
     assert_leaky_reported,
@@ -163,7 +163,7 @@ def test_load_failure_of_a_solution(folder: Path, monkeypatch: pytest.MonkeyPatc
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise Injected(CANARY)
 
-    monkeypatch.setattr(pafix.solutions.export, "load_solution", broken)
+    monkeypatch.setattr(pafix.solutions.container, "load_solution", broken)
     for result in (scan(folder), invoke("rewrite", "--check", folder)):
         _assert_contained(result, sol, _message("reading", "solution"), folder)
 
@@ -198,7 +198,7 @@ def test_rewrite_failure_in_one_flow_of_a_solution(folder: Path, monkeypatch: py
     assert result.exit_code == 2
     assert f"{sol}: error: Boom flow: {_message('rewriting')}" in result.stderr
     assert f"fixed {sol} (" in result.stderr and f"fixed {folder / 'leaky.robin'}" in result.stderr
-    flows = {f.name: f.script for f in pafix.solutions.export.load_solution(sol).flows}
+    flows = {f.name: f.script for f in pafix.solutions.container.load_solution(sol).flows}
     assert "BOOM" in flows["Boom flow"] and "@SENSITIVE" not in flows["Boom flow"]  # left as it was
     assert CANARY not in output(result)
 

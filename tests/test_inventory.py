@@ -13,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from pafix.cli.main import main
 from pafix.access.inventory import CSV_FIELDS, Component, inventory_flow, inventory_paths, to_csv
+from pafix.cli.sources import expand, read_file_unit
 from pafix.syntax.parser import parse
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,7 +156,7 @@ def test_real_solutions_match_the_hand_checked_flows() -> None:
 @corpus
 @pytest.mark.corpus
 def test_real_solutions_every_flow_listed_and_readable() -> None:
-    flows, errors = inventory_paths([str(p) for p in SOLUTIONS])
+    flows, errors = inventory_paths(expand([str(p) for p in SOLUTIONS]), read_file_unit)
     assert errors == []
     assert len(flows) == 13 + 10
     kinds = {c.kind for f in flows for c in f.components}

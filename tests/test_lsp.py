@@ -226,7 +226,7 @@ async def test_unsafe_fix_is_labelled(client: LanguageClient, tmp_path: Path) ->
     ))
     titles = [a.title for a in actions or [] if isinstance(a, t.CodeAction)]
     unsafe = [x for x in titles if x.endswith("(unsafe)")]
-    if d.data.get("fix"):  # the credential rewrite is registered by pafix.fixes.rewrite
+    if d.data.get("fix"):  # PAF103 offers the Get credential fix (pafix.fixes.get_credential)
         assert unsafe and all(a.kind == t.CodeActionKind.QuickFix for a in actions or [])
     assert "PAF103: suppress with a comment (# pafix: ignore[PAF103])" in titles
 

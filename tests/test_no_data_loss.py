@@ -26,7 +26,7 @@ import pytest
 
 from hostile import assert_no_traceback, good_solution_zip, invoke, output
 from pafix.fixes import safewrite
-from pafix.solutions.export import load_solution
+from pafix.solutions import load_solution
 
 FLOW = b"\xef\xbb\xbf@SENSITIVE: [Password]\r\nSET Password TO $'''hunter2'''\r\nSET Copy TO Password\r\n"
 

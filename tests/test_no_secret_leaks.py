@@ -2,7 +2,9 @@
 
 ``fixtures/canary/leaky-flow.robin`` plants unique canary secrets in every place PAF104
 reports (a literal in ``Password:``, the ``DefaultValue`` of a sensitive input, a connection
-string literal, a ``P'...'`` literal, a literal assigned to a secret-named variable) and
+string literal, a ``P'...'`` literal, a literal assigned to a secret-named variable, a password in a comment, a key in a URL
+query string, a bearer token in CustomHeaders, a client secret in a form body, a password on
+a command line) and
 ``fixtures/canary/unparseable.robin`` has one on a line that does not parse. Every command
 and format is run in-process (click's CliRunner) and as ``python -m pafix``; stdout, stderr
 and written files must not contain a canary, nor its first five characters (the redacted
@@ -37,11 +39,16 @@ CANARIES = {
     "CANARY-t9m4z2-DPAPI": "P'...' literal",
     "CANARY-y3h8v1-TOKEN": "literal assigned to a secret-named variable",
     "CANARY-u6j2p5-BROKEN": "line that fails to parse",
+    "CANARY-c4m8e2-COMMENT": "password written in a comment",
+    "CANARY-q1s5d7-QUERY": "api_key= in a URL query string",
+    "CANARY-h6r3f9-HEADER": "Authorization: Bearer header in CustomHeaders",
+    "CANARY-b2k7w4-BODY": "client_secret= in a form-encoded request body",
+    "CANARY-n8v2c5-CMDLINE": "net use password on a command line",
 }
 #: a redaction marker with three or more characters of a canary in front of it
 OVERLONG_REDACTION = re.compile(r"CAN[\w-]*\*\*\*")
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "json", "sarif", "github", "html")
 TARGETS = {
     "leaky": (str(LEAKY.relative_to(ROOT)),),
     "broken": (str(BROKEN.relative_to(ROOT)),),
@@ -118,7 +125,7 @@ def test_scan_output(runner: str, target: str, fmt: str) -> None:
     assert_no_canary(out, f"scan --format {fmt} ({target}, {runner})")
     if fmt == "text" and target != "broken":
         # not vacuous: the hard-coded secrets were found, and shown redacted
-        assert out.count("PAF104") >= 5, out
+        assert out.count("PAF104") >= 8, out
         assert "'CA***'" in out
 
 

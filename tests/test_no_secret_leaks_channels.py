@@ -111,7 +111,7 @@ def _scan_opts() -> list[str]:
     return ["--no-cache"] if "--no-cache" in names else []
 
 
-@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "html"])
 def test_scan(hostile: Path, tmp_path: Path, fmt: str) -> None:
     report = tmp_path / f"report.{fmt}"
     result = invoke("scan", *_scan_opts(), "--format", fmt, hostile)

@@ -627,7 +627,8 @@ TRAILER = "# [ControlRepository][PowerAutomateDesktop]\n\n{\n  \"ControlReposito
 
 def test_trailer_is_one_opaque_node_never_tokenized() -> None:
     code = "UIAutomation.CloseWindow.CloseByTitleClass Title: $'''Calculator''' Class: $''''''\n\n"
-    src = code + TRAILER + "// not Robin\nEND END '\n"
+    junk = "# [ControlRepository][PowerAutomateDesktop]\n\n{\n  \"a\": \"// not Robin\",\n\"b\": [\n\"END END '\"]\n}\n"
+    src = code + TRAILER + junk
     flow = parse(src)
     assert flow.code == src
     assert flow.body == (
@@ -641,7 +642,21 @@ def test_trailer_is_one_opaque_node_never_tokenized() -> None:
     assert flow.trailer.span.start == len(code) == split_trailer(src)
     assert flow.trailer.span.end == len(src)
     assert (flow.trailer.span.line, flow.trailer.span.column) == (3, 1)
-    assert flow.text(flow.trailer) == TRAILER + "// not Robin\nEND END '\n"
+    assert flow.text(flow.trailer) == TRAILER + junk
+    assert flow.trailers == (flow.trailer,)
+
+
+def test_text_after_a_trailer_is_the_next_subflow_and_is_parsed() -> None:
+    # what used to be skipped silently: a second copied subflow after the first one's trailer
+    first = "SET a TO 1\n\n"
+    second = "SET b TO 2\n// not Robin\n"
+    with pytest.raises(ParseError) as info:
+        parse(first + TRAILER + second)
+    assert info.value.line == 9 and info.value.source_line == "// not Robin"
+    flow = parse(first + TRAILER + second, recover=True)
+    assert [type(s).__name__ for s in flow.body] == ["Set", "Set", "ErrorStmt"]
+    assert flow.trailer is None and len(flow.trailers) == 1
+    assert flow.text(flow.trailers[0]) == TRAILER
 
 
 def test_trailer_variants() -> None:

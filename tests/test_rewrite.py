@@ -19,7 +19,8 @@ from pafix import core
 from pafix.syntax import nodes as n
 from pafix.config import DEFAULT, Config
 from pafix.core import check_flow, check_source
-from pafix.fixes.get_credential import build_credential_fix, register, user_input_for
+from pafix.fixes.get_credential import build_credential_fix, user_input_for
+from pafix.rules import paf103_secret_input_variable as paf103
 from pafix.findings import Edit, Fix
 from pafix.syntax.parser import parse
 from pafix.fixes.rewrite import MAX_PASSES, RewriteResult, rewrite_text
@@ -150,16 +151,13 @@ def test_select_limits_the_fixes() -> None:
 
 
 @pytest.fixture
-def fake_credential_fix() -> object:
-    """Replace the registered Get credential builder for one test, then put it back."""
-    holder: dict[str, object] = {}
+def fake_credential_fix(monkeypatch: pytest.MonkeyPatch) -> object:
+    """Replace the Get credential builder that PAF103 calls for one test (put back after it)."""
 
     def install(builder: object) -> None:
-        holder["builder"] = builder
-        core.register_credential_fix(builder)  # type: ignore[arg-type]
+        monkeypatch.setattr(paf103, "build_credential_fix", builder)
 
-    yield install
-    register()
+    return install
 
 
 SECRET_INPUT_FLOW = HEADER + "@SENSITIVE: [ApiToken]\n" + _input("ApiToken") + "SET X TO 1\n"

@@ -71,7 +71,7 @@ def test_fixture_role(path: Path) -> None:
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.code for r in RULES])
 def test_every_rule_has_positive_and_negative_fixtures(rule: type[Rule]) -> None:
-    mine = [p for p in CASES if p.parent.name == rule.code]
+    mine = [p for p in CASES + snapshots.metadata_cases() if p.parent.name == rule.code]
     roles = {_role(p) for p in mine}
     assert "pos" in roles, f"{rule.code} has no positive fixture in fixtures/rules/{rule.code}/pos_*.robin"
     assert "neg" in roles, f"{rule.code} has no negative fixture in fixtures/rules/{rule.code}/neg_*.robin"

@@ -15,7 +15,7 @@ from pafix.syntax import nodes as n
 from pafix.cli.main import main
 from pafix.syntax.parser import parse
 from pafix.solutions.check import check_units
-from pafix.solutions.export import FlowChange, load_solution, write_solution
+from pafix.solutions import FlowChange, load_solution, write_solution
 from pafix.cli.sources import read_units
 from pafix.config import DEFAULT
 

@@ -1,4 +1,4 @@
-"""Tests for pafix.solutions.export: reading and splicing desktop flows in solution exports."""
+"""Tests for pafix.solutions: reading and splicing desktop flows in solution exports."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ from typing import Any
 
 import pytest
 
-from pafix.solutions import export as S
-from pafix.solutions.export import (
+import pafix.solutions as S
+from pafix.solutions import definition as solution_definition, xmltext
+from pafix.solutions import (
     EmbeddedFlow,
     FlowChange,
     Solution,
@@ -152,14 +153,14 @@ def test_corpus_reencoding_reproduces_every_element(corpus_zip: Path) -> None:
     for flow in sol.flows:
         assert flow._loc is not None
         raw_def = member.text[slice(*flow._loc.definition)]  # type: ignore[misc]
-        encode = S._definition_encoder(raw_def, member, "test")
+        encode = solution_definition._definition_encoder(raw_def, member, "test")
         assert encode(flow.script) == raw_def
         assert encode(flow.script).encode("utf-8") in original
         for span in (flow._loc.inputs, flow._loc.outputs):
             assert span is not None
             raw = member.text[span[0] : span[1]]
-            style = S._element_xml_style(raw, member)
-            assert S._xml_escape(S._xml_text(raw, "t"), style, "t") == raw
+            style = xmltext._element_xml_style(raw, member)
+            assert xmltext._xml_escape(xmltext._xml_text(raw, "t"), style, "t") == raw
 
 
 @pytest.mark.corpus
@@ -192,7 +193,7 @@ def test_corpus_script_change_touches_only_that_definition(corpus_zip: Path) -> 
         assert new[len(new) - tail_len :] == old[end:]
         new_elem = new[start : len(new) - tail_len]
         assert "</Definition>" not in new_elem
-        assert json.loads(S._xml_text(new_elem, "t")) == flow.script + TAIL
+        assert json.loads(xmltext._xml_text(new_elem, "t")) == flow.script + TAIL
         # the real conventions: '>' as &gt;, quotes raw, non-ASCII raw, '/' not escaped
         assert new_elem.endswith("Value=&gt; x\"")
         assert "&lt;tag&gt; &amp; \\\"double\\\" 'single' \\\\ / é \u200b \U0001f512" in new_elem
@@ -214,8 +215,8 @@ def test_corpus_sensitive_io_sets_format_and_value_only(corpus_zip: Path) -> Non
         start, end = _element_span(old, flow.workflow_id, "Inputs")
         tail_len = len(old) - end
         assert new[:start] == old[:start] and new[len(new) - tail_len :] == old[end:]
-        old_json = S._xml_text(old[start:end], "t")
-        new_json = S._xml_text(new[start : len(new) - tail_len], "t")
+        old_json = xmltext._xml_text(old[start:end], "t")
+        new_json = xmltext._xml_text(new[start : len(new) - tail_len], "t")
         # minimal edit: only the format and value of that one property changed
         before, after = json.loads(old_json), json.loads(new_json)
         expected = json.loads(old_json)
@@ -540,7 +541,7 @@ def test_encoding_conventions_are_kept(tmp_path: Path, definition: str, expect_i
     flow = sol.flows[0]
     member = sol._members[0]
     raw_def = member.text[slice(*flow._loc.definition)]  # type: ignore[union-attr, misc]
-    assert S._definition_encoder(raw_def, member, "t")(flow.script) == raw_def
+    assert solution_definition._definition_encoder(raw_def, member, "t")(flow.script) == raw_def
     out = render_changes(sol, {FIXTURE_ID: FlowChange(flow.script + TAIL)})
     new = out["customizations.xml"].decode("utf-8")
     for fragment in expect_in_new:
@@ -595,7 +596,7 @@ def test_inputs_pretty_printed_json_is_edited_minimally(tmp_path: Path) -> None:
     sol = load_solution(path)
     out = render_changes(sol, {FIXTURE_ID: FlowChange("s", sensitive_io=frozenset({"A", "b"}))})
     new = out["x.json.data.xml"].decode("utf-8")
-    new_inputs = S._xml_text(new[new.index("<Inputs>") + 8 : new.index("</Inputs>")], "t")
+    new_inputs = xmltext._xml_text(new[new.index("<Inputs>") + 8 : new.index("</Inputs>")], "t")
     expected = json.loads(pretty)
     expected["schema"]["properties"]["A"].update({"format": "password", "value": None})
     expected["schema"]["properties"]["B"].update({"format": "password", "value": None})

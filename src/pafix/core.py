@@ -6,7 +6,6 @@ files and render results; the language server calls it on the editor's buffer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -17,10 +16,10 @@ from pafix.analysis.taint import Analysis, analyse
 from pafix.analysis.catalogue import Catalogue, load_catalogue
 from pafix.config import DEFAULT, Config
 from pafix.errors import ParseError
-from pafix.findings import Finding, FileResult, Fix, SourceError, confidence_at_least
+from pafix.findings import Finding, FileResult, SourceError, confidence_at_least
 from pafix.guard import NestingTooDeep, call_deep, public_message
 from pafix.syntax.parser import parse
-from pafix.rules import RULES, BY_CODE, Context
+from pafix.rules import FLOW_RULES, BY_CODE, Context
 from pafix.rules.base import fingerprint
 from pafix.syntax.suppress import Suppression, find_suppressions
 
@@ -56,15 +55,6 @@ def names_for(config: Config) -> NamePolicy:
     return make_policy(config.secret_names, config.non_secret_names)
 
 
-CredentialFixBuilder = Callable[[Context, str], Fix | None]
-_credential_fix: list[CredentialFixBuilder] = []
-
-
-def register_credential_fix(builder: CredentialFixBuilder) -> None:
-    """The rewrite module provides the Get credential fix (kept out of the rules' imports)."""
-    _credential_fix[:] = [builder]
-
-
 def check_flow(
     flow: n.Flow,
     config: Config = DEFAULT,
@@ -95,11 +85,9 @@ def _check_flow(
     options: dict[str, object] = {"config": config, "password_io": password_io}
     if dlp is not None:  # DLP policies for the PAF3xx rules (they report nothing without)
         options["dlp"] = dlp
-    if _credential_fix:
-        options["credential_fix"] = _credential_fix[0]
     ctx = Context(flow, model, analysis, events, catalogue, names, options)
     found: list[Finding] = []
-    for rule_cls in RULES:
+    for rule_cls in FLOW_RULES:
         if not config.enabled(rule_cls.code) or rule_cls.code == "PAF902":
             continue
         found.extend(rule_cls().check(ctx))
@@ -190,31 +178,29 @@ def check_source(
     dlp: DlpSettings | None = None,
 ) -> FileResult:
     """Parse and check one flow's text. Parse errors, and flows nested too deep to check, come
-    back as ``errors`` (exit code 2); their messages quote no source text."""
+    back as ``errors`` (exit code 2); their messages quote no source text.
+
+    One bad line does not hide the file: the lines that do not parse are errors and the rest is
+    parsed again (the parser's recovery mode) and checked. Those findings carry no fix: a file
+    that does not parse is never rewritten."""
     lines = text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+    errors: tuple[SourceError, ...] = ()
     try:
         flow = parse(text, path)
     except ParseError as exc:
-        error = SourceError(public_message(exc.message), exc.line, exc.column, flow_name)
-        return FileResult(path, (), (error,), lines, flow_name)
+        flow = parse(text, path, recover=True)
+        errors = tuple(SourceError(public_message(e.message), e.span.line, e.span.column, flow_name) for e in flow.errors)
+        errors = errors or (SourceError(public_message(exc.message), exc.line, exc.column, flow_name),)
     try:
         checked = check_flow(flow, config, password_io=password_io, io_schema=io_schema, solution=solution, dlp=dlp)
     except NestingTooDeep as exc:
-        return FileResult(path, (), (SourceError(exc.message, exc.line, exc.column, flow_name),), lines, flow_name)
-    findings = tuple(replace(f, flow=flow_name) for f in checked.findings) if flow_name else checked.findings
-    return FileResult(path, findings, (), lines, flow_name, checked.suppressed)
+        return FileResult(path, (), (*errors, SourceError(exc.message, exc.line, exc.column, flow_name)), lines, flow_name)
+    findings = checked.findings
+    if errors:
+        findings = tuple(replace(f, fix=None) if f.fix is not None else f for f in findings)
+    findings = tuple(replace(f, flow=flow_name) for f in findings) if flow_name else findings
+    return FileResult(path, findings, errors, lines, flow_name, checked.suppressed)
 
 
-__all__ = ["Checked", "NestingTooDeep", "check_flow", "check_source", "catalogue_for", "fingerprint",
-           "register_credential_fix"]
+__all__ = ["Checked", "NestingTooDeep", "check_flow", "check_source", "catalogue_for", "fingerprint"]
 
-
-def _register_builtin_fixes() -> None:
-    """The Get credential fix lives with the rewriter's code; register it for every caller of
-    the core (scan, rewrite, the language server, worker processes), whatever they import."""
-    from pafix.fixes.get_credential import register
-
-    register()
-
-
-_register_builtin_fixes()

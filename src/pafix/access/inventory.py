@@ -28,9 +28,10 @@ kind                       found in the script
                            neither list has yet shows up here too. Table **Desktop Flow Module**.
 ``connection-reference``   ``External.InvokeCloudConnector Connection: '<padInternalId>'``,
                            mapped through the solution's ``<ConnectionReferences>`` JSON
-                           (``padInternalId`` → ``connectionReferenceLogicalName``, ``api.name``);
-                           outside a solution the ``@@connectionDisplayName`` annotation names
-                           it. Table **Connection Reference** (``connectionreference``).
+                           (``padInternalId`` → ``connectionReferenceLogicalName``, ``api.name``),
+                           or in a clipboard copy through the ``ConnectionReferences`` of every
+                           trailer (``InternalId`` → ``LogicalName``, ``ConnectorId``); else
+                           the ``@@connectionDisplayName`` annotation names it. Table **Connection Reference** (``connectionreference``).
 =========================  ===============================================================
 
 ``DISABLE``d statements are not counted. A UI element import gets ``used``: whether an enabled
@@ -43,7 +44,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -58,7 +59,8 @@ from pafix.dlp.evaluate import groups_used
 from pafix.errors import ParseError
 from pafix.guard import NestingTooDeep, call_deep, public_message
 from pafix.syntax.parser import parse
-from pafix.cli.sources import expand, read_file_unit
+from pafix.syntax.trailers import connection_references as trailer_connection_references
+from pafix.units import Unit
 
 TABLES: dict[str, str] = {
     "desktop-flow": "Process",
@@ -102,6 +104,7 @@ class FlowInventory:
     flow: str | None  #: workflow name in a solution; None for a loose file
     components: tuple[Component, ...]
     dlp_groups: tuple[str, ...]
+    workflow_id: str | None = None  #: normalized workflow id in a solution; None for a loose file
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,6 +181,8 @@ def inventory_flow(
     """
     siblings = siblings or {}
     refs = _connection_entries(connection_references)
+    if not refs and flow.trailers:  # a clipboard copy: each subflow's trailer lists its own
+        refs = trailer_connection_references(flow.source, tuple((t.span.start, t.span.end) for t in flow.trailers))
     known = _known_modules()
     found: dict[tuple[str, str], Component] = {}
 
@@ -222,14 +227,16 @@ def _inventory(flow: n.Flow, *args: Any) -> tuple[tuple[Component, ...], tuple[s
         return exc.message
 
 
-def inventory_paths(paths: Sequence[str]) -> tuple[list[FlowInventory], list[InventoryError]]:
-    """Inventories of every flow under ``paths`` (files, folders, solutions), in the order
-    ``pafix scan`` reads them, and what could not be read."""
-    from pafix.solutions.export import SolutionError, is_solution_path, load_solution
+def inventory_paths(found: Iterable[Path | tuple[Path, str]], read_file: Callable[[Path], Unit],
+                    ) -> tuple[list[FlowInventory], list[InventoryError]]:
+    """Inventories of every flow the front end ``found`` (files, solutions; a pair is a path
+    that could not be listed and why), in the order ``pafix scan`` reads them, and what could not
+    be read. ``read_file`` reads one loose flow file (the front end's path discovery)."""
+    from pafix.solutions import SolutionError, is_solution_path, load_solution
 
     flows: list[FlowInventory] = []
     errors: list[InventoryError] = []
-    for item in expand(paths):
+    for item in found:
         if isinstance(item, tuple):
             errors.append(InventoryError(str(item[0]), None, item[1]))
             continue
@@ -249,9 +256,9 @@ def inventory_paths(paths: Sequence[str]) -> tuple[list[FlowInventory], list[Inv
                 if isinstance(done, str):
                     errors.append(InventoryError(str(item), ef.name, done))
                     continue
-                flows.append(FlowInventory(str(item), ef.name, *done))
+                flows.append(FlowInventory(str(item), ef.name, *done, workflow_id=normalize_flow_id(ef.workflow_id)))
             continue
-        unit = read_file_unit(Path(item))
+        unit = read_file(Path(item))
         if unit.text is None:
             errors.append(InventoryError(unit.path, None, unit.error or "cannot read"))
             continue

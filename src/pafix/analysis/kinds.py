@@ -87,11 +87,14 @@ def marked_origin(name: str, names: NamePolicy, use: Confidence | None) -> tuple
     """Kind and confidence of a variable the author marked sensitive. The mark is certain;
     that it is a *credential* is as certain as the evidence: a credential-shaped name, or its
     use in a secret-bearing parameter (``use``: that use's confidence, e.g. medium for a
-    connection string whose text pafix cannot see), else it is sensitive data."""
+    connection string whose text pafix cannot see), else it is sensitive data -- low confidence
+    when its name says it is an error or log text, a status or a path (``ErrorMessage``)."""
     if names.is_secret(name):
         return "credential", "high"
     if use is not None:
         return "credential", use
+    if names.is_neither(name):  # an error/log text, a status or a path the author marked anyway
+        return "data", "low"
     return "data", "high"
 
 
@@ -126,7 +129,6 @@ def connection_texts(model: FlowModel) -> ConnectionTexts:
 def _writes(sf: object, stmt: n.Stmt) -> Iterator[tuple[str, str | None]]:
     """``(variable key, literal text or None)`` for each variable ``stmt`` writes."""
     from pafix.analysis.model import Subflow
-    from pafix.analysis.taint.transfer import root_name
 
     assert isinstance(sf, Subflow)
     if isinstance(stmt, n.Set):
@@ -143,6 +145,14 @@ def _writes(sf: object, stmt: n.Stmt) -> Iterator[tuple[str, str | None]]:
             root = root_name(expr)
             if root is not None:
                 yield sf.key(root.name, force_global=root.is_global), None
+
+
+def root_name(expr: n.Expr) -> n.Name | None:
+    """The variable an access path starts from (as the taint analysis's ``root_name``, which
+    cannot be imported here: the taint package imports this module)."""
+    while isinstance(expr, (n.Attribute, n.Index)):
+        expr = expr.value
+    return expr if isinstance(expr, n.Name) else None
 
 
 # ---- combining the labels of a finding -----------------------------------------------------
@@ -164,7 +174,7 @@ def label_confidence(label: Label) -> Confidence:
 
 def labels_kind(labels: Iterable[Label]) -> ValueKind:
     """A finding is about a credential when any of its paths carries one."""
-    return "credential" if any(lab.origin.value == "credential" for lab in labels) else "data"
+    return "credential" if any(lab.origin.value_kind == "credential" for lab in labels) else "data"
 
 
 def labels_confidence(labels: Sequence[Label], *, snippet: bool = False) -> Confidence:
@@ -173,10 +183,10 @@ def labels_confidence(labels: Sequence[Label], *, snippet: bool = False) -> Conf
     kind = labels_kind(labels)
     best: Confidence = "low"
     for lab in labels:
-        if lab.origin.value == kind:
+        if lab.origin.value_kind == kind:
             best = stronger(best, label_confidence(lab))
     return "low" if snippet else best
 
 
 def credential_labels(labels: Sequence[Label]) -> tuple[Label, ...]:
-    return tuple(lab for lab in labels if lab.origin.value == "credential")
+    return tuple(lab for lab in labels if lab.origin.value_kind == "credential")

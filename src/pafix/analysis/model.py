@@ -74,6 +74,9 @@ class ChildFlow:
     name: str
     inputs: frozenset[str]
     sensitive_inputs: frozenset[str]
+    #: the outputs the child marks sensitive (``@SENSITIVE`` or ``"format": "password"``): a
+    #: parent that stores one in a plain variable shows it in clear
+    sensitive_outputs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +84,8 @@ class SolutionContext:
     children: dict[str, ChildFlow] = field(hash=False)
     #: inputs of this flow that a parent passes a secret into: name -> description of the source
     tainted_inputs: dict[str, str] = field(default_factory=dict, hash=False)
+    #: those of ``tainted_inputs`` that only ever receive sensitive data (no credential)
+    data_inputs: frozenset[str] = frozenset()
     #: the same inputs: the kind and confidence of what the parent passes
     tainted_kinds: dict[str, tuple[ValueKind, Confidence]] = field(default_factory=dict, hash=False)
 

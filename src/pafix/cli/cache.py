@@ -34,7 +34,7 @@ from typing import Any
 from pafix import __version__
 from pafix.config import Config
 from pafix.findings import Edit, FileResult, Finding, Fix, SourceError, TraceStep
-from pafix.cli.sources import Unit
+from pafix.units import Unit
 
 CACHE_FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parents[1]

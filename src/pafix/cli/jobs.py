@@ -33,18 +33,16 @@ from typing import Any
 from pafix.config import Config
 from pafix.findings import FileResult
 from pafix.cli.cache import ResultCache, scan_key, unit_key
-from pafix.cli.sources import Unit, _is_solution, _solution_units, expand, read_file_unit
+from pafix.cli.sources import _is_solution, dataverse_units, expand, is_dataverse, read_file_unit
+from pafix.solutions.units import solution_units
+from pafix.units import Unit
+from pafix.guard import SCAN_GC_THRESHOLDS  # restored when the scan ends
 from pafix.syntax.textio import read_flow_bytes
 
 #: lines of flow text per chunk sent to a worker (a task is never split)
 CHUNK_LINES = 2000
 #: below this many lines to analyse, a pool costs more than it saves
 MIN_PARALLEL_LINES = 3000
-#: garbage-collector thresholds while scanning. Parsing and analysing allocate millions of
-#: short-lived objects and almost no reference cycles; with the default thresholds the
-#: collector keeps rescanning the growing set of live nodes, which costs a third of the time
-#: of a 50,000-line flow. Restored when the scan ends.
-SCAN_GC_THRESHOLDS = (100_000, 50, 100)
 
 
 def default_jobs() -> int:
@@ -141,12 +139,6 @@ def _prepare_analysis() -> None:
 
 
 def _init_worker(config: Config, ambient_blob: bytes | None) -> None:
-    # the same optional front-end modules as the parent (the rewrite module registers the
-    # "Get credential" fix builder that some findings carry)
-    try:
-        from pafix.cli import main as cli  # noqa: F401
-    except Exception:  # pragma: no cover - the CLI's optional parts are optional
-        pass
     _prepare_analysis()  # already done when forked; spawned workers (macOS, Windows) do it here
     gc.set_threshold(*SCAN_GC_THRESHOLDS)
     _exit_with_parent()
@@ -284,9 +276,12 @@ def tasks_of_paths(paths: Sequence[str]) -> Iterator[list[Unit] | LazyFile]:
         if isinstance(item, tuple):
             yield [Unit(str(item[0]), None, item[1])]
         elif _is_solution(item):
-            yield from group_tasks(_solution_units(item))
+            yield from group_tasks(solution_units(item))
         else:
             yield LazyFile(item)
+    for raw in paths:
+        if is_dataverse(raw):
+            yield from group_tasks(dataverse_units(raw))
 
 
 def run_scan(

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from pafix import __version__
-from pafix.config import DEFAULT, Config, ConfigError, find_config, load_config
+from pafix.config import Config
 from pafix.dlp import dlp_scope
 from pafix.dlp.cli_options import dlp_options, settings_from_cli
 from pafix.errors import ParseError
@@ -19,31 +19,12 @@ from pafix.findings import FileResult
 from pafix.report import ScanStats, render_github, render_json, render_sarif, render_text
 from pafix.cli.cache import ResultCache
 from pafix.cli.jobs import run_scan, tasks_of_paths
-from pafix.cli.sources import expand, read_units
+from pafix.cli.options import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, fail, load_cli_config
+from pafix.cli.sources import _is_solution, expand, read_units
+from pafix.cli.baseline import read_baseline_option
 
 # The parser, the rules and the analysis are imported where they are used: a scan answered
 # from the result cache needs none of them, and importing them took a third of its time.
-
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-
-
-def resolve_config(config_path: str | None, paths: tuple[str, ...]) -> Config:
-    """An explicit ``--config``, else the nearest ``pafix.toml`` / ``[tool.pafix]`` above the
-    first path (or the current folder)."""
-    if config_path:
-        return load_config(Path(config_path))
-    start = Path(paths[0]) if paths else Path.cwd()
-    try:
-        usable = start.exists()  # raises PermissionError under a folder we may not search
-    except OSError:
-        usable = False
-    found = find_config(start if usable else Path.cwd())
-    return load_config(found) if found else DEFAULT
-
-
-def _fail(message: str) -> None:
-    click.echo(f"pafix: error: {message}", err=True)
-    sys.exit(EXIT_ERROR)
 
 
 class _LazyGroup(click.Group):
@@ -52,6 +33,8 @@ class _LazyGroup(click.Group):
     ``lsp`` extra) is not listed."""
 
     lazy: dict[str, tuple[str, str]] = {
+        "access": ("pafix.cli.access", "access_cmd"),
+        "env": ("pafix.cli.env", "env_cmd"),
         "inventory": ("pafix.cli.inventory", "inventory_cmd"),
         "lsp": ("pafix.cli.lsp", "lsp_cmd"),
         "rewrite": ("pafix.cli.rewrite", "rewrite_cmd"),
@@ -119,25 +102,6 @@ def _common(f: Any) -> Any:
     return f
 
 
-def _codes(values: tuple[str, ...]) -> list[str]:
-    return [c for v in values for c in v.split(",") if c.strip()]
-
-
-def load_cli_config(config_path: str | None, paths: tuple[str, ...], select: tuple[str, ...], ignore: tuple[str, ...]) -> Config:
-    try:
-        config = resolve_config(config_path, paths)
-    except ConfigError as exc:
-        _fail(str(exc))
-        raise  # unreachable
-    codes = _codes(select) + _codes(ignore)
-    if codes:
-        from pafix.rules import BY_CODE
-    for code in codes:
-        if not any(rule.startswith(code.upper()) for rule in BY_CODE):
-            _fail(f"unknown rule code {code!r}")
-    return config.with_overrides(_codes(select), _codes(ignore))
-
-
 def scan_units(paths: tuple[str, ...], config: Config, progress: bool = False, *,
                jobs: int | None = 1, cache: ResultCache | None = None) -> list[FileResult]:
     """One result per unit of ``paths``, in order; ``jobs`` processes (None: one per CPU),
@@ -151,15 +115,32 @@ def scan_units(paths: tuple[str, ...], config: Config, progress: bool = False, *
             bar.__enter__()
             done = lambda _n: bar.update(1)  # noqa: E731 - one task (a file or a solution) done
     try:
-        return run_scan(tasks_of_paths(paths), config, jobs=jobs, cache=cache, on_task_done=done)
+        results = run_scan(tasks_of_paths(paths), config, jobs=jobs, cache=cache, on_task_done=done)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    unreadable = {r.path for r in results if r.errors and r.flow is None}  # already reported once
+    return results + _metadata_results(paths, config, unreadable)
+
+
+def _metadata_results(paths: tuple[str, ...], config: Config, skip: set[str]) -> list[FileResult]:
+    """The solution-metadata rules (PAF4xx: roles, table audit) on each solution export that
+    could be read; imported only when there is one (they load the rules)."""
+    solutions = [str(p) for p in expand(paths) if not isinstance(p, tuple) and str(p) not in skip and _is_solution(p)]
+    if not solutions:
+        return []
+    from pafix.solutions.metadata_check import metadata_results
+
+    return metadata_results(solutions, config)
+
+
+#: ``scan --format`` values; a new format adds its name here and its renderer in ``_render``
+SCAN_FORMATS = ["text", "json", "sarif", "github", "html"]
 
 
 @main.command("scan")
-@click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif", "github"]), default="text", show_default=True)
+@click.argument("paths", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--format", "fmt", type=click.Choice(SCAN_FORMATS), default="text", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write the report to a file instead of stdout.")
 @click.option("--color/--no-color", default=None, help="Colour the text report (default: when stdout is a terminal).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
@@ -169,43 +150,146 @@ def scan_units(paths: tuple[str, ...], config: Config, progress: bool = False, *
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
 @click.option("--min-confidence", type=click.Choice(["high", "medium", "low"]), default=None,
               help="Report findings of at least this confidence (default: medium, or min-confidence in the configuration).")
+@click.option("--stdin-filename", metavar="NAME",
+              help="With PATH '-': the name of the flow read from stdin (shown in the output, used to find the configuration).")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (2 still means an error).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "note"]), default="note", show_default=True,
+              help="The lowest severity that makes the exit code 1 (default: any finding).")
+@click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings (text or json).")
+@click.option("--quiet", "-q", is_flag=True, help="Print the findings only: no summary, no notes on stderr.")
+@click.option("--show-fixes", is_flag=True, help="Text format: show the fix offered under each finding.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Report only findings not recorded in this baseline file (see --write-baseline).")
+@click.option("--include-baseline", is_flag=True,
+              help="With --baseline: report the baseline's findings too (SARIF marks them 'unchanged'); only new ones fail.")
+@click.option("--write-baseline", "write_baseline_file", type=click.Path(dir_okay=False),
+              help="Record every finding in this baseline file and exit 0 (2 when a flow could not be read).")
 @_common
 @dlp_options
 def scan_cmd(paths: tuple[str, ...], fmt: str, output: str | None, color: bool | None,
              select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
              dlp_policies: tuple[str, ...] = (), dlp_action_ids: str | None = None,
              jobs: int | None = None, cache_dir: str | None = None, no_cache: bool = False,
-             min_confidence: str | None = None) -> None:
+             stdin_filename: str | None = None, exit_zero: bool = False, fail_on: str = "note",
+             statistics: bool = False, quiet: bool = False, show_fixes: bool = False,
+             baseline_file: str | None = None, include_baseline: bool = False,
+             write_baseline_file: str | None = None, min_confidence: str | None = None) -> None:
     """Scan flows (.robin/.txt files, folders, solution .zip files and unpacked solutions).
 
+    PATH '-' reads one flow's text from stdin (name it with --stdin-filename).
+    Exit codes: 0 clean, 1 findings (at or above --fail-on; new ones with --baseline),
+    2 usage, configuration, read or parse error.
     Every finding has a confidence (high, medium, low); by default high and medium ones are
-    reported, and the exit code counts only what is reported."""
-    config = load_cli_config(config_path, paths, select, ignore).with_min_confidence(min_confidence)
+    reported (--min-confidence), and the exit code counts only what is reported.
+    """
+    from pafix.cli import scan_options as so
+
+    if "-" in paths and len(paths) > 1:
+        raise click.UsageError("'-' (stdin) must be the only PATH")
+    if stdin_filename is not None and paths != ("-",):
+        raise click.UsageError("--stdin-filename needs PATH '-'")
+    if statistics and fmt not in ("text", "json"):
+        raise click.UsageError("--statistics works with --format text or json")
+    if write_baseline_file and (baseline_file or include_baseline):
+        raise click.UsageError("--write-baseline excludes --baseline and --include-baseline")
+    if include_baseline and not baseline_file:
+        raise click.UsageError("--include-baseline needs --baseline")
+    from_stdin = paths == ("-",)
+    config_start = (so.stdin_config_start(stdin_filename or "-"),) if from_stdin else paths
+    config = load_cli_config(config_path, config_start, select, ignore).with_min_confidence(min_confidence)
+    baseline = read_baseline_option(baseline_file) if baseline_file else None
     dlp = settings_from_cli(dlp_policies, dlp_action_ids)
     started = time.perf_counter()
     with dlp_scope(dlp):  # check_units has no dlp parameter: the policies reach check_flow this way
-        results = scan_units(paths, config, progress=sys.stderr.isatty() and fmt == "text", jobs=jobs,
-                             cache=None if no_cache else ResultCache(cache_dir))
+        if from_stdin:
+            try:
+                unit = so.stdin_unit(stdin_filename or "-")
+            except so.StdinError as exc:
+                raise click.UsageError(str(exc)) from None
+            results = run_scan([unit], config, jobs=1, cache=None)
+        else:
+            results = scan_units(paths, config, progress=sys.stderr.isatty() and fmt == "text" and not quiet,
+                                 jobs=jobs, cache=None if no_cache else ResultCache(cache_dir))
     stats = ScanStats(len({r.path for r in results}), sum(r.lines for r in results), time.perf_counter() - started)
-    if fmt == "json":
-        text = render_json(results, stats, tool_version=__version__)
-    elif fmt == "sarif":
-        from pafix.rules import RULES
+    if write_baseline_file:
+        sys.exit(_write_baseline(write_baseline_file, results, quiet))
+    marks = None
+    extra: dict[str, Any] = {}
+    if baseline is not None and baseline_file:
+        from pafix.cli.baseline import apply_baseline
 
-        rules = {r.code: r.info() for r in RULES}
-        text = render_sarif(results, rules, tool_version=__version__, root=Path.cwd())
-    elif fmt == "github":
-        text = render_github(results)
+        applied = apply_baseline(results, baseline, baseline_file, include=include_baseline)
+        comparison = applied.comparison
+        results, marks = applied.results, applied.marks
+        extra["baseline"] = {"file": baseline_file, "new": comparison.new, "unchanged": comparison.unchanged,
+                             "absent": len(comparison.absent)}
+        if fmt == "text" and not quiet:
+            click.echo(so.baseline_summary(comparison.new, comparison.unchanged, len(comparison.absent), baseline_file),
+                       err=True)
+        # the exit code counts new findings only, even when the old ones are shown
+        failing = _only_new(results, marks) if include_baseline else results
     else:
-        use_color = color if color is not None else (output is None and sys.stdout.isatty())
-        text = render_text(results, stats, color=use_color)
+        failing = results
+    text = _render(fmt, results, stats, output=output, color=color, quiet=quiet, show_fixes=show_fixes,
+                   statistics=statistics, marks=marks, extra=extra, paths=paths)
     if output:
         Path(output).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
-    if any(r.errors for r in results):
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if any(r.findings for r in results) else EXIT_CLEAN)
+    sys.exit(so.exit_code(failing, fail_on=fail_on, exit_zero=exit_zero))  # type: ignore[arg-type]
+
+
+def _write_baseline(path: str, results: list[FileResult], quiet: bool) -> int:
+    from pafix.cli.baseline import write_baseline
+
+    for result in results:
+        for error in result.errors:
+            where = f"{result.path}!{error.flow or result.flow}" if (error.flow or result.flow) else result.path
+            click.echo(f"{where}: error: {error.message}", err=True)
+    try:
+        count = write_baseline(path, results)
+    except OSError as exc:
+        fail(f"{path}: cannot write the baseline ({exc.strerror or type(exc).__name__})")
+    if not quiet:
+        click.echo(f"wrote {count} finding(s) to the baseline {path}", err=True)
+    return EXIT_ERROR if any(r.errors for r in results) else EXIT_CLEAN
+
+
+def _only_new(results: list[FileResult], marks: Any) -> list[FileResult]:
+    from dataclasses import replace
+
+    from pafix.report.results import finding_flow
+
+    return [replace(r, findings=tuple(f for f in r.findings
+                                      if marks.states.get((r.path, finding_flow(r, f), f.fingerprint)) != "unchanged"))
+            for r in results]
+
+
+def _render(fmt: str, results: list[FileResult], stats: ScanStats, *, output: str | None, color: bool | None,
+            quiet: bool, show_fixes: bool, statistics: bool, marks: Any, extra: dict[str, Any],
+            paths: tuple[str, ...] = ()) -> str:
+    if statistics:
+        from pafix.report.statistics import render_statistics_text, statistics_json
+
+        if fmt == "json":
+            return render_json(results, stats, tool_version=__version__,
+                               extra={**extra, "statistics": statistics_json(results)})
+        return render_statistics_text(results)
+    if fmt == "json":
+        return render_json(results, stats, tool_version=__version__, extra=extra)
+    if fmt == "sarif":
+        from pafix.rules import RULES
+
+        rules = {r.code: r.info() for r in RULES}
+        return render_sarif(results, rules, tool_version=__version__, root=Path.cwd(), baseline=marks)
+    if fmt == "github":
+        return render_github(results)
+    if fmt == "html":
+        from pafix.cli.html_report import render_html_report
+
+        return render_html_report(paths, results, stats)
+    use_color = color if color is not None else (output is None and sys.stdout.isatty())
+    return render_text(results, stats, color=use_color, show_fixes=show_fixes, show_summary=not quiet)
 
 
 @main.command("rule")
@@ -222,7 +306,7 @@ def rule_cmd(code: str | None, show_all: bool) -> None:
         return
     rule_cls = BY_CODE.get(code.upper())
     if rule_cls is None:
-        _fail(f"unknown rule code {code!r}; run 'pafix rule' for the list")
+        fail(f"unknown rule code {code!r}; run 'pafix rule' for the list")
         return
     click.echo(render_rule_doc(rule_cls.info()))
 

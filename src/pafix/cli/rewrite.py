@@ -30,7 +30,10 @@ from pafix.errors import ParseError
 from pafix.guard import NestingTooDeep, debugging, internal_error, public_message
 from pafix.syntax.parser import parse
 from pafix.solutions.rewrite import rewrite_solution
-from pafix.cli.sources import Unit, read_units
+from pafix.cli.options import load_cli_config
+from pafix.cli.baseline import keep_for, read_baseline_option
+from pafix.cli.sources import read_units
+from pafix.units import Unit
 from pafix.syntax.textio import DecodeError, EncodeError, decode, encode
 
 EXIT_CLEAN, EXIT_CHANGES, EXIT_ERROR = 0, 1, 2
@@ -72,10 +75,14 @@ def _files(count: int) -> str:
               help="Apply fixes only for findings of at least this confidence.")
 @click.option("--show-secrets", is_flag=True,
               help="Show string literals in the diff as they are (by default their contents are masked with *).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
+              help="Leave the findings recorded in this baseline file alone (see scan --write-baseline).")
+@click.option("--include-baseline", is_flag=True, help="With --baseline: fix the baseline's findings too.")
 def rewrite_cmd(
     paths: tuple[str, ...], show_diff: bool, check: bool, in_place: bool, unsafe: bool,
     select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
     backup: str | None, audit_log: str | None, show_secrets: bool, min_confidence: str = "high",
+    baseline_file: str | None = None, include_baseline: bool = False,
 ) -> None:
     """Fix flows: print the diff, check (--check) or write the files (--in-place).
 
@@ -85,17 +92,24 @@ def rewrite_cmd(
     only the changed Definition/Inputs/Outputs text is spliced back, and the written archive
     is re-opened and re-checked before it replaces the original.
     """
-    from pafix.cli.main import load_cli_config  # here, not at the top: pafix.cli.main imports this module
-
     if check and in_place:
         raise click.UsageError("--check and --in-place exclude each other")
     if (backup is not None or audit_log is not None) and not in_place:
         raise click.UsageError("--backup and --audit-log need --in-place")
     if backup is not None and (not backup or os.sep in backup or (os.altsep and os.altsep in backup)):
         raise click.UsageError(f"invalid backup suffix {backup!r}")
+    if include_baseline and not baseline_file:
+        raise click.UsageError("--include-baseline needs --baseline")
     # the rewrite acts on certainty: the configuration's min-confidence is for reports
     config = load_cli_config(config_path, paths, select, ignore).with_min_confidence(min_confidence)
     diff = show_diff or not (check or in_place)
+    baseline = read_baseline_option(baseline_file) if baseline_file and not include_baseline else None
+
+    def keep(path: str, flow: str | None) -> frozenset[str]:
+        """The fingerprints of the baseline's findings in this flow: not fixed."""
+        if baseline is None or baseline_file is None:
+            return frozenset()
+        return keep_for(baseline, baseline_file, path, flow)
 
     failed = False
     changed = fixes = 0
@@ -117,7 +131,8 @@ def rewrite_cmd(
         if unit.text is None or unit.decoded is None or unit.raw is None:
             error(unit.path, unit.error or "cannot read")
             return
-        result = rewrite_text(unit.text, unit.path, config, unsafe=unsafe, password_io=unit.password_io)
+        result = rewrite_text(unit.text, unit.path, config, unsafe=unsafe, password_io=unit.password_io,
+                              keep=keep(unit.path, None))
         if result.error is not None:
             error(unit.path, public_message(result.error))
             return
@@ -177,7 +192,8 @@ def rewrite_cmd(
     for container, units in solutions.items():
         try:
             outcome = rewrite_solution(container, units, config, unsafe=unsafe, write=in_place,
-                                       backup=backup, audit_log=audit_log, show=show if diff else None)
+                                       backup=backup, audit_log=audit_log, show=show if diff else None,
+                                       keep={u.flow or "": keep(container, u.flow) for u in units})
         except Exception as exc:  # noqa: BLE001 - a bug in pafix: nothing of it written, the others go on
             if debugging():
                 raise

@@ -8,32 +8,40 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from pafix.guard import debugging, internal_error
-from pafix.syntax.textio import DecodedText, DecodeError, read_flow_file
+from pafix.solutions.units import solution_units
+from pafix.syntax.textio import DecodeError, read_flow_file
+from pafix.units import Unit
 
 FLOW_SUFFIXES = (".robin", ".txt", ".pad")
+#: a PATH naming a Dataverse environment: its desktop flows are read over the Web API
+DATAVERSE_SCHEME = "dataverse://"
 
 
-@dataclass(frozen=True, slots=True)
-class Unit:
-    """One flow to check: a file, or one desktop flow of a solution export."""
-
-    path: str  #: as displayed: the file, or the solution container
-    text: str | None  #: None when it could not be read
-    error: str | None = None
-    flow: str | None = None  #: workflow name inside a solution
-    decoded: DecodedText | None = field(default=None, compare=False)
-    raw: bytes | None = field(default=None, compare=False, repr=False)
-    password_io: frozenset[str] = frozenset()
-    workflow_id: str | None = None
-    #: input/output names in the solution's Inputs/Outputs JSON (None for a loose file)
-    io_names: frozenset[str] | None = None
+def is_dataverse(raw: str) -> bool:
+    return raw[: len(DATAVERSE_SCHEME)].lower() == DATAVERSE_SCHEME
 
 
-#: what an unpacked solution folder holds at its top (see ``solutions._folder_parts``,
+def dataverse_units(raw: str) -> Iterator[Unit]:
+    """The desktop flows of the environment ``dataverse://HOST``, read-only, signed in as
+    ``PAFIX_DATAVERSE_AUTH`` says (default: azure-identity's default chain); one unit with
+    ``error`` set when the environment cannot be read."""
+    from pafix.access.auth import AUTH_ENV, connect
+    from pafix.access.dataverse import DataverseError
+    from pafix.access.flows import flow_units
+
+    try:
+        with connect(raw, os.environ.get(AUTH_ENV, "default").strip() or "default") as client:
+            units = list(flow_units(client))
+    except DataverseError as exc:
+        yield Unit(raw, None, str(exc))
+        return
+    yield from units
+
+
+#: what an unpacked solution folder holds at its top (see ``pafix.solutions.folder._folder_parts``,
 #: compared without case): a folder with none of them is not one
 _SOLUTION_ENTRIES = frozenset({"workflows", "customizations.xml", "other"})
 
@@ -49,7 +57,7 @@ def _is_solution(path: Path) -> bool:
         except OSError:
             pass  # is_solution_path decides (and the walk reports what cannot be read)
     try:
-        from pafix.solutions.export import is_solution_path
+        from pafix.solutions.container import is_solution_path
     except ImportError:  # pragma: no cover - the module ships with pafix
         return False
     return is_solution_path(path)
@@ -93,6 +101,8 @@ def expand(paths: Sequence[str]) -> Iterator[Path | tuple[Path, str]]:
     seen: set[str] = set()
     real_dirs: dict[str, str] = {}
     for raw in paths:
+        if is_dataverse(raw):
+            continue  # not a file: read_units / tasks_of_paths read it over the Web API
         p = Path(raw)
         try:
             items = list(_expand_one(p))
@@ -139,9 +149,12 @@ def read_units(paths: Sequence[str]) -> Iterator[Unit]:
             yield Unit(str(item[0]), None, item[1])
             continue
         if _is_solution(item):
-            yield from _solution_units(item)
+            yield from solution_units(item)
             continue
         yield read_file_unit(item)
+    for raw in paths:
+        if is_dataverse(raw):
+            yield from dataverse_units(raw)
 
 
 def read_file_unit(path: Path) -> Unit:
@@ -160,52 +173,3 @@ def read_file_unit(path: Path) -> Unit:
             raise
         return Unit(str(path), None, internal_error(exc, "reading", "file"))
     return Unit(str(path), decoded.text, None, None, decoded, raw)
-
-
-def _solution_units(path: Path) -> Iterator[Unit]:
-    from pafix.solutions.export import SolutionError, load_solution
-
-    try:
-        solution = load_solution(path)
-    except SolutionError as exc:
-        yield Unit(str(path), None, solution_error_message(exc, path))
-        return
-    except OSError as exc:
-        yield Unit(str(path), None, f"cannot read: {exc.strerror or exc}")
-        return
-    except Exception as exc:  # noqa: BLE001 - a bug in pafix: this solution fails, the run goes on
-        if debugging():
-            raise
-        yield Unit(str(path), None, internal_error(exc, "reading", "solution"))
-        return
-    for flow in solution.flows:
-        yield Unit(str(path), flow.script, None, flow.name, password_io=password_vars(flow.inputs, flow.outputs),
-                   workflow_id=flow.workflow_id, io_names=schema_names(flow.inputs, flow.outputs))
-
-
-def solution_error_message(exc: Exception, path: str | os.PathLike[str]) -> str:
-    """A :class:`~pafix.solutions.export.SolutionError` message without the leading ``path: `` (front
-    ends print the path first already)."""
-    message, prefix = str(exc), f"{os.fspath(path)}: "
-    return message[len(prefix):] if message.startswith(prefix) else message
-
-
-def _properties(schema: object) -> dict[str, object]:
-    if not isinstance(schema, dict):
-        return {}
-    inner = schema.get("schema", schema)
-    props = inner.get("properties", {}) if isinstance(inner, dict) else {}
-    return props if isinstance(props, dict) else {}
-
-
-def password_vars(*schemas: object) -> frozenset[str]:
-    """Names declared ``"format": "password"`` in solution Inputs/Outputs JSON."""
-    return frozenset(
-        str(name) for schema in schemas for name, prop in _properties(schema).items()
-        if isinstance(prop, dict) and prop.get("format") == "password"
-    )
-
-
-def schema_names(*schemas: object) -> frozenset[str]:
-    """Every input/output variable named in solution Inputs/Outputs JSON."""
-    return frozenset(str(name) for schema in schemas for name in _properties(schema))

@@ -26,13 +26,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Protocol
 
 from pafix.syntax import nodes as n
+from pafix.analysis.catalogue import Catalogue
 from pafix.analysis.model import FlowModel, Subflow
-from pafix.analysis.taint import root_name
+from pafix.analysis.names import NamePolicy
+from pafix.analysis.taint import Analysis, root_name
 from pafix.config import Config, DEFAULT
 from pafix.findings import Edit, Fix
-from pafix.rules.base import Context
 
 #: suffixes of a password input whose stem names the matching user-name input
 PASSWORD_SUFFIXES = ("password", "pwd", "secret")
@@ -43,6 +45,24 @@ USER_SUFFIXES = ("user", "username", "login")
 TEXT_TYPES = frozenset({"string", "text"})
 
 HEADER_TYPES = (n.Annotation, n.Import, n.Sensitive, n.IODecl)
+
+
+class Context(Protocol):
+    """What the fix reads of a checked flow: :class:`pafix.rules.base.Context` has it. Named
+    here, not imported, so that this builder sits below the rules that offer it (PAF103)."""
+
+    @property
+    def flow(self) -> n.Flow: ...
+    @property
+    def model(self) -> FlowModel: ...
+    @property
+    def analysis(self) -> Analysis: ...
+    @property
+    def catalogue(self) -> Catalogue: ...
+    @property
+    def names(self) -> NamePolicy: ...
+    @property
+    def options(self) -> dict[str, object]: ...
 
 
 def build_credential_fix(ctx: Context, input_name: str) -> Fix | None:
@@ -106,13 +126,6 @@ def build_credential_fix(ctx: Context, input_name: str) -> Fix | None:
         f"Get credential action text is {template}"
     )
     return Fix(tuple(sorted(edits, key=lambda e: (e.start, e.end))), "unsafe", description)
-
-
-def register() -> None:
-    """Make :func:`pafix.core.check_flow` offer this fix on PAF103 findings."""
-    from pafix.core import register_credential_fix
-
-    register_credential_fix(build_credential_fix)
 
 
 # ---- pairing ------------------------------------------------------------------------------
@@ -356,4 +369,4 @@ def _insert_first_statement(flow: n.Flow, line: str) -> Edit:
     return Edit(end, end, line + nl)
 
 
-__all__ = ["build_credential_fix", "register", "user_input_for"]
+__all__ = ["Context", "build_credential_fix", "user_input_for"]

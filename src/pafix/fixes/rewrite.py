@@ -74,10 +74,12 @@ def rewrite_text(
     password_io: frozenset[str] = frozenset(),
     io_schema: frozenset[str] | None = None,
     solution: SolutionContext | None = None,
+    keep: frozenset[str] = frozenset(),
 ) -> RewriteResult:
     """Apply the safe fixes (and the unsafe ones when ``unsafe``) to ``text`` until none is
     left. ``path`` is only used in messages. ``io_schema`` and ``solution`` describe the flow's
-    place in a solution export, as for :func:`pafix.core.check_flow`."""
+    place in a solution export, as for :func:`pafix.core.check_flow`. Findings whose
+    fingerprint is in ``keep`` (a baseline's) are left alone."""
 
     def fail(message: str) -> RewriteResult:
         return RewriteResult(text, False, (), message)
@@ -95,7 +97,7 @@ def rewrite_text(
                 return fail(f"cannot parse ({where}: {exc.message}); not rewritten")
             return fail(f"a fix produced text that does not parse ({where}: {exc.message}); not rewritten")
         checked = check_flow(flow, config, password_io=password_io, io_schema=io_schema, solution=solution)
-        step = _plan(checked, unsafe)
+        step = _plan(checked, unsafe, keep)
         if step is None:
             return RewriteResult(current, current != text, tuple(applied), None, number, tuple(notes),
                                  frozenset(credentials))
@@ -116,13 +118,14 @@ def rewrite_text(
     return fail(f"did not converge after {MAX_PASSES} passes; not rewritten")
 
 
-def _plan(checked: Checked, unsafe: bool) -> _Pass | None:
-    """The edits of one pass, or ``None`` when no finding offers an applicable fix."""
+def _plan(checked: Checked, unsafe: bool, keep: frozenset[str] = frozenset()) -> _Pass | None:
+    """The edits of one pass, or ``None`` when no finding (outside ``keep``) offers an
+    applicable fix."""
     marks: list[tuple[Finding, str]] = []
     others: list[tuple[Finding, Fix]] = []
     for finding in checked.findings:
         fix = finding.fix
-        if fix is None or not fix.edits:
+        if fix is None or not fix.edits or finding.fingerprint in keep:
             continue
         if fix.safety != "safe" and not (unsafe and fix.safety == "unsafe"):
             continue

@@ -576,7 +576,7 @@ def _tune_gc() -> None:
     of a big flow tens of milliseconds slower. The scan's thresholds, and what was loaded at
     start (modules, the parser's tables, the catalogue) moved out of the collector's sight."""
     from pafix.syntax.parser import _fast, _parser
-    from pafix.cli.jobs import SCAN_GC_THRESHOLDS
+    from pafix.guard import SCAN_GC_THRESHOLDS
 
     _parser()
     _fast()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from pafix.findings import FileResult, Finding, Severity
-from pafix.report import error_flow, finding_flow, sorted_errors, sorted_findings
+from pafix.report.results import error_flow, finding_flow, sorted_errors, sorted_findings
 
 COMMAND: dict[Severity, str] = {"error": "error", "warning": "warning", "note": "notice"}
 

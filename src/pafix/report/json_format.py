@@ -6,11 +6,11 @@ Adding keys is a compatible change; renaming, removing or retyping one needs ver
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pafix.findings import FileResult, Finding, SourceError
-from pafix.report import ScanStats, error_flow, finding_flow, sorted_errors, sorted_findings
+from pafix.report.results import ScanStats, error_flow, finding_flow, sorted_errors, sorted_findings
 
 JSON_FORMAT_VERSION = 1
 
@@ -57,8 +57,10 @@ def _error(result: FileResult, error: SourceError) -> dict[str, Any]:
     return item
 
 
-def render_json(results: Sequence[FileResult], stats: ScanStats, *, tool_version: str) -> str:
-    document = {
+def render_json(results: Sequence[FileResult], stats: ScanStats, *, tool_version: str,
+                extra: Mapping[str, Any] | None = None) -> str:
+    """``extra``: more top-level keys (``baseline``, ``statistics``), added after the others."""
+    document: dict[str, Any] = {
         "version": JSON_FORMAT_VERSION,
         "tool": {"name": "pafix", "version": tool_version},
         "findings": [_finding(r, f) for r, f in sorted_findings(results)],
@@ -70,4 +72,5 @@ def render_json(results: Sequence[FileResult], stats: ScanStats, *, tool_version
             "seconds": round(stats.seconds, 3),
         },
     }
+    document.update(extra or {})
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -5,13 +5,15 @@ from __future__ import annotations
 import inspect
 import json
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from pafix.findings import FileResult, Finding, RuleInfo, Severity
-from pafix.report import error_flow, finding_flow, sorted_errors, sorted_findings
+from pafix.report.results import error_flow, finding_flow, sorted_errors, sorted_findings
+from pafix.report.baseline import Marks
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (
@@ -27,6 +29,10 @@ FINGERPRINT_KEY = "pafix/v1"
 SECURITY_SEVERITY: dict[Severity, str] = {"error": "8.0", "warning": "5.0", "note": "2.0"}
 
 
+#: a path that is a URI already (``dataverse://HOST/…``), not a file
+_URI = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+
+
 def _abspath(path: str | Path) -> Path:
     # normalise without resolving symlinks, so a path stays under the root it was given as
     return Path(os.path.abspath(path))
@@ -39,8 +45,8 @@ class _Locator:
         self.root = None if root is None else _abspath(root)
 
     def relative(self, path: str) -> str | None:
-        """The POSIX path relative to the root, or None when not under it."""
-        if self.root is None:
+        """The POSIX path relative to the root, or None when not under it (or a URI)."""
+        if self.root is None or _URI.match(path):
             return None
         try:
             rel = _abspath(path).relative_to(self.root)
@@ -52,6 +58,8 @@ class _Locator:
         rel = self.relative(path)
         if rel is not None:
             return {"uri": quote(rel), "uriBaseId": SRCROOT}
+        if _URI.match(path):  # an online finding: dataverse://HOST/workflows(ID)
+            return {"uri": quote(path, safe=":/()'=,")}
         return {"uri": _abspath(path).as_uri()}
 
     def qualified(self, path: str, flow: str) -> str:
@@ -126,17 +134,46 @@ def _unknown_rule_descriptor(finding: Finding) -> dict[str, Any]:
     }
 
 
+def _absent_results(baseline: Marks, locator: _Locator, index: dict[str, int],
+                    descriptors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Baseline entries no longer found, as ``absent`` results (only those whose file is known:
+    code scanning wants a location on every result)."""
+    out: list[dict[str, Any]] = []
+    for entry, path in sorted(baseline.absent, key=lambda item: (item[0].sort_key(), item[1] or "")):
+        if path is None:
+            continue
+        if entry.rule not in index:
+            index[entry.rule] = len(descriptors)
+            descriptors.append({"id": entry.rule, "properties": {"tags": ["security"]}})
+        out.append({
+            "ruleId": entry.rule,
+            "ruleIndex": index[entry.rule],
+            "kind": "pass",
+            "level": "none",
+            "message": {"text": f"{entry.rule} in the baseline no longer occurs here"},
+            "locations": [locator.location(path, entry.scope.flow, 0, 0)],
+            "partialFingerprints": {FINGERPRINT_KEY: entry.fingerprint},
+            "baselineState": "absent",
+        })
+    return out
+
+
 def render_sarif(
     results: Sequence[FileResult],
     rules: Mapping[str, RuleInfo],
     *,
     tool_version: str,
     root: Path | None,
+    baseline: Marks | None = None,
 ) -> str:
     """One SARIF run. Paths under ``root`` are relative to ``%SRCROOT%``; others are file URIs.
 
     Columns count code points (``columnKind: unicodeCodePoints``), as the core does; the end
     column is passed through as the core reports it.
+
+    With ``baseline``, each result carries ``baselineState`` (``new`` or ``unchanged``) and
+    every baseline entry no longer found whose file is known is added as a result with
+    ``baselineState: absent`` (``kind: pass``, ``level: none``: nothing to fix there now).
     """
     locator = _Locator(root)
     findings = sorted_findings(results)
@@ -174,6 +211,8 @@ def render_sarif(
         item["properties"] = properties
         if finding.fingerprint:
             item["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
+        if baseline is not None:
+            item["baselineState"] = baseline.states.get((result.path, flow, finding.fingerprint), "new")
         if finding.trace:
             steps = [
                 {
@@ -189,6 +228,8 @@ def render_sarif(
             ]
             item["codeFlows"] = [{"threadFlows": [{"locations": steps}]}]
         sarif_results.append(item)
+    if baseline is not None:
+        sarif_results.extend(_absent_results(baseline, locator, index, descriptors))
 
     notifications = [
         {

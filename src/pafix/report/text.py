@@ -6,11 +6,12 @@ import unicodedata
 from collections.abc import Sequence
 
 from pafix.findings import FileResult, Finding, Severity
-from pafix.report import (
+from pafix.report.results import (
     ScanStats,
     error_flow,
     finding_flow,
     flow_display,
+    position as _position,
     sorted_errors,
     sorted_findings,
 )
@@ -53,15 +54,6 @@ def clean(text: str) -> str:
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _position(line: int, column: int) -> str:
-    """``:line:col``, ``:line`` or nothing, for positions the core did not know (0)."""
-    if line <= 0:
-        return ""
-    if column <= 0:
-        return f":{line}"
-    return f":{line}:{column}"
 
 
 def summary(results: Sequence[FileResult], stats: ScanStats) -> str:
@@ -116,6 +108,7 @@ def render_text(
     *,
     color: bool,
     show_fixes: bool = True,
+    show_summary: bool = True,
 ) -> str:
     """Findings (sorted by path, flow, line, column, rule), then source errors, then a summary.
 
@@ -133,6 +126,8 @@ def render_text(
             where = f"{BOLD}{where}{RESET}"
             label = f"{BOLD}{RED}{label}{RESET}"
         lines.append(f"{where} {label} {clean(error.message)}")
+    if not show_summary:
+        return "".join(line + "\n" for line in lines)
     if lines:
         lines.append("")
     total = summary(results, stats)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pafix.findings import Finding
+from pafix.fixes.get_credential import build_credential_fix
 from pafix.rules.base import Context, Rule
 
 
@@ -48,10 +49,9 @@ class SecretInputVariable(Rule):
         for name in sorted(ctx.analysis.secret_inputs, key=lambda x: ctx.model.inputs[x].decl.span.start):
             var = ctx.model.inputs[name]
             origin = ctx.analysis.input_origins[name]
-            if origin.value != "credential":
+            if origin.value_kind != "credential":
                 continue
-            fix_builder = ctx.options.get("credential_fix")
-            fix = fix_builder(ctx, name) if callable(fix_builder) else None
+            fix = build_credential_fix(ctx, name)
             yield self.finding(
                 ctx, var.decl.name.span,
                 f"input variable {name} carries a secret; get it with the Get credential action instead",

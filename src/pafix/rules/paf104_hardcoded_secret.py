@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 
 from pafix.syntax import nodes as n
+from pafix.analysis.catalogue.spec import ActionSpec
+from pafix.analysis.command_lines import command_secrets
+from pafix.analysis.literals import (
+    HOLE,
+    Confidence,
+    SecretText,
+    assignment_secrets,
+    comment_secrets,
+    entropy,
+    header_secrets,
+    is_placeholder,
+    looks_secret,
+    pair_secrets,
+)
 from pafix.analysis.model import Subflow
+from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint import root_name
 from pafix.findings import Finding
 from pafix.redact import redact
-from pafix.rules.base import Context, Rule
+from pafix.rules.base import Context, Rule, fingerprint
 
 CONN_SECRET_RE = re.compile(
     r"(?i)(?:^|[;\s])(password|pwd|accountkey|sharedaccesssignature|sharedaccesskey|client_secret|clientsecret)\s*=\s*([^;]*)"
@@ -28,26 +42,11 @@ TOKEN_PATTERNS = (
     ("Azure storage key", re.compile(r"\b[A-Za-z0-9+/]{86}==")),
 )
 MIN_ENTROPY = 3.0
-
-
-def entropy(text: str) -> float:
-    if not text:
-        return 0.0
-    counts = Counter(text)
-    total = len(text)
-    return -sum(c / total * math.log2(c / total) for c in counts.values())
-
-
-def is_placeholder(value: str) -> bool:
-    """Empty, blank, or one character repeated (``XXXXXXXX``, ``********``): not a secret."""
-    stripped = value.strip()
-    return not stripped or len(set(stripped)) == 1 or stripped.startswith("%") and stripped.endswith("%")
-
-
-def looks_secret(value: str) -> bool:
-    """A literal that could be a password or key: one word, long enough, not a plain word."""
-    v = value.strip()
-    return len(v) >= 6 and not any(c.isspace() for c in v) and entropy(v) >= 2.5
+#: a message and how sure it is
+Hit = tuple[str, Confidence]
+#: (literal text, form, program) -> the hits in it
+Scanned = dict[tuple[str, str | None, str | None], tuple[Hit, ...]]
+Report = Callable[[n.StringLit, str], Iterator[Finding]]
 
 
 def _literal(expr: n.Expr) -> n.StringLit | None:
@@ -67,13 +66,29 @@ class HardcodedSecret(Rule):
     literals (a `ConnectionString:` literal without one, such as Windows authentication, is
     not a secret), well-known token formats (GitHub, OpenAI, Slack, AWS, Google, JWT, private keys)
     with enough entropy, non-empty `DefaultValue`s of sensitive or secret inputs, and, as notes,
-    `P'...'` encrypted literals. Placeholders (empty, `XXXXXXXX`, `********`, `%Var%`) are not
-    reported. Messages show at most the first two characters of a value.
+    `P'...'` encrypted literals.
+
+    It also reads credentials where real flows write them inside text:
+    `…&client_secret=…` in form bodies and query strings (`?api_key=`, and in a URL also `key=`,
+    `code=`, `sig=`), `"password": "…"` in JSON, `<wsse:Password>…</wsse:Password>` in XML,
+    `user:password@` in URLs, `Authorization: Bearer …`, `x-api-key: …`,
+    `Ocp-Apim-Subscription-Key: …` header lines, command lines of scripts and programs
+    (`--password=`, `-Password 'x'`, `/pass:`, `sqlcmd -P`, `mysql -px`, `net use \\\\srv\\share x`,
+    `curl -u user:x`, `qpdf --encrypt user owner`, `pdftk … owner_pw x`,
+    `ConvertTo-SecureString 'x' -AsPlainText`), `$Password = 'x'` in script code, and comments
+    that hold a password or key (`# password: Hunter2!`). Which parameter holds a URL, a body,
+    headers, a command line or a script is said by the action catalogue (`text_forms`); how each
+    program takes a password is the `[commands]` table of `secret_forms.toml`.
+
+    Placeholders (empty, `XXXXXXXX`, `********`, `<password>`, `[your-token]`, `changeme`,
+    `your_password`, `$Variable`, `%Var%`) are not reported. Messages show at most the first
+    two characters of a value.
 
     ## Why is this bad?
     Microsoft: "You shouldn't hardcode critical data in plain text ... even if the said
     variables are marked as sensitive." Default values are not protected in the flow
-    definition, and `P'...'` values are only protected by the machine's DPAPI key.
+    definition, and `P'...'` values are only protected by the machine's DPAPI key. A password
+    on a command line is also visible to every process of the machine and to process auditing.
 
     ## Example
     ```
@@ -92,22 +107,37 @@ class HardcodedSecret(Rule):
     severity = "error"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        #: literal text -> what :func:`text_secrets` says of it, for this flow: the same
-        #: literals ('', paths, selectors) recur throughout a flow
-        scanned: dict[str, tuple[str, ...]] = {}
+        #: (literal text, form, program) -> what :func:`text_secrets` says of it, for this
+        #: flow: the same literals ('', paths, selectors) recur throughout a flow
+        scanned: Scanned = {}
         for sf in ctx.model.subflows:
             for stmt in n.walk_statements(sf.body):
-                yield from self._check_stmt(ctx, sf, stmt, scanned)
+                if isinstance(stmt, n.Comment):
+                    yield from self._check_comment(ctx, sf, stmt)
+                else:
+                    yield from self._check_stmt(ctx, sf, stmt, scanned)
+
+    def _check_comment(self, ctx: Context, sf: Subflow, stmt: n.Comment) -> Iterator[Finding]:
+        for hit in comment_secrets(stmt.text, ctx.names):
+            value = stmt.text[hit.start:hit.end]
+            # TODO(kinds): kind "credential", confidence hit.confidence ("medium") once findings carry them
+            found = self.finding(ctx, stmt.span, f"comment holds a hard-coded {hit.what} {redact(value)!r}",
+                                 subflow=sf.name)
+            # the comment is not a quoted literal: hash it with the secret taken out
+            masked = stmt.text[:hit.start] + "''" + stmt.text[hit.end:]
+            yield replace(found, fingerprint=fingerprint(self.code, sf.name, None, masked))
+            return  # one finding a comment
 
     def _check_stmt(
-        self, ctx: Context, sf: Subflow, stmt: n.Stmt, scanned: dict[str, tuple[str, ...]]
+        self, ctx: Context, sf: Subflow, stmt: n.Stmt, scanned: Scanned
     ) -> Iterator[Finding]:
         reported: set[int] = set()
 
-        def report(lit: n.StringLit | n.Expr, message: str, severity: str | None = None) -> Iterator[Finding]:
+        def report(lit: n.StringLit, message: str, severity: str | None = None) -> Iterator[Finding]:
             if lit.span.start in reported:
                 return
             reported.add(lit.span.start)
+            # TODO(kinds): kind "credential" and the hit's confidence once findings carry them
             yield self.finding(ctx, lit.span, message, subflow=sf.name,
                                severity="note" if severity == "note" else None, kind="credential")
 
@@ -119,12 +149,15 @@ class HardcodedSecret(Rule):
         elif isinstance(stmt, (n.While, n.Wait)) and isinstance(stmt.cond, n.Action):
             actions.append(stmt.cond)
         for action in actions:
+            spec = ctx.catalogue.lookup(action.name)
             for arg in ctx.analysis.secret_params(action):
-                if arg.name.lower().endswith("connectionstring"):
-                    continue  # only its Password=/AccountKey=... value is a secret (checked below)
+                if arg.name.lower().endswith("connectionstring") or spec.text_form(arg.name) is not None:
+                    continue  # only the secret written inside it counts (read below)
                 lit = _literal(arg.value)
                 if lit is not None and not is_placeholder(lit.literal or ""):
                     yield from report(lit, f"hard-coded secret {redact(lit.literal or '')!r} in {arg.name} of {action.name}")
+            if spec.text_forms:
+                yield from self._check_forms(ctx, action, spec, scanned, report)
         if isinstance(stmt, n.Set):
             root = root_name(stmt.target)
             lit = _literal(stmt.value)
@@ -146,11 +179,29 @@ class HardcodedSecret(Rule):
                 if lit.kind == "encrypted":
                     yield from report(lit, "encrypted (P'...') literal: a secret stored in the flow, protected only by the machine's DPAPI key", "note")
                     continue
-                messages = scanned.get(lit.raw)  # the same raw text has the same text between holes
-                if messages is None:
-                    messages = scanned[lit.raw] = text_secrets("".join(p for p in lit.parts if isinstance(p, str)))
-                for message in messages:
+                for message, _confidence in _scan(scanned, lit, None, None, ctx.names):
                     yield from report(lit, message)
+
+    def _check_forms(
+        self, ctx: Context, action: n.Action, spec: ActionSpec, scanned: Scanned, report: Report
+    ) -> Iterator[Finding]:
+        """Credentials inside the text of the parameters the catalogue says hold a URL, a
+        body, headers, a command line or a script."""
+        program: str | None = None
+        for key, kind in spec.text_forms:
+            if kind == "program":
+                value = action.param(key)
+                lit = _literal(value) if value is not None else None
+                program = lit.literal if lit is not None else None
+        for arg in action.args:
+            form = None if arg.output else spec.text_form("@" + arg.name if arg.dynamic else arg.name)
+            if form is None or form == "program":
+                continue
+            for lit in _string_literals(arg.value):
+                if lit.kind == "encrypted":
+                    continue
+                for message, _confidence in _scan(scanned, lit, form, program if form == "arguments" else None, ctx.names):
+                    yield from report(lit, f"{message} in {arg.name} of {action.name}")
 
 
 def _string_literals(expr: n.Expr) -> Sequence[n.StringLit]:
@@ -160,18 +211,52 @@ def _string_literals(expr: n.Expr) -> Sequence[n.StringLit]:
     return [e for e in n.walk_expr(expr) if isinstance(e, n.StringLit)]
 
 
-def text_secrets(text: str) -> tuple[str, ...]:
-    """Messages for the secrets in a literal's text (its holes left out): the first
-    connection-string secret, then the first token format found."""
-    found: list[str] = []
+def _text(lit: n.StringLit) -> str:
+    """The literal's text, :data:`HOLE` where each ``%expr%`` stood."""
+    return "".join(p if isinstance(p, str) else HOLE for p in lit.parts)
+
+
+def _scan(
+    scanned: Scanned,
+    lit: n.StringLit, form: str | None, program: str | None, names: NamePolicy,
+) -> tuple[Hit, ...]:
+    key = (lit.raw, form, program)  # the same raw text has the same text between holes
+    hits = scanned.get(key)
+    if hits is None:
+        hits = scanned[key] = text_secrets(_text(lit), form, program, names)
+    return hits
+
+
+def text_secrets(text: str, form: str | None = None, program: str | None = None,
+                 names: NamePolicy | None = None) -> tuple[Hit, ...]:
+    """Messages for the secrets in a literal's text: the first connection-string secret, the
+    first token format found, and the first credential its form carries (``form`` is the
+    catalogue's ``text_forms`` kind of the parameter the literal is in, None elsewhere)."""
+    found: list[Hit] = []
     for m in CONN_SECRET_RE.finditer(text):
         value = m.group(2).strip()
         if not is_placeholder(value) and "%" not in value:
-            found.append(f"connection string with a hard-coded {m.group(1)}= value {redact(value)!r}")
+            found.append((f"connection string with a hard-coded {m.group(1)}= value {redact(value)!r}", "high"))
             break
     for label, pattern in TOKEN_PATTERNS:
         tm = pattern.search(text)
-        if tm and entropy(tm.group(0)) >= MIN_ENTROPY:
-            found.append(f"hard-coded {label} {redact(tm.group(0))!r}")
+        if tm and HOLE not in tm.group(0) and entropy(tm.group(0)) >= MIN_ENTROPY:
+            found.append((f"hard-coded {label} {redact(tm.group(0))!r}", "high"))
             break
+    if names is not None and not found:
+        hit = next(_form_secrets(text, form, program, names), None)
+        if hit is not None:
+            found.append((f"hard-coded {hit.what} {redact(text[hit.start:hit.end])!r}", hit.confidence))
     return tuple(found)
+
+
+def _form_secrets(text: str, form: str | None, program: str | None, names: NamePolicy) -> Iterator[SecretText]:
+    """The credentials written inside ``text``, by the kind of text it is: the key=value,
+    JSON, XML, URL user-info and header forms anywhere; more keys in a URL, any secret-named
+    header in a header block, command-line forms in commands and scripts."""
+    if form in ("command", "script", "arguments"):
+        yield from command_secrets(text, names, program)
+    if form == "script":
+        yield from assignment_secrets(text, names)
+    yield from pair_secrets(text, names, url=form == "url")
+    yield from header_secrets(text, names, any_name=form == "headers")

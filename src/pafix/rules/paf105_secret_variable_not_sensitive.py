@@ -54,11 +54,11 @@ class SecretVariableNotSensitive(Rule):
                 continue
             seen.add(name)
             origin = ctx.analysis.input_origins[name]
-            confidence: Confidence = origin.confidence if origin.value == "credential" else weaker(origin.confidence, "medium")
+            confidence: Confidence = origin.confidence if origin.value_kind == "credential" else weaker(origin.confidence, "medium")
             yield self.finding(
                 ctx, ctx.model.inputs[name].decl.name.span,
-                f"input variable {name} carries {what_it_is(origin.value)} but is not marked sensitive{note}",
-                variable=name, fix=ctx.mark_fix([name]), kind=origin.value,
+                f"input variable {name} carries {what_it_is(origin.value_kind)} but is not marked sensitive{note}",
+                variable=name, fix=ctx.mark_fix([name]), kind=origin.value_kind,
                 confidence="low" if ctx.model.is_snippet else confidence,
             )
         for event in sorted(ctx.events, key=lambda e: e.span.start):

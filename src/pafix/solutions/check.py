@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from pafix.syntax import nodes as n
-from pafix.analysis.kinds import labels_confidence, labels_kind
+from pafix.analysis.kinds import labels_confidence, stronger
 from pafix.findings import Confidence, ValueKind
 from pafix.analysis.model import ChildFlow, SolutionContext, normalize_flow_id
 from pafix.config import Config
@@ -25,7 +25,7 @@ from pafix.errors import ParseError
 from pafix.findings import FileResult, SourceError
 from pafix.guard import NestingTooDeep, debugging, internal_error, public_message
 from pafix.syntax.parser import parse
-from pafix.cli.sources import Unit
+from pafix.units import Unit
 
 MAX_ROUNDS = 5
 
@@ -104,8 +104,10 @@ def analyse_solution(units: list[Unit], config: Config) -> tuple[list[FileResult
             continue
         try:
             flows[i] = parse(unit.text, f"{unit.path}!{unit.flow}")
-        except ParseError as exc:
-            results[i] = _failed(unit, public_message(exc.message), exc.line, exc.column)
+        except ParseError:
+            # the parse error, and the findings of the lines that did parse (the core recovers);
+            # the flow takes no part in the solution-wide analysis
+            results[i] = check_unit(unit, config)
         except Exception as exc:  # noqa: BLE001 - a bug in pafix: this flow fails, the others go on
             fail(i, exc)
     children: dict[str, ChildFlow] = {}
@@ -115,18 +117,24 @@ def analyse_solution(units: list[Unit], config: Config) -> tuple[list[FileResult
             continue
         try:
             inputs = frozenset(s.name.name for s in flow.main if isinstance(s, n.IODecl) and s.kind == "INPUT")
+            outputs = frozenset(s.name.name for s in flow.main if isinstance(s, n.IODecl) and s.kind == "OUTPUT")
             sensitive = frozenset(x.name for s in flow.main if isinstance(s, n.Sensitive) for x in s.names)
+            marked = sensitive | unit.password_io
             wid = normalize_flow_id(unit.workflow_id)
-            children[wid] = ChildFlow(wid, unit.flow or wid, inputs, (inputs & sensitive) | (inputs & unit.password_io))
+            children[wid] = ChildFlow(wid, unit.flow or wid, inputs, inputs & marked, outputs & marked)
         except Exception as exc:  # noqa: BLE001
             fail(i, exc)
-    tainted: dict[str, dict[str, _ParentTaint]] = {}
+    tainted: dict[str, dict[str, str]] = {}
+    #: per child, the inputs a parent passes a credential into (the others get sensitive data)
+    credentials: dict[str, set[str]] = {}
+    #: per child input, the confidence of the surest secret a parent passes there
+    sureness: dict[str, dict[str, Confidence]] = {}
     for _round in range(MAX_ROUNDS):
         changed = False
         for i, flow in list(flows.items()):
             unit = units[i]
             try:
-                changed |= _check_one(i, flow, unit, config, children, tainted, contexts, results)
+                changed |= _check_one(i, flow, unit, config, children, tainted, credentials, sureness, contexts, results)
             except NestingTooDeep as exc:
                 flows.pop(i)
                 contexts.pop(i, None)
@@ -138,19 +146,22 @@ def analyse_solution(units: list[Unit], config: Config) -> tuple[list[FileResult
     return [results[i] for i in range(len(units))], contexts
 
 
-#: what a parent passes into a child's input: a description, its kind and confidence
-_ParentTaint = tuple[str, ValueKind, Confidence]
-
-
 def _check_one(
     i: int, flow: n.Flow, unit: Unit, config: Config, children: dict[str, ChildFlow],
-    tainted: dict[str, dict[str, _ParentTaint]], contexts: dict[int, SolutionContext], results: dict[int, FileResult],
+    tainted: dict[str, dict[str, str]], credentials: dict[str, set[str]],
+    sureness: dict[str, dict[str, Confidence]], contexts: dict[int, SolutionContext],
+    results: dict[int, FileResult],
 ) -> bool:
     """Check one flow of the solution in this round; whether a child input newly got a secret."""
     changed = False
     wid = normalize_flow_id(unit.workflow_id or "")
-    mine = tainted.get(wid, {})
-    ctx = SolutionContext(children, {k: v[0] for k, v in mine.items()}, {k: (v[1], v[2]) for k, v in mine.items()})
+    inputs = dict(tainted.get(wid, {}))
+    data = frozenset(inputs.keys() - credentials.get(wid, set()))
+    sure = sureness.get(wid, {})
+    kinds: dict[str, tuple[ValueKind, Confidence]] = {
+        k: ("data" if k in data else "credential", sure.get(k, "high")) for k in inputs
+    }
+    ctx = SolutionContext(children, inputs, data, kinds)
     contexts[i] = ctx
     checked = check_flow(flow, config, password_io=unit.password_io, io_schema=unit.io_names, solution=ctx)
     findings = tuple(replace(f, flow=unit.flow) for f in checked.findings)
@@ -160,7 +171,18 @@ def _check_one(
         child = children.get(child_id)
         if input_name not in child_inputs and child is not None and input_name in child.inputs:
             source = labels[0].origin.label if labels else "a secret"
-            child_inputs[input_name] = (f"receives {source} from parent flow {unit.flow!r}",
-                                        labels_kind(labels), labels_confidence(labels))
+            child_inputs[input_name] = f"receives {source} from parent flow {unit.flow!r}"
+            changed = True
+        if child is not None and input_name in child.inputs:
+            surest = sureness.setdefault(child_id, {})
+            old = surest.get(input_name)
+            new = labels_confidence(labels) if old is None else stronger(old, labels_confidence(labels))
+            if new != old:
+                surest[input_name] = new
+                changed = True
+        if child is not None and input_name in child.inputs and any(
+            lab.origin.value_kind == "credential" for lab in labels
+        ) and input_name not in credentials.setdefault(child_id, set()):
+            credentials[child_id].add(input_name)
             changed = True
     return changed

@@ -7,7 +7,7 @@ an input/output the rewrite newly marks sensitive gets ``"format": "password"`` 
 script; sensitive data the rewrite marked is left alone in the JSON, with a note (see
 :mod:`pafix.solutions.io_edits`, which also says every JSON edit in the diff, the summary and
 the audit log). Inputs the unsafe Get credential fix removed leave the JSON too.
-:func:`pafix.solutions.export.write_solution` splices only those element texts back, and the written
+:func:`pafix.solutions.write_solution` splices only those element texts back, and the written
 archive is re-opened and re-checked before it replaces the original.
 
 A flow that fails (it does not parse, is nested too deep, or meets a bug in pafix: ``internal
@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,9 +33,10 @@ from pafix.syntax.parser import parse
 from pafix.fixes.rewrite import rewrite_text
 from pafix.solutions.check import analyse_solution
 from pafix.solutions.io_edits import IOEdit, allowed_io, audit_entries, describe, render, summary
-from pafix.solutions.export import FlowChange, Solution, SolutionError, load_solution, render_changes, write_solution
+from pafix.solutions import FlowChange, Solution, SolutionError, load_solution, render_changes, write_solution
 from pafix.analysis.model import SolutionContext
-from pafix.cli.sources import Unit, solution_error_message
+from pafix.solutions.units import solution_error_message
+from pafix.units import Unit
 
 
 @dataclass
@@ -79,8 +80,11 @@ def rewrite_solution(
     backup: str | None = None,
     audit_log: str | None = None,
     show: Callable[[str, str, str], None] | None = None,
+    keep: Mapping[str, frozenset[str]] | None = None,
 ) -> SolutionOutcome:
+    """``keep``: per flow name, the fingerprints of findings to leave alone (a baseline's)."""
     outcome = SolutionOutcome()
+    kept = keep or {}
     try:
         solution = load_solution(container)
     except (SolutionError, OSError) as exc:
@@ -99,7 +103,8 @@ def rewrite_solution(
             continue
         try:
             result = rewrite_text(unit.text, label, config, unsafe=unsafe, password_io=unit.password_io,
-                                  io_schema=unit.io_names, solution=contexts.get(index))
+                                  io_schema=unit.io_names, solution=contexts.get(index),
+                                  keep=kept.get(unit.flow or "", frozenset()))
             if result.error is not None:
                 outcome.errors.append(f"{unit.flow}: {public_message(result.error)}; this flow is not changed")
                 continue
@@ -154,7 +159,7 @@ def rewrite_solution(
     before = {f.workflow_id: f.script for f in solution.flows}
     try:
         by_id = {u.workflow_id: (u, contexts.get(i)) for i, u in enumerate(units)}
-        write_solution(solution, changes, verify=lambda new: _verify(new, changes, config, unsafe, by_id))
+        write_solution(solution, changes, verify=lambda new: _verify(new, changes, config, unsafe, by_id, kept))
     except (SolutionError, OSError) as exc:
         outcome.errors.append(f"not written: {exc}")
         outcome.changed_flows = outcome.fixes = 0
@@ -181,6 +186,7 @@ def rewrite_solution(
 def _verify(
     new: Solution, changes: dict[str, FlowChange], config: Config, unsafe: bool,
     units: dict[str | None, tuple[Unit, SolutionContext | None]],
+    keep: Mapping[str, frozenset[str]],
 ) -> None:
     """The re-opened solution must hold exactly the new scripts, and they must be stable."""
     flows = {f.workflow_id: f for f in new.flows}
@@ -190,7 +196,7 @@ def _verify(
             raise SolutionError(f"verification failed: workflow {wid} does not read back as written")
         unit, ctx = units[wid]
         again = rewrite_text(flow.script, wid, config, unsafe=unsafe, password_io=unit.password_io | change.sensitive_io,
-                             io_schema=unit.io_names, solution=ctx)
+                             io_schema=unit.io_names, solution=ctx, keep=keep.get(unit.flow or "", frozenset()))
         if again.error is not None or again.changed:
             raise SolutionError(f"verification failed: workflow {wid} would still change ({again.error or 'not stable'})")
 

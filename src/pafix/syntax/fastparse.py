@@ -136,6 +136,13 @@ class Fallback(Exception):
     """The fast path cannot handle this input: use ``Lark.parse``."""
 
 
+class FastPathUnavailable(RuntimeWarning):
+    """This Lark release's internals differ from those the driver reads (Lark is pinned to the
+    minor versions it is tested on; ``tests/test_lark_internals.py`` names what changed):
+    every parse goes through ``Lark.parse``, same trees, slower. The test suite turns this
+    warning into an error."""
+
+
 #: Token(type, value, start_pos, line, column, end_line, end_column, end_pos), minus the argument checks
 _new_token: Any = Token._future_new
 _BLANKS = frozenset(" \t\f\ufeff")

@@ -42,7 +42,7 @@ def _incremental(old: n.Flow, text: str) -> n.Flow | None:
     source = old.source
     if text == source:
         return old
-    if old.trailer is not None or old.errors or split_trailer(text) < len(text) or not old.body:
+    if old.trailers or old.trailer is not None or old.errors or split_trailer(text) < len(text) or not old.body:
         return None
     prefix = _common_prefix(source, text)
     suffix = _common_suffix(source, text, min(len(source), len(text)) - prefix)

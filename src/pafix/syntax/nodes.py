@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple, Union
+from typing import Any, ClassVar, Literal, NamedTuple, Union
 
 
 class Span(NamedTuple):
@@ -191,6 +191,8 @@ class Action:
     name: str
     args: tuple[Arg, ...]
     disabled: bool = False
+    #: written with the ``_`` placeholder of an action without arguments (``Clipboard.Clear _``)
+    placeholder: bool = field(default=False, compare=False)
 
     @property
     def module(self) -> str:
@@ -296,6 +298,7 @@ class Switch:
 
 @dataclass(frozen=True, slots=True)
 class LoopRange:
+    is_loop: ClassVar[bool] = True  #: what :func:`pafix.guard.nesting` counts as a loop
     span: Span = field(compare=False, repr=False)
     var: Name | None  #: ``LOOP FROM 1 TO 10 STEP 1`` has no index variable
     start: Expr
@@ -307,6 +310,7 @@ class LoopRange:
 
 @dataclass(frozen=True, slots=True)
 class ForEach:
+    is_loop: ClassVar[bool] = True  #: what :func:`pafix.guard.nesting` counts as a loop
     span: Span = field(compare=False, repr=False)
     var: Name
     iterable: Expr
@@ -316,6 +320,7 @@ class ForEach:
 
 @dataclass(frozen=True, slots=True)
 class While:
+    is_loop: ClassVar[bool] = True  #: what :func:`pafix.guard.nesting` counts as a loop
     span: Span = field(compare=False, repr=False)
     cond: Cond
     body: Body
@@ -438,9 +443,12 @@ class Function:
     span: Span = field(compare=False, repr=False)
     name: str
     is_global: bool
+    #: every parameter of a local subflow, in order, inputs and outputs
     params: tuple[Name, ...]
     body: Body
     disabled: bool = False
+    #: the names of ``params`` declared ``OUTPUT``
+    outputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -471,7 +479,8 @@ Node = Union[Stmt, Expr, Arg, IfBranch, Case, BlockHandler, Hole, ObjectEntry]
 
 @dataclass(frozen=True, slots=True)
 class Trailer:
-    """The ``# [ControlRepository][PowerAutomateDesktop]`` part of a clipboard flow, opaque."""
+    """An opaque part of a clipboard flow: a ``# [ControlRepository][PowerAutomateDesktop]``
+    trailer with its JSON, and/or a ``=====>`` line between two copied subflows."""
 
     span: Span = field(compare=False, repr=False)
 
@@ -482,8 +491,11 @@ class Flow:
 
     source: str = field(compare=False, repr=False, default="")
     body: Body = ()
+    #: the opaque part that ends the text, if any (also the last of ``trailers``)
     trailer: Trailer | None = field(default=None, compare=False)
     path: str | None = field(default=None, compare=False)
+    #: every opaque part, in order: a copy of several subflows has one after each subflow
+    trailers: tuple[Trailer, ...] = field(default=(), compare=False)
 
     @property
     def code(self) -> str:

@@ -32,14 +32,14 @@ def format_tree(flow: n.Flow) -> str:
                 children.append((value, depth + 1, f"{f.name}: "))
             elif f.name == "disabled" and not value:
                 continue
-            elif f.name == "raw":
-                simple.append(f"{f.name}=<{len(value)} chars>")  # literals may be secrets
+            elif f.name == "raw" or (f.name == "text" and isinstance(node, n.Comment)):
+                simple.append(f"{f.name}=<{len(value)} chars>")  # literals and comments may hold secrets
             elif f.name == "parts":
                 continue
             else:
                 simple.append(f"{f.name}={value!r}")
         lines.append(f"{pad}{label}{type(node).__name__}{where} {' '.join(simple)}".rstrip())
         stack.extend(reversed(children))
-    if flow.trailer is not None:
-        lines.append(f"Trailer @{flow.trailer.span.line}:{flow.trailer.span.column} <{flow.trailer.span.end - flow.trailer.span.start} chars, not parsed>")
+    for trailer in flow.trailers or ((flow.trailer,) if flow.trailer is not None else ()):
+        lines.append(f"Trailer @{trailer.span.line}:{trailer.span.column} <{trailer.span.end - trailer.span.start} chars, not parsed>")
     return "\n".join(lines)

@@ -82,11 +82,22 @@ class _Printer:
 
     # ---- flows and bodies -------------------------------------------------------------------
     def flow(self, flow: n.Flow) -> str:
-        text = self.body_text(flow.body)
-        if flow.trailer is not None and flow.source:
-            trailer = flow.source[flow.trailer.span.start : flow.trailer.span.end]
-            text += ("\n" if text else "") + trailer
-        return text
+        trailers = flow.trailers or ((flow.trailer,) if flow.trailer is not None else ())
+        if not trailers or not flow.source:
+            return self.body_text(flow.body)
+        # a copy of several subflows: each subflow's statements, then the opaque part after it
+        out: list[str] = []
+        body = flow.body
+        i = 0
+        for trailer in trailers:
+            j = i
+            while j < len(body) and body[j].span.start < trailer.span.start:
+                j += 1
+            text = self.body_text(body[i:j])
+            out.append(text + ("\n" if text else "") + flow.source[trailer.span.start : trailer.span.end])
+            i = j
+        out.append(self.body_text(body[i:]))
+        return "".join(out)
 
     def body_text(self, body: n.Body) -> str:
         lines: list[str] = []
@@ -226,7 +237,7 @@ class _Printer:
             if stmt.is_global:
                 head += " GLOBAL"
             elif stmt.params:
-                head += " " + ", ".join(p.name for p in stmt.params)
+                head += " " + ", ".join(f"OUTPUT {p.name}" if p.name in stmt.outputs else p.name for p in stmt.params)
             line(head)
             self.body(stmt.body, depth + 1, out)
             close("END FUNCTION")
@@ -247,6 +258,8 @@ class _Printer:
         return " ".join([head, *(self.arg(a) for a in args)])
 
     def action(self, action: n.Action) -> str:
+        if action.placeholder and not action.args:
+            return f"{action.name} _"
         return self.with_args(action.name, action.args)
 
     def cond(self, cond: n.Cond) -> str:

@@ -17,6 +17,7 @@ from pafix.analysis.catalogue.spec import (
     SinkKind,
     SinkRule,
     Sources,
+    ValueKind,
 )
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "SinkKind",
     "SinkRule",
     "Sources",
+    "ValueKind",
     "build_catalogue",
     "default_catalogue",
     "load_catalogue",

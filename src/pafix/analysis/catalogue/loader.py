@@ -21,6 +21,8 @@ from pafix.analysis.catalogue.spec import (
     EVIDENCE,
     Evidence,
     SINK_KINDS,
+    TEXT_FORMS,
+    TextForm,
     ActionSpec,
     Catalogue,
     CatalogueError,
@@ -30,6 +32,8 @@ from pafix.analysis.catalogue.spec import (
     SinkKind,
     SinkRule,
     Sources,
+    VALUE_KINDS,
+    ValueKind,
 )
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -46,8 +50,10 @@ _ENTRY_FIELDS = frozenset(
         "secret_outputs",
         "updates",
         "action_sinks",
+        "error_echoes",
         "evidence",
         "note",
+        "text_forms",
     )
 )
 _DEFAULT_FIELDS = frozenset(("sinks", "outputs", "action_sinks", "note"))
@@ -178,12 +184,14 @@ def _parse_entry(
     secret_outputs = _parse_secret_outputs(item.get("secret_outputs", []), globs, ctx)
     updates = _parse_sources_table(item.get("updates", {}), ctx, "updates")
     action_sinks = _parse_kinds(item.get("action_sinks", []), ctx, "action_sinks")
+    error_echoes = frozenset(_check_key(k, ctx, "error_echoes") for k in _str_list(item.get("error_echoes", []), ctx, "error_echoes"))
     evidence = item.get("evidence", "unverified")
     if not isinstance(evidence, str) or evidence not in EVIDENCE:
         raise ctx.error("evidence", f"expected one of {sorted(EVIDENCE)}, got {evidence!r}")
     note = item.get("note", "")
     if not isinstance(note, str):
         raise ctx.error("note", "expected a string")
+    text_forms = _parse_text_forms(item.get("text_forms", {}), ctx)
     for key, _ in sinks:
         if key in plain:
             raise ctx.error("sinks", f"{key!r} is both a secret parameter and a sink")
@@ -198,9 +206,25 @@ def _parse_entry(
         secret_outputs=secret_outputs,
         updates=updates,
         action_sinks=action_sinks,
+        error_echoes=error_echoes,
         evidence=cast(Evidence, evidence),
         note=note,
+        text_forms=text_forms,
     )
+
+
+def _parse_text_forms(raw: object, ctx: _Ctx) -> tuple[tuple[str, TextForm], ...]:
+    if not isinstance(raw, Mapping):
+        raise ctx.error("text_forms", f"expected a table of parameter = form, got {raw!r}")
+    out: list[tuple[str, TextForm]] = []
+    for key, form in raw.items():
+        key = _check_key(key, ctx, "text_forms", wildcard=False)
+        if not isinstance(form, str) or form not in TEXT_FORMS:
+            raise ctx.error("text_forms", f"{key!r}: unknown form {form!r} (allowed: {', '.join(sorted(TEXT_FORMS))})")
+        out.append((key, cast(TextForm, form)))
+    if sum(1 for _, f in out if f == "program") > 1:
+        raise ctx.error("text_forms", "at most one parameter names the program")
+    return tuple(out)
 
 
 def _parse_defaults(raw: object, globs: Mapping[str, tuple[str, ...]], source: str) -> ActionSpec:
@@ -337,14 +361,20 @@ def _parse_sinks(
             if isinstance(rule, str):
                 rules.append(SinkRule(_check_kind(rule, ctx, f"{fld}.{key}")))
             elif isinstance(rule, Mapping):
-                extra = set(rule) - {"kind", "when", "unless"}
+                extra = set(rule) - {"kind", "when", "unless", "intended"}
                 if extra or "kind" not in rule:
-                    raise ctx.error(f"{fld}.{key}", "a sink rule is { kind = \"...\", when = {...}, unless = {...} }")
+                    raise ctx.error(
+                        f"{fld}.{key}", "a sink rule is { kind = \"...\", when = {...}, unless = {...}, intended = true }"
+                    )
+                intended = rule.get("intended", False)
+                if not isinstance(intended, bool):
+                    raise ctx.error(f"{fld}.{key}.intended", "expected a boolean")
                 rules.append(
                     SinkRule(
                         _check_kind(rule["kind"], ctx, f"{fld}.{key}"),
                         _opt_condition(rule.get("when"), globs, ctx, f"{fld}.{key}.when"),
                         _opt_condition(rule.get("unless"), globs, ctx, f"{fld}.{key}.unless"),
+                        intended,
                     )
                 )
             else:
@@ -368,12 +398,18 @@ def _parse_secret_outputs(
             raise ctx.error("secret_outputs", f"{key!r}: empty rule list")
         rules: list[OutputRule] = []
         for rule in items:
-            if not isinstance(rule, Mapping) or set(rule) - {"when", "unless"}:
-                raise ctx.error(f"secret_outputs.{key}", "a rule is { when = {...}, unless = {...} } ({} = always)")
+            if not isinstance(rule, Mapping) or set(rule) - {"when", "unless", "kind"}:
+                raise ctx.error(
+                    f"secret_outputs.{key}", "a rule is { when = {...}, unless = {...}, kind = \"data\" } ({} = always)"
+                )
+            kind = rule.get("kind", "credential")
+            if kind not in VALUE_KINDS:
+                raise ctx.error(f"secret_outputs.{key}.kind", f"expected one of {sorted(VALUE_KINDS)}, got {kind!r}")
             rules.append(
                 OutputRule(
                     _opt_condition(rule.get("when"), globs, ctx, f"secret_outputs.{key}.when"),
                     _opt_condition(rule.get("unless"), globs, ctx, f"secret_outputs.{key}.unless"),
+                    cast(ValueKind, kind),
                 )
             )
         out.append((key, tuple(rules)))

@@ -44,7 +44,17 @@ SINK_KINDS: frozenset[str] = frozenset(get_args(SinkKind))
 #: ``"@*"`` for every dynamic one), or ``"*"`` for every input of the call.
 Sources: TypeAlias = tuple[str, ...] | Literal["*"]
 
+#: What kind of text a parameter holds, for finding credentials written inside it
+#: (:mod:`pafix.analysis.literals`): a URL, a request body, request headers (one a line), a
+#: command line, script code, the arguments of the program named by the ``program`` parameter.
+TextForm = Literal["url", "body", "headers", "command", "script", "arguments", "program"]
+TEXT_FORMS: frozenset[str] = frozenset(get_args(TextForm))
+
 Evidence = Literal["corpus", "docs", "unverified"]
+#: what a secret is: a credential (password, token, key) or sensitive data (what the author
+#: marked sensitive that is not credential-shaped: a message, a record, an address)
+ValueKind = Literal["credential", "data"]
+VALUE_KINDS: frozenset[str] = frozenset(get_args(ValueKind))
 EVIDENCE: frozenset[str] = frozenset(("corpus", "docs", "unverified"))
 
 #: A conjunction: every (key, globs) pair must match.
@@ -85,6 +95,10 @@ class SinkRule:
     kind: SinkKind
     when: Condition | None = None
     unless: Condition | None = None
+    #: the parameter is what the action is for (the body of a mail, the statement of a
+    #: database call, the path of a file action): sensitive *data* reaching it is its intended
+    #: use, not a leak; a credential reaching it still is
+    intended: bool = False
 
     def applies(self, literal_args: Mapping[str, str]) -> bool:
         return _applies(self.when, self.unless, literal_args)
@@ -92,10 +106,13 @@ class SinkRule:
 
 @dataclass(frozen=True, slots=True)
 class OutputRule:
-    """The output is a secret when ``when`` holds and ``unless`` does not."""
+    """The output is a secret when ``when`` holds and ``unless`` does not. ``kind`` is what
+    kind of secret it is: a credential (a password, a token), or sensitive data whose kind is
+    that of the inputs it comes from where they are tainted (what DecryptText decrypts)."""
 
     when: Condition | None = None
     unless: Condition | None = None
+    kind: ValueKind = "credential"
 
     def applies(self, literal_args: Mapping[str, str]) -> bool:
         return _applies(self.when, self.unless, literal_args)
@@ -127,9 +144,15 @@ class ActionSpec:
     #: sinks of the action itself, not tied to a parameter (screenshots, clipboard copies of
     #: data the analysis cannot see): informational
     action_sinks: frozenset[SinkKind] = frozenset()
+    #: parameters whose value the action's error messages quote (``ERROR =>``, ``ON ERROR``):
+    #: only their taint reaches the error; by default an error message is not a secret even
+    #: when the action received one
+    error_echoes: frozenset[str] = frozenset()
     #: how the entry was established: seen in the corpus, documented, or inferred
     evidence: Evidence = "unverified"
     note: str = ""
+    #: parameter -> the kind of text it holds (``RequestBody`` -> ``body``)
+    text_forms: tuple[tuple[str, TextForm], ...] = ()
 
     # -- questions ---------------------------------------------------------------
 
@@ -148,6 +171,13 @@ class ActionSpec:
     ) -> SinkKind | None:
         """The kind of sink ``param`` is, or None. A secret parameter is never a sink: it is
         where a secret is meant to go."""
+        rule = self.sink_rule(param, dynamic, literal_args)
+        return None if rule is None else rule.kind
+
+    def sink_rule(
+        self, param: str, dynamic: bool, literal_args: Mapping[str, str] = _EMPTY
+    ) -> SinkRule | None:
+        """The sink rule that applies to ``param`` (see :meth:`sink_kind`), or None."""
         key = _key(param, dynamic)
         if self.is_secret_param(key, dynamic, literal_args):
             return None
@@ -156,8 +186,24 @@ class ActionSpec:
             return None
         for rule in rules:
             if rule.applies(literal_args):
-                return rule.kind
+                return rule
         return None
+
+    def secret_output_kind(
+        self, output: str, dynamic: bool, literal_args: Mapping[str, str] = _EMPTY
+    ) -> ValueKind | None:
+        """The kind of secret ``output`` always holds (given the literal arguments), or None
+        when it is not a secret output. A credential rule wins over a data rule."""
+        rules = _find(self.secret_outputs, _key(output, dynamic))
+        if rules is None:
+            return None
+        kinds = {rule.kind for rule in rules if rule.applies(literal_args)}
+        return None if not kinds else "credential" if "credential" in kinds else "data"
+
+    def echoes_in_errors(self, param: str, dynamic: bool = False) -> bool:
+        """Whether the action's error messages quote the value of ``param``."""
+        key = _key(param, dynamic)
+        return key in self.error_echoes or ("@*" if key.startswith("@") else "*") in self.error_echoes
 
     def output_sources(self, output: str, dynamic: bool) -> Sources:
         """The inputs ``output`` derives from (``()`` for a fresh value)."""
@@ -176,6 +222,13 @@ class ActionSpec:
         List:``), the inputs whose taint that variable gains; None otherwise. The variable keeps
         the taint it had."""
         return _find(self.updates, _key(param, dynamic))
+
+    def text_form(self, param: str) -> TextForm | None:
+        """What kind of text ``param`` holds (a URL, a body, headers, a command line...)."""
+        for key, form in self.text_forms:
+            if key == param:
+                return form
+        return None
 
     @property
     def updated_params(self) -> tuple[str, ...]:

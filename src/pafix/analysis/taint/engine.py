@@ -21,11 +21,11 @@ from typing import cast
 from pafix.syntax import nodes as n
 from pafix.analysis.catalogue import Catalogue
 from pafix.analysis.kinds import is_connection_string_param, marked_origin, stronger
-from pafix.analysis.model import FlowModel
+from pafix.analysis.model import FlowModel, Subflow
 from pafix.findings import Confidence, ValueKind
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.state import Event, Label, Origin, State, join, same, widened
-from pafix.analysis.taint.transfer import Transfer
+from pafix.analysis.taint.transfer import Transfer, field_of
 
 MAX_PROGRAM_ROUNDS = 8
 
@@ -48,6 +48,7 @@ class Analysis(Transfer):
         """Variables used in secret-bearing parameters hold secrets wherever they are read.
         Also notes which subflows each subflow calls (for :meth:`_run_inputs`)."""
         for sf in self.model.subflows:
+            self._note_fields(sf)
             calls: dict[str, None] = {}
             self._callees.append(calls)
             for action in _calls_and_actions(sf.body, calls):
@@ -96,6 +97,20 @@ class Analysis(Transfer):
             what = f"{name} ({parent[name]})" if name in parent else f"{name} (secret input variable)"
             self.input_origins[name] = Origin(f"input:{name}", "input", what, var.decl.name.span, "Main", name,
                                               kind, sure)
+
+    def _note_fields(self, sf: Subflow) -> None:
+        """The fields each variable gets written (see ``Transfer.fields``)."""
+        for stmt in n.walk_statements(sf.body):
+            if not isinstance(stmt, n.Set):
+                continue
+            fld = field_of(stmt.target)
+            if fld is not None:
+                key = sf.key(fld[0].name, force_global=fld[0].is_global)
+                self.fields.setdefault(key, set()).add(fld[1])
+            elif isinstance(stmt.value, n.ObjectLit) and isinstance(stmt.target, n.Name):
+                key = sf.key(stmt.target.name, force_global=stmt.target.is_global)
+                names = self.fields.setdefault(key, set())
+                names.update(e.key.literal for e in stmt.value.entries if e.key.literal is not None)
 
     def initial_state(self) -> State:
         state = State()

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from pafix.syntax import nodes as n
-from pafix.findings import Confidence, TraceStep, ValueKind
+from pafix.analysis.catalogue.spec import ValueKind
+from pafix.findings import Confidence, TraceStep
 
 OriginKind = Literal[
     "sensitive", "input", "secret-output", "secret-name", "secret-property", "secret-param",
@@ -32,8 +33,9 @@ class Origin:
     span: n.Span
     subflow: str
     variable: str | None = None  #: the variable the origin is about, if any
-    #: a credential or other sensitive data (see :mod:`pafix.analysis.kinds`)
-    value: ValueKind = "credential"
+    #: a credential (password, token, key: a leak anywhere) or sensitive data (a message, a
+    #: record, an address: not a leak where it goes to be used, see ``SinkRule.intended``)
+    value_kind: ValueKind = "credential"
     #: how sure the source is: high (declared, a secret source), medium (a name heuristic...)
     confidence: Confidence = "high"
 

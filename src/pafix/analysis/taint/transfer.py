@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from pafix.syntax import nodes as n
-from pafix.analysis.catalogue import ActionSpec, Catalogue, Sources
+from pafix.analysis.catalogue import ActionSpec, Catalogue, Sources, ValueKind
 from pafix.findings import TraceStep
 from pafix.analysis.model import ChildFlow, FlowModel, Subflow, normalize_flow_id
 from pafix.analysis.kinds import connection_texts, marked_origin
@@ -82,6 +82,18 @@ def _dotted(expr: n.Expr) -> str | None:
     return None
 
 
+def field_of(expr: n.Expr) -> tuple[n.Name, str] | None:
+    """``obj['a']`` or ``obj.a`` on a variable: the variable and the field name (one level:
+    ``obj['a']['b']`` is field ``a`` of ``obj`` read further)."""
+    if isinstance(expr, n.Index):
+        idx = expr.index
+        if isinstance(expr.value, n.Name) and isinstance(idx, n.StringLit) and idx.literal is not None:
+            return expr.value, idx.literal
+    elif isinstance(expr, n.Attribute) and isinstance(expr.value, n.Name):
+        return expr.value, expr.attr
+    return None
+
+
 def _step(span: n.Span, message: str) -> TraceStep:
     return TraceStep(span.line, span.column, message, span.start, span.end)
 
@@ -108,6 +120,9 @@ class Transfer:
         #: loop statement id -> the fixpoint it reached last (in this run of its subflow)
         self._loop_fixpoints: dict[int, State] = {}
         self._secret_names: dict[str, bool] = {}
+        #: variable key -> the fields of it the flow writes (``SET obj['a'] TO``, ``SET obj TO
+        #: {'a': ...}``): a strong update of the variable forgets their field entries
+        self.fields: dict[str, set[str]] = {}
         self._secret_keys: dict[str, bool] = {}
         #: variables only ever set to connection-string text without a credential part
         #: (``Integrated Security=SSPI``): not secrets, whatever their name or use
@@ -175,7 +190,26 @@ class Transfer:
 
     def _exec_set(self, sf: Subflow, stmt: n.Set, state: State) -> State:
         taint = self.eval(sf, stmt.value, state)
-        return self.assign(sf, stmt.target, taint, state, stmt.span, "SET")
+        target, value = stmt.target, stmt.value
+        fld = field_of(target)
+        if fld is not None:
+            # Field-sensitive: the field gets exactly this taint; the object as a whole gains it;
+            # the object's other fields keep what the object held before its first field write
+            # (entries ``obj.a`` and ``obj.`` in the same map: no per-object dictionaries)
+            root, name = fld
+            key = sf.key(root.name, force_global=root.is_global)
+            if key + "." not in state:
+                state[key + "."] = state.get(key, {})
+            state[f"{key}.{name}"] = taint
+            return self.assign(sf, target, taint, state, stmt.span, "SET", field=True)
+        state = self.assign(sf, target, taint, state, stmt.span, "SET")
+        if isinstance(value, n.ObjectLit) and isinstance(target, n.Name):
+            key = sf.key(target.name, force_global=target.is_global)
+            state[key + "."] = {}
+            for entry in value.entries:
+                if entry.key.literal is not None:
+                    state[f"{key}.{entry.key.literal}"] = self.eval(sf, entry.value, state)
+        return state
 
     def _exec_if(self, sf: Subflow, stmt: n.If, state: State) -> State:
         outs: list[State] = []
@@ -307,10 +341,16 @@ class Transfer:
         child = plan.child
         inputs: dict[str, Taint] = {}
         all_in: Taint = {}
-        for arg, kind, secret_param, secret_root, untainted in plan.inputs:
+        echoed: Taint = {}  # what the action's error messages may quote
+        carried = False  # a credential in a parameter that is not a secret one (DecryptText's text)
+        for arg, kind, secret_param, secret_root, untainted, intended, echoes in plan.inputs:
             taint: Taint = {} if untainted else self.eval(sf, arg.value, state)
             inputs[arg.name] = taint
             all_in = _join_taint(all_in, taint)
+            if echoes:
+                echoed = _join_taint(echoed, taint)
+            if taint and not secret_param and not carried:
+                carried = any(lab.origin.value_kind == "credential" for lab in taint.values())
             if child is not None and arg.dynamic:
                 # a child flow of the same solution: the secret is safe in a sensitive input,
                 # and the analysis follows it into the child either way
@@ -326,7 +366,10 @@ class Transfer:
                         self._event(Event("child-input", sf.name, arg.span, None, tuple(taint.values()),
                                           action.name, arg.name, child.name, action.span))
             if kind is not None and taint:
-                self.sink(sf, arg.value, state, arg.span, action.name, arg.name, kind, action.span, taint)
+                if intended:  # the parameter is what the action is for: only a credential leaks there
+                    taint = {k: lab for k, lab in taint.items() if lab.origin.value_kind == "credential"}
+                if taint:
+                    self.sink(sf, arg.value, state, arg.span, action.name, arg.name, kind, action.span, taint)
             if secret_param:
                 root = secret_root
                 if root is not None:
@@ -335,14 +378,16 @@ class Transfer:
                             and key not in self.plain_connections:
                         self._event(Event("secret-param", sf.name, arg.span, key, tuple(taint.values()),
                                           action.name, arg.name, None, action.span))
-        if all_in:
-            # only the origins the error variable lacks get a trace step (the others would be
-            # dropped by the join)
+        if echoed:
+            # An error message is not a secret because the action received one: only the
+            # parameters the catalogue says the action's errors quote (``error_echoes``) reach
+            # it. Only the origins the error variable lacks get a trace step (the others would
+            # be dropped by the join).
             error = state.get(ERROR_VAR, {})
-            if not all_in.keys() <= error.keys():
-                step = _step(action.span, f"handled by {action.name}; its error message may contain it")
+            if not echoed.keys() <= error.keys():
+                step = _step(action.span, f"handled by {action.name}; its error message may quote it")
                 state[ERROR_VAR] = _join_taint(error, {
-                    k: lab.then(step, via_error=True) for k, lab in all_in.items() if k not in error
+                    k: lab.then(step, via_error=True) for k, lab in echoed.items() if k not in error
                 })
         for arg, updated, has_root in plan.updates:
             gained: Taint = all_in if updated == "*" else {}
@@ -361,14 +406,28 @@ class Transfer:
                     taint = _join_taint(taint, inputs.get(src, {}))
             if taint and not plan.spec.known:  # a guess: the catalogue does not know the action
                 taint = {k: Label(lab.origin, lab.steps, lab.via_error, True) for k, lab in taint.items()}
-            if secret_output:
-                target_key = sf.key(root.name, force_global=root.is_global) if root is not None else None
+            if secret_output is not None:
+                # (a child's output is not about the variable it is stored in: storing it is the finding)
+                target_key = sf.key(root.name, force_global=root.is_global) if root is not None and child is None else None
+                value_kind = secret_output
+                if value_kind == "data" and carried and child is None:
+                    # DecryptText of an encrypted credential (not of its key); a child flow's
+                    # output is what the child says it is, whatever else the call passes in
+                    value_kind = "credential"
+                if child is not None:
+                    what = f"{arg.name} of child flow {child.name} (sensitive there)"
+                else:
+                    what = f"{arg.name} of {action.name} (a secret source)"
                 origin = Origin(
-                    f"output:{action.span.start}:{arg.name}", "secret-output",
-                    f"{arg.name} of {action.name} (a secret source)",
-                    arg.span, sf.name, target_key,
+                    f"output:{action.span.start}:{arg.name}", "secret-output", what, arg.span, sf.name, target_key,
+                    value_kind,
                 )
                 taint = _join_taint({origin.key: Label(origin)}, taint)
+                if child is not None:
+                    # a child's sensitive output: the store into a plain variable is the finding
+                    if root is not None:
+                        state = self.assign(sf, arg.value, taint, state, arg.span, f"output {arg.name} of {action.name}")
+                    continue
                 if root is not None:
                     key = sf.key(root.name, force_global=root.is_global)
                     if is_credential:
@@ -389,7 +448,7 @@ class Transfer:
     # ---- assignments, sinks ---------------------------------------------------------------
     def assign(
         self, sf: Subflow, target: n.Expr, taint: Taint, state: State, span: n.Span, how: str,
-        *, weak: bool = False,
+        *, weak: bool = False, field: bool = False,
     ) -> State:
         root = root_name(target)
         if root is None:
@@ -401,8 +460,16 @@ class Transfer:
             new = {k: lab.then(step) for k, lab in taint.items()}
         if isinstance(target, n.Name) and not weak:
             state[key] = new  # strong update
+            fields = self.fields.get(key)
+            if fields is not None:  # forget what was known of its fields
+                state.remove(key + ".")
+                for name in fields:
+                    state.remove(f"{key}.{name}")
         else:
             state[key] = _join_taint(state.get(key, {}), new)
+            rest = None if field or not new else state.get(key + ".")
+            if rest is not None:  # updated as a whole: any field may hold it now
+                state[key + "."] = _join_taint(rest, new)
         foreign = tuple(lab for lab in new.values() if lab.origin.variable != key)
         if foreign and key not in self.model.sensitive and key not in self.credential_vars:
             self._event(Event("store", sf.name, span, key, foreign, None, None, None, span))
@@ -428,6 +495,15 @@ class Transfer:
             root = root_name(expr)
             if root is not None and root.name in self.import_aliases:
                 return {}  # appmask['Screen']['Txt_Password'] is a UI element, not data
+        fld = field_of(expr)
+        if fld is not None:
+            base = self._eval_field(sf, fld[0], fld[1], state)
+            if isinstance(expr, n.Attribute) and expr.attr in NON_SECRET_PROPERTIES:
+                return {}
+            if self._is_secret_key(fld[1]):
+                origin = self._property_origin(sf, expr, fld[1])
+                base = _join_taint(base, {origin.key: Label(origin)})
+            return base
         if isinstance(expr, n.Attribute):
             if expr.attr in NON_SECRET_PROPERTIES:
                 return {}
@@ -469,6 +545,24 @@ class Transfer:
             return self._union(sf, [e.value for e in expr.entries], state)
         return {}
 
+    def _eval_field(self, sf: Subflow, root: n.Name, name: str, state: State) -> Taint:
+        """The taint of field ``name`` of variable ``root``: what was stored in that field, else
+        what the object's other fields hold, else the object's taint less its sensitive data
+        (an object holding sensitive data is reported once, as the object, not at every field
+        read; a credential in it may be in any field, so it follows every field)."""
+        key = sf.key(root.name, force_global=root.is_global)
+        known = state.get(f"{key}.{name}")
+        if known is not None:
+            return cast(Taint, known)
+        rest = state.get(key + ".")
+        if rest is not None:
+            return cast(Taint, rest)
+        whole = self.eval(sf, root, state)
+        if not whole:
+            return whole
+        creds = {k: lab for k, lab in whole.items() if lab.origin.value_kind == "credential"}
+        return whole if len(creds) == len(whole) else creds
+
     def _union(self, sf: Subflow, exprs: Iterable[n.Expr], state: State) -> Taint:
         out: Taint = {}
         for e in exprs:
@@ -490,6 +584,14 @@ class Transfer:
             return Origin(f"name:{key}", "secret-name", f"{expr.name} (secret by its name)", expr.span, sf.name, key,
                           "credential", "medium")
         return None
+
+    def value_kind_of(self, name: str, key: str) -> ValueKind:
+        """What a variable the author marked sensitive holds: a credential when its name says
+        so or it feeds a secret-bearing parameter (``Password:``, ``ConnectionString:``),
+        sensitive data otherwise (a message, a recipient, a record)."""
+        if key in self.secret_used or self._is_secret_name(name):
+            return "credential"
+        return "data"
 
     def _property_origin(self, sf: Subflow, expr: n.Expr, prop: str) -> Origin:
         root = root_name(expr)
@@ -537,29 +639,38 @@ class _ActionPlan:
         has_secret_params = bool(spec.secret_params or spec.conditional_secret_params)
         lits = literal_args(action) if _reads_literals(spec) or action.name == "External.RunFlow" else _NO_LITERALS
         child = self.child = analysis._child_flow(action, lits)
-        #: (arg, sink kind, is a secret parameter, its root variable, :func:`_never_tainted`)
-        #: per input argument
-        self.inputs: list[tuple[n.Arg, str | None, bool, n.Name | None, bool]] = []
+        #: (arg, sink kind, is a secret parameter, its root variable, :func:`_never_tainted`,
+        #: the sink is the action's purpose, the action's errors quote it) per input argument
+        self.inputs: list[tuple[n.Arg, str | None, bool, n.Name | None, bool, bool, bool]] = []
         #: (arg, the inputs it is updated from, has a root variable) per updated input argument
         self.updates: list[tuple[n.Arg, Sources, bool]] = []
-        #: (arg, the inputs it derives from, its root variable, always a secret) per output
-        self.outputs: list[tuple[n.Arg, Sources, n.Name | None, bool]] = []
+        #: (arg, the inputs it derives from, its root variable, the kind of secret it always
+        #: holds or None) per output
+        self.outputs: list[tuple[n.Arg, Sources, n.Name | None, ValueKind | None]] = []
         self.secret_param_roots: list[tuple[n.Arg, n.Name | None]] = []
         for arg in action.args:
             if arg.output:
-                secret_output = bool(spec.secret_outputs) and spec.is_secret_output(arg.name, arg.dynamic, lits)
+                secret_output: ValueKind | None = None
+                if child is not None and arg.dynamic:
+                    if arg.name in child.sensitive_outputs:  # the child marks it sensitive
+                        secret_output = "credential" if _is_credential_name(arg.name, names) else "data"
+                elif spec.secret_outputs:
+                    secret_output = spec.secret_output_kind(arg.name, arg.dynamic, lits)
                 self.outputs.append((arg, spec.output_sources(arg.name, arg.dynamic), root_name(arg.value),
                                      secret_output))
                 continue
             secret_param = has_secret_params and spec.is_secret_param(arg.name, arg.dynamic, lits)
             # a secret parameter is never a sink (where the secret is meant to go)
-            kind = None if secret_param or not spec.sinks else spec.sink_kind(arg.name, arg.dynamic, lits)
+            rule = None if secret_param or not spec.sinks else spec.sink_rule(arg.name, arg.dynamic, lits)
+            kind = None if rule is None else rule.kind
             if child is not None and arg.dynamic:
                 kind = None
             if kind is not None and arg.dynamic and _names_a_secret(arg.name, names):
                 kind = None  # @secretName: the name of a secret to look up, not the secret
             root = root_name(arg.value) if secret_param else None
-            self.inputs.append((arg, kind, secret_param, root, _never_tainted(arg.value)))
+            intended = rule is not None and rule.intended
+            echoes = bool(spec.error_echoes) and spec.echoes_in_errors(arg.name, arg.dynamic)
+            self.inputs.append((arg, kind, secret_param, root, _never_tainted(arg.value), intended, echoes))
             if secret_param:
                 self.secret_param_roots.append((arg, root))
             updated = spec.update_sources(arg.name, arg.dynamic) if spec.updates else None
@@ -606,6 +717,12 @@ def _never_tainted(expr: n.Expr) -> bool:
         isinstance(e, (n.Name, n.Attribute, n.Index)) or (isinstance(e, n.StringLit) and e.kind == "encrypted")
         for e in n.walk_expr(expr)
     )
+
+
+def _is_credential_name(name: str, names: NamePolicy) -> bool:
+    """A name that says credential (``SmtpPassword``, ``Input_ConnectionString``); other
+    sensitive values are data (``Input_EmailMessage``)."""
+    return names.is_secret(name)
 
 
 def _names_a_secret(param: str, names: NamePolicy) -> bool:

@@ -1,0 +1,603 @@
+"""The tree builder: Lark's parse-time callbacks that turn Robin into typed nodes.
+
+:class:`_Builder` has one callback per grammar rule (no intermediate Lark tree). ``%...%`` holes
+of interpolated text are parsed as expressions by the same parser, with positions shifted into
+the file. :func:`_parser` builds the one Lark LALR parser (contextual lexer) with this builder,
+:func:`_lark_parse` runs it, by the fast driver of :mod:`pafix.syntax.fastparse` when it can.
+The public API is :mod:`pafix.syntax.parser`.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import replace
+from functools import lru_cache
+from typing import Any, Literal, cast
+
+from lark import Lark, Token, Transformer
+from lark import __version__ as lark_version
+from lark.lexer import PatternStr
+from lark.exceptions import UnexpectedInput
+
+from pafix.syntax import nodes as n
+from pafix.syntax.grammar import grammar_text
+from pafix.syntax.fastparse import Fallback, FastParser, FastPathUnavailable
+from pafix.syntax.messages import _describe_hole
+
+_ESCAPE_RE = re.compile(r"\\([\s\S])")
+_ANNOTATION_RE = re.compile(
+    r"^@@(?:'(?P<qkey>(?:[^'\\]|\\.)*)'|(?P<key>[^\s:]+))[ \t]*:[ \t]*'(?P<value>(?:[^'\\]|\\[\s\S])*)'[ \t]*$"
+)
+
+
+def build_lark(*, strict: bool = False, transformer: Transformer[Any, Any] | None = None) -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        start=["start", "expr"],
+        keep_all_tokens=True,
+        maybe_placeholders=False,
+        propagate_positions=False,
+        transformer=transformer,
+        strict=strict,
+        cache=not strict,
+    )
+
+
+def unescape(text: str) -> str:
+    """Robin escapes: a backslash makes the next character literal (``\\'``, ``\\\\``, ``\\"``)."""
+    if "\\" not in text:
+        return text
+    return _ESCAPE_RE.sub(r"\1", text)
+
+
+class _Else:
+    __slots__ = ("span", "body")
+
+    def __init__(self, span: n.Span, body: n.Body) -> None:
+        self.span = span
+        self.body = body
+
+
+class _Row:
+    __slots__ = ("span", "header", "items")
+
+    def __init__(self, span: n.Span, header: bool, items: n.Expr) -> None:
+        self.span = span
+        self.header = header
+        self.items = items
+
+
+class _Params:
+    """A local subflow's parameters and the names of those declared ``OUTPUT``."""
+
+    __slots__ = ("names", "outputs")
+
+    def __init__(self, names: tuple[n.Name, ...], outputs: tuple[str, ...]) -> None:
+        self.names = names
+        self.outputs = outputs
+
+
+class _HoleError(Exception):
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+def _is_tok(x: object, *types: str) -> bool:
+    return isinstance(x, Token) and (not types or x.type in types)
+
+
+def _nodes(children: list[Any]) -> list[Any]:
+    return [c for c in children if c is not None and not isinstance(c, Token)]
+
+
+class _Builder(Transformer[Token, Any]):
+    """Parse-time callbacks: one per grammar rule, each returns a typed node."""
+
+    def __init__(self) -> None:
+        super().__init__(visit_tokens=False)
+        self.lark: Lark | None = None
+        self.base = 0
+        self.base_line = 1
+        self.base_col = 1
+
+    # ---- positions ---------------------------------------------------------------------
+    # These run for every node: tokens are read attribute by attribute, and a Span is built
+    # only for the node itself (never one per token just to read its start).
+    def _moved(self, offset: int, line: int, column: int) -> tuple[int, int, int]:
+        """A token position of a parse that did not start at the top of the file (a ``%...%``
+        hole, a re-parsed region) as a position in the file. Only that parse calls it: the
+        whole file's positions are the tokens' own."""
+        return (offset + self.base, line + self.base_line - 1,
+                column + (self.base_col - 1 if line == 1 else 0))
+
+    def tspan(self, tok: Token) -> n.Span:
+        if self.base_line == 1 and self.base == 0:  # the whole file (not a %...% hole)
+            return n.Span(tok.start_pos, tok.end_pos, tok.line, tok.column, tok.end_line, tok.end_column)  # type: ignore[arg-type]
+        start, line, column = self._moved(tok.start_pos, tok.line, tok.column)  # type: ignore[arg-type]
+        end, end_line, end_column = self._moved(tok.end_pos, tok.end_line, tok.end_column)  # type: ignore[arg-type]
+        return n.Span(start, end, line, column, end_line, end_column)
+
+    def _edge(self, x: Any, last: bool) -> n.Span | None:
+        if x is None:
+            return None
+        if isinstance(x, Token):
+            return None if x.type == "_NL" else self.tspan(x)
+        if isinstance(x, tuple):
+            items = reversed(x) if last else iter(x)
+            for item in items:
+                found = self._edge(item, last)
+                if found is not None:
+                    return found
+            return None
+        return cast(n.Span, x.span)
+
+    def _start(self, children: list[Any]) -> tuple[int, int, int]:
+        """Offset, line and column where the first positioned child starts."""
+        for c in children:
+            if c is None:
+                continue
+            if isinstance(c, Token):
+                if c.type == "_NL":
+                    continue
+                if self.base_line == 1 and self.base == 0:
+                    return c.start_pos, c.line, c.column  # type: ignore[return-value]
+                return self._moved(c.start_pos, c.line, c.column)  # type: ignore[arg-type]
+            sp = self._edge(c, False) if isinstance(c, tuple) else c.span
+            if sp is not None:
+                return sp.start, sp.line, sp.column
+        raise StopIteration  # as next() on no positioned child
+
+    def span(self, children: list[Any]) -> n.Span:
+        start, line, column = self._start(children)
+        for c in reversed(children):
+            if c is None:
+                continue
+            if isinstance(c, Token):
+                if c.type == "_NL":
+                    continue
+                if self.base_line == 1 and self.base == 0:
+                    return n.Span(start, c.end_pos, line, column, c.end_line, c.end_column)  # type: ignore[arg-type]
+                end, end_line, end_column = self._moved(c.end_pos, c.end_line, c.end_column)  # type: ignore[arg-type]
+                return n.Span(start, end, line, column, end_line, end_column)
+            last = self._edge(c, True) if isinstance(c, tuple) else c.span
+            if last is not None:
+                return n.Span(start, last.end, line, column, last.end_line, last.end_column)
+        raise StopIteration  # as next() on no positioned child
+
+    # ---- structure ----------------------------------------------------------------------
+    def start(self, children: list[Any]) -> n.Body:
+        return tuple(_nodes(children))
+
+    def body(self, children: list[Any]) -> n.Body:
+        return tuple(_nodes(children))
+
+    def disabled(self, children: list[Any]) -> n.Stmt:
+        stmt = _nodes(children)[0]
+        return cast(n.Stmt, replace(stmt, span=self.span(children), disabled=True))
+
+    # ---- header lines ---------------------------------------------------------------------
+    def annotation(self, children: list[Any]) -> n.Annotation:
+        tok = children[0]
+        m = _ANNOTATION_RE.match(str(tok).rstrip())
+        if m:
+            key = unescape(m["qkey"]) if m["qkey"] is not None else m["key"]
+            value = unescape(m["value"])
+        else:
+            key, _, value = str(tok)[2:].partition(":")
+            key, value = key.strip(), value.strip()
+        return n.Annotation(self.tspan(tok), key, value)
+
+    def import_stmt(self, children: list[Any]) -> n.Import:
+        toks = [c for c in children if isinstance(c, Token)]
+        path = next(t for t in toks if t.type == "STRING")
+        alias = next(t for t in toks if t.type == "NAME")
+        return n.Import(self.span(children), unescape(str(path)[1:-1]), str(alias))
+
+    def sensitive_stmt(self, children: list[Any]) -> n.Sensitive:
+        names = tuple(n.Name(self.tspan(t), str(t)) for t in children if _is_tok(t, "NAME"))
+        close = next(c for c in reversed(children) if _is_tok(c) and str(c) == "]")
+        return n.Sensitive(self.span(children), names, cast(int, close.start_pos) + self.base)
+
+    def io_decl(self, children: list[Any]) -> n.IODecl:
+        kind_tok, name_tok = children[0], next(c for c in children if _is_tok(c, "NAME"))
+        kind: Literal["INPUT", "OUTPUT"] = "INPUT" if kind_tok.type == "INPUT" else "OUTPUT"
+        return n.IODecl(self.span(children), kind, n.Name(self.tspan(name_tok), str(name_tok)), _nodes(children)[-1])
+
+    def comment(self, children: list[Any]) -> n.Comment:
+        tok = children[0]
+        text = str(tok)
+        if tok.type == "BLOCK_COMMENT":
+            return n.Comment(self.tspan(tok), text[2:-2], True)
+        return n.Comment(self.tspan(tok), text[1:], False)
+
+    def region(self, children: list[Any]) -> n.Region:
+        tok = children[0]
+        return n.Region(self.tspan(tok), str(tok)[len("**REGION") :].strip())
+
+    def endregion(self, children: list[Any]) -> n.EndRegion:
+        return n.EndRegion(self.tspan(children[0]))
+
+    # ---- simple statements -------------------------------------------------------------------
+    def set_stmt(self, children: list[Any]) -> n.Set:
+        target, value = _nodes(children)
+        return n.Set(self.span(children), target, value)
+
+    def arg(self, children: list[Any]) -> n.Arg:
+        tok, value = children[0], children[1]
+        text = str(tok)
+        if tok.type == "PARAM":
+            return n.Arg(self.span(children), text[:-1], value)
+        if tok.type == "OUT":
+            return n.Arg(self.span(children), text[:-2], value, output=True)
+        output = tok.type == "DYN_OUT"
+        name = text[1:-2] if output else text[1:-1]
+        if name.startswith("'"):
+            name = unescape(name[1:-1])
+        return n.Arg(self.span(children), name, value, dynamic=True, output=output)
+
+    def _args(self, children: list[Any]) -> tuple[n.Arg, ...]:
+        return tuple(c for c in children if isinstance(c, n.Arg))
+
+    def action_stmt(self, children: list[Any]) -> n.Action:
+        if len(children) == 2 and _is_tok(children[1], "NO_ARGS"):
+            return n.Action(self.span(children), str(children[0]), (), placeholder=True)
+        return n.Action(self.span(children), str(children[0]), self._args(children))
+
+    def action_cond(self, children: list[Any]) -> n.Action:
+        return n.Action(self.span(children), str(children[0]), self._args(children))
+
+    def _name_of(self, children: list[Any]) -> str:
+        tok = next(c for c in children[1:] if _is_tok(c, "NAME", "STRING"))
+        text = str(tok)
+        return unescape(text[1:-1]) if tok.type == "STRING" else text
+
+    def call_stmt(self, children: list[Any]) -> n.CallSubflow:
+        return n.CallSubflow(self.span(children), self._name_of(children), self._args(children))
+
+    def label_stmt(self, children: list[Any]) -> n.Label:
+        return n.Label(self.span(children), self._name_of(children))
+
+    def goto_stmt(self, children: list[Any]) -> n.Goto:
+        return n.Goto(self.span(children), self._name_of(children))
+
+    def exit_stmt(self, children: list[Any]) -> n.Exit:
+        return n.Exit(self.span(children), self._args(children))
+
+    def wait_stmt(self, children: list[Any]) -> n.Wait:
+        parts = _nodes(children)
+        return n.Wait(self.span(children), parts[0], parts[1] if len(parts) > 1 else None)
+
+    def get_error(self, children: list[Any]) -> n.GetLastError:
+        parts = _nodes(children)
+        return n.GetLastError(self.span(children), parts[0], self._args(children))
+
+    def jump(self, children: list[Any]) -> n.Jump:
+        tok = children[0]
+        return n.Jump(self.tspan(tok), cast(n.JumpKind, " ".join(str(tok).split())))
+
+    # ---- blocks ---------------------------------------------------------------------------
+    def if_stmt(self, children: list[Any]) -> n.If:
+        parts = _nodes(children)
+        cond, body = parts[0], parts[1]
+        then_idx = next(i for i, c in enumerate(children) if _is_tok(c) and str(c) == "THEN")
+        first = n.IfBranch(self.span(children[: then_idx + 1] + [body]), cond, body)
+        branches = [first] + [p for p in parts[2:] if isinstance(p, n.IfBranch)]
+        orelse = next((p.body for p in parts[2:] if isinstance(p, _Else)), None)
+        return n.If(self.span(children), tuple(branches), orelse)
+
+    def else_if(self, children: list[Any]) -> n.IfBranch:
+        cond, body = _nodes(children)
+        return n.IfBranch(self.span(children), cond, body)
+
+    def else_clause(self, children: list[Any]) -> _Else:
+        return _Else(self.span(children), _nodes(children)[0])
+
+    def switch_stmt(self, children: list[Any]) -> n.Switch:
+        parts = _nodes(children)
+        cases = tuple(p for p in parts if isinstance(p, n.Case))
+        default = next((p.body for p in parts if isinstance(p, _Else)), None)
+        return n.Switch(self.span(children), parts[0], cases, default)
+
+    def case(self, children: list[Any]) -> n.Case:
+        op = str(children[1])  # the case_op token
+        parts = _nodes(children)
+        value = parts[0] if len(parts) == 2 else None
+        return n.Case(self.span(children), op, value, parts[-1])
+
+    def case_op(self, children: list[Any]) -> Token:
+        # the token itself (not a str): a CASE with no value and an empty body ends at it
+        return cast(Token, children[0])
+
+    def default_clause(self, children: list[Any]) -> _Else:
+        return _Else(self.span(children), _nodes(children)[0])
+
+    def loop_stmt(self, children: list[Any]) -> n.LoopRange:
+        var = children[1] if _is_tok(children[1], "NAME") else None
+        start, stop, step, body = _nodes(children)
+        name = n.Name(self.tspan(var), str(var)) if var is not None else None
+        return n.LoopRange(self.span(children), name, start, stop, step, body)
+
+    def stray_end(self, children: list[Any]) -> n.StrayEnd:
+        return n.StrayEnd(self.tspan(children[0]))
+
+    def foreach_stmt(self, children: list[Any]) -> n.ForEach:
+        var = next(c for c in children if _is_tok(c, "NAME"))
+        iterable, body = _nodes(children)
+        return n.ForEach(self.span(children), n.Name(self.tspan(var), str(var)), iterable, body)
+
+    def while_stmt(self, children: list[Any]) -> n.While:
+        cond, body = _nodes(children)
+        return n.While(self.span(children), cond, body)
+
+    def block_stmt(self, children: list[Any]) -> n.Block:
+        name = None
+        if _is_tok(children[1], "NAME", "STRING"):
+            name = self._name_of(children)
+        parts = _nodes(children)
+        handlers = tuple(p for p in parts if isinstance(p, n.BlockHandler))
+        body = next(p for p in reversed(parts) if isinstance(p, tuple))
+        return n.Block(self.span(children), name, handlers, body)
+
+    def handler(self, children: list[Any]) -> n.BlockHandler:
+        name = None
+        if _is_tok(children[1], "NAME", "STRING"):
+            name = self._name_of(children)
+        body = next(p for p in reversed(children) if isinstance(p, tuple))
+        return n.BlockHandler(self.span(children), name, self._args(children), body)
+
+    def on_error(self, children: list[Any]) -> n.OnError:
+        name_tok = children[1] if _is_tok(children[1], "NAME") else None
+        body = next(p for p in children if isinstance(p, tuple))
+        return n.OnError(self.span(children), str(name_tok) if name_tok is not None else None, body)
+
+    def on_error_repeat(self, children: list[Any]) -> n.OnErrorRepeat:
+        times, wait = _nodes(children)
+        return n.OnErrorRepeat(self.span(children), times, wait)
+
+    def function(self, children: list[Any]) -> n.Function:
+        name = self._name_of(children)
+        params = next((p for p in children if isinstance(p, _Params)), None)
+        is_global = any(_is_tok(c, "GLOBAL") for c in children)
+        body = next(p for p in children if isinstance(p, tuple))
+        if params is None:
+            return n.Function(self.span(children), name, is_global, (), body)
+        return n.Function(self.span(children), name, is_global, params.names, body, outputs=params.outputs)
+
+    def params(self, children: list[Any]) -> _Params:
+        names = tuple(n.Name(self.tspan(t), str(t)) for t in children if _is_tok(t, "NAME"))
+        outputs = tuple(str(t) for prev, t in zip(children, children[1:]) if _is_tok(prev, "OUTPUT_PARAM"))
+        return _Params(names, outputs)
+
+    # ---- expressions ------------------------------------------------------------------------
+    def binop(self, children: list[Any]) -> n.BinOp:
+        left, op, right = children
+        return n.BinOp(self.span(children), str(op), left, right)
+
+    def unop(self, children: list[Any]) -> n.UnaryOp:
+        op, operand = children
+        return n.UnaryOp(self.span(children), str(op), operand)
+
+    def index(self, children: list[Any]) -> n.Index:
+        return n.Index(self.span(children), children[0], children[2])
+
+    def attribute(self, children: list[Any]) -> n.Attribute:
+        return n.Attribute(self.span(children), children[0], str(children[2]))
+
+    def paren(self, children: list[Any]) -> n.Paren:
+        return n.Paren(self.span(children), children[1])
+
+    def call(self, children: list[Any]) -> n.Call:
+        return n.Call(self.span(children), str(children[0]), tuple(_nodes(children)))
+
+    def name(self, children: list[Any]) -> n.Expr:
+        tok = children[0]
+        sp = self.tspan(tok)
+        if "." not in tok:  # the usual case: one plain name
+            return n.Name(sp, str(tok), False)
+        parts = str(tok).split(".")
+        is_global = len(parts) > 1 and parts[0] == "GLOBAL"
+        if is_global:
+            parts = parts[1:]
+        offset = len("GLOBAL.") if is_global else 0
+        end = offset + len(parts[0])
+        expr: n.Expr = n.Name(self._sub(sp, 0, end), parts[0], is_global)
+        for part in parts[1:]:
+            end += 1 + len(part)
+            expr = n.Attribute(self._sub(sp, 0, end), expr, part)
+        return expr
+
+    @staticmethod
+    def _sub(sp: n.Span, start: int, end: int) -> n.Span:
+        """A sub-span of a one-line token."""
+        return n.Span(sp.start + start, sp.start + end, sp.line, sp.column + start, sp.line, sp.column + end)
+
+    def number(self, children: list[Any]) -> n.Number:
+        return n.Number(self.tspan(children[0]), str(children[0]))
+
+    def boolean(self, children: list[Any]) -> n.Bool:
+        return n.Bool(self.tspan(children[0]), str(children[0]) == "True")
+
+    def string(self, children: list[Any]) -> n.StringLit:
+        tok = children[0]
+        raw = str(tok)
+        sp = self.tspan(tok)
+        kind = tok.type
+        if kind == "ISTRING":
+            return n.StringLit(sp, "interpolated", raw, self._interpolate(raw, sp))
+        if kind == "STRING":
+            if raw.startswith("'''"):
+                return n.StringLit(sp, "triple", raw, (unescape(raw[3:-3]),))
+            return n.StringLit(sp, "plain", raw, (unescape(raw[1:-1]),))
+        if kind == "ESTRING":
+            return n.StringLit(sp, "encrypted", raw, (raw[2:-1],))
+        if kind == "FXSTRING":
+            return n.StringLit(sp, "fx", raw, (unescape(raw[4:-1]),))
+        return n.StringLit(sp, "invalid", raw, (raw[1:-1],))
+
+    def list_lit(self, children: list[Any]) -> n.ListLit:
+        return n.ListLit(self.span(children), tuple(_nodes(children)))
+
+    def object_lit(self, children: list[Any]) -> n.ObjectLit:
+        return n.ObjectLit(self.span(children), tuple(_nodes(children)))
+
+    def entry(self, children: list[Any]) -> n.ObjectEntry:
+        key = self.string([children[0]])
+        return n.ObjectEntry(self.span(children), key, children[2])
+
+    def row(self, children: list[Any]) -> _Row:
+        header = _is_tok(children[0], "HAT")
+        return _Row(self.span(children), header, children[-1])
+
+    def row_name(self, children: list[Any]) -> _Row:
+        tok = children[0]
+        return _Row(self.tspan(tok), False, n.Name(self.tspan(tok), str(tok)))
+
+    def datatable_lit(self, children: list[Any]) -> n.DatatableLit:
+        rows = [c for c in children if isinstance(c, _Row)]
+        return n.DatatableLit(self.span(children), tuple(r.items for r in rows), rows[0].header)
+
+    # ---- interpolation ----------------------------------------------------------------------
+    def _interpolate(self, raw: str, sp: n.Span) -> tuple[str | n.Hole, ...]:
+        """Split ``$'''...'''`` into literal pieces and parsed ``%expr%`` holes."""
+        parts: list[str | n.Hole] = []
+        buf: list[str] = []
+        i, end = 4, len(raw) - 3
+        while True:
+            m = _INTERPOLATION_RE.search(raw, i, end)  # the next escape, %% or hole
+            if m is None:
+                if i < end:
+                    buf.append(raw[i:end])
+                break
+            at = m.start()
+            if at > i:
+                buf.append(raw[i:at])
+            found = m.group()
+            if found != "%":  # \x is x; %% is %
+                buf.append(found[1])
+                i = at + 2
+                continue
+            close = _hole_end(raw, at + 1, end)
+            if close < 0:
+                raise _HoleError("unterminated %...% in text (write %% for a literal percent sign)", sp.start + at)
+            if buf:
+                parts.append("".join(buf))
+                buf = []
+            parts.append(self._hole(raw, at, close, sp))
+            i = close + 1
+        if buf:
+            parts.append("".join(buf))
+        return tuple(parts)
+
+    def _hole(self, raw: str, start: int, close: int, sp: n.Span) -> n.Hole:
+        before = raw[:start]
+        line = sp.line + before.count("\n")
+        nl = before.rfind("\n")
+        column = (start - nl) if nl >= 0 else sp.column + start
+        text = raw[start + 1 : close]
+        abs_start = sp.start + start
+        expr = self._parse_expr(text, abs_start + 1, line, column + 1)
+        after = raw[: close + 1]
+        end_line = sp.line + after.count("\n")
+        nl_end = after.rfind("\n")
+        end_column = (close + 1 - nl_end) if nl_end >= 0 else sp.column + close + 1
+        return n.Hole(n.Span(abs_start, sp.start + close + 1, line, column, end_line, end_column), expr)
+
+    def _parse_expr(self, text: str, base: int, line: int, column: int) -> n.Expr:
+        if _PLAIN_HOLE_RE.fullmatch(text) and ("." in text or text not in _expr_keywords()):
+            # the usual hole, %Name% or %Name.Prop%: the token the lexer would read, without
+            # starting a parse (a flow has thousands of holes)
+            tok = Token("DOTTED" if "." in text else "NAME", text, start_pos=0, line=1, column=1,
+                        end_line=1, end_column=len(text) + 1, end_pos=len(text))
+            saved = (self.base, self.base_line, self.base_col)
+            self.base, self.base_line, self.base_col = base, line, column
+            try:
+                return self.name([tok])
+            finally:
+                self.base, self.base_line, self.base_col = saved
+        assert self.lark is not None
+        saved = (self.base, self.base_line, self.base_col)
+        self.base, self.base_line, self.base_col = base, line, column
+        try:
+            try:
+                return cast(n.Expr, _lark_parse(self.lark, text, "expr"))
+            except UnexpectedInput as exc:
+                if "\\" in text:  # a hole written with escaped quotes: %obj[\'key\']%
+                    try:
+                        return cast(n.Expr, _lark_parse(self.lark, unescape(text), "expr"))
+                    except UnexpectedInput:
+                        pass
+                pos, detail = _describe_hole(exc, text)
+                raise _HoleError(f"invalid expression in %...%: {detail}", base + pos) from None
+        finally:
+            self.base, self.base_line, self.base_col = saved
+
+
+#: in interpolated text: an escaped character, a literal percent sign, or the start of a hole
+_INTERPOLATION_RE = re.compile(r"\\[\s\S]|%%|%")
+#: a hole that is one name or one dotted name (no blanks): one NAME or DOTTED token
+_PLAIN_HOLE_RE = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
+
+
+@lru_cache(maxsize=1)
+def _expr_keywords() -> frozenset[str]:
+    """Every word the grammar spells out (True, NOT, mod, SET...): a hole that is one of them
+    is not a plain name, so it goes through the parser."""
+    lark = _parser()[0]
+    return frozenset(t.pattern.value for t in lark.terminals if isinstance(t.pattern, PatternStr))
+
+
+def _hole_end(raw: str, i: int, end: int) -> int:
+    """Index of the ``%`` closing a hole that starts at ``i``, skipping quoted text; -1 if none."""
+    quote = False
+    while i < end:
+        ch = raw[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "'":
+            quote = not quote
+        elif ch == "%" and not quote:
+            return i
+        elif ch in "\r\n" and not quote:
+            return -1
+        i += 1
+    return -1
+
+
+# ---- the parser -----------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _parser() -> tuple[Lark, _Builder]:
+    builder = _Builder()
+    lark = build_lark(transformer=builder)
+    builder.lark = lark
+    return lark, builder
+
+
+@lru_cache(maxsize=1)
+def _fast() -> FastParser | None:
+    try:
+        return FastParser(_parser()[0])
+    except Exception as exc:  # a Lark release whose internals differ: said, not silent
+        warnings.warn(FastPathUnavailable(
+            f"the fast parser is off with Lark {lark_version} ({type(exc).__name__}: {exc}); "
+            "flows are parsed by Lark's own, slower driver"), stacklevel=2)
+        return None
+
+
+def _lark_parse(lark: Lark, text: str, start: str) -> Any:
+    """``lark.parse(text, start=start)``, by the fast driver when it can (same nodes), else by
+    Lark itself (which raises the usual errors)."""
+    fast = _fast()
+    if fast is not None:
+        try:
+            return fast.parse(text, start)
+        except Fallback:
+            pass
+    return lark.parse(text, start=start)
