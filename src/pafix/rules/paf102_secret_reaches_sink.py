@@ -20,9 +20,6 @@ SINK_WORDS = {
     "screenshot": "captures it in a screenshot",
     "childflow": "passes it to a child flow",
 }
-#: sinks where sensitive data that is not a credential is exposed rather than used: a mail
-#: body reaching a send-mail action or a record reaching a database is what they are for
-DATA_EXPOSING_SINKS = frozenset({"display", "clipboard", "screenshot", "log"})
 
 
 class SecretReachesSink(Rule):
@@ -37,10 +34,11 @@ class SecretReachesSink(Rule):
 
     The rule is about credentials (passwords, keys, tokens, connection strings with a
     credential part). Sensitive data that is not a credential (what the author marked
-    sensitive: an e-mail recipient, a message, a customer record) is reported only where it is
-    exposed rather than used: on screen, on the clipboard, in a screenshot or in an error
-    message or log. A message reaching a send-mail action, or a record reaching a database or
-    web request, is that data's intended use and is not reported.
+    sensitive: an e-mail recipient, a message, a customer record) is not reported where the
+    catalogue says the parameter is the action's purpose (`intended = true`: the body of a
+    send-mail action, the statement of a database call, the path of a file action, a child
+    flow's input); elsewhere (on screen, on the clipboard, in a log) it is reported as
+    "sensitive data from X", at most medium confidence.
 
     ## Why is this bad?
     Microsoft: "The value of a sensitive variable is visible when you send it outside desktop
@@ -68,11 +66,9 @@ class SecretReachesSink(Rule):
         for event in sorted(ctx.events, key=lambda e: e.span.start):
             if event.kind != "sink":
                 continue
-            labels = credential_labels(event.labels)
-            if not labels:
-                if event.sink_kind not in DATA_EXPOSING_SINKS:
-                    continue  # sensitive data at its intended use
-                labels = event.labels
+            # (sensitive data never reaches a sink that is its intended use: the analysis keeps
+            # only credentials there, see the catalogue's ``intended`` sinks)
+            labels = credential_labels(event.labels) or event.labels
             kind, confidence = judged(labels)
             label = best_label(labels)
             what = SINK_WORDS.get(event.sink_kind or "", "reveals it")
