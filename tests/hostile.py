@@ -17,8 +17,10 @@ SOLUTION_FIXTURE = ROOT / "fixtures" / "solutions" / "unpacked_minimal"
 FIXTURE_DATA = "Workflows/PafixSampleLogin-5F3C2A10-7B1D-4E2A-9C55-0D1E2F3A4B5C.json.data.xml"
 FIXTURE_ID = "5f3c2a10-7b1d-4e2a-9c55-0d1e2f3a4b5c"
 
-#: a loose flow with a finding of its own: it must be reported whatever else is in the run
-LEAKY = "SET Password TO $'''hunter2'''\nSET Copy TO Password\n"
+#: a loose flow with a finding of its own: it must be reported whatever else is in the run.
+#: It has a header (@SENSITIVE): in a header-less snippet the flow it was copied from may mark
+#: Copy sensitive, so PAF101 there is only low confidence (not shown, not fixed by default)
+LEAKY = "@SENSITIVE: [Password]\nSET Password TO $'''hunter2'''\nSET Copy TO Password\n"
 LEAKY_RULES = ("PAF101", "PAF104")
 
 
@@ -34,8 +36,9 @@ def invoke(*args: str | Path, catch: bool = False) -> Result:
 
 
 def scan(*args: str | Path) -> Result:
-    """``pafix scan`` in this process, without the result cache, in one process."""
-    return invoke("scan", *scan_args(), *args)
+    """``pafix scan`` in this process, without the result cache, in one process, at every
+    confidence (the hostile flows are header-less snippets: their findings are low)."""
+    return invoke("scan", *scan_args(), "--min-confidence", "low", *args)
 
 
 def output(result: Result) -> str:

@@ -8,7 +8,9 @@ are named ``pos_*`` (the folder's rule must report something) or ``neg_*`` (it m
     python tests/snapshots.py            # compare; exit 1 and show the differences
     python tests/snapshots.py --update   # rewrite every .expected (review the git diff!)
 
-The fixtures are checked with the default configuration, so that a ``pafix.toml`` or a
+Findings that are not high confidence end with `` [medium]`` or `` [low]``, and findings
+about sensitive data (not a credential) with `` [data]`` (see :mod:`pafix.analysis.kinds`).
+The fixtures are checked with the default configuration at every confidence, so that a ``pafix.toml`` or a
 ``pyproject.toml`` above the checkout cannot change them. A case that needs what only a
 solution export provides has a ``<case>.context.json`` next to it::
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+from dataclasses import replace
 import difflib
 import json
 import sys
@@ -42,7 +45,10 @@ except ImportError:  # pragma: no cover - depends on how the script is started
 from pafix.analysis.model import ChildFlow, SolutionContext, normalize_flow_id  # noqa: E402
 from pafix.config import DEFAULT  # noqa: E402
 from pafix.core import check_source  # noqa: E402
-from pafix.findings import FileResult  # noqa: E402
+from pafix.findings import FileResult, Finding  # noqa: E402
+
+#: the default configuration, reporting findings of every confidence (low ones are tagged)
+EVERY_CONFIDENCE = replace(DEFAULT, min_confidence="low")
 from pafix.syntax.textio import read_flow_file  # noqa: E402
 
 
@@ -176,13 +182,22 @@ def check(path: Path, text: str | None = None) -> FileResult:
     """Check a fixture (or ``text`` in its place, with the fixture's context)."""
     source = read_text(path) if text is None else text
     with _dlp(path):
-        return check_source(source, path.relative_to(ROOT).as_posix(), DEFAULT, **context(path))  # type: ignore[arg-type]
+        return check_source(source, path.relative_to(ROOT).as_posix(), EVERY_CONFIDENCE, **context(path))  # type: ignore[arg-type]
+
+
+def _tags(f: Finding) -> str:
+    """`` [medium]``, `` [high data]``...: the confidence and kind, unless they are the usual
+    high confidence and credential (or no kind), so that most lines read as before."""
+    tags = [f.confidence] if f.confidence != "high" else []
+    if f.kind == "data":
+        tags.append("data")
+    return f" [{' '.join(tags)}]" if tags else ""
 
 
 def render(result: FileResult) -> str:
     """The snapshot text of one checked fixture (empty when there is nothing to report)."""
     rows = [
-        (f.line, f.column, f.rule, f.message, f"{f.line}:{f.column} {f.rule} {f.severity} {f.message}")
+        (f.line, f.column, f.rule, f.message, f"{f.line}:{f.column} {f.rule} {f.severity} {f.message}{_tags(f)}")
         for f in result.findings
     ]
     rows += [

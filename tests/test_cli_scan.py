@@ -28,7 +28,7 @@ BROKEN_FLOW = "SET Counter TO 1\nIF Counter = 1 THEN\n    SET Counter TO\nEND\n"
 # the JSON report, version 1 (pafix.report.json_format): keys a consumer may rely on
 JSON_TOP_KEYS = {"version", "tool", "findings", "errors", "stats"}
 JSON_FINDING_KEYS = {
-    "rule", "name", "severity", "path", "flow", "subflow", "line", "column", "end_line",
+    "rule", "name", "severity", "kind", "confidence", "path", "flow", "subflow", "line", "column", "end_line",
     "end_column", "message", "variable", "trace", "fix", "fingerprint",
 }
 JSON_TRACE_KEYS = {"path", "line", "column", "message"}
@@ -59,10 +59,11 @@ def codes(document: dict[str, Any]) -> list[str]:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    """A folder with one flow that has a PAF102 and a PAF105 finding, and no configuration."""
+    """A folder with one flow that has a PAF102 and a PAF105 finding, and no configuration.
+    (The snippet gets a header line: a header-less snippet's PAF105 is only low confidence.)"""
     folder = tmp_path / "project"
     folder.mkdir()
-    (folder / "login.robin").write_bytes(SNIPPET.read_bytes())
+    (folder / "login.robin").write_bytes(b"@@DisplayName: 'Login'\n" + SNIPPET.read_bytes())
     return folder
 
 
@@ -370,3 +371,53 @@ def test_rule_lists_every_rule() -> None:
         assert result.exit_code == 0
         listed = [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
         assert listed == [r.code for r in RULES]
+
+
+# ---- confidence ----------------------------------------------------------------------------
+
+LOW_ONLY = ROOT / "fixtures" / "rules" / "PAF105" / "pos_snippet_low_confidence.robin"
+MEDIUM_ONLY = ROOT / "fixtures" / "rules" / "PAF105" / "pos_connection_string_input.robin"
+
+
+def test_default_hides_low_confidence_and_exits_clean() -> None:
+    result = scan("--no-cache", LOW_ONLY)
+    assert result.exit_code == 0, result.output
+    assert "PAF105" not in result.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github"])
+def test_min_confidence_low_shows_and_counts_them(fmt: str) -> None:
+    result = scan("--no-cache", "--min-confidence", "low", "--format", fmt, LOW_ONLY)
+    assert result.exit_code == 1, result.output
+    if fmt == "json":
+        (f,) = json.loads(result.stdout)["findings"]
+        assert (f["confidence"], f["kind"]) == ("low", "credential")
+    elif fmt == "sarif":
+        doc = json.loads(result.stdout)
+        _validate_sarif(doc)
+        (res,) = doc["runs"][0]["results"]
+        assert res["properties"] == {"precision": "low", "confidence": "low", "kind": "credential"}
+    else:
+        assert "[low confidence]" in result.stdout
+
+
+def test_min_confidence_high_hides_medium() -> None:
+    shown = scan("--no-cache", MEDIUM_ONLY)
+    assert shown.exit_code == 1 and "[medium confidence]" in shown.stdout
+    hidden = scan("--no-cache", "--min-confidence", "high", MEDIUM_ONLY)
+    assert hidden.exit_code == 0, hidden.output
+
+
+def test_min_confidence_from_the_configuration(tmp_path: Path) -> None:
+    (tmp_path / "pafix.toml").write_text('min-confidence = "low"\n', encoding="utf-8")
+    flow = tmp_path / "s.robin"
+    flow.write_bytes(LOW_ONLY.read_bytes())
+    assert scan("--no-cache", flow).exit_code == 1
+    assert scan("--no-cache", "--min-confidence", "medium", flow).exit_code == 0
+
+
+def test_the_result_cache_keys_on_the_confidence(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = scan("--cache-dir", cache, "--jobs", "1", LOW_ONLY)
+    second = scan("--cache-dir", cache, "--jobs", "1", "--min-confidence", "low", LOW_ONLY)
+    assert (first.exit_code, second.exit_code) == (0, 1)

@@ -183,7 +183,7 @@ def test_rewrite_failure(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert f"{folder / 'boom.robin'}: error: {_message('rewriting')}" in result.stderr
     assert f"fixed {folder / 'leaky.robin'}" in result.stderr
     assert (folder / "boom.robin").read_bytes() == before
-    assert "@SENSITIVE: [Copy]" in (folder / "leaky.robin").read_text(encoding="utf-8")
+    assert "@SENSITIVE: [Password, Copy]" in (folder / "leaky.robin").read_text(encoding="utf-8")
     assert CANARY not in output(result)
 
 

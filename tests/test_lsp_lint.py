@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from dataclasses import replace
+
 from pafix.config import DEFAULT
 from pafix.lsp import lint as lint_mod
 from pafix.lsp.hover import name_at, variable_hover
@@ -15,6 +17,7 @@ from pafix.lsp.positions import LineIndex
 from pafix.lsp.settings import ConfigCache, Settings, merge_settings
 
 ROOT = Path(__file__).resolve().parents[1]
+EVERY_CONFIDENCE = replace(DEFAULT, min_confidence="low")
 
 SNIPPET = """\
 Display.InputDialog Title: $'''Login''' Message: $'''pw''' InputType: Display.InputType.Password IsTopMost: True UserInput=> Pw ButtonPressed=> B
@@ -36,11 +39,11 @@ END
 def test_lint_from_the_previous_version_reuses_its_statements() -> None:
     """The server passes the last parse: the edited buffer is re-parsed incrementally, with the
     findings of a whole parse, and the statements before the edit are the old objects."""
-    first = lint_text(SNIPPET + NESTED.split("\n", 2)[2], "a.robin")
+    first = lint_text(SNIPPET + NESTED.split("\n", 2)[2], "a.robin", EVERY_CONFIDENCE)
     assert first.checked is not None
     text = first.text.replace("SET C TO", "SET  C TO")
-    again = lint_text(text, "a.robin", previous=first.checked.flow)
-    whole = lint_text(text, "a.robin")
+    again = lint_text(text, "a.robin", EVERY_CONFIDENCE, previous=first.checked.flow)
+    whole = lint_text(text, "a.robin", EVERY_CONFIDENCE)
     assert again.findings == whole.findings and again.findings
     assert again.checked is not None and again.checked.flow.body[0] is first.checked.flow.body[0]
     other = lint_text(text, "b.robin", previous=first.checked.flow)  # another file: parsed whole
@@ -57,12 +60,23 @@ def test_broken_buffer_is_still_checked() -> None:
 
 
 def test_fallback_makes_one_sensitive_line_for_several_fixes() -> None:
-    result = lint_text(SNIPPET, "s.txt")
+    flow = "@@DisplayName: 'Login'\n" + SNIPPET  # a header: not a snippet's low-confidence findings
+    result = lint_text(flow, "s.txt")
     assert len(safe_fixes(result.findings)) == 3  # each would create its own @SENSITIVE line
-    fixed = fix_all_fallback(SNIPPET, "s.txt", DEFAULT, result)
-    assert fixed.splitlines()[0] == "@SENSITIVE: [Pw, A, C]"
+    fixed = fix_all_fallback(flow, "s.txt", DEFAULT, result)
+    assert "@SENSITIVE: [Pw, A, C]" in fixed.splitlines()
     assert fixed.count("@SENSITIVE") == 1
     assert safe_fixes(lint_text(fixed, "s.txt").findings) == []
+
+
+def test_fix_all_leaves_low_confidence_findings_alone() -> None:
+    """A header-less snippet's findings are low confidence (the flow it came from may mark the
+    variables sensitive): shown when asked for, never fixed by "fix all"."""
+    every = lint_text(SNIPPET, "s.txt", EVERY_CONFIDENCE)
+    assert every.findings and {f.confidence for f in every.findings} == {"low"}
+    assert lint_text(SNIPPET, "s.txt").findings == ()
+    assert fix_all(SNIPPET, "s.txt", EVERY_CONFIDENCE).text == SNIPPET
+    assert fix_all_fallback(SNIPPET, "s.txt", EVERY_CONFIDENCE, every) == SNIPPET
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "examples").glob("*.robin")) + [ROOT / "examples" / "login-snippet.txt"])

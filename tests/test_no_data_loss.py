@@ -28,7 +28,7 @@ from hostile import assert_no_traceback, good_solution_zip, invoke, output
 from pafix.fixes import safewrite
 from pafix.solutions import load_solution
 
-FLOW = b"\xef\xbb\xbfSET Password TO $'''hunter2'''\r\nSET Copy TO Password\r\n"
+FLOW = b"\xef\xbb\xbf@SENSITIVE: [Password]\r\nSET Password TO $'''hunter2'''\r\nSET Copy TO Password\r\n"
 
 
 @pytest.fixture(autouse=True)
@@ -84,7 +84,7 @@ def test_failure_before_the_rename_keeps_the_original(flows: tuple[Path, Path], 
     assert f"{victim}: {message}" in result.stderr, result.stderr
     assert victim.read_bytes() == FLOW
     assert _temps(victim.parent.parent) == []
-    assert f"fixed {other}" in result.stderr and b"@SENSITIVE: [Copy]" in other.read_bytes()
+    assert f"fixed {other}" in result.stderr and b"@SENSITIVE: [Password, Copy]" in other.read_bytes()
     assert "CANARY" not in output(result)
 
 

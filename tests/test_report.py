@@ -233,7 +233,7 @@ def test_text_neutralises_control_characters_in_names() -> None:
 # --- json ---------------------------------------------------------------------------------
 
 FINDING_KEYS = [
-    "rule", "name", "severity", "path", "flow", "subflow", "line", "column", "end_line",
+    "rule", "name", "severity", "kind", "confidence", "path", "flow", "subflow", "line", "column", "end_line",
     "end_column", "message", "variable", "trace", "fix", "fingerprint",
 ]  # fmt: skip
 
@@ -258,6 +258,8 @@ def test_json_contract() -> None:
         "rule": "PAF101",
         "name": "sensitive-value-in-plain-variable",
         "severity": "error",
+        "kind": None,
+        "confidence": "high",
         "path": "flows/b.txt",
         "flow": None,
         "subflow": "Main",

@@ -165,7 +165,7 @@ def test_confidence_and_kind_show_when_findings_carry_them() -> None:
     assert 'data-confidence="medium"' in page and "By confidence" in page and "kind: credential" in page
     plain = render_html([FileResult("a.robin", (finding(),), lines=3)], STATS, listings={}, rules={},
                         tool_version="t")
-    assert "By confidence" not in plain and 'name="confidence"' not in plain
+    assert 'data-confidence="high"' in plain  # every finding has a confidence now (high by default)
 
 
 # ---- drawings ------------------------------------------------------------------------------

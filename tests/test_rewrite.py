@@ -53,15 +53,19 @@ def _stem(path: Path) -> str:
     return path.name[: -len(".robin")]
 
 
+#: the fixtures show the fixes' mechanics: every finding's fix, snippets' low ones included
+EVERY_CONFIDENCE = replace(DEFAULT, min_confidence="low")
+
+
 def _rewrite_bytes(raw: bytes, name: str, *, unsafe: bool) -> tuple[bytes, RewriteResult]:
     decoded = decode(raw, name)
-    result = rewrite_text(decoded.text, name, DEFAULT, unsafe=unsafe)
+    result = rewrite_text(decoded.text, name, EVERY_CONFIDENCE, unsafe=unsafe)
     return encode(result.text, decoded), result
 
 
 def assert_stable(text: str, name: str, *, unsafe: bool) -> None:
     """Black's ``assert_stable``: rewriting the fixed text changes nothing."""
-    again = rewrite_text(text, name, DEFAULT, unsafe=unsafe)
+    again = rewrite_text(text, name, EVERY_CONFIDENCE, unsafe=unsafe)
     assert again.error is None, again.error
     assert again.text == text
     assert not again.changed and again.applied == () and again.passes == 0
@@ -104,7 +108,7 @@ def test_fixture_set_covers_the_issue() -> None:
 
 def test_two_variables_in_one_pass_make_one_line() -> None:
     text = (FIXTURES / "two_in_one_pass.robin").read_text(encoding="utf-8")
-    result = rewrite_text(text, "t.robin", DEFAULT)
+    result = rewrite_text(text, "t.robin", EVERY_CONFIDENCE)
     assert result.passes == 1
     assert result.text.count("@SENSITIVE") == 1
     assert "@SENSITIVE: [MasterPassword, ConnectionText]\n" in result.text
@@ -121,7 +125,7 @@ def test_crlf_lines_inserted_with_crlf() -> None:
 
 def test_unparsable_is_an_error_and_unchanged() -> None:
     text = "// not Robin\nSET Password TO 'canary-Zx9!'\n"
-    result = rewrite_text(text, "bad.robin", DEFAULT)
+    result = rewrite_text(text, "bad.robin", EVERY_CONFIDENCE)
     assert result == RewriteResult(text, False, (), result.error)
     assert result.error is not None and result.error.startswith("cannot parse (line 1, column 1")
     assert "canary" not in result.error
@@ -129,17 +133,17 @@ def test_unparsable_is_an_error_and_unchanged() -> None:
 
 def test_suppressed_finding_is_not_fixed() -> None:
     text = (FIXTURES / "suppressed.robin").read_text(encoding="utf-8")
-    result = rewrite_text(text, "s.robin", DEFAULT)
+    result = rewrite_text(text, "s.robin", EVERY_CONFIDENCE)
     assert result.applied == (("PAF101", "ProdConnection"),)
     assert "TestConnection" not in result.text.splitlines()[4]
 
 
 def test_select_limits_the_fixes() -> None:
     text = (FIXTURES / "two_in_one_pass.robin").read_text(encoding="utf-8")
-    only_105 = DEFAULT.with_overrides(["PAF105"], None)
+    only_105 = EVERY_CONFIDENCE.with_overrides(["PAF105"], None)
     result = rewrite_text(text, "t.robin", only_105)
     assert {rule for rule, _ in result.applied} == {"PAF105"}
-    ignored = DEFAULT.with_overrides(None, ["PAF1"])
+    ignored = EVERY_CONFIDENCE.with_overrides(None, ["PAF1"])
     assert rewrite_text(text, "t.robin", ignored).changed is False
 
 
@@ -164,11 +168,11 @@ def test_did_not_converge(fake_credential_fix) -> None:  # type: ignore[no-untyp
         return Fix((Edit(len(ctx.flow.source), len(ctx.flow.source), "# again\n"),), "unsafe", "loop")
 
     fake_credential_fix(forever)
-    result = rewrite_text(SECRET_INPUT_FLOW, "t.robin", DEFAULT, unsafe=True)
+    result = rewrite_text(SECRET_INPUT_FLOW, "t.robin", EVERY_CONFIDENCE, unsafe=True)
     assert result.error == f"did not converge after {MAX_PASSES} passes; not rewritten"
     assert result.text == SECRET_INPUT_FLOW and not result.changed and result.applied == ()
     # without --unsafe-fixes the bad fix is never applied
-    assert rewrite_text(SECRET_INPUT_FLOW, "t.robin", DEFAULT).error is None
+    assert rewrite_text(SECRET_INPUT_FLOW, "t.robin", EVERY_CONFIDENCE).error is None
 
 
 def test_fix_that_breaks_the_syntax_is_rejected(fake_credential_fix) -> None:  # type: ignore[no-untyped-def]
@@ -176,7 +180,7 @@ def test_fix_that_breaks_the_syntax_is_rejected(fake_credential_fix) -> None:  #
         return Fix((Edit(0, 0, "IF THEN\n"),), "unsafe", "broken")
 
     fake_credential_fix(breaks)
-    result = rewrite_text(SECRET_INPUT_FLOW, "t.robin", DEFAULT, unsafe=True)
+    result = rewrite_text(SECRET_INPUT_FLOW, "t.robin", EVERY_CONFIDENCE, unsafe=True)
     assert result.error is not None and "does not parse" in result.error
     assert result.text == SECRET_INPUT_FLOW
 
@@ -186,7 +190,7 @@ def test_fix_that_changes_nothing_is_rejected(fake_credential_fix) -> None:  # t
         return Fix((Edit(0, 2, ctx.flow.source[:2]),), "unsafe", "no-op")
 
     fake_credential_fix(no_op)
-    result = rewrite_text(SECRET_INPUT_FLOW, "t.robin", DEFAULT, unsafe=True)
+    result = rewrite_text(SECRET_INPUT_FLOW, "t.robin", EVERY_CONFIDENCE, unsafe=True)
     assert result.error is not None and "changed nothing" in result.error
 
 
@@ -201,7 +205,7 @@ def test_a_mark_look_alike_is_not_merged(fake_credential_fix) -> None:  # type: 
         return Fix((Edit(pos, pos, "# marked\n"),), "unsafe", f"mark {name} as sensitive")
 
     fake_credential_fix(impostor)
-    result = rewrite_text(SECRET_INPUT_FLOW, "t.robin", DEFAULT, unsafe=True)
+    result = rewrite_text(SECRET_INPUT_FLOW, "t.robin", EVERY_CONFIDENCE, unsafe=True)
     assert result.error is None and "# marked\nSET X TO 1\n" in result.text
 
 
@@ -296,7 +300,11 @@ def test_ambiguous_user_input_is_not_paired() -> None:
 
 def test_sensitive_user_input_is_converted_with_its_password() -> None:
     text = HEADER + "@SENSITIVE: [In_strAppUserName, In_strAppPassword]\n" + _input("In_strAppUserName") + _input("In_strAppPassword") + "SET U TO In_strAppUserName\n"
-    assert _fix_for(text, "In_strAppUserName") is None  # its password's fix handles it
+    # a user name is sensitive data, not a credential: no "use Get credential" for it (PAF103);
+    # its password's fix moves it into the credential too
+    found = check_flow(parse(text), DEFAULT).findings
+    assert not [f for f in found if f.rule == "PAF103" and f.variable == "In_strAppUserName"]
+    assert _fix_for(text, "In_strAppPassword") is not None
     out = _apply_unsafe(text)
     assert "@SENSITIVE" not in out and "@INPUT" not in out
     assert "SET U TO In_strAppPassword_Credential.Username\n" in out
@@ -489,7 +497,7 @@ def flows(draw: st.DrawFn) -> str:
 
 
 def _check_properties(text: str, *, unsafe: bool) -> None:
-    result = rewrite_text(text, "p.robin", DEFAULT, unsafe=unsafe)
+    result = rewrite_text(text, "p.robin", EVERY_CONFIDENCE, unsafe=unsafe)
     if result.error is not None:  # only unparsable input may fail
         assert result.text == text and not result.changed
         with pytest.raises(Exception):
@@ -499,7 +507,7 @@ def _check_properties(text: str, *, unsafe: bool) -> None:
     assert result.text.startswith("\ufeff") == text.startswith("\ufeff")
     assert_stable(result.text, "p.robin", unsafe=unsafe)  # rewrite(rewrite(x)) == rewrite(x)
     # nothing left that the same settings would fix
-    left = check_flow(parse(result.text), DEFAULT).findings
+    left = check_flow(parse(result.text), EVERY_CONFIDENCE).findings
     assert not [f for f in left if f.fix is not None and (f.fix.safety == "safe" or unsafe)]
     if not unsafe:
         # bytes outside the edits are identical: only @SENSITIVE lines were added or changed
@@ -512,7 +520,7 @@ def _check_properties(text: str, *, unsafe: bool) -> None:
             assert (text.endswith(("\n", "\r")) == result.text.endswith(("\n", "\r")))
     else:
         removed = {v for rule, v in result.applied if rule == "PAF103" and v is not None}
-        model = check_flow(parse(text), DEFAULT).model
+        model = check_flow(parse(text), EVERY_CONFIDENCE).model
         removed |= {u for v in list(removed) if (u := user_input_for(model, v)) is not None}
         flow = parse(result.text)
         left_names = {x.name for stmt in n.walk_statements(flow.body) for x in _names_in(stmt)}
@@ -586,7 +594,7 @@ def test_real_corpus_in_place(tmp_path: Path) -> None:
         os.chmod(dst, stat.S_IRUSR | stat.S_IWUSR)
         originals[src.name] = src.read_bytes()
     runner = CliRunner()
-    result = runner.invoke(main, ["rewrite", "--in-place", str(tmp_path)])
+    result = runner.invoke(main, ["rewrite", "--in-place", "--min-confidence", "low", str(tmp_path)])
     unparsable = [name for name in originals if name.startswith(UNPARSABLE_REAL)]
     assert len(unparsable) == 1
     assert result.exit_code == 2, result.output  # the one unparsable file
@@ -603,7 +611,7 @@ def test_real_corpus_in_place(tmp_path: Path) -> None:
         decoded = decode(after, name)
         assert decode(before, name).encoding == decoded.encoding
         flow = parse(decoded.text, name)  # every output parses
-        left = check_flow(flow, DEFAULT).findings
+        left = check_flow(flow, EVERY_CONFIDENCE).findings
         assert not [f for f in left if f.fix is not None and f.fix.safety == "safe"], name
         if b"@INPUT" in before:  # where the unsafe fix can apply
             _check_properties(decode(before).text, unsafe=True)
@@ -615,7 +623,7 @@ def test_real_corpus_in_place(tmp_path: Path) -> None:
 
 def test_adjacent_secret_inputs_converge() -> None:
     text = HEADER + "@SENSITIVE: [ApiToken, DbToken]\n" + _input("ApiToken") + _input("DbToken") + "SET A TO ApiToken = DbToken\n"
-    result = rewrite_text(text, "t.robin", DEFAULT, unsafe=True)
+    result = rewrite_text(text, "t.robin", EVERY_CONFIDENCE, unsafe=True)
     assert result.error is None
     assert result.passes == 2  # the second fix waited: both edit the one @SENSITIVE list
     assert sorted(str(v) for _, v in result.applied) == ["ApiToken", "DbToken"]

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import cast
 
 from pafix.errors import PafixError
-from pafix.findings import SEVERITIES, Severity
+from pafix.findings import CONFIDENCES, SEVERITIES, Confidence, Severity
 
 
 class ConfigError(PafixError):
@@ -29,6 +29,8 @@ class Config:
     credential_names: Mapping[str, str] = field(default_factory=dict)
     credential_suffix: str = "_Credential"
     source: str | None = None  #: the file it was read from
+    #: findings below this confidence are not reported (``min-confidence``, ``--min-confidence``)
+    min_confidence: Confidence = "medium"
 
     def enabled(self, code: str) -> bool:
         if any(code.startswith(p) for p in self.ignore):
@@ -47,10 +49,20 @@ class Config:
             out = replace(out, ignore=out.ignore | frozenset(s.strip().upper() for s in ignore))
         return out
 
+    def with_min_confidence(self, level: str | None) -> Config:
+        from dataclasses import replace
+
+        if level is None:
+            return self
+        if level not in CONFIDENCES:
+            raise ConfigError(f"min-confidence must be one of {', '.join(CONFIDENCES)}, not {level!r}")
+        return replace(self, min_confidence=level)
+
     def cache_key(self) -> str:
         return repr((sorted(self.select or []), sorted(self.ignore), sorted(self.severity.items()),
                      self.secret_names, self.non_secret_names, repr(self.catalogue),
-                     self.credential_template, sorted(self.credential_names.items()), self.credential_suffix))
+                     self.credential_template, sorted(self.credential_names.items()), self.credential_suffix,
+                     self.min_confidence))
 
 
 DEFAULT = Config()
@@ -94,7 +106,8 @@ def _str_list(table: Mapping[str, object], key: str, where: str) -> tuple[str, .
     return tuple(cast(list[str], value))
 
 
-KNOWN_KEYS = {"select", "ignore", "severity", "secret-names", "non-secret-names", "catalogue", "credentials"}
+KNOWN_KEYS = {"select", "ignore", "severity", "secret-names", "non-secret-names", "catalogue", "credentials",
+              "min-confidence"}
 
 
 def parse_config(table: Mapping[str, object], where: str = "<config>") -> Config:
@@ -126,6 +139,9 @@ def parse_config(table: Mapping[str, object], where: str = "<config>") -> Config
     suffix = creds.get("suffix", "_Credential")
     if not isinstance(suffix, str) or not suffix.replace("_", "").isalnum():
         raise ConfigError(f"{where}: credentials.suffix must be an identifier suffix")
+    level = table.get("min-confidence", "medium")
+    if level not in CONFIDENCES:
+        raise ConfigError(f"{where}: 'min-confidence' must be one of {', '.join(CONFIDENCES)}")
     return Config(
         frozenset(s.upper() for s in select) if select is not None else None,
         frozenset(s.upper() for s in ignore),
@@ -137,4 +153,5 @@ def parse_config(table: Mapping[str, object], where: str = "<config>") -> Config
         dict(names),
         suffix,
         where,
+        level,
     )

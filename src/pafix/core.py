@@ -16,7 +16,7 @@ from pafix.analysis.taint import Analysis, analyse
 from pafix.analysis.catalogue import Catalogue, load_catalogue
 from pafix.config import DEFAULT, Config
 from pafix.errors import ParseError
-from pafix.findings import Finding, FileResult, SourceError
+from pafix.findings import Finding, FileResult, SourceError, confidence_at_least
 from pafix.guard import NestingTooDeep, call_deep, public_message
 from pafix.syntax.parser import parse
 from pafix.rules import FLOW_RULES, BY_CODE, Context
@@ -97,6 +97,8 @@ def _check_flow(
         rule = BY_CODE["PAF902"]()
         for supp, message in unused:
             kept.append(_severity(rule.finding(ctx, supp.span, message), config))
+    # below the asked confidence: not reported (a suppression that hid one still counts as used)
+    kept = [f for f in kept if confidence_at_least(f.confidence, config.min_confidence)]
     kept.sort(key=lambda f: (f.line, f.column, f.rule, f.variable or ""))
     return Checked(flow, model, analysis, tuple(_number(kept)), tuple(suppressed))
 

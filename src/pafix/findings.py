@@ -12,8 +12,19 @@ from typing import Literal
 
 Severity = Literal["error", "warning", "note"]
 Safety = Literal["safe", "unsafe"]
+#: what a finding's value is: a credential (password, key, token...) or other sensitive data
+ValueKind = Literal["credential", "data"]
+#: how sure pafix is of a finding (CodeQL's ``precision``): see :mod:`pafix.analysis.kinds`
+Confidence = Literal["high", "medium", "low"]
 
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
+#: most certain first
+CONFIDENCES: tuple[Confidence, ...] = ("high", "medium", "low")
+
+
+def confidence_at_least(confidence: Confidence, minimum: Confidence) -> bool:
+    """Whether a finding of ``confidence`` is shown when ``minimum`` is asked for."""
+    return CONFIDENCES.index(confidence) <= CONFIDENCES.index(minimum)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +78,11 @@ class Finding:
     fingerprint: str = ""
     #: name of the solution workflow when the file is a solution export
     flow: str | None = None
+    #: the kind of value the finding is about (None: a rule not about a value, e.g. DLP, syntax)
+    kind: ValueKind | None = None
+    #: how sure pafix is: high (a definite source by a direct path), medium (a name
+    #: heuristic, sensitive data), low (weak evidence: a snippet, an error message...)
+    confidence: Confidence = "high"
 
 
 @dataclass(frozen=True, slots=True)

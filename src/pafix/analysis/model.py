@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from pafix.findings import Confidence, ValueKind
 from pafix.syntax import nodes as n
 
 
@@ -85,6 +86,8 @@ class SolutionContext:
     tainted_inputs: dict[str, str] = field(default_factory=dict, hash=False)
     #: those of ``tainted_inputs`` that only ever receive sensitive data (no credential)
     data_inputs: frozenset[str] = frozenset()
+    #: the same inputs: the kind and confidence of what the parent passes
+    tainted_kinds: dict[str, tuple[ValueKind, Confidence]] = field(default_factory=dict, hash=False)
 
 
 def normalize_flow_id(value: str) -> str:
@@ -92,6 +95,16 @@ def normalize_flow_id(value: str) -> str:
 
 
 HEADER_TYPES = (n.Annotation, n.Import, n.Sensitive, n.IODecl)
+#: the ``@@`` lines PAD writes at the top of a whole flow (robin-syntax.md, "Header"); other
+#: annotations (``@@copilotGeneratedAction``, ``@@flowname``...) decorate the next action and
+#: come in clipboard snippets too
+HEADER_ANNOTATIONS = frozenset({"connectionstring", "type", "desktoptype", "displayname"})
+
+
+def _is_header(stmt: n.Stmt) -> bool:
+    if isinstance(stmt, n.Annotation):
+        return stmt.key.lower() in HEADER_ANNOTATIONS
+    return isinstance(stmt, HEADER_TYPES)
 
 
 def build_model(
@@ -124,7 +137,7 @@ def build_model(
             default = stmt.props.get("DefaultValue") if isinstance(stmt.props, n.ObjectLit) else None
             var = IOVar(stmt.name.name, stmt.kind, stmt, default, stmt.name.name in password_io)
             (inputs if stmt.kind == "INPUT" else outputs)[stmt.name.name] = var
-    is_snippet = not any(isinstance(s, HEADER_TYPES) for s in flow.main)
+    is_snippet = not any(_is_header(s) for s in flow.main)
     return FlowModel(
         flow, tuple(subflows), frozenset(sensitive), decls, inputs, outputs, stmts, is_snippet,
         io_schema, solution,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 SECRET_WORDS = frozenset(
     {
-        "password", "passwort", "passwd", "pwd", "pass", "passcode", "passphrase", "secret",
+        "password", "passwords", "passwort", "passwd", "pwd", "pass", "passcode", "passphrase", "secret",
         "secrets", "token", "apikey", "accesskey", "secretkey", "privatekey", "clientsecret",
         "accountkey", "encryptionkey", "decryptionkey", "sas", "credential", "credentials",
         "connectionstring", "connstring", "connstr", "pin", "otp", "totp", "bearer",
@@ -42,6 +42,13 @@ NON_SECRET_WORDS = frozenset(
         "masked", "protected", "encrypted", "hash", "hashed", "salt", "schema", "reference",
         "error", "errors", "exception", "question",
     }
+)
+# words that name what is neither a credential nor sensitive data, even when the author marked
+# it sensitive (issue 14: "a file path, a log message ... are neither"): an error or log text,
+# a status, a path
+NEITHER_WORDS = frozenset(
+    {"error", "errors", "exception", "log", "logs", "status", "path", "file", "filename", "folder",
+     "directory", "dir"}
 )
 # type prefixes in common PAD naming conventions that say "not a text value"
 NON_SECRET_PREFIXES = frozenset({"num", "int", "bool", "b", "dt", "datetime", "dbl", "dec"})
@@ -81,6 +88,11 @@ class NamePolicy:
             return True
         joined = "".join(ws)
         return any(p in joined for p in SECRET_PHRASES)
+
+    def is_neither(self, name: str) -> bool:
+        """A name that says the value is an error/log text, a status or a path (``ErrorMessage``,
+        ``Log_Message``, ``Input_FilePath``): marking it sensitive is weak evidence of a secret."""
+        return not self.is_secret(name) and any(w in NEITHER_WORDS for w in words(name))
 
     def is_secret_key(self, key: str) -> bool:
         """A property or dictionary key (``obj['Password']``, ``Cred.Password``)."""

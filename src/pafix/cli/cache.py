@@ -147,6 +147,7 @@ def _finding(d: dict[str, Any]) -> Finding:
         str(d["rule"]), str(d["name"]), d["severity"], str(d["message"]), int(d["line"]), int(d["column"]),
         int(d["end_line"]), int(d["end_column"]), int(d["start"]), int(d["end"]), str(d["subflow"]),
         d["variable"], tuple(_step(s) for s in d["trace"]), _fix(d["fix"]), str(d["fingerprint"]), d["flow"],
+        d.get("kind"), d.get("confidence", "high"),
     )
 
 

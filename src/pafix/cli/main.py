@@ -148,6 +148,8 @@ SCAN_FORMATS = ["text", "json", "sarif", "github", "html"]
 @click.option("--cache-dir", type=click.Path(file_okay=False),
               help="Result cache folder (default: $PAFIX_CACHE_DIR, $XDG_CACHE_HOME/pafix or ~/.cache/pafix).")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache.")
+@click.option("--min-confidence", type=click.Choice(["high", "medium", "low"]), default=None,
+              help="Report findings of at least this confidence (default: medium, or min-confidence in the configuration).")
 @click.option("--stdin-filename", metavar="NAME",
               help="With PATH '-': the name of the flow read from stdin (shown in the output, used to find the configuration).")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings (2 still means an error).")
@@ -171,12 +173,14 @@ def scan_cmd(paths: tuple[str, ...], fmt: str, output: str | None, color: bool |
              stdin_filename: str | None = None, exit_zero: bool = False, fail_on: str = "note",
              statistics: bool = False, quiet: bool = False, show_fixes: bool = False,
              baseline_file: str | None = None, include_baseline: bool = False,
-             write_baseline_file: str | None = None) -> None:
+             write_baseline_file: str | None = None, min_confidence: str | None = None) -> None:
     """Scan flows (.robin/.txt files, folders, solution .zip files and unpacked solutions).
 
     PATH '-' reads one flow's text from stdin (name it with --stdin-filename).
     Exit codes: 0 clean, 1 findings (at or above --fail-on; new ones with --baseline),
     2 usage, configuration, read or parse error.
+    Every finding has a confidence (high, medium, low); by default high and medium ones are
+    reported (--min-confidence), and the exit code counts only what is reported.
     """
     from pafix.cli import scan_options as so
 
@@ -192,7 +196,7 @@ def scan_cmd(paths: tuple[str, ...], fmt: str, output: str | None, color: bool |
         raise click.UsageError("--include-baseline needs --baseline")
     from_stdin = paths == ("-",)
     config_start = (so.stdin_config_start(stdin_filename or "-"),) if from_stdin else paths
-    config = load_cli_config(config_path, config_start, select, ignore)
+    config = load_cli_config(config_path, config_start, select, ignore).with_min_confidence(min_confidence)
     baseline = read_baseline_option(baseline_file) if baseline_file else None
     dlp = settings_from_cli(dlp_policies, dlp_action_ids)
     started = time.perf_counter()

@@ -71,6 +71,8 @@ def _files(count: int) -> str:
 @click.option("--backup", metavar="SUFFIX", help="With --in-place: keep each original as PATH+SUFFIX.")
 @click.option("--audit-log", "audit_log", type=click.Path(dir_okay=False),
               help="With --in-place: append one JSON line per rewritten file (hashes, rule codes, variable names).")
+@click.option("--min-confidence", type=click.Choice(["high", "medium", "low"]), default="high", show_default=True,
+              help="Apply fixes only for findings of at least this confidence.")
 @click.option("--show-secrets", is_flag=True,
               help="Show string literals in the diff as they are (by default their contents are masked with *).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False),
@@ -79,12 +81,13 @@ def _files(count: int) -> str:
 def rewrite_cmd(
     paths: tuple[str, ...], show_diff: bool, check: bool, in_place: bool, unsafe: bool,
     select: tuple[str, ...], ignore: tuple[str, ...], config_path: str | None,
-    backup: str | None, audit_log: str | None, show_secrets: bool,
+    backup: str | None, audit_log: str | None, show_secrets: bool, min_confidence: str = "high",
     baseline_file: str | None = None, include_baseline: bool = False,
 ) -> None:
     """Fix flows: print the diff, check (--check) or write the files (--in-place).
 
-    Only safe fixes unless --unsafe-fixes. A file that does not parse is never written.
+    Only safe fixes unless --unsafe-fixes, and only for high-confidence findings unless
+    --min-confidence asks for more. A file that does not parse is never written.
     Solution exports (.zip, unpacked folders, customizations.xml) are rewritten in place too:
     only the changed Definition/Inputs/Outputs text is spliced back, and the written archive
     is re-opened and re-checked before it replaces the original.
@@ -97,7 +100,8 @@ def rewrite_cmd(
         raise click.UsageError(f"invalid backup suffix {backup!r}")
     if include_baseline and not baseline_file:
         raise click.UsageError("--include-baseline needs --baseline")
-    config = load_cli_config(config_path, paths, select, ignore)
+    # the rewrite acts on certainty: the configuration's min-confidence is for reports
+    config = load_cli_config(config_path, paths, select, ignore).with_min_confidence(min_confidence)
     diff = show_diff or not (check or in_place)
     baseline = read_baseline_option(baseline_file) if baseline_file and not include_baseline else None
 

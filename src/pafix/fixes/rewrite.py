@@ -50,6 +50,11 @@ class RewriteResult:
     passes: int = 0
     #: descriptions of the applied unsafe fixes (what the user must still do); names only
     notes: tuple[str, ...] = ()
+    #: variables marked sensitive because they certainly hold a credential (a high-confidence
+    #: credential finding; not sensitive data, not a guess):
+    #: the solution rewrite sets ``"format": "password"`` only on those (and on what the
+    #: author already marked)
+    credentials: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +62,7 @@ class _Pass:
     edits: list[Edit]
     applied: list[tuple[str, str | None]]
     notes: list[str]
+    credentials: frozenset[str] = frozenset()
 
 
 def rewrite_text(
@@ -81,6 +87,7 @@ def rewrite_text(
     current = text
     applied: list[tuple[str, str | None]] = []
     notes: list[str] = []
+    credentials: set[str] = set()
     for number in range(MAX_PASSES + 1):
         try:
             flow = parse(current, path)
@@ -92,7 +99,8 @@ def rewrite_text(
         checked = check_flow(flow, config, password_io=password_io, io_schema=io_schema, solution=solution)
         step = _plan(checked, unsafe, keep)
         if step is None:
-            return RewriteResult(current, current != text, tuple(applied), None, number, tuple(notes))
+            return RewriteResult(current, current != text, tuple(applied), None, number, tuple(notes),
+                                 frozenset(credentials))
         if number == MAX_PASSES:
             break
         try:
@@ -104,6 +112,7 @@ def rewrite_text(
         if new == current:
             return fail("did not converge: a fix changed nothing; not rewritten")
         applied.extend(step.applied)
+        credentials |= step.credentials
         notes.extend(x for x in step.notes if x not in notes)
         current = new
     return fail(f"did not converge after {MAX_PASSES} passes; not rewritten")
@@ -121,6 +130,8 @@ def _plan(checked: Checked, unsafe: bool, keep: frozenset[str] = frozenset()) ->
         if fix.safety != "safe" and not (unsafe and fix.safety == "unsafe"):
             continue
         key = mark_key(checked.model, finding, fix)
+        if key is not None and _leaves_io_alone(checked.model, finding, key):
+            continue
         if key is not None:
             marks.append((finding, key))
         else:
@@ -138,8 +149,25 @@ def _plan(checked: Checked, unsafe: bool, keep: frozenset[str] = frozenset()) ->
         keys = list(dict.fromkeys(key for _, key in marks))
         edits = mark_sensitive_edit(checked.model, keys)
         if edits:
-            return _Pass(edits, list(dict.fromkeys((f.rule, f.variable) for f, _ in marks)), [])
+            # a certain credential only: medium/low ones are marked in the script, not in a
+            # solution's Inputs/Outputs (see pafix.solutions.io_edits)
+            creds = frozenset(key for f, key in marks if f.kind == "credential" and f.confidence == "high")
+            return _Pass(edits, list(dict.fromkeys((f.rule, f.variable) for f, _ in marks)), [], creds)
     return None
+
+
+def _leaves_io_alone(model: FlowModel, finding: Finding, key: str) -> bool:
+    """In a solution, an input/output is marked sensitive only for a certain credential (a
+    high-confidence credential finding) or when the solution's JSON already says
+    ``"format": "password"``: marking it would also set that format, and drop its default
+    value, in the solution (:mod:`pafix.solutions.io_edits`). Sensitive data and guesses stay
+    reported, for the author to decide."""
+    if model.io_schema is None or key not in model.io_schema:
+        return False
+    var = model.inputs.get(key) or model.outputs.get(key)
+    if var is None or var.password_format:
+        return False
+    return not (finding.kind == "credential" and finding.confidence == "high")
 
 
 def mark_key(model: FlowModel, finding: Finding, fix: Fix) -> str | None:

@@ -85,7 +85,8 @@ def finding_diagnostic(uri: str, version: int | None, result: LintResult, index:
     makes when a code action asks for it (the server: one edit per finding and keystroke was
     a tenth of its own time on a big flow)."""
     start, end = _span(index, finding.start, finding.end, finding.line, finding.column)
-    data: dict[str, Any] = {"v": version, "id": finding.fingerprint}
+    data: dict[str, Any] = {"v": version, "id": finding.fingerprint, "confidence": finding.confidence,
+                            "kind": finding.kind}
     if finding.fix is not None and finding.fix.edits:
         data["fix"] = {
             "title": finding.fix.description,

@@ -115,10 +115,20 @@ def _one_round(text: str, fixes: list[Fix]) -> str:
         return text
 
 
+#: the confidence "fix all" acts on (``pafix rewrite``'s default)
+FIX_CONFIDENCE = "high"
+
+
+def first_is_high(first: LintResult) -> bool:
+    """Whether a lint result holds only findings "fix all" may act on."""
+    return all(f.confidence == "high" for f in first.findings)
+
+
 def fix_all_fallback(text: str, path: str, config: Config = DEFAULT, first: LintResult | None = None,
                      *, deadline: float | None = None) -> str:
-    """The text with the safe fixes applied, without the rewriter."""
-    result = first if first is not None and first.text == text else lint_text(text, path, config)
+    """The text with the safe fixes of high-confidence findings applied, without the rewriter."""
+    config = config.with_min_confidence(FIX_CONFIDENCE)
+    result = first if first is not None and first.text == text and first_is_high(first) else lint_text(text, path, config)
     current = text
     for _round in range(MAX_FIX_ROUNDS):
         fixes = safe_fixes(result.findings)
@@ -144,7 +154,9 @@ class FixAll:
 
 def fix_all(text: str, path: str, config: Config = DEFAULT, first: LintResult | None = None,
             *, deadline: float | None = None) -> FixAll:
-    """The buffer with every safe fix applied ("fix all", formatting, fix on save)."""
+    """The buffer with every safe fix of a high-confidence finding applied ("fix all",
+    formatting, fix on save): like ``pafix rewrite``, it acts only on certainty."""
+    config = config.with_min_confidence(FIX_CONFIDENCE)
     if first is None or first.text != text:
         first = lint_text(text, path, config)
     if rewrite_text is not None and not first.broken:

@@ -149,7 +149,9 @@ class PafixServer(LanguageServer):
         self.window_show_message(t.ShowMessageParams(t.MessageType.Error, message))
 
     def config_for(self, doc: Document) -> Config:
-        return self.configs.for_path(doc.path)
+        config = self.configs.for_path(doc.path)
+        level = self.settings.min_confidence
+        return config if level is None else config.with_min_confidence(level)
 
     async def run(self, fn: Callable[..., R], *args: Any) -> R:
         loop = asyncio.get_running_loop()

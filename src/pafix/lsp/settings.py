@@ -11,6 +11,7 @@ from typing import Any
 
 from pafix.config import DEFAULT, Config, find_config, load_config
 from pafix.errors import PafixError
+from pafix.findings import CONFIDENCES
 
 DEFAULT_DEBOUNCE_MS = 150
 DEFAULT_FIX_ON_SAVE_TIMEOUT_MS = 500
@@ -24,12 +25,16 @@ class Settings:
     fix_on_save_timeout_ms: int = DEFAULT_FIX_ON_SAVE_TIMEOUT_MS
     #: wait this long after the last change before checking (0: check every change)
     debounce_ms: int = DEFAULT_DEBOUNCE_MS
+    #: diagnostics of at least this confidence (None: the configuration's, default medium);
+    #: "fix all" and fix on save act on high-confidence findings only
+    min_confidence: str | None = None
 
 
 _KEYS: dict[str, tuple[str, type]] = {
     "fixOnSave": ("fix_on_save", bool),
     "fixOnSaveTimeoutMs": ("fix_on_save_timeout_ms", int),
     "debounceMs": ("debounce_ms", int),
+    "minConfidence": ("min_confidence", str),
 }
 
 
@@ -64,6 +69,8 @@ def merge_settings(current: Settings, raw: Any) -> Settings:
             changes[attr] = value
         elif typ is int and isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
             changes[attr] = int(value)
+        elif typ is str and value in CONFIDENCES:
+            changes[attr] = value
     return replace(current, **changes) if changes else current
 
 

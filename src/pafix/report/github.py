@@ -43,7 +43,8 @@ def _position(line: int, column: int, end_line: int = 0, end_column: int = 0) ->
 
 
 def _finding_message(finding: Finding, flow: str | None) -> str:
-    lines = [finding.message if flow is None else f"[{flow}] {finding.message}"]
+    message = finding.message if finding.confidence == "high" else f"{finding.message} [{finding.confidence} confidence]"
+    lines = [message if flow is None else f"[{flow}] {message}"]
     for step in finding.trace:
         where = f"{step.line}:{step.column}"
         if step.flow is not None and step.flow != flow:

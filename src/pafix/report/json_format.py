@@ -31,6 +31,8 @@ def _finding(result: FileResult, finding: Finding) -> dict[str, Any]:
         "rule": finding.rule,
         "name": finding.name,
         "severity": finding.severity,
+        "kind": finding.kind,
+        "confidence": finding.confidence,
         "path": result.path,
         "flow": flow,
         "subflow": finding.subflow,

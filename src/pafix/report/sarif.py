@@ -204,6 +204,11 @@ def render_sarif(
                 )
             ],
         }
+        # CodeQL's words: "precision" (very-high/high/medium/low); ours map one to one
+        properties: dict[str, Any] = {"precision": finding.confidence, "confidence": finding.confidence}
+        if finding.kind is not None:
+            properties["kind"] = finding.kind
+        item["properties"] = properties
         if finding.fingerprint:
             item["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
         if baseline is not None:

@@ -87,7 +87,9 @@ def _finding_lines(
     if color:
         where = f"{BOLD}{where}{RESET}"
         code = f"{SEVERITY_COLOR.get(finding.severity, '')}{code}{RESET}"
-    lines = [f"{where} {code} {clean(finding.message)}"]
+    # high confidence is the norm and unmarked; medium and low say so after the message
+    sure = "" if finding.confidence == "high" else f" [{finding.confidence} confidence]"
+    lines = [f"{where} {code} {clean(finding.message)}{sure}"]
     for step in finding.trace:
         pos = f"{step.line}:{step.column}"
         if step.flow is not None and step.flow != flow:

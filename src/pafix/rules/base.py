@@ -14,7 +14,8 @@ from pafix.analysis.model import FlowModel
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint import Analysis, Event, Label
 from pafix.analysis.catalogue import Catalogue
-from pafix.findings import Finding, Fix, RuleInfo, Safety, Severity, TraceStep
+from pafix.analysis.kinds import labels_confidence, labels_kind, weaker
+from pafix.findings import Confidence, Finding, Fix, RuleInfo, Safety, Severity, TraceStep, ValueKind
 from pafix.fixes.mark_sensitive import mark_sensitive_edit
 
 SNIPPET_NOTE = (
@@ -79,6 +80,8 @@ class Rule:
         trace: tuple[TraceStep, ...] = (),
         fix: Fix | None = None,
         severity: Severity | None = None,
+        kind: ValueKind | None = None,
+        confidence: Confidence = "high",
     ) -> Finding:
         return Finding(
             rule=self.code,
@@ -95,6 +98,8 @@ class Rule:
             variable=variable,
             trace=trace,
             fix=fix,
+            kind=kind,
+            confidence=confidence,
             fingerprint=fingerprint(self.code, subflow, variable, ctx.flow.source[span.start : span.end]),
         )
 
@@ -104,6 +109,20 @@ def best_label(labels: Sequence[Label]) -> Label:
     rank = {"sensitive": 0, "input": 0, "secret-output": 0, "secret-param": 1, "secret-property": 1,
             "encrypted-literal": 1, "error": 2, "secret-name": 3}
     return min(labels, key=lambda lab: (rank.get(lab.origin.kind, 2), len(lab.steps), lab.origin.span.start))
+
+
+def judged(labels: Sequence[Label], *, snippet: bool = False) -> tuple[ValueKind, Confidence]:
+    """The kind and confidence of a finding about ``labels``: sensitive data that is not a
+    credential is at most medium (the author's mark says "sensitive", not what it opens);
+    a snippet's "not marked sensitive" claims are low."""
+    kind = labels_kind(labels)
+    confidence = labels_confidence(labels, snippet=snippet)
+    return kind, (weaker(confidence, "medium") if kind == "data" else confidence)
+
+
+def what_it_is(kind: ValueKind | None) -> str:
+    """How a message names the value: never "a secret" for data that is not a credential."""
+    return "sensitive data" if kind == "data" else "a secret"
 
 
 def only_heuristic(labels: Sequence[Label]) -> bool:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pafix.findings import Finding
-from pafix.rules.base import SNIPPET_NOTE, Context, Rule, best_label, only_heuristic
+from pafix.analysis.kinds import credential_labels
+from pafix.rules.base import SNIPPET_NOTE, Context, Rule, best_label, judged, only_heuristic, what_it_is
 
 
 class SensitiveValueInPlainVariable(Rule):
@@ -15,7 +16,9 @@ class SensitiveValueInPlainVariable(Rule):
     Follows secrets (sensitive variables, secret inputs, Get credential, Key Vault and password
     dialog outputs, secret properties such as `obj['Password']`) through `SET`, action outputs,
     loops and subflow calls, and reports the first statement that stores one in a variable
-    that is not sensitive.
+    that is not sensitive. A credential's finding says "receives a secret"; a value the
+    author marked sensitive that is not credential-shaped (an e-mail recipient, a message,
+    a record) says "receives sensitive data" and is at most medium confidence.
 
     ## Why is this bad?
     Sensitivity is not inherited in Power Automate Desktop: a password copied into a
@@ -50,10 +53,11 @@ class SensitiveValueInPlainVariable(Rule):
             if event.variable in seen or event.variable in ctx.model.sensitive:
                 continue
             seen.add(event.variable)
-            label = best_label(event.labels)
+            kind, confidence = judged(event.labels, snippet=ctx.model.is_snippet)
+            label = best_label(credential_labels(event.labels) or event.labels)
             var = ctx.display(event.variable)
             message = (
-                f"{var} receives a secret from {label.origin.label} "
+                f"{var} receives {what_it_is(kind)} from {label.origin.label} "
                 f"but is not marked sensitive; its value is logged in clear text"
             )
             if ctx.model.is_snippet:
@@ -63,4 +67,5 @@ class SensitiveValueInPlainVariable(Rule):
                 subflow=ctx.subflow_of(event.variable) if "::" in event.variable else event.subflow,
                 variable=var, trace=label.trace(), fix=ctx.mark_fix([event.variable]),
                 severity="warning" if only_heuristic(event.labels) else None,
+                kind=kind, confidence=confidence,
             )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pafix.findings import Finding, TraceStep
-from pafix.rules.base import Context, Rule, best_label, only_heuristic
+from pafix.analysis.kinds import credential_labels
+from pafix.rules.base import Context, Rule, best_label, judged, only_heuristic
 
 SINK_WORDS = {
     "display": "shows it on screen",
@@ -30,6 +31,14 @@ class SecretReachesSink(Rule):
     messages and `EXIT ... ErrorMessage`, screenshots, keystrokes into a field that is not a
     password field, and the inputs of a child flow (`External.RunFlow`). The finding shows
     the path from the secret's source to the sink.
+
+    The rule is about credentials (passwords, keys, tokens, connection strings with a
+    credential part). Sensitive data that is not a credential (what the author marked
+    sensitive: an e-mail recipient, a message, a customer record) is not reported where the
+    catalogue says the parameter is the action's purpose (`intended = true`: the body of a
+    send-mail action, the statement of a database call, the path of a file action, a child
+    flow's input); elsewhere (on screen, on the clipboard, in a log) it is reported as
+    "sensitive data from X", at most medium confidence.
 
     ## Why is this bad?
     Microsoft: "The value of a sensitive variable is visible when you send it outside desktop
@@ -57,9 +66,15 @@ class SecretReachesSink(Rule):
         for event in sorted(ctx.events, key=lambda e: e.span.start):
             if event.kind != "sink":
                 continue
-            label = best_label(event.labels)
+            # (sensitive data never reaches a sink that is its intended use: the analysis keeps
+            # only credentials there, see the catalogue's ``intended`` sinks)
+            labels = credential_labels(event.labels) or event.labels
+            kind, confidence = judged(labels)
+            label = best_label(labels)
             what = SINK_WORDS.get(event.sink_kind or "", "reveals it")
             source = label.origin.label
+            if kind == "data":
+                source = f"sensitive data from {source}"
             message = f"{source} reaches {event.param} of {event.action}, which {what}"
             sink_step = TraceStep(event.span.line, event.span.column,
                                   f"sink: {event.param} of {event.action}", event.span.start, event.span.end)
@@ -67,5 +82,6 @@ class SecretReachesSink(Rule):
                 ctx, event.span, message, subflow=event.subflow,
                 variable=label.origin.variable and ctx.display(label.origin.variable),
                 trace=label.trace() + (sink_step,),
-                severity="warning" if only_heuristic(event.labels) else None,
+                severity="warning" if only_heuristic(labels) else None,
+                kind=kind, confidence=confidence,
             )

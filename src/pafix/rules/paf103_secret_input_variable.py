@@ -15,7 +15,10 @@ class SecretInputVariable(Rule):
     ## What it does
     Reports `@INPUT` variables that carry a secret: marked sensitive, declared with
     `"format": "password"` in a solution, named like a secret, or used in a secret-bearing
-    parameter such as `Password:`.
+    parameter such as `Password:`, when that secret is a credential. An input the author
+    marked sensitive that is not credential-shaped by name or use (an e-mail recipient, a
+    message body, a record) is sensitive data: Get credential does not fit it, and PAF105
+    covers its masking.
 
     ## Why is this bad?
     Microsoft: "In desktop flows, use the Get credential action to retrieve sensitive values
@@ -45,9 +48,12 @@ class SecretInputVariable(Rule):
     def check(self, ctx: Context) -> Iterable[Finding]:
         for name in sorted(ctx.analysis.secret_inputs, key=lambda x: ctx.model.inputs[x].decl.span.start):
             var = ctx.model.inputs[name]
+            origin = ctx.analysis.input_origins[name]
+            if origin.value_kind != "credential":
+                continue
             fix = build_credential_fix(ctx, name)
             yield self.finding(
                 ctx, var.decl.name.span,
                 f"input variable {name} carries a secret; get it with the Get credential action instead",
-                variable=name, fix=fix,
+                variable=name, fix=fix, kind="credential", confidence=origin.confidence,
             )

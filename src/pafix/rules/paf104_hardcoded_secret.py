@@ -139,7 +139,7 @@ class HardcodedSecret(Rule):
             reported.add(lit.span.start)
             # TODO(kinds): kind "credential" and the hit's confidence once findings carry them
             yield self.finding(ctx, lit.span, message, subflow=sf.name,
-                               severity="note" if severity == "note" else None)
+                               severity="note" if severity == "note" else None, kind="credential")
 
         actions: list[n.Action] = []
         if isinstance(stmt, n.Action):

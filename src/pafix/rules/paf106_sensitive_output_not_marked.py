@@ -6,7 +6,9 @@ from collections.abc import Iterable
 
 from pafix.findings import Finding
 from pafix.analysis.taint import State
-from pafix.rules.base import Context, Rule, best_label
+from pafix.analysis.kinds import credential_labels
+from pafix.findings import Confidence, ValueKind
+from pafix.rules.base import Context, Rule, best_label, judged, what_it_is
 
 
 class SensitiveOutputNotMarked(Rule):
@@ -46,14 +48,23 @@ class SensitiveOutputNotMarked(Rule):
             if name in ctx.model.sensitive:
                 continue
             taint = {k: lab for k, lab in exit_state.get(name, {}).items() if lab.origin.variable != name}
+            kind: ValueKind
+            confidence: Confidence
             if taint:
-                label = best_label(list(taint.values()))
-                message = f"output variable {name} carries a secret ({label.origin.label}) but is not marked sensitive"
+                labels = list(taint.values())
+                kind, confidence = judged(labels)
+                label = best_label(credential_labels(labels) or labels)
+                message = f"output variable {name} carries {what_it_is(kind)} ({label.origin.label}) but is not marked sensitive"
                 trace = label.trace()
-            elif ctx.names.is_secret(name) or var.password_format:
+            elif ctx.names.is_secret(name):
                 message = f"output variable {name} is named like a secret but is not marked sensitive"
                 trace = ()
+                kind, confidence = "credential", "medium"
+            elif var.password_format:
+                message = f"output variable {name} is \"format\": \"password\" in the solution but not marked sensitive"
+                trace = ()
+                kind, confidence = "data", "high"
             else:
                 continue
             yield self.finding(ctx, var.decl.name.span, message, variable=name, trace=trace,
-                               fix=ctx.mark_fix([name]))
+                               fix=ctx.mark_fix([name]), kind=kind, confidence=confidence)

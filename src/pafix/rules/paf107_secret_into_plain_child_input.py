@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pafix.findings import Finding, TraceStep
-from pafix.rules.base import Context, Rule, best_label, only_heuristic
+from pafix.analysis.kinds import credential_labels
+from pafix.rules.base import Context, Rule, best_label, judged, only_heuristic
 
 
 class SecretIntoPlainChildInput(Rule):
@@ -43,13 +44,16 @@ class SecretIntoPlainChildInput(Rule):
         for event in sorted(ctx.events, key=lambda e: e.span.start):
             if event.kind != "child-input":
                 continue
-            label = best_label(event.labels)
+            kind, confidence = judged(event.labels)
+            label = best_label(credential_labels(event.labels) or event.labels)
+            source = label.origin.label if kind == "credential" else f"sensitive data from {label.origin.label}"
             child = event.sink_kind or "the child flow"
             step = TraceStep(event.span.line, event.span.column,
                              f"input {event.param} of child flow {child} is not sensitive", event.span.start, event.span.end)
             yield self.finding(
                 ctx, event.span,
-                f"{label.origin.label} is passed into input {event.param} of child flow {child!r}, which is not sensitive there",
+                f"{source} is passed into input {event.param} of child flow {child!r}, which is not sensitive there",
                 subflow=event.subflow, variable=event.param, trace=label.trace() + (step,),
                 severity="warning" if only_heuristic(event.labels) else None,
+                kind=kind, confidence=confidence,
             )

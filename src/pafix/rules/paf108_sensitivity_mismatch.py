@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pafix.analysis.kinds import name_kind
 from pafix.findings import Finding
 from pafix.rules.base import Context, Rule
 
@@ -48,11 +49,12 @@ class SensitivityMismatch(Rule):
                 continue
             in_script = name in model.sensitive
             in_json = name in password
+            kind = name_kind(name, ctx.names) or "data"
             if in_script and not in_json:
                 yield self.finding(ctx, var.decl.name.span,
                                    f"{name} is sensitive in the script but not \"format\": \"password\" in the solution's {var.kind.title()}s",
-                                   variable=name)
+                                   variable=name, kind=kind)
             elif in_json and not in_script:
                 yield self.finding(ctx, var.decl.name.span,
                                    f"{name} is \"format\": \"password\" in the solution but missing from the script's @SENSITIVE line",
-                                   variable=name, fix=ctx.mark_fix([name]))
+                                   variable=name, fix=ctx.mark_fix([name]), kind=kind)

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
 from pafix.syntax import nodes as n
+from pafix.analysis.kinds import labels_confidence, stronger
+from pafix.findings import Confidence, ValueKind
 from pafix.analysis.model import ChildFlow, SolutionContext, normalize_flow_id
 from pafix.config import Config
 from pafix.core import check_flow
@@ -125,12 +127,14 @@ def analyse_solution(units: list[Unit], config: Config) -> tuple[list[FileResult
     tainted: dict[str, dict[str, str]] = {}
     #: per child, the inputs a parent passes a credential into (the others get sensitive data)
     credentials: dict[str, set[str]] = {}
+    #: per child input, the confidence of the surest secret a parent passes there
+    sureness: dict[str, dict[str, Confidence]] = {}
     for _round in range(MAX_ROUNDS):
         changed = False
         for i, flow in list(flows.items()):
             unit = units[i]
             try:
-                changed |= _check_one(i, flow, unit, config, children, tainted, credentials, contexts, results)
+                changed |= _check_one(i, flow, unit, config, children, tainted, credentials, sureness, contexts, results)
             except NestingTooDeep as exc:
                 flows.pop(i)
                 contexts.pop(i, None)
@@ -144,14 +148,20 @@ def analyse_solution(units: list[Unit], config: Config) -> tuple[list[FileResult
 
 def _check_one(
     i: int, flow: n.Flow, unit: Unit, config: Config, children: dict[str, ChildFlow],
-    tainted: dict[str, dict[str, str]], credentials: dict[str, set[str]], contexts: dict[int, SolutionContext],
+    tainted: dict[str, dict[str, str]], credentials: dict[str, set[str]],
+    sureness: dict[str, dict[str, Confidence]], contexts: dict[int, SolutionContext],
     results: dict[int, FileResult],
 ) -> bool:
     """Check one flow of the solution in this round; whether a child input newly got a secret."""
     changed = False
     wid = normalize_flow_id(unit.workflow_id or "")
     inputs = dict(tainted.get(wid, {}))
-    ctx = SolutionContext(children, inputs, frozenset(inputs.keys() - credentials.get(wid, set())))
+    data = frozenset(inputs.keys() - credentials.get(wid, set()))
+    sure = sureness.get(wid, {})
+    kinds: dict[str, tuple[ValueKind, Confidence]] = {
+        k: ("data" if k in data else "credential", sure.get(k, "high")) for k in inputs
+    }
+    ctx = SolutionContext(children, inputs, data, kinds)
     contexts[i] = ctx
     checked = check_flow(flow, config, password_io=unit.password_io, io_schema=unit.io_names, solution=ctx)
     findings = tuple(replace(f, flow=unit.flow) for f in checked.findings)
@@ -163,6 +173,13 @@ def _check_one(
             source = labels[0].origin.label if labels else "a secret"
             child_inputs[input_name] = f"receives {source} from parent flow {unit.flow!r}"
             changed = True
+        if child is not None and input_name in child.inputs:
+            surest = sureness.setdefault(child_id, {})
+            old = surest.get(input_name)
+            new = labels_confidence(labels) if old is None else stronger(old, labels_confidence(labels))
+            if new != old:
+                surest[input_name] = new
+                changed = True
         if child is not None and input_name in child.inputs and any(
             lab.origin.value_kind == "credential" for lab in labels
         ) and input_name not in credentials.setdefault(child_id, set()):

@@ -2,8 +2,11 @@
 
 Each flow's script goes through the same verified :func:`pafix.fixes.rewrite.rewrite_text` as a
 loose file. Then the solution's ``Inputs``/``Outputs`` JSON is brought in line with the script:
-every input/output variable in the script's ``@SENSITIVE`` line gets ``"format": "password"``
-and ``"value": null``, and inputs the unsafe Get credential fix removed leave the JSON too.
+an input/output the rewrite newly marks sensitive gets ``"format": "password"`` and
+``"value": null`` when it holds a credential or the author had already marked it in the
+script; sensitive data the rewrite marked is left alone in the JSON, with a note (see
+:mod:`pafix.solutions.io_edits`, which also says every JSON edit in the diff, the summary and
+the audit log). Inputs the unsafe Get credential fix removed leave the JSON too.
 :func:`pafix.solutions.write_solution` splices only those element texts back, and the written
 archive is re-opened and re-checked before it replaces the original.
 
@@ -29,6 +32,7 @@ from pafix.guard import NestingTooDeep, debugging, internal_error, public_messag
 from pafix.syntax.parser import parse
 from pafix.fixes.rewrite import rewrite_text
 from pafix.solutions.check import analyse_solution
+from pafix.solutions.io_edits import IOEdit, allowed_io, audit_entries, describe, render, summary
 from pafix.solutions import FlowChange, Solution, SolutionError, load_solution, render_changes, write_solution
 from pafix.analysis.model import SolutionContext
 from pafix.solutions.units import solution_error_message
@@ -51,16 +55,19 @@ def _sensitive(flow: n.Flow) -> set[str]:
     return {x.name for s in flow.main if isinstance(s, n.Sensitive) for x in s.names}
 
 
-def plan_change(unit: Unit, new_text: str) -> FlowChange | None:
-    """The change to write for one flow, or None when neither script nor JSON must change."""
+def plan_change(unit: Unit, new_text: str, credentials: frozenset[str] = frozenset()) -> tuple[FlowChange | None, frozenset[str]]:
+    """The change to write for one flow (None when neither script nor JSON must change), and
+    the inputs/outputs marked sensitive in the script whose JSON is left alone (sensitive data,
+    not credentials: :func:`~pafix.solutions.io_edits.allowed_io`)."""
     old_flow = parse(unit.text or "")
     new_flow = parse(new_text)
     schema = unit.io_names or frozenset()
-    sensitive_io = (_sensitive(new_flow) & _io_names(new_flow) & schema) - unit.password_io
+    wanted = (_sensitive(new_flow) & _io_names(new_flow) & schema) - unit.password_io
+    sensitive_io, held = allowed_io(wanted, credentials, frozenset(_sensitive(old_flow)))
     removed = (_io_names(old_flow, "INPUT") - _io_names(new_flow, "INPUT")) & schema
     if new_text == unit.text and not sensitive_io and not removed:
-        return None
-    return FlowChange(new_text, frozenset(sensitive_io), frozenset(removed))
+        return None, held
+    return FlowChange(new_text, frozenset(sensitive_io), frozenset(removed)), held
 
 
 def rewrite_solution(
@@ -84,6 +91,8 @@ def rewrite_solution(
         outcome.errors.append(solution_error_message(exc, container))
         return outcome
     changes: dict[str, FlowChange] = {}
+    io_changes: dict[str, list[IOEdit]] = {}
+    by_wid = {f.workflow_id: f for f in solution.flows}
     applied: dict[str, tuple[tuple[str, str | None], ...]] = {}
     names = {f.workflow_id: f.name for f in solution.flows}
     _results, contexts = analyse_solution(list(units), config)
@@ -99,7 +108,7 @@ def rewrite_solution(
             if result.error is not None:
                 outcome.errors.append(f"{unit.flow}: {public_message(result.error)}; this flow is not changed")
                 continue
-            change = plan_change(unit, result.text)
+            change, held = plan_change(unit, result.text, result.credentials)
         except ParseError as exc:  # pragma: no cover - rewrite_text verified that it parses
             outcome.errors.append(f"{unit.flow}: {public_message(exc.message)}")
             continue
@@ -111,19 +120,29 @@ def rewrite_solution(
                 raise
             outcome.errors.append(f"{unit.flow}: {internal_error(exc, 'rewriting')}")
             continue
+        if held:
+            outcome.notes.append(
+                f"{unit.flow}: {', '.join(sorted(held))} marked sensitive in the script only: not certainly a"
+                " credential (sensitive data, or a guess), so its Inputs/Outputs entry and default value are left"
+                " as they are"
+            )
         if change is None:
             continue
+        flow_obj = by_wid.get(unit.workflow_id)
+        io = describe(flow_obj.inputs if flow_obj else None, flow_obj.outputs if flow_obj else None,
+                      change.sensitive_io, change.removed_inputs)
+        io_changes[unit.workflow_id] = io
         changes[unit.workflow_id] = change
         applied[unit.workflow_id] = result.applied
         outcome.changed_flows += 1
         outcome.fixes += len(result.applied) + (1 if change.sensitive_io else 0)
         outcome.notes.extend(f"{unit.flow}: {note}" for note in result.notes)
-        if change.sensitive_io:
-            outcome.notes.append(
-                f"{unit.flow}: \"format\": \"password\" set for {', '.join(sorted(change.sensitive_io))} in Inputs/Outputs"
-            )
+        outcome.notes.extend(f"{unit.flow}: {note}" for note in summary(io))
         if show is not None and result.changed:
             show(unit.text, result.text, label)
+        if show is not None and io:
+            before_io, after_io = render(io)
+            show(before_io, after_io, f"{label} [Inputs/Outputs]")
     if not write or not changes:
         return outcome
     locked = _read_only(solution, changes)
@@ -157,6 +176,7 @@ def rewrite_solution(
                 append_audit_record(
                     audit_log, path=container, before=before[wid].encode("utf-8"),
                     after=change.script.encode("utf-8"), fixes=applied[wid], flow=names.get(wid),
+                    io=audit_entries(io_changes.get(wid, [])),
                 )
             except (OSError, ValueError) as exc:
                 outcome.errors.append(f"written, but the audit log was not appended: {exc}")

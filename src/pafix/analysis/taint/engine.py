@@ -19,8 +19,10 @@ from collections.abc import Iterable, Iterator
 from typing import cast
 
 from pafix.syntax import nodes as n
-from pafix.analysis.catalogue import Catalogue, ValueKind
+from pafix.analysis.catalogue import Catalogue
+from pafix.analysis.kinds import is_connection_string_param, marked_origin, stronger
 from pafix.analysis.model import FlowModel, Subflow
+from pafix.findings import Confidence, ValueKind
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.state import Event, Label, Origin, State, join, same, widened
 from pafix.analysis.taint.transfer import Transfer, field_of
@@ -34,6 +36,8 @@ class Analysis(Transfer):
     def __init__(self, model: FlowModel, catalogue: Catalogue, names: NamePolicy) -> None:
         super().__init__(model, catalogue, names)
         self.secret_inputs: set[str] = set()
+        #: the origin of each secret input: its kind (credential or data) and confidence
+        self.input_origins: dict[str, Origin] = {}
         #: per subflow (in model order), the names of the subflows it calls (a dict as an
         #: ordered set)
         self._callees: list[dict[str, None]] = []
@@ -54,25 +58,45 @@ class Analysis(Transfer):
                     if root is None:
                         continue
                     key = sf.key(root.name, force_global=root.is_global)
-                    self.secret_used.setdefault(
-                        key,
-                        Origin(
+                    if key in self.plain_connections:
+                        continue  # connection-string text without a credential part
+                    # a connection string whose text pafix cannot see may or may not carry one
+                    sure: Confidence = "high"
+                    if is_connection_string_param(arg.name) and key not in self.connection_texts.with_credential:
+                        sure = "medium"
+                    old = self.secret_used.get(key)
+                    if old is None or (old.confidence != "high" and sure == "high"):
+                        self.secret_used[key] = Origin(
                             f"param:{key}", "secret-param",
                             f"{root.name} is used as the {arg.name} of {action.name}",
-                            arg.span, sf.name, key,
-                        ),
-                    )
+                            arg.span, sf.name, key, "credential", sure,
+                        )
         parent = self.model.solution.tainted_inputs if self.model.solution else {}
+        parent_kinds = self.model.solution.tainted_kinds if self.model.solution else {}
         for var in self.model.inputs.values():
             name = var.name
-            if (
-                name in parent
-                or name in self.model.sensitive
-                or var.password_format
-                or self.names.is_secret(name)
-                or name in self.secret_used
-            ):
-                self.secret_inputs.add(name)
+            # (kind, confidence) of each reason the input holds a secret
+            reasons: list[tuple[ValueKind, Confidence]] = []
+            if name in parent:
+                reasons.append(parent_kinds.get(name, ("credential", "high")))
+            used = self.secret_used.get(name)
+            if name in self.model.sensitive or var.password_format:
+                reasons.append(marked_origin(name, self.names, used.confidence if used is not None else None))
+            if self.names.is_secret(name):
+                reasons.append(("credential", "medium"))
+            if used is not None:
+                reasons.append(("credential", used.confidence))
+            if not reasons:
+                continue
+            self.secret_inputs.add(name)
+            kind: ValueKind = "credential" if any(k == "credential" for k, _ in reasons) else "data"
+            sure = "low"
+            for k, c in reasons:
+                if k == kind:  # the kind's surest evidence
+                    sure = stronger(sure, c)
+            what = f"{name} ({parent[name]})" if name in parent else f"{name} (secret input variable)"
+            self.input_origins[name] = Origin(f"input:{name}", "input", what, var.decl.name.span, "Main", name,
+                                              kind, sure)
 
     def _note_fields(self, sf: Subflow) -> None:
         """The fields each variable gets written (see ``Transfer.fields``)."""
@@ -90,16 +114,8 @@ class Analysis(Transfer):
 
     def initial_state(self) -> State:
         state = State()
-        parent = self.model.solution.tainted_inputs if self.model.solution else {}
         for name in self.secret_inputs:
-            decl = self.model.inputs[name].decl
-            what = f"{name} ({parent[name]})" if name in parent else f"{name} (secret input variable)"
-            var = self.model.inputs[name]
-            # what a parent passes in has the kind of what it passes
-            kind: ValueKind = self.value_kind_of(name, var.name)
-            if name in parent and self.model.solution is not None and name not in self.model.solution.data_inputs:
-                kind = "credential"
-            origin = Origin(f"input:{name}", "input", what, decl.name.span, "Main", name, kind)
+            origin = self.input_origins[name]
             state[name] = {origin.key: Label(origin)}
         return state
 

@@ -16,7 +16,7 @@ from typing import Any, Literal, cast
 
 from pafix.syntax import nodes as n
 from pafix.analysis.catalogue.spec import ValueKind
-from pafix.findings import TraceStep
+from pafix.findings import Confidence, TraceStep
 
 OriginKind = Literal[
     "sensitive", "input", "secret-output", "secret-name", "secret-property", "secret-param",
@@ -36,6 +36,8 @@ class Origin:
     #: a credential (password, token, key: a leak anywhere) or sensitive data (a message, a
     #: record, an address: not a leak where it goes to be used, see ``SinkRule.intended``)
     value_kind: ValueKind = "credential"
+    #: how sure the source is: high (declared, a secret source), medium (a name heuristic...)
+    confidence: Confidence = "high"
 
     @property
     def label(self) -> str:
@@ -49,11 +51,12 @@ class Label:
     steps: tuple[TraceStep, ...] = ()
     #: the secret reached here only through an error message (``ERROR => x``): a weaker claim
     via_error: bool = False
+    #: the secret reached here only through an action the catalogue does not know
+    via_unknown: bool = False
 
-    def then(self, step: TraceStep, *, via_error: bool = False) -> Label:
-        if len(self.steps) >= MAX_STEPS:
-            return Label(self.origin, self.steps, self.via_error or via_error)
-        return Label(self.origin, self.steps + (step,), self.via_error or via_error)
+    def then(self, step: TraceStep, *, via_error: bool = False, via_unknown: bool = False) -> Label:
+        steps = self.steps if len(self.steps) >= MAX_STEPS else self.steps + (step,)
+        return Label(self.origin, steps, self.via_error or via_error, self.via_unknown or via_unknown)
 
     def trace(self) -> tuple[TraceStep, ...]:
         o = self.origin

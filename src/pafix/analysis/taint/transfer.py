@@ -17,6 +17,7 @@ from pafix.syntax import nodes as n
 from pafix.analysis.catalogue import ActionSpec, Catalogue, Sources, ValueKind
 from pafix.findings import TraceStep
 from pafix.analysis.model import ChildFlow, FlowModel, Subflow, normalize_flow_id
+from pafix.analysis.kinds import connection_texts, marked_origin
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, _join_taint, join, same, widened
 
@@ -123,6 +124,10 @@ class Transfer:
         #: {'a': ...}``): a strong update of the variable forgets their field entries
         self.fields: dict[str, set[str]] = {}
         self._secret_keys: dict[str, bool] = {}
+        #: variables only ever set to connection-string text without a credential part
+        #: (``Integrated Security=SSPI``): not secrets, whatever their name or use
+        self.connection_texts = connection_texts(model)
+        self.plain_connections = self.connection_texts.plain
 
     def _plan(self, action: n.Action) -> _ActionPlan:
         plan = self._plans.get(id(action))
@@ -371,7 +376,8 @@ class Transfer:
                 root = secret_root
                 if root is not None:
                     key = sf.key(root.name, force_global=root.is_global)
-                    if key not in self.model.sensitive and key not in self.credential_vars:
+                    if key not in self.model.sensitive and key not in self.credential_vars \
+                            and key not in self.plain_connections:
                         self._event(Event("secret-param", sf.name, arg.span, key, tuple(taint.values()),
                                           action.name, arg.name, None, action.span))
         if echoed:
@@ -400,12 +406,16 @@ class Transfer:
             else:
                 for src in sources:
                     taint = _join_taint(taint, inputs.get(src, {}))
+            if taint and not plan.spec.known:  # a guess: the catalogue does not know the action
+                taint = {k: Label(lab.origin, lab.steps, lab.via_error, True) for k, lab in taint.items()}
             if secret_output is not None:
                 # (a child's output is not about the variable it is stored in: storing it is the finding)
                 target_key = sf.key(root.name, force_global=root.is_global) if root is not None and child is None else None
                 value_kind = secret_output
-                if value_kind == "data" and carried:
-                    value_kind = "credential"  # DecryptText of an encrypted credential (not of its key)
+                if value_kind == "data" and carried and child is None:
+                    # DecryptText of an encrypted credential (not of its key); a child flow's
+                    # output is what the child says it is, whatever else the call passes in
+                    value_kind = "credential"
                 if child is not None:
                     what = f"{arg.name} of child flow {child.name} (sensitive there)"
                 else:
@@ -563,15 +573,18 @@ class Transfer:
 
     def _name_origin(self, sf: Subflow, expr: n.Name, key: str) -> Origin | None:
         if key in self.model.sensitive:
+            use = self.secret_used.get(key)
+            kind, sure = marked_origin(expr.name, self.names, use.confidence if use is not None else None)
             return Origin(f"sens:{key}", "sensitive", f"{expr.name} (sensitive variable)", expr.span, sf.name, key,
-                          self.value_kind_of(expr.name, key))
+                          kind, sure)
         if key in self.credential_vars:
             return None  # a credential variable is enforced sensitive; its .Password is the secret
         used = self.secret_used.get(key)
         if used is not None:
             return used
-        if self._is_secret_name(expr.name) and key not in self.model.inputs:
-            return Origin(f"name:{key}", "secret-name", f"{expr.name} (secret by its name)", expr.span, sf.name, key)
+        if self._is_secret_name(expr.name) and key not in self.model.inputs and key not in self.plain_connections:
+            return Origin(f"name:{key}", "secret-name", f"{expr.name} (secret by its name)", expr.span, sf.name, key,
+                          "credential", "medium")
         return None
 
     def value_kind_of(self, name: str, key: str) -> ValueKind:
@@ -587,7 +600,7 @@ class Transfer:
         rname = root.name if root is not None else "value"
         key = sf.key(rname, force_global=bool(root and root.is_global))
         return Origin(f"prop:{key}.{prop}", "secret-property", f"{rname}.{prop} (a secret property)",
-                      expr.span, sf.name, key)
+                      expr.span, sf.name, key, "credential", "medium")
 
 
 _StmtHandler = Callable[[Transfer, Subflow, Any, State], State]

@@ -1,0 +1,192 @@
+"""Two kinds of sensitive value, and how sure pafix is of each finding.
+
+A **credential** is what opens something: a password, token, API/access/encryption key, client
+secret, private key; the output of Get credential, Key Vault ``GetSecret`` or a password input
+dialog; a variable used in a secret-bearing parameter (``Password:``); a name the
+:class:`~pafix.analysis.names.NamePolicy` says is credential-shaped; a connection string that
+carries a credential part (``Password=``, ``Pwd=``, ``AccountKey=``, ``SharedAccessKey=``,
+``client_secret=``...) or has a credential interpolated in.
+
+**Sensitive data** is what the author marked sensitive (``@SENSITIVE``, ``"format": "password"``)
+that is not credential-shaped by name or use: an e-mail recipient, a message, a customer record.
+
+Neither: file paths, log messages, OLEDB/Excel connection strings without a credential part
+(``Integrated Security=SSPI`` is Windows authentication: no secret in the text).
+
+Confidence (CodeQL's *precision*): **high** for a definite credential source, or an
+author-marked variable, reaching the finding by a direct path; **medium** for a name heuristic,
+a connection string whose text pafix cannot see, or author-marked sensitive *data* stored in a
+plain variable; **low** for weak evidence: a header-less clipboard snippet (the flow it was
+copied from may mark the variable sensitive), a value that reached the finding only through an
+error message or through an action the catalogue does not know.
+
+This module holds the classification only; the taint analysis tags each origin with a kind and
+a confidence, and the rules combine them with :func:`labels_kind` and :func:`labels_confidence`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pafix.analysis.names import NamePolicy
+from pafix.findings import CONFIDENCES, Confidence, ValueKind
+from pafix.syntax import nodes as n
+
+if TYPE_CHECKING:  # the taint package imports this module
+    from pafix.analysis.model import FlowModel
+    from pafix.analysis.taint.state import Label
+
+#: ``key=value`` parts of a connection string that carry a credential
+CREDENTIAL_PART_RE = re.compile(
+    r"(?i)(?:^|[;\s&?])(password|pwd|accountkey|sharedaccesssignature|sharedaccesskey|client_secret|"
+    r"clientsecret|access_token|api_key|apikey)\s*="
+)
+
+
+#: keys that make a text a connection string (ADO.NET, OLEDB, ODBC)
+CONNECTION_KEY_RE = re.compile(
+    r"(?i)(?:^|;)\s*(provider|data source|server|driver|dsn|database|initial catalog|integrated security|"
+    r"trusted_connection|extended properties|user id|uid|host|endpoint|accountname|defaultendpointsprotocol)\s*="
+)
+
+
+def is_connection_string(text: str) -> bool:
+    """Whether ``text`` reads as a connection string (``Provider=...;Data Source=...``)."""
+    return CONNECTION_KEY_RE.search(text) is not None
+
+
+def connection_string_kind(text: str) -> ValueKind | None:
+    """``credential`` when a connection string's text has a credential part, else ``None``.
+
+    ``Provider=Microsoft.ACE.OLEDB.12.0;Data Source=C:\\x.xlsx`` and ``Integrated
+    Security=SSPI`` are neither; ``...;Password=%Pw%`` and ``AccountKey=...`` are credentials
+    (a hole's value is judged by the taint analysis: ``Data Source=%Path%`` stays neither)."""
+    return "credential" if CREDENTIAL_PART_RE.search(text) else None
+
+
+def is_connection_string_param(param: str) -> bool:
+    """A parameter that takes a whole connection string (``ConnectionString``)."""
+    return param.lower().lstrip("@").endswith("connectionstring")
+
+
+def name_kind(name: str, names: NamePolicy) -> ValueKind | None:
+    """``credential`` for a credential-shaped name (``SmtpPassword``, ``ApiKey``), else ``None``."""
+    return "credential" if names.is_secret(name) else None
+
+
+def marked_kind(name: str, names: NamePolicy, *, used_as_secret: bool) -> ValueKind:
+    """The kind of a variable the author marked sensitive: a credential when its name or its
+    use (a secret-bearing parameter) says so, otherwise sensitive data."""
+    return "credential" if used_as_secret or names.is_secret(name) else "data"
+
+
+def marked_origin(name: str, names: NamePolicy, use: Confidence | None) -> tuple[ValueKind, Confidence]:
+    """Kind and confidence of a variable the author marked sensitive. The mark is certain;
+    that it is a *credential* is as certain as the evidence: a credential-shaped name, or its
+    use in a secret-bearing parameter (``use``: that use's confidence, e.g. medium for a
+    connection string whose text pafix cannot see), else it is sensitive data -- low confidence
+    when its name says it is an error or log text, a status or a path (``ErrorMessage``)."""
+    if names.is_secret(name):
+        return "credential", "high"
+    if use is not None:
+        return "credential", use
+    if names.is_neither(name):  # an error/log text, a status or a path the author marked anyway
+        return "data", "low"
+    return "data", "high"
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionTexts:
+    """What the text written into each variable says of a credential."""
+
+    #: every write is a connection-string literal with no credential part (``Integrated Security=SSPI``):
+    #: no secret, whatever the variable's name (``ConnString``) or use (``ConnectionString:``)
+    plain: frozenset[str]
+    #: some write is a text literal with a credential part (``...;Password=%Pw%``)
+    with_credential: frozenset[str]
+
+
+def connection_texts(model: FlowModel) -> ConnectionTexts:
+    """Sort variables by the literals written into them. A variable written by an action, a
+    ``CALL``, a loop, or declared as an input has text pafix cannot see: in neither set. Holes
+    are left to the taint analysis (a credential interpolated in taints the variable)."""
+    literal_only: dict[str, bool] = {}
+    credential: set[str] = set()
+    for sf in model.subflows:
+        for stmt in n.walk_statements(sf.body):
+            for key, literal in _writes(sf, stmt):
+                if literal is not None and connection_string_kind(literal) is not None:
+                    credential.add(key)
+                looks_plain = literal is not None and is_connection_string(literal)
+                literal_only[key] = literal_only.get(key, True) and looks_plain
+    plain = frozenset(k for k, ok in literal_only.items() if ok and k not in credential and k not in model.inputs)
+    return ConnectionTexts(plain, frozenset(credential))
+
+
+def _writes(sf: object, stmt: n.Stmt) -> Iterator[tuple[str, str | None]]:
+    """``(variable key, literal text or None)`` for each variable ``stmt`` writes."""
+    from pafix.analysis.model import Subflow
+
+    assert isinstance(sf, Subflow)
+    if isinstance(stmt, n.Set):
+        root = root_name(stmt.target)
+        if root is not None:
+            value = stmt.value
+            text = None
+            if isinstance(value, n.StringLit) and value.kind != "encrypted":
+                text = "".join(p for p in value.parts if isinstance(p, str))
+            yield sf.key(root.name, force_global=root.is_global), text
+        return
+    for expr, written in n.statement_exprs(stmt):
+        if written:
+            root = root_name(expr)
+            if root is not None:
+                yield sf.key(root.name, force_global=root.is_global), None
+
+
+def root_name(expr: n.Expr) -> n.Name | None:
+    """The variable an access path starts from (as the taint analysis's ``root_name``, which
+    cannot be imported here: the taint package imports this module)."""
+    while isinstance(expr, (n.Attribute, n.Index)):
+        expr = expr.value
+    return expr if isinstance(expr, n.Name) else None
+
+
+# ---- combining the labels of a finding -----------------------------------------------------
+def weaker(a: Confidence, b: Confidence) -> Confidence:
+    return a if CONFIDENCES.index(a) >= CONFIDENCES.index(b) else b
+
+
+def stronger(a: Confidence, b: Confidence) -> Confidence:
+    return a if CONFIDENCES.index(a) <= CONFIDENCES.index(b) else b
+
+
+def label_confidence(label: Label) -> Confidence:
+    """An origin's confidence, low when the value got here only through an error message or
+    an action the catalogue does not know."""
+    if label.via_error or label.via_unknown:
+        return "low"
+    return label.origin.confidence
+
+
+def labels_kind(labels: Iterable[Label]) -> ValueKind:
+    """A finding is about a credential when any of its paths carries one."""
+    return "credential" if any(lab.origin.value_kind == "credential" for lab in labels) else "data"
+
+
+def labels_confidence(labels: Sequence[Label], *, snippet: bool = False) -> Confidence:
+    """The strongest path of the finding's kind decides (a credential finding is as sure as
+    its surest credential path); a snippet's "not marked sensitive" claims are low."""
+    kind = labels_kind(labels)
+    best: Confidence = "low"
+    for lab in labels:
+        if lab.origin.value_kind == kind:
+            best = stronger(best, label_confidence(lab))
+    return "low" if snippet else best
+
+
+def credential_labels(labels: Sequence[Label]) -> tuple[Label, ...]:
+    return tuple(lab for lab in labels if lab.origin.value_kind == "credential")
