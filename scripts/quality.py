@@ -82,6 +82,17 @@ def missed() -> list[dict[str, object]]:
     return read_jsonl(sorted(QUALITY.glob("missed*.jsonl")))
 
 
+def found_elsewhere(miss: dict[str, object], truth: dict[Key, "Label"], found: set[Key]) -> bool:
+    """A miss of a loose file that only the solution can show (``"scope": "solution"``) counts as
+    found when the solution's finding it names (``found_as``) is reported and labelled TP."""
+    target = miss.get("found_as")
+    if miss.get("scope") != "solution" or not isinstance(target, dict):
+        return False
+    key = label_key(target)
+    lab = truth.get(key)
+    return key in found and lab is not None and lab.verdict == "TP"
+
+
 def truth_file(path: str) -> str:
     """The ``file`` a label uses for a path in the JSON report."""
     p = Path(path).resolve()
@@ -133,6 +144,7 @@ class Comparison:
     overall: Score
     low: Score  #: findings only --min-confidence low shows
     missed: int  #: exposures the readers found that pafix does not report
+    found_in_solution: int  #: misses of a loose file that the solution's scan reports
 
 
 def compare(findings: list[dict[str, object]], truth: dict[Key, Label], misses: list[dict[str, object]]) -> Comparison:
@@ -155,7 +167,9 @@ def compare(findings: list[dict[str, object]], truth: dict[Key, Label], misses: 
     rules = sorted(set(tp) | set(fp))
     by_rule = {r: Score(tp[r], fp[r]) for r in rules}
     overall = Score(sum(tp.values()), sum(fp.values()))
-    return Comparison(unlabelled, stale, by_rule, overall, Score(low["TP"], low["FP"]), len(misses))
+    elsewhere = sum(1 for m in misses if found_elsewhere(m, truth, set(seen)))
+    return Comparison(unlabelled, stale, by_rule, overall, Score(low["TP"], low["FP"]), len(misses) - elsewhere,
+                      elsewhere)
 
 
 def table(c: Comparison) -> str:
@@ -168,6 +182,7 @@ def table(c: Comparison) -> str:
     lines.append("")
     lines.append(f"recall on labelled exposures: {found} found, {c.missed} missed "
                  f"({found / (found + c.missed):.1%})" if found + c.missed else "no exposures labelled")
+    lines.append(f"loose-file exposures only a solution shows, found there: {c.found_in_solution}")
     lines.append(f"low confidence (shown with --min-confidence low): {c.low.tp} TP, {c.low.fp} FP")
     return "\n".join(lines)
 

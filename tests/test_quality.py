@@ -26,10 +26,15 @@ MIN_FINDINGS_PER_RULE = 5
 
 
 @pytest.fixture(scope="module")
-def comparison() -> quality.Comparison:
+def findings() -> list[dict[str, object]]:
     if not quality.CORPUS.is_dir():
         pytest.skip("../shared/corpus is not here")
-    return quality.compare(quality.scan(quality.truth_roots()), quality.labels(), quality.missed())
+    return quality.scan(quality.truth_roots())
+
+
+@pytest.fixture(scope="module")
+def comparison(findings: list[dict[str, object]]) -> quality.Comparison:
+    return quality.compare(findings, quality.labels(), quality.missed())
 
 
 def test_every_finding_is_labelled(comparison: quality.Comparison) -> None:
@@ -51,8 +56,10 @@ def test_precision_overall_and_per_rule(comparison: quality.Comparison) -> None:
             assert score.precision >= TARGET_PRECISION, f"{rule}\n{quality.table(comparison)}"
 
 
-def test_every_labelled_exposure_is_found(comparison: quality.Comparison) -> None:
-    misses = [json.dumps(m) for m in quality.missed()]
+def test_every_labelled_exposure_is_found(findings: list[dict[str, object]]) -> None:
+    found = {quality.finding_key(f) for f in findings}
+    truth = quality.labels()
+    misses = [json.dumps(m) for m in quality.missed() if not quality.found_elsewhere(m, truth, found)]
     assert not misses, "exposures pafix misses (quality/missed*.jsonl):\n" + "\n".join(misses)
 
 
