@@ -198,11 +198,13 @@ def diagnostics(result: MetadataLint, index: LineIndex, version: int | None, enc
 
 def metadata_diagnostics(path: str | None, text: str, index: LineIndex, version: int | None, config: Config,
                          encoding: str) -> list[dict[str, Any]] | None:
-    """The PAF4xx diagnostics of a solution metadata document; None when ``path`` is not one
-    (a Robin flow, or any other file)."""
+    """The PAF4xx diagnostics of a solution metadata document; None when ``path`` is not XML
+    (a Robin flow). Other XML (a ``Roles`` folder outside a solution) gets none: it is not Robin."""
+    if path is None or not path.casefold().endswith(".xml"):
+        return None
     sf = solution_file(path)
     if sf is None:
-        return None
+        return []
     return diagnostics(lint_metadata(sf, text, config), index, version, encoding)
 
 
