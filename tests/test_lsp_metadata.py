@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("pygls")
-pytest_lsp = pytest.importorskip("pytest_lsp")
+pytest.importorskip("pytest_lsp")
 
 from lsprotocol import types as t  # noqa: E402
 from pygls.uris import from_fs_path  # noqa: E402
-from pytest_lsp import LanguageClient, client_capabilities  # noqa: E402
-from test_lsp import CONFIG, by_code, replace_doc, wait_published  # noqa: E402
+from pytest_lsp import LanguageClient  # noqa: E402
+# the module's server, as test_lsp.py starts it (a fixture imported is this module's own)
+from test_lsp import by_code, client, replace_doc, wait_published  # noqa: E402,F401
 
 from pafix.config import DEFAULT, parse_config  # noqa: E402
 from pafix.lsp.metadata import _tag_end, lint_metadata, solution_file  # noqa: E402
@@ -26,16 +27,6 @@ ROLE = Path("Roles") / "Apollo Admin.xml"
 GLOBAL_READ = re.compile(r'name="prvReadWorkflow"\s+level="Global"')
 
 asyncio_module = pytest.mark.asyncio(loop_scope="module")
-
-
-@pytest_lsp.fixture(config=CONFIG, scope="module")
-async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
-    await lsp_client.initialize_session(t.InitializeParams(
-        capabilities=client_capabilities("visual-studio-code"),
-        initialization_options={"pafix": {"fixOnSave": True}},
-    ))
-    yield
-    await lsp_client.shutdown_session()
 
 
 def copy_case(tmp_path: Path, rule: str, case: str) -> Path:
