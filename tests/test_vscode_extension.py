@@ -22,4 +22,4 @@ def test_extension_wires_the_client_and_starts_the_server() -> None:
     done = subprocess.run(["node", "--test", str(ROOT / "editors" / "vscode" / "test")], env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "# pass 2" in done.stdout and "# fail 0" in done.stdout
+    assert "# pass 4" in done.stdout and "# fail 0" in done.stdout

@@ -6,6 +6,15 @@ const { LanguageClient, TransportKind } = require("vscode-languageclient/node");
 
 let client;
 
+// Role, table and customizations files of an unpacked solution: the server reports the
+// access and audit rules (PAF401-PAF405) in them. Only these paths, never every XML file.
+const SOLUTION_XML = [
+  "**/Roles/*.xml",
+  "**/Entities/*/Entity.xml",
+  "**/Other/Customizations.xml",
+  "**/customizations.xml",
+];
+
 function settings() {
   const config = vscode.workspace.getConfiguration("pafix");
   return {
@@ -27,6 +36,7 @@ async function activate(context) {
     documentSelector: [
       { scheme: "file", language: "robin" },
       { scheme: "untitled", language: "robin" },
+      ...SOLUTION_XML.map((pattern) => ({ scheme: "file", pattern })),
     ],
     initializationOptions: { pafix: settings() },
     synchronize: {
@@ -51,4 +61,4 @@ function deactivate() {
   return client ? client.stop() : undefined;
 }
 
-module.exports = { activate, deactivate };
+module.exports = { activate, deactivate, SOLUTION_XML };

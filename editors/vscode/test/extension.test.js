@@ -49,29 +49,54 @@ function frame(message) {
   return Buffer.concat([Buffer.from(`Content-Length: ${body.length}\r\n\r\n`, "ascii"), body]);
 }
 
-function initialize(serverOptions) {
+// A glob of a document selector as VS Code reads these ones: `**/` any folders, `*` one name.
+function globMatches(glob, file) {
+  const source = glob.split(/(\*\*\/|\*)/).map((part) => (
+    part === "**/" ? "(?:.*/)?" : part === "*" ? "[^/]*" : part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+  )).join("");
+  return new RegExp(`^(?:.*/)?${source}$`).test(file.split(path.sep).join("/"));
+}
+
+function selected(file) {
+  return created[0].clientOptions.documentSelector.some((s) => s.pattern && s.scheme === "file" && globMatches(s.pattern, file));
+}
+
+// Starts the server, sends `messages` after `initialize` and resolves with the first message
+// from the server that `wanted` accepts.
+function converse(serverOptions, messages, wanted) {
   return new Promise((resolve, reject) => {
     const child = spawn(serverOptions.command, serverOptions.args, { stdio: ["pipe", "pipe", "inherit"] });
     let buffer = Buffer.alloc(0);
-    const timer = setTimeout(() => { child.kill(); reject(new Error("no initialize result in 20 s")); }, 20000);
+    let done = false;
+    const timer = setTimeout(() => { child.kill(); reject(new Error("no answer in 20 s")); }, 20000);
     child.on("error", (err) => { clearTimeout(timer); reject(err); });
     child.stdout.on("data", (chunk) => {
       buffer = Buffer.concat([buffer, chunk]);
-      const end = buffer.indexOf("\r\n\r\n");
-      if (end < 0) return;
-      const length = Number(/Content-Length: (\d+)/i.exec(buffer.subarray(0, end).toString("ascii"))[1]);
-      if (buffer.length < end + 4 + length) return;
-      const reply = JSON.parse(buffer.subarray(end + 4, end + 4 + length).toString("utf8"));
-      clearTimeout(timer);
-      child.stdin.write(frame({ jsonrpc: "2.0", id: 2, method: "shutdown" }));
-      child.stdin.end(frame({ jsonrpc: "2.0", method: "exit" }));
-      resolve(reply);
+      for (;;) {
+        const end = buffer.indexOf("\r\n\r\n");
+        if (end < 0 || done) return;
+        const length = Number(/Content-Length: (\d+)/i.exec(buffer.subarray(0, end).toString("ascii"))[1]);
+        if (buffer.length < end + 4 + length) return;
+        const message = JSON.parse(buffer.subarray(end + 4, end + 4 + length).toString("utf8"));
+        buffer = buffer.subarray(end + 4 + length);
+        if (message.id === 1) messages.forEach((m) => child.stdin.write(frame(m)));
+        if (!wanted(message)) continue;
+        done = true;
+        clearTimeout(timer);
+        child.stdin.write(frame({ jsonrpc: "2.0", id: 2, method: "shutdown" }));
+        child.stdin.end(frame({ jsonrpc: "2.0", method: "exit" }));
+        resolve(message);
+      }
     });
     child.stdin.write(frame({
       jsonrpc: "2.0", id: 1, method: "initialize",
       params: { processId: null, rootUri: null, capabilities: {}, initializationOptions: { pafix: {} } },
     }));
   });
+}
+
+function initialize(serverOptions) {
+  return converse(serverOptions, [], (message) => message.id === 1);
 }
 
 test("activate starts one client for Robin documents with the user's settings", async () => {
@@ -82,7 +107,10 @@ test("activate starts one client for Robin documents with the user's settings", 
   assert.ok(client.started);
   assert.deepStrictEqual(client.serverOptions.args, [...command.slice(1), "lsp"]);
   assert.strictEqual(client.serverOptions.command, command[0]);
-  assert.deepStrictEqual(client.clientOptions.documentSelector.map((s) => s.language), ["robin", "robin"]);
+  const selector = client.clientOptions.documentSelector;
+  assert.deepStrictEqual(selector.filter((s) => s.language).map((s) => s.language), ["robin", "robin"]);
+  assert.deepStrictEqual(selector.filter((s) => s.pattern).map((s) => [s.scheme, s.pattern]),
+    extension.SOLUTION_XML.map((p) => ["file", p]));
   assert.deepStrictEqual(client.clientOptions.initializationOptions,
     { pafix: { fixOnSave: true, fixOnSaveTimeoutMs: 300, debounceMs: 150 } });
   assert.strictEqual(client.clientOptions.synchronize.configurationSection, "pafix");
@@ -100,4 +128,28 @@ test("the server command the extension builds answers initialize", async () => {
   assert.ok(caps.documentFormattingProvider, "formatting");
   assert.ok(caps.hoverProvider, "hover");
   assert.strictEqual(reply.result.serverInfo.name, "pafix");
+});
+
+const ROLE = path.join(__dirname, "..", "..", "..", "fixtures", "rules", "PAF401", "pos_global_read_workflow", "Roles", "Apollo Admin.xml");
+
+test("the selector takes a solution's role, table and customizations files, not every XML file", () => {
+  assert.ok(selected(ROLE));
+  assert.ok(selected("/w/sol/Entities/workqueueitem/Entity.xml"));
+  assert.ok(selected("/w/sol/Other/Customizations.xml"));
+  assert.ok(selected("/w/sol/customizations.xml"));
+  assert.ok(!selected("/w/app/pom.xml"));
+  assert.ok(!selected("/w/sol/Roles/sub/Other.xml"));
+  assert.ok(!selected("/w/sol/Entities/workqueueitem/FormXml/main.xml"));
+  assert.ok(!selected("/w/sol/Workflows/Flow-1.json.data.xml"));
+});
+
+test("the server reports PAF401 in a role file the selector sends it", async () => {
+  const uri = require("node:url").pathToFileURL(ROLE).href;
+  const text = require("node:fs").readFileSync(ROLE, "utf8");
+  const message = await converse(created[0].serverOptions, [
+    { jsonrpc: "2.0", method: "initialized", params: {} },
+    { jsonrpc: "2.0", method: "textDocument/didOpen", params: { textDocument: { uri, languageId: "xml", version: 1, text } } },
+  ], (m) => m.method === "textDocument/publishDiagnostics" && m.params.uri === uri);
+  const diagnostics = message.params.diagnostics;
+  assert.deepStrictEqual(diagnostics.map((d) => [d.code, d.range.start.line, d.range.start.character]), [["PAF401", 1117, 4]]);
 });

@@ -35,6 +35,7 @@ from pafix.lsp.convert import (
 )
 from pafix.lsp.hover import PARSE_ERROR_HOVER, name_at, rule_hover, variable_hover
 from pafix.lsp.lint import LintResult, lint_text
+from pafix.lsp.metadata import metadata_diagnostics
 from pafix.lsp.positions import LineIndex, negotiate_encoding
 from pafix.lsp.settings import ConfigCache, Settings, merge_settings
 
@@ -197,6 +198,8 @@ class PafixServer(LanguageServer):
                  encoding: str, previous: n.Flow | None = None) -> Linted:
         """Check ``text`` (``index`` is its line index, already built when the change arrived)."""
         try:
+            if (meta := metadata_diagnostics(path, text, index, version, config, encoding)) is not None:
+                return Linted(version, LintResult(text, path), index, meta)  # a solution's role/table XML
             result = lint_text(text, path, config, previous)
             # suppression edits are made when a code action asks (see quick_fixes)
             return Linted(version, result, index, make_diagnostics(uri, version, result, index, encoding, suppress=False))
@@ -290,7 +293,7 @@ class PafixServer(LanguageServer):
     async def fix_all_edits(self, doc: Document, deadline: float | None = None) -> list[t.TextEdit]:
         version, text = doc.version, doc.text
         linted = await self.linted(doc)
-        if doc.version != version:
+        if doc.version != version or linted.result.checked is None:  # not checked as Robin: nothing to fix
             return []
         config = self.config_for(doc)
         encoding = self.encoding

@@ -49,7 +49,13 @@ CUSTOMIZATIONS = "customizations.xml"
 
 
 class MetadataError(SolutionError):
-    """A role or table file that cannot be read (malformed XML, a DTD, too big)."""
+    """A role or table file that cannot be read (malformed XML, a DTD, too big); ``line`` and
+    ``column`` (1-based, 0 when unknown) say where the XML went wrong."""
+
+    def __init__(self, message: str, line: int = 0, column: int = 0) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
 
 
 @dataclass
@@ -66,9 +72,11 @@ def _refuse(*_args: object) -> None:
     raise MetadataError("XML contains a <!DOCTYPE>/<!ENTITY> declaration; refusing to read it (entity-expansion risk)")
 
 
-def scan_xml(data: bytes, file: str, member: str | None = None) -> tuple[list[Role], list[TableAudit]]:
+def scan_xml(data: bytes | str, file: str, member: str | None = None) -> tuple[list[Role], list[TableAudit]]:
     """The roles and table audit flags in one XML document (a role file, an ``Entity.xml`` or a
-    ``customizations.xml``), each with its line. Raises :class:`MetadataError`."""
+    ``customizations.xml``), each with its line. ``data`` may be text already decoded (an
+    editor's buffer: its XML declaration's encoding is then ignored). Raises
+    :class:`MetadataError`."""
     out = _Scan(file, member)
     parser = expat.ParserCreate()
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -122,7 +130,8 @@ def scan_xml(data: bytes, file: str, member: str | None = None) -> tuple[list[Ro
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
-        raise MetadataError(f"malformed XML ({expat.ErrorString(exc.code)} at line {exc.lineno})") from None
+        raise MetadataError(f"malformed XML ({expat.ErrorString(exc.code)} at line {exc.lineno})",
+                            exc.lineno, exc.offset + 1) from None
     return out.roles, out.tables
 
 
