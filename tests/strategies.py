@@ -391,9 +391,10 @@ def io_decl(draw: Draw, ctx: Ctx) -> str:
     return f"{kind} {name} : {{ {', '.join(props)} }}" + choice(draw, ["", " "])
 
 
-def simple_stmt(draw: Draw, ctx: Ctx) -> str:
-    kind = choice(draw, ["set", "set", "action", "action", "action", "call", "label", "goto", "exit", "wait", "waitact",
-             "error", "jump", "region", "endregion", "comment", "annotation", "onerror_repeat", "header"])
+def simple_stmt(draw: Draw, ctx: Ctx, *, handler: bool = False) -> str:
+    kinds = ["set", "set", "action", "action", "action", "call", "label", "goto", "exit", "wait", "waitact",
+             "error", "jump", "region", "endregion", "comment", "annotation", "header"]
+    kind = choice(draw, kinds if handler else kinds + ["onerror_repeat"])
     if kind == "set":
         return f"SET {target(draw, ctx)} TO {expr_text(draw, ctx)}"
     if kind == "action":
@@ -445,12 +446,15 @@ def header_line(draw: Draw, ctx: Ctx) -> str:
     return io_decl(draw, ctx)
 
 
-def body(draw: Draw, ctx: Ctx, depth: int, max_size: int = 3) -> list[Line]:
+def body(draw: Draw, ctx: Ctx, depth: int, max_size: int = 3, *, handler: bool = False) -> list[Line]:
+    """Statements at ``depth``; a ``handler`` body (of ON ERROR) holds no ON ERROR ... END of
+    its own at its top level: PAD's error handlers run SET, CALL and the like, and an ON ERROR
+    there starts the handler's next clause (see grammar/robin.lark, on_error)."""
     lines: list[Line] = []
     for _ in range(draw(ints(0, max_size))):
         if draw(ints(0, 5)) == 0:
             lines.append(Line("", depth))  # a blank line
-        lines.extend(statement(draw, ctx, depth))
+        lines.extend(statement(draw, ctx, depth, handler=handler))
     return lines
 
 
@@ -458,15 +462,16 @@ def _closer(draw: Draw, disabled: bool, word: str) -> str:
     return f"DISABLE {word}" if disabled and draw(BOOL) else word
 
 
-def statement(draw: Draw, ctx: Ctx, depth: int) -> list[Line]:
+def statement(draw: Draw, ctx: Ctx, depth: int, *, handler: bool = False) -> list[Line]:
     compound = depth < 3 and draw(ints(0, 3)) == 0
     disabled = draw(ints(0, 7)) == 0
     prefix = "DISABLE " if disabled else ""
     if not compound:
-        text = simple_stmt(draw, ctx)
+        text = simple_stmt(draw, ctx, handler=handler)
         col0 = text.startswith("@@")
         return [Line(prefix + text, depth, col0)]
-    kind = choice(draw, ["if", "switch", "loop", "foreach", "while", "block", "onerror", "action_onerror"])
+    kinds = ["if", "switch", "loop", "foreach", "while", "block"]
+    kind = choice(draw, kinds if handler else kinds + ["onerror", "action_onerror"])
     inner = depth + 1
     lines: list[Line] = []
     if kind == "if":
@@ -515,13 +520,16 @@ def statement(draw: Draw, ctx: Ctx, depth: int) -> list[Line]:
     elif kind == "onerror":
         name = f" {draw(IDENT)}" if draw(BOOL) else ""
         lines.append(Line(f"{prefix}ON ERROR{name}", depth))
-        lines += body(draw, ctx, inner)
+        lines += body(draw, ctx, inner, handler=True)
+        for _ in range(draw(ints(0, 1))):  # a further clause before the one END
+            lines.append(Line("ON ERROR", depth))
+            lines += body(draw, ctx, inner, handler=True)
     else:  # an action with its error handler, optionally with retries
         lines.append(Line(prefix + action_text(draw, ctx), depth))
         if draw(BOOL):
             lines.append(Line(f"{prefix}ON ERROR REPEAT {number(draw)} TIMES WAIT {number(draw)}", depth))
         lines.append(Line(f"{prefix}ON ERROR", depth))
-        lines += body(draw, ctx, inner)
+        lines += body(draw, ctx, inner, handler=True)
     lines.append(Line(_closer(draw, disabled, "END"), depth))
     return lines
 

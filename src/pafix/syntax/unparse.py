@@ -208,8 +208,10 @@ class _Printer:
             self.body(stmt.body, depth + 1, out)
             close()
         elif isinstance(stmt, n.OnError):
-            for clause in (stmt, *stmt.more):
-                line("ON ERROR" if clause.name is None else f"ON ERROR {clause.name}")
+            line("ON ERROR" if stmt.name is None else f"ON ERROR {stmt.name}")
+            self.body(stmt.body, depth + 1, out)
+            for clause in stmt.more:  # further clauses are closers, like END: no DISABLE
+                close("ON ERROR" if clause.name is None else f"ON ERROR {clause.name}")
                 self.body(clause.body, depth + 1, out)
             close()
         elif isinstance(stmt, n.OnErrorRepeat):
