@@ -142,7 +142,7 @@ def test_the_parser_says_when_the_fast_path_is_off(monkeypatch: pytest.MonkeyPat
     """A driver that cannot be built is a warning naming the Lark version (an error in this
     test suite), not a silently slower parse."""
 
-    def broken(_lark: object) -> None:
+    def broken(_lark: object, **_options: object) -> None:
         raise AttributeError("'ParseTable' object has no attribute 'states'")
 
     monkeypatch.setattr(P, "FastParser", broken)

@@ -583,7 +583,7 @@ def _parser() -> tuple[Lark, _Builder]:
 @lru_cache(maxsize=1)
 def _fast() -> FastParser | None:
     try:
-        return FastParser(_parser()[0])
+        return FastParser(_parser()[0], anonymous=frozenset({"_NL"}))  # spans never read a newline
     except Exception as exc:  # a Lark release whose internals differ: said, not silent
         warnings.warn(FastPathUnavailable(
             f"the fast parser is off with Lark {lark_version} ({type(exc).__name__}: {exc}); "

@@ -1,0 +1,113 @@
+"""The parser against the lex-only floor, interleaved in one process (issue 16).
+
+    python bench/parser_floor.py DIR [DIR...] [--rounds 5] [--label NAME] [--out FILE]
+
+Every flow under the folders (``bench/probes.py`` reads them the same way) is parsed by
+:func:`pafix.syntax.parser.parse`, and tokenized by the one-regex lex floor of
+``bench/probes.py`` (``TOKEN.finditer`` over the code part, every token consumed). The two
+alternate, ``--rounds`` times each (lex, parse, lex, parse, ...), so a slow minute of the shared
+machine hits both: each round gives a ratio parse speed / lex speed measured seconds apart.
+Reported: the median and the spread (min-max) of each time and of the per-round ratios.
+A benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+try:
+    import pafix  # noqa: F401
+except ImportError:
+    sys.path.insert(0, str(ROOT / "src"))
+
+from probes import TOKEN  # noqa: E402
+from pafix.cli.sources import read_units  # noqa: E402
+from pafix.errors import ParseError  # noqa: E402
+from pafix.syntax.parser import parse, split_trailer  # noqa: E402
+
+
+def _lines(text: str) -> int:
+    return text.count("\n") + (0 if text.endswith("\n") or not text else 1)
+
+
+def lex(codes: list[str]) -> int:
+    tokens = 0
+    for code in codes:
+        for _m in TOKEN.finditer(code):
+            tokens += 1
+    return tokens
+
+
+def parse_all(texts: list[str]) -> int:
+    errors = 0
+    for text in texts:
+        try:
+            parse(text)
+        except ParseError:
+            errors += 1
+    return errors
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("folders", nargs="+")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--label", default="")
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args(argv)
+    texts = [u.text for u in read_units(args.folders) if u.text is not None]
+    codes = [t[: split_trailer(t)] for t in texts]
+    lines = sum(_lines(t) for t in texts)
+    code_lines = sum(_lines(c) for c in codes)
+    errors = parse_all(texts)  # warm-up: grammar, tables, caches
+    tokens = lex(codes)
+    gc.collect()
+    lex_s: list[float] = []
+    parse_s: list[float] = []
+    for _ in range(args.rounds):
+        t0 = time.perf_counter()
+        lex(codes)
+        t1 = time.perf_counter()
+        parse_all(texts)
+        t2 = time.perf_counter()
+        lex_s.append(t1 - t0)
+        parse_s.append(t2 - t1)
+    ratios = [lx / ps for lx, ps in zip(lex_s, parse_s)]
+    report: dict[str, Any] = {
+        "label": args.label,
+        "folders": args.folders,
+        "python": platform.python_version(),
+        "flows": len(texts),
+        "lines": lines,
+        "code_lines": code_lines,
+        "tokens": tokens,
+        "parse_errors": errors,
+        "rounds": args.rounds,
+        "lex_s": [round(x, 4) for x in lex_s],
+        "parse_s": [round(x, 4) for x in parse_s],
+        "lex_lines_per_s_median": round(lines / statistics.median(lex_s)),
+        "parse_lines_per_s_median": round(lines / statistics.median(parse_s)),
+        "parse_us_per_token_median": round(statistics.median(parse_s) / tokens * 1e6, 3),
+        "ratio_median": round(statistics.median(ratios), 4),
+        "ratio_min": round(min(ratios), 4),
+        "ratio_max": round(max(ratios), 4),
+    }
+    print(json.dumps(report, indent=2))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
