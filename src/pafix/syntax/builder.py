@@ -25,6 +25,9 @@ from pafix.syntax.grammar import grammar_text
 from pafix.syntax.fastparse import Fallback, FastParser, FastPathUnavailable
 from pafix.syntax.messages import _describe_hole
 
+#: ``Span(...)`` without the named tuple's Python-level ``__new__`` (a parse builds one per node)
+_new_span = tuple.__new__
+_SPAN = n.Span
 _ESCAPE_RE = re.compile(r"\\([\s\S])")
 _ANNOTATION_RE = re.compile(
     r"^@@(?:'(?P<qkey>(?:[^'\\]|\\.)*)'|(?P<key>[^\s:]+))[ \t]*:[ \t]*'(?P<value>(?:[^'\\]|\\[\s\S])*)'[ \t]*$"
@@ -104,6 +107,17 @@ class _Builder(Transformer[Token, Any]):
         self.base = 0
         self.base_line = 1
         self.base_col = 1
+        #: positions are the tokens' own: the parse of a whole file (not a ``%...%`` hole or a
+        #: re-parsed region, whose token positions are moved into the file)
+        self.whole = True
+
+    def place(self, base: int, line: int, column: int) -> tuple[int, int, int]:
+        """Make the tokens' positions count from ``base`` (at ``line``, ``column``) of the file;
+        returns the previous placement, to put back."""
+        saved = (self.base, self.base_line, self.base_col)
+        self.base, self.base_line, self.base_col = base, line, column
+        self.whole = base == 0 and line == 1
+        return saved
 
     # ---- positions ---------------------------------------------------------------------
     # These run for every node: tokens are read attribute by attribute, and a Span is built
@@ -116,11 +130,11 @@ class _Builder(Transformer[Token, Any]):
                 column + (self.base_col - 1 if line == 1 else 0))
 
     def tspan(self, tok: Token) -> n.Span:
-        if self.base_line == 1 and self.base == 0:  # the whole file (not a %...% hole)
-            return n.Span(tok.start_pos, tok.end_pos, tok.line, tok.column, tok.end_line, tok.end_column)  # type: ignore[arg-type]
+        if self.whole:  # the whole file (not a %...% hole)
+            return _new_span(_SPAN, (tok.start_pos, tok.end_pos, tok.line, tok.column, tok.end_line, tok.end_column))
         start, line, column = self._moved(tok.start_pos, tok.line, tok.column)  # type: ignore[arg-type]
         end, end_line, end_column = self._moved(tok.end_pos, tok.end_line, tok.end_column)  # type: ignore[arg-type]
-        return n.Span(start, end, line, column, end_line, end_column)
+        return _new_span(_SPAN, (start, end, line, column, end_line, end_column))
 
     def _edge(self, x: Any, last: bool) -> n.Span | None:
         if x is None:
@@ -144,7 +158,7 @@ class _Builder(Transformer[Token, Any]):
             if isinstance(c, Token):
                 if c.type == "_NL":
                     continue
-                if self.base_line == 1 and self.base == 0:
+                if self.whole:
                     return c.start_pos, c.line, c.column  # type: ignore[return-value]
                 return self._moved(c.start_pos, c.line, c.column)  # type: ignore[arg-type]
             sp = self._edge(c, False) if isinstance(c, tuple) else c.span
@@ -153,6 +167,22 @@ class _Builder(Transformer[Token, Any]):
         raise StopIteration  # as next() on no positioned child
 
     def span(self, children: list[Any]) -> n.Span:
+        """From the start of the first positioned child to the end of the last one."""
+        first = children[0]
+        last = children[-1]
+        if self.whole:  # the usual case: a token or a node at both ends
+            if first.__class__ is Token:
+                head = None if first.type == "_NL" else (first.start_pos, first.line, first.column)
+            else:
+                sp = getattr(first, "span", None)
+                head = None if sp is None else (sp.start, sp.line, sp.column)
+            if last.__class__ is Token:
+                if last.type != "_NL" and head is not None:
+                    return _new_span(_SPAN, (head[0], last.end_pos, head[1], head[2], last.end_line, last.end_column))
+            elif head is not None:
+                sp = getattr(last, "span", None)
+                if sp is not None:
+                    return _new_span(_SPAN, (head[0], sp.end, head[1], head[2], sp.end_line, sp.end_column))
         start, line, column = self._start(children)
         for c in reversed(children):
             if c is None:
@@ -160,13 +190,13 @@ class _Builder(Transformer[Token, Any]):
             if isinstance(c, Token):
                 if c.type == "_NL":
                     continue
-                if self.base_line == 1 and self.base == 0:
+                if self.whole:
                     return n.Span(start, c.end_pos, line, column, c.end_line, c.end_column)  # type: ignore[arg-type]
                 end, end_line, end_column = self._moved(c.end_pos, c.end_line, c.end_column)  # type: ignore[arg-type]
                 return n.Span(start, end, line, column, end_line, end_column)
-            last = self._edge(c, True) if isinstance(c, tuple) else c.span
-            if last is not None:
-                return n.Span(start, last.end, line, column, last.end_line, last.end_column)
+            found = self._edge(c, True) if isinstance(c, tuple) else c.span
+            if found is not None:
+                return n.Span(start, found.end, line, column, found.end_line, found.end_column)
         raise StopIteration  # as next() on no positioned child
 
     # ---- structure ----------------------------------------------------------------------
@@ -513,15 +543,13 @@ class _Builder(Transformer[Token, Any]):
             # starting a parse (a flow has thousands of holes)
             tok = Token("DOTTED" if "." in text else "NAME", text, start_pos=0, line=1, column=1,
                         end_line=1, end_column=len(text) + 1, end_pos=len(text))
-            saved = (self.base, self.base_line, self.base_col)
-            self.base, self.base_line, self.base_col = base, line, column
+            saved = self.place(base, line, column)
             try:
                 return self.name([tok])
             finally:
-                self.base, self.base_line, self.base_col = saved
+                self.place(*saved)
         assert self.lark is not None
-        saved = (self.base, self.base_line, self.base_col)
-        self.base, self.base_line, self.base_col = base, line, column
+        saved = self.place(base, line, column)
         try:
             try:
                 return cast(n.Expr, _lark_parse(self.lark, text, "expr"))
@@ -534,7 +562,7 @@ class _Builder(Transformer[Token, Any]):
                 pos, detail = _describe_hole(exc, text)
                 raise _HoleError(f"invalid expression in %...%: {detail}", base + pos) from None
         finally:
-            self.base, self.base_line, self.base_col = saved
+            self.place(*saved)
 
 
 #: in interpolated text: an escaped character, a literal percent sign, or the start of a hole

@@ -93,16 +93,21 @@ def _reduction(rule: Any, cb: Any, transformer: Any) -> Any:
     if single and size == 1 and mask is None:
         return None
     splice = _splicer(mask) if mask is not None else None
-    if splice is None and not single:
-        return fn
     user = fn
+    if splice is None:
+        if not single:
+            return fn
+
+        def single_or_user(children: list[Any]) -> Any:
+            return children[0] if len(children) == 1 else user(children)
+
+        return single_or_user
+    if not single:
+        return lambda children: user(splice(children))
 
     def reduce(children: list[Any]) -> Any:
-        if splice is not None:
-            children = splice(children)
-        if single and len(children) == 1:
-            return children[0]
-        return user(children)
+        children = splice(children)
+        return children[0] if len(children) == 1 else user(children)
 
     return reduce
 
@@ -143,6 +148,9 @@ _BLANKS = frozenset(" \t\f\ufeff")
 _BLANK_RE = re.compile("[ \t\f\ufeff]+")
 
 
+#: a contextual lexer: (the match method of its scanner, its keyword tables, the terminal
+#: of each group index)
+_Lexer = tuple[Any, dict[str, dict[str, str]], list[str | None]]
 #: a reduction: (number of children, what it does to them -- see _reduction --, rule origin)
 _Rule = tuple[int, Any, str]
 
@@ -188,10 +196,10 @@ class FastParser:
         # and WS itself is never matched (trailing blanks are found by _BLANK_RE).
         if not self._blanks_only_ws(frontend.lexer):
             raise ValueError("the grammar ignores more than blanks")
-        # the contextual lexer of each parser state: (the match method of its scanner,
-        # its keyword tables); types whose tokens may hold a newline (Lark's own guess)
-        self.lexers: list[tuple[Any, dict[str, dict[str, str]]] | None] = [None] * size
-        built: dict[int, tuple[Any, dict[str, dict[str, str]]]] = {}
+        # the contextual lexer of each parser state (see _Lexer); the types whose tokens may
+        # hold a newline (Lark's own guess)
+        self.lexers: list[_Lexer | None] = [None] * size
+        built: dict[int, _Lexer] = {}
         newline_types: set[str] = set()
         for state, basic in frontend.lexer.lexers.items():
             entry = built.get(id(basic))
@@ -200,8 +208,12 @@ class FastParser:
                 if len(scanner._mres) != 1:
                     raise ValueError("a contextual lexer needs more than one regex")
                 mre = scanner._mres[0]
-                entry = (re.compile("([ \t\f\ufeff]*+)(?:" + mre.pattern + ")", mre.flags).match,
-                         _keyword_tables(dict(basic.callback)))
+                rx = re.compile("([ \t\f\ufeff]*+)(?:" + mre.pattern + ")", mre.flags)
+                # a match's lastindex is its terminal's group (it encloses any group inside)
+                names: list[str | None] = [None] * (rx.groups + 1)
+                for name, index in rx.groupindex.items():
+                    names[index] = name
+                entry = (rx.match, _keyword_tables(dict(basic.callback)), names)
                 built[id(basic)] = entry
                 newline_types |= basic.newline_types
                 if set(basic.ignore_types) != {"WS"}:
@@ -253,7 +265,7 @@ class FastParser:
         units = self.units
         newline_types = self.newline_types
         anonymous = self.anonymous
-        new_token = _new_token
+        str_new = str.__new__
         end_state = self.end_states[start]
         state = self.start_states[start]
         states = [state]
@@ -265,41 +277,49 @@ class FastParser:
         shared: dict[str, Token] = {}
         try:
             while pos < end:
-                match, keywords = lexers[state]  # type: ignore[misc]
+                match, keywords, names = lexers[state]  # type: ignore[misc]
                 # ---- the next token (as BasicLexer.next_token, blanks before it skipped) ----
                 m = match(text, pos)
                 if m is None:
                     if _BLANK_RE.fullmatch(text, pos):  # trailing blanks (an ignored WS)
                         break
                     raise Fallback
-                type_ = m.lastgroup
-                start_pos = m.end(1)
-                pos = m.end()
+                group = m.lastindex
+                type_ = names[group]
+                start_pos, pos = m.span(group)
                 value = text[start_pos:pos]
                 if type_ in keywords:  # a name that may be a keyword (Lark's "unless" callback)
                     ttype = keywords[type_].get(value, type_)
                 else:
                     ttype = type_
-                if type_ in newline_types:
-                    if type_ in anonymous:
-                        token = shared.get(type_)
-                        if token is None:
-                            token = shared[type_] = new_token(type_, value, start_pos, line, 1, line, 1, pos)
+                if type_ in anonymous:
+                    token = shared.get(type_)
+                    if token is None:
+                        token = shared[type_] = _new_token(type_, value, start_pos, line, 1, line, 1, pos)
+                    if type_ in newline_types:
                         newlines = value.count("\n")
                         if newlines:
                             line += newlines
                             line_start = start_pos + value.rindex("\n") + 1
-                    else:
-                        tok_line = line
-                        column = start_pos - line_start + 1
-                        newlines = value.count("\n")
-                        if newlines:
-                            line += newlines
-                            line_start = start_pos + value.rindex("\n") + 1
-                        token = new_token(ttype, value, start_pos, tok_line, column, line, pos - line_start + 1, pos)
                 else:
-                    token = new_token(ttype, value, start_pos, line, start_pos - line_start + 1,
-                                      line, pos - line_start + 1, pos)
+                    tok_line = line
+                    column = start_pos - line_start + 1
+                    if type_ in newline_types:
+                        newlines = value.count("\n")
+                        if newlines:
+                            line += newlines
+                            line_start = start_pos + value.rindex("\n") + 1
+                    # Token._future_new(ttype, value, start_pos, tok_line, column, line, end
+                    # column, pos), inlined: a call frame is a third of its cost
+                    token = str_new(Token, value)
+                    token.type = ttype
+                    token.start_pos = start_pos
+                    token.value = value
+                    token.line = tok_line
+                    token.column = column
+                    token.end_line = line
+                    token.end_column = pos - line_start + 1
+                    token.end_pos = pos
                 # ---- feed it (as ParserState.feed_token) ----
                 while True:
                     action = rows[state][ttype]

@@ -46,14 +46,13 @@ def parse_region(text: str, start: int, end: int, path: str | None = None) -> n.
     that region does not parse on its own. ``start`` must begin a line (0 or after a ``\\n``):
     :mod:`pafix.syntax.incremental` re-parses the statements an edit touched."""
     lark, builder = _parser()
-    saved = (builder.base, builder.base_line, builder.base_col)
-    builder.base, builder.base_line, builder.base_col = start, text.count("\n", 0, start) + 1, 1
+    saved = builder.place(start, text.count("\n", 0, start) + 1, 1)
     try:
         return cast(n.Body, _lark_parse(lark, text[start:end], "start"))
     except (UnexpectedInput, _HoleError, VisitError):
         return None
     finally:
-        builder.base, builder.base_line, builder.base_col = saved
+        builder.place(*saved)
 
 
 def parse(text: str, path: str | None = None, *, recover: bool = False) -> n.Flow:
