@@ -28,6 +28,7 @@ from pafix.syntax.messages import _describe_hole
 #: ``Span(...)`` without the named tuple's Python-level ``__new__`` (a parse builds one per node)
 _new_span = tuple.__new__
 _SPAN = n.Span
+_ARG = n.Arg
 _ESCAPE_RE = re.compile(r"\\([\s\S])")
 _ANNOTATION_RE = re.compile(
     r"^@@(?:'(?P<qkey>(?:[^'\\]|\\.)*)'|(?P<key>[^\s:]+))[ \t]*:[ \t]*'(?P<value>(?:[^'\\]|\\[\s\S])*)'[ \t]*$"
@@ -95,7 +96,8 @@ def _is_tok(x: object, *types: str) -> bool:
 
 
 def _nodes(children: list[Any]) -> list[Any]:
-    return [c for c in children if c is not None and not isinstance(c, Token)]
+    """The children that are not tokens (both drivers build exact ``Token`` instances)."""
+    return [c for c in children if c.__class__ is not Token and c is not None]
 
 
 class _Builder(Transformer[Token, Any]):
@@ -213,12 +215,12 @@ class _Builder(Transformer[Token, Any]):
     # ---- header lines ---------------------------------------------------------------------
     def annotation(self, children: list[Any]) -> n.Annotation:
         tok = children[0]
-        m = _ANNOTATION_RE.match(str(tok).rstrip())
+        m = _ANNOTATION_RE.match(tok.value.rstrip())
         if m:
             key = unescape(m["qkey"]) if m["qkey"] is not None else m["key"]
             value = unescape(m["value"])
         else:
-            key, _, value = str(tok)[2:].partition(":")
+            key, _, value = tok.value[2:].partition(":")
             key, value = key.strip(), value.strip()
         return n.Annotation(self.tspan(tok), key, value)
 
@@ -226,28 +228,28 @@ class _Builder(Transformer[Token, Any]):
         toks = [c for c in children if isinstance(c, Token)]
         path = next(t for t in toks if t.type == "STRING")
         alias = next(t for t in toks if t.type == "NAME")
-        return n.Import(self.span(children), unescape(str(path)[1:-1]), str(alias))
+        return n.Import(self.span(children), unescape(path.value[1:-1]), alias.value)
 
     def sensitive_stmt(self, children: list[Any]) -> n.Sensitive:
-        names = tuple(n.Name(self.tspan(t), str(t)) for t in children if _is_tok(t, "NAME"))
-        close = next(c for c in reversed(children) if _is_tok(c) and str(c) == "]")
+        names = tuple(n.Name(self.tspan(t), t.value) for t in children if _is_tok(t, "NAME"))
+        close = next(c for c in reversed(children) if _is_tok(c) and c.value == "]")
         return n.Sensitive(self.span(children), names, cast(int, close.start_pos) + self.base)
 
     def io_decl(self, children: list[Any]) -> n.IODecl:
         kind_tok, name_tok = children[0], next(c for c in children if _is_tok(c, "NAME"))
         kind: Literal["INPUT", "OUTPUT"] = "INPUT" if kind_tok.type == "INPUT" else "OUTPUT"
-        return n.IODecl(self.span(children), kind, n.Name(self.tspan(name_tok), str(name_tok)), _nodes(children)[-1])
+        return n.IODecl(self.span(children), kind, n.Name(self.tspan(name_tok), name_tok.value), _nodes(children)[-1])
 
     def comment(self, children: list[Any]) -> n.Comment:
         tok = children[0]
-        text = str(tok)
+        text = tok.value
         if tok.type == "BLOCK_COMMENT":
             return n.Comment(self.tspan(tok), text[2:-2], True)
         return n.Comment(self.tspan(tok), text[1:], False)
 
     def region(self, children: list[Any]) -> n.Region:
         tok = children[0]
-        return n.Region(self.tspan(tok), str(tok)[len("**REGION") :].strip())
+        return n.Region(self.tspan(tok), tok.value[len("**REGION") :].strip())
 
     def endregion(self, children: list[Any]) -> n.EndRegion:
         return n.EndRegion(self.tspan(children[0]))
@@ -259,7 +261,7 @@ class _Builder(Transformer[Token, Any]):
 
     def arg(self, children: list[Any]) -> n.Arg:
         tok, value = children[0], children[1]
-        text = str(tok)
+        text = tok.value
         if tok.type == "PARAM":
             return n.Arg(self.span(children), text[:-1], value)
         if tok.type == "OUT":
@@ -271,19 +273,19 @@ class _Builder(Transformer[Token, Any]):
         return n.Arg(self.span(children), name, value, dynamic=True, output=output)
 
     def _args(self, children: list[Any]) -> tuple[n.Arg, ...]:
-        return tuple(c for c in children if isinstance(c, n.Arg))
+        return tuple([c for c in children if c.__class__ is _ARG])
 
     def action_stmt(self, children: list[Any]) -> n.Action:
         if len(children) == 2 and _is_tok(children[1], "NO_ARGS"):
-            return n.Action(self.span(children), str(children[0]), (), placeholder=True)
-        return n.Action(self.span(children), str(children[0]), self._args(children))
+            return n.Action(self.span(children), children[0].value, (), placeholder=True)
+        return n.Action(self.span(children), children[0].value, self._args(children))
 
     def action_cond(self, children: list[Any]) -> n.Action:
-        return n.Action(self.span(children), str(children[0]), self._args(children))
+        return n.Action(self.span(children), children[0].value, self._args(children))
 
     def _name_of(self, children: list[Any]) -> str:
         tok = next(c for c in children[1:] if _is_tok(c, "NAME", "STRING"))
-        text = str(tok)
+        text = tok.value
         return unescape(text[1:-1]) if tok.type == "STRING" else text
 
     def call_stmt(self, children: list[Any]) -> n.CallSubflow:
@@ -308,13 +310,13 @@ class _Builder(Transformer[Token, Any]):
 
     def jump(self, children: list[Any]) -> n.Jump:
         tok = children[0]
-        return n.Jump(self.tspan(tok), cast(n.JumpKind, " ".join(str(tok).split())))
+        return n.Jump(self.tspan(tok), cast(n.JumpKind, " ".join(tok.value.split())))
 
     # ---- blocks ---------------------------------------------------------------------------
     def if_stmt(self, children: list[Any]) -> n.If:
         parts = _nodes(children)
         cond, body = parts[0], parts[1]
-        then_idx = next(i for i, c in enumerate(children) if _is_tok(c) and str(c) == "THEN")
+        then_idx = next(i for i, c in enumerate(children) if _is_tok(c) and c.value == "THEN")
         first = n.IfBranch(self.span(children[: then_idx + 1] + [body]), cond, body)
         branches = [first] + [p for p in parts[2:] if isinstance(p, n.IfBranch)]
         orelse = next((p.body for p in parts[2:] if isinstance(p, _Else)), None)
@@ -334,7 +336,7 @@ class _Builder(Transformer[Token, Any]):
         return n.Switch(self.span(children), parts[0], cases, default)
 
     def case(self, children: list[Any]) -> n.Case:
-        op = str(children[1])  # the case_op token
+        op = children[1].value  # the case_op token
         parts = _nodes(children)
         value = parts[0] if len(parts) == 2 else None
         return n.Case(self.span(children), op, value, parts[-1])
@@ -349,7 +351,7 @@ class _Builder(Transformer[Token, Any]):
     def loop_stmt(self, children: list[Any]) -> n.LoopRange:
         var = children[1] if _is_tok(children[1], "NAME") else None
         start, stop, step, body = _nodes(children)
-        name = n.Name(self.tspan(var), str(var)) if var is not None else None
+        name = n.Name(self.tspan(var), var.value) if var is not None else None
         return n.LoopRange(self.span(children), name, start, stop, step, body)
 
     def stray_end(self, children: list[Any]) -> n.StrayEnd:
@@ -358,7 +360,7 @@ class _Builder(Transformer[Token, Any]):
     def foreach_stmt(self, children: list[Any]) -> n.ForEach:
         var = next(c for c in children if _is_tok(c, "NAME"))
         iterable, body = _nodes(children)
-        return n.ForEach(self.span(children), n.Name(self.tspan(var), str(var)), iterable, body)
+        return n.ForEach(self.span(children), n.Name(self.tspan(var), var.value), iterable, body)
 
     def while_stmt(self, children: list[Any]) -> n.While:
         cond, body = _nodes(children)
@@ -383,7 +385,7 @@ class _Builder(Transformer[Token, Any]):
     def on_error(self, children: list[Any]) -> n.OnError:
         name_tok = children[1] if _is_tok(children[1], "NAME") else None
         body = next(p for p in children if isinstance(p, tuple))
-        return n.OnError(self.span(children), str(name_tok) if name_tok is not None else None, body)
+        return n.OnError(self.span(children), name_tok.value if name_tok is not None else None, body)
 
     def on_error_repeat(self, children: list[Any]) -> n.OnErrorRepeat:
         times, wait = _nodes(children)
@@ -399,37 +401,40 @@ class _Builder(Transformer[Token, Any]):
         return n.Function(self.span(children), name, is_global, params.names, body, outputs=params.outputs)
 
     def params(self, children: list[Any]) -> _Params:
-        names = tuple(n.Name(self.tspan(t), str(t)) for t in children if _is_tok(t, "NAME"))
-        outputs = tuple(str(t) for prev, t in zip(children, children[1:]) if _is_tok(prev, "OUTPUT_PARAM"))
+        names = tuple(n.Name(self.tspan(t), t.value) for t in children if _is_tok(t, "NAME"))
+        outputs = tuple(t.value for prev, t in zip(children, children[1:]) if _is_tok(prev, "OUTPUT_PARAM"))
         return _Params(names, outputs)
 
     # ---- expressions ------------------------------------------------------------------------
     def binop(self, children: list[Any]) -> n.BinOp:
         left, op, right = children
-        return n.BinOp(self.span(children), str(op), left, right)
+        return n.BinOp(self.span(children), op.value, left, right)
 
     def unop(self, children: list[Any]) -> n.UnaryOp:
         op, operand = children
-        return n.UnaryOp(self.span(children), str(op), operand)
+        return n.UnaryOp(self.span(children), op.value, operand)
 
     def index(self, children: list[Any]) -> n.Index:
         return n.Index(self.span(children), children[0], children[2])
 
     def attribute(self, children: list[Any]) -> n.Attribute:
-        return n.Attribute(self.span(children), children[0], str(children[2]))
+        return n.Attribute(self.span(children), children[0], children[2].value)
 
     def paren(self, children: list[Any]) -> n.Paren:
         return n.Paren(self.span(children), children[1])
 
     def call(self, children: list[Any]) -> n.Call:
-        return n.Call(self.span(children), str(children[0]), tuple(_nodes(children)))
+        return n.Call(self.span(children), children[0].value, tuple(_nodes(children)))
 
     def name(self, children: list[Any]) -> n.Expr:
         tok = children[0]
-        sp = self.tspan(tok)
-        if "." not in tok:  # the usual case: one plain name
-            return n.Name(sp, str(tok), False)
-        parts = str(tok).split(".")
+        return self._name_at(tok.value, self.tspan(tok))
+
+    def _name_at(self, text: str, sp: n.Span) -> n.Expr:
+        """A NAME or DOTTED token's text at ``sp``: a name, or attributes of one."""
+        if "." not in text:  # the usual case: one plain name
+            return n.Name(sp, text, False)
+        parts = text.split(".")
         is_global = len(parts) > 1 and parts[0] == "GLOBAL"
         if is_global:
             parts = parts[1:]
@@ -447,14 +452,14 @@ class _Builder(Transformer[Token, Any]):
         return n.Span(sp.start + start, sp.start + end, sp.line, sp.column + start, sp.line, sp.column + end)
 
     def number(self, children: list[Any]) -> n.Number:
-        return n.Number(self.tspan(children[0]), str(children[0]))
+        return n.Number(self.tspan(children[0]), children[0].value)
 
     def boolean(self, children: list[Any]) -> n.Bool:
-        return n.Bool(self.tspan(children[0]), str(children[0]) == "True")
+        return n.Bool(self.tspan(children[0]), children[0].value == "True")
 
     def string(self, children: list[Any]) -> n.StringLit:
         tok = children[0]
-        raw = str(tok)
+        raw = tok.value
         sp = self.tspan(tok)
         kind = tok.type
         if kind == "ISTRING":
@@ -485,7 +490,7 @@ class _Builder(Transformer[Token, Any]):
 
     def row_name(self, children: list[Any]) -> _Row:
         tok = children[0]
-        return _Row(self.tspan(tok), False, n.Name(self.tspan(tok), str(tok)))
+        return _Row(self.tspan(tok), False, n.Name(self.tspan(tok), tok.value))
 
     def datatable_lit(self, children: list[Any]) -> n.DatatableLit:
         rows = [c for c in children if isinstance(c, _Row)]
@@ -539,15 +544,10 @@ class _Builder(Transformer[Token, Any]):
 
     def _parse_expr(self, text: str, base: int, line: int, column: int) -> n.Expr:
         if _PLAIN_HOLE_RE.fullmatch(text) and ("." in text or text not in _expr_keywords()):
-            # the usual hole, %Name% or %Name.Prop%: the token the lexer would read, without
-            # starting a parse (a flow has thousands of holes)
-            tok = Token("DOTTED" if "." in text else "NAME", text, start_pos=0, line=1, column=1,
-                        end_line=1, end_column=len(text) + 1, end_pos=len(text))
-            saved = self.place(base, line, column)
-            try:
-                return self.name([tok])
-            finally:
-                self.place(*saved)
+            # the usual hole, %Name% or %Name.Prop%: what the parser builds from the one token
+            # it would read, without starting a parse (a flow has thousands of holes)
+            size = len(text)
+            return self._name_at(text, _new_span(_SPAN, (base, base + size, line, column, line, column + size)))
         assert self.lark is not None
         saved = self.place(base, line, column)
         try:

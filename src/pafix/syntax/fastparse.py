@@ -48,14 +48,24 @@ def _splicer(mask: tuple[bool, ...]) -> Callable[[list[Any]], _Seq]:
     the first position is extended in place (a left-recursive ``x*`` list), as Lark does: no
     value is shared between two parents."""
     first = mask[0]
+    inlined = tuple(i for i, flag in enumerate(mask) if flag and i)
     rest = tuple(enumerate(mask))[1:]
 
     def splice(children: list[Any]) -> _Seq:
+        for i in inlined:
+            if type(children[i]) is _Seq:
+                break
+        else:  # nothing to splice but the head (a _rule of one child passes it through)
+            head = children[0]
+            if first and type(head) is _Seq:
+                head += children[1:]
+                return head
+            return _Seq(children)
         head = children[0]
         out = head if first and type(head) is _Seq else _Seq((head,))
-        for i, inlined in rest:
+        for i, flag in rest:
             value = children[i]
-            if inlined and type(value) is _Seq:
+            if flag and type(value) is _Seq:
                 out += value
             else:
                 out.append(value)
