@@ -354,9 +354,10 @@ class FastParser:
                         children = []
                     below = states[-1]
                     goto = (below, origin, ttype)
-                    state = gotos.get(goto)  # type: ignore[assignment]
-                    if state is None:
-                        state = gotos[goto] = self._goto_chain(below, origin, ttype)
+                    known = gotos.get(goto)
+                    if known is None:
+                        known = gotos[goto] = self._goto_chain(below, origin, ttype)
+                    state = known
                     states.append(state)
                     values.append(cb(children))
             # ---- the end (as parse_from_state + feed_token($END, is_end=True)) ----
