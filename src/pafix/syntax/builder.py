@@ -499,6 +499,9 @@ class _Builder(Transformer[Token, Any]):
     # ---- interpolation ----------------------------------------------------------------------
     def _interpolate(self, raw: str, sp: n.Span) -> tuple[str | n.Hole, ...]:
         """Split ``$'''...'''`` into literal pieces and parsed ``%expr%`` holes."""
+        if "%" not in raw and "\\" not in raw:  # plain text (most of them): one piece
+            body = raw[4:-3]
+            return (body,) if body else ()
         parts: list[str | n.Hole] = []
         buf: list[str] = []
         i, end = 4, len(raw) - 3
@@ -529,16 +532,14 @@ class _Builder(Transformer[Token, Any]):
         return tuple(parts)
 
     def _hole(self, raw: str, start: int, close: int, sp: n.Span) -> n.Hole:
-        before = raw[:start]
-        line = sp.line + before.count("\n")
-        nl = before.rfind("\n")
+        line = sp.line + raw.count("\n", 0, start)
+        nl = raw.rfind("\n", 0, start)
         column = (start - nl) if nl >= 0 else sp.column + start
         text = raw[start + 1 : close]
         abs_start = sp.start + start
         expr = self._parse_expr(text, abs_start + 1, line, column + 1)
-        after = raw[: close + 1]
-        end_line = sp.line + after.count("\n")
-        nl_end = after.rfind("\n")
+        end_line = sp.line + raw.count("\n", 0, close + 1)
+        nl_end = raw.rfind("\n", 0, close + 1)
         end_column = (close + 1 - nl_end) if nl_end >= 0 else sp.column + close + 1
         return n.Hole(n.Span(abs_start, sp.start + close + 1, line, column, end_line, end_column), expr)
 
