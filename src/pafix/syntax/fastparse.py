@@ -50,6 +50,19 @@ def _splicer(mask: tuple[bool, ...]) -> Callable[[list[Any]], _Seq]:
     first = mask[0]
     inlined = tuple(i for i, flag in enumerate(mask) if flag and i)
     rest = tuple(enumerate(mask))[1:]
+    if first and not inlined:  # a left-recursive x* list and what follows it
+
+        def extend(children: list[Any]) -> _Seq:
+            head = children[0]
+            if type(head) is _Seq:
+                if len(children) == 2:
+                    head.append(children[1])
+                else:
+                    head += children[1:]
+                return head
+            return _Seq(children)
+
+        return extend
 
     def splice(children: list[Any]) -> _Seq:
         for i in inlined:
