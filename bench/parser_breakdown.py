@@ -21,23 +21,17 @@ A benchmark, not a test.
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-try:
-    import pafix  # noqa: F401
-except ImportError:
-    sys.path.insert(0, str(ROOT / "src"))
-
-from lark import Token, Transformer  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # probes finds pafix (installed or src/)
 
 from probes import TOKEN  # noqa: E402
+from parser_floor import write_report  # noqa: E402
+from lark import Token, Transformer  # noqa: E402
 from pafix.cli.sources import read_units  # noqa: E402
 from pafix.syntax import builder as B  # noqa: E402
 from pafix.syntax.fastparse import Fallback, FastParser  # noqa: E402
@@ -168,12 +162,10 @@ def main(argv: list[str] | None = None) -> int:
         "steps": rows,
     }
     for row in rows:
-        added = "" if row["added_ns_per_token"] is None else f"  (+{row['added_ns_per_token']} ns)"
+        added = "" if row["added_ns_per_token"] is None else f"  ({row['added_ns_per_token']:+} ns)"
         print(f"{row['step']:52s} {row['s_per_pass']:7.3f} s {row['ns_per_token']:6d} ns/token "
               f"x{row['times_floor']:5.2f}{added}")
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_report(args.out, report)
     return 0
 
 

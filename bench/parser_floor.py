@@ -24,12 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-try:
-    import pafix  # noqa: F401
-except ImportError:
-    sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # probes finds pafix (installed or src/)
 
 from probes import TOKEN  # noqa: E402
 from pafix.cli.sources import read_units  # noqa: E402
@@ -57,6 +52,13 @@ def parse_all(texts: list[str]) -> int:
         except ParseError:
             errors += 1
     return errors
+
+
+def write_report(out: Path | None, report: dict[str, Any]) -> None:
+    """The results as JSON at ``out`` (its folder made), when one is given."""
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,9 +111,7 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_max": round(max(ratios), 4),
     }
     print(json.dumps(report, indent=2))
-    if args.out:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    write_report(args.out, report)
     return 0
 
 
