@@ -295,3 +295,30 @@ def test_interpolation_splits_like_the_character_loop(body: str) -> None:
     except B._HoleError as exc:
         got = [("error", str(exc.offset))]
     assert got == _interpolate_reference(raw)
+
+
+def test_the_collector_is_paused_only_while_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse() turns the cyclic garbage collector off while it runs and puts back what it
+    found: on after a parse and after a parse error, still off when the caller had it off."""
+    import gc
+
+    seen: list[bool] = []
+    original = P._lark_parse
+
+    def spy(lark: Any, text: str, start: str) -> Any:
+        seen.append(gc.isenabled())
+        return original(lark, text, start)
+
+    monkeypatch.setattr(P, "_lark_parse", spy)
+    assert gc.isenabled()
+    P.parse("SET a TO 1\n")
+    with pytest.raises(ParseError):
+        P.parse("SET a TO\n")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        P.parse("SET b TO 2\n")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert seen == [False, False, False]
