@@ -8,7 +8,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 import random
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from pafix.syntax import parser as P
 from pafix.analysis.taint.state import Label, Origin, State, _join_taint, join, same
 from pafix.errors import ParseError
 from pafix.syntax.nodes import Span
+from strategies import flows
 from trees import deep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -46,12 +49,8 @@ def test_the_fast_driver_is_on() -> None:
     assert B._fast() is not None
 
 
-@pytest.mark.parametrize("path", _flows(), ids=lambda p: p.name)
-def test_fast_driver_builds_the_same_tree_as_lark(path: Path) -> None:
-    text = _read(path)
-    if text is None:
-        pytest.skip("not UTF-8")
-    code = text[: P.split_trailer(text)]
+def _same_as_lark(code: str) -> None:
+    """The fast driver's tree is Lark's own (spans included), or both refuse the text."""
     lark, _builder = B._parser()
     fast = B._fast()
     assert fast is not None
@@ -62,6 +61,43 @@ def test_fast_driver_builds_the_same_tree_as_lark(path: Path) -> None:
             fast.parse(code, "start")
         return
     assert deep(fast.parse(code, "start")) == deep(expected)
+
+
+@pytest.mark.parametrize("path", _flows(), ids=lambda p: p.name)
+def test_fast_driver_builds_the_same_tree_as_lark(path: Path) -> None:
+    text = _read(path)
+    if text is None:
+        pytest.skip("not UTF-8")
+    _same_as_lark(text[: P.split_trailer(text)])
+
+
+@settings(max_examples=150, deadline=None)
+@given(flows(), st.sampled_from(["", " ", "\t \t", "\n  ", "\r\n\t", "\r"]), st.booleans())
+def test_fast_driver_matches_lark_on_random_flows(text: str, tail: str, bom: bool) -> None:
+    """Random valid flows, with the blanks the driver's lexer skips itself (a BOM, trailing
+    blanks and line ends, a lone CR, which Lark does not count as a line break)."""
+    _same_as_lark(("\ufeff" if bom else "") + text + tail)
+
+
+@pytest.mark.corpus
+def test_fast_driver_matches_lark_on_generated_fleet_flows(tmp_path: Path) -> None:
+    """Flows of the benchmark fleet (bench/gen_corpus.py: real flows with other flows' Main
+    bodies as extra subflows, names and strings perturbed), 24 of them, trailers included."""
+    if not REAL.is_dir():
+        pytest.skip("no ../shared corpus")
+    spec = importlib.util.spec_from_file_location("gen_corpus", ROOT / "bench" / "gen_corpus.py")
+    assert spec is not None and spec.loader is not None
+    gen = importlib.util.module_from_spec(spec)
+    sys.modules["gen_corpus"] = gen  # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(gen)
+        gen.generate_fleet(gen.load_sources(REAL), tmp_path, 24, 24 * 200, 7)
+    finally:
+        del sys.modules["gen_corpus"]
+    texts = [p.read_text(encoding="utf-8") for p in sorted(tmp_path.rglob("*.robin"))]
+    assert len(texts) == 24
+    for text in texts:
+        _same_as_lark(text[: P.split_trailer(text)])
 
 
 @pytest.mark.parametrize("path", _flows()[:60], ids=lambda p: p.name)
@@ -259,3 +295,30 @@ def test_interpolation_splits_like_the_character_loop(body: str) -> None:
     except B._HoleError as exc:
         got = [("error", str(exc.offset))]
     assert got == _interpolate_reference(raw)
+
+
+def test_the_collector_is_paused_only_while_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse() turns the cyclic garbage collector off while it runs and puts back what it
+    found: on after a parse and after a parse error, still off when the caller had it off."""
+    import gc
+
+    seen: list[bool] = []
+    original = P._lark_parse
+
+    def spy(lark: Any, text: str, start: str) -> Any:
+        seen.append(gc.isenabled())
+        return original(lark, text, start)
+
+    monkeypatch.setattr(P, "_lark_parse", spy)
+    assert gc.isenabled()
+    P.parse("SET a TO 1\n")
+    with pytest.raises(ParseError):
+        P.parse("SET a TO\n")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        P.parse("SET b TO 2\n")
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+    assert seen == [False, False, False]

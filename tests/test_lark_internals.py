@@ -48,6 +48,14 @@ def _token_future_new() -> None:
     assert got == ("NAME", "x", 3, 1, 4, 1, 5, 4), f"Token._future_new takes its arguments in another order: {got}"
 
 
+def _token_slots() -> None:
+    tok = str.__new__(lark.Token, "x")
+    for name in ("type", "start_pos", "value", "line", "column", "end_line", "end_column", "end_pos"):
+        setattr(tok, name, 1)
+        assert getattr(tok, name) == 1, f"Token.{name} cannot be set on a bare str.__new__(Token)"
+    assert str(tok) == "x"
+
+
 def _parse_table() -> None:
     table = _lalr().parse_table
     assert set(table.start_states) >= {"start", "expr"} and set(table.end_states) >= {"start", "expr"}
@@ -120,6 +128,7 @@ def _unless_callbacks() -> None:
 INTERNALS: dict[str, Callable[[], None]] = {
     "imported classes (PatternStr, UnlessCallback, ChildFilterLALR_NoPlaceholders, ExpandSingleChild, Shift)": _imports,
     "Token._future_new(type, value, start_pos, line, column, end_line, end_column, end_pos)": _token_future_new,
+    "Token built by str.__new__ and its eight attributes (the driver's inlined _future_new)": _token_slots,
     "Lark.parser.parser.parser.parse_table (states, start_states, end_states)": _parse_table,
     "Lark.parser.parser.parser.callbacks (child filters, single-child expansion, default_callback)": _callbacks,
     "Lark.parser.lexer: ContextualLexer.lexers, BasicLexer.scanner._mres/callback/ignore_types/newline_types":
@@ -142,7 +151,7 @@ def test_the_parser_says_when_the_fast_path_is_off(monkeypatch: pytest.MonkeyPat
     """A driver that cannot be built is a warning naming the Lark version (an error in this
     test suite), not a silently slower parse."""
 
-    def broken(_lark: object) -> None:
+    def broken(_lark: object, **_options: object) -> None:
         raise AttributeError("'ParseTable' object has no attribute 'states'")
 
     monkeypatch.setattr(P, "FastParser", broken)

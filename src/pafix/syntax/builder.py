@@ -2,7 +2,7 @@
 
 :class:`_Builder` has one callback per grammar rule (no intermediate Lark tree). ``%...%`` holes
 of interpolated text are parsed as expressions by the same parser, with positions shifted into
-the file. :func:`_parser` builds the one Lark LALR parser (contextual lexer) with this builder,
+the file; spans come from :mod:`pafix.syntax.positions`. :func:`_parser` builds the one Lark LALR parser (contextual lexer) with this builder,
 :func:`_lark_parse` runs it, by the fast driver of :mod:`pafix.syntax.fastparse` when it can.
 The public API is :mod:`pafix.syntax.parser`.
 """
@@ -24,7 +24,9 @@ from pafix.syntax import nodes as n
 from pafix.syntax.grammar import grammar_text
 from pafix.syntax.fastparse import Fallback, FastParser, FastPathUnavailable
 from pafix.syntax.messages import _describe_hole
+from pafix.syntax.positions import _SPAN, _Positions, _new_span
 
+_ARG = n.Arg
 _ESCAPE_RE = re.compile(r"\\([\s\S])")
 _ANNOTATION_RE = re.compile(
     r"^@@(?:'(?P<qkey>(?:[^'\\]|\\.)*)'|(?P<key>[^\s:]+))[ \t]*:[ \t]*'(?P<value>(?:[^'\\]|\\[\s\S])*)'[ \t]*$"
@@ -92,82 +94,17 @@ def _is_tok(x: object, *types: str) -> bool:
 
 
 def _nodes(children: list[Any]) -> list[Any]:
-    return [c for c in children if c is not None and not isinstance(c, Token)]
+    """The children that are not tokens (both drivers build exact ``Token`` instances)."""
+    return [c for c in children if c.__class__ is not Token and c is not None]
 
 
-class _Builder(Transformer[Token, Any]):
+class _Builder(_Positions, Transformer[Token, Any]):
     """Parse-time callbacks: one per grammar rule, each returns a typed node."""
 
     def __init__(self) -> None:
-        super().__init__(visit_tokens=False)
+        Transformer.__init__(self, visit_tokens=False)
+        _Positions.__init__(self)
         self.lark: Lark | None = None
-        self.base = 0
-        self.base_line = 1
-        self.base_col = 1
-
-    # ---- positions ---------------------------------------------------------------------
-    # These run for every node: tokens are read attribute by attribute, and a Span is built
-    # only for the node itself (never one per token just to read its start).
-    def _moved(self, offset: int, line: int, column: int) -> tuple[int, int, int]:
-        """A token position of a parse that did not start at the top of the file (a ``%...%``
-        hole, a re-parsed region) as a position in the file. Only that parse calls it: the
-        whole file's positions are the tokens' own."""
-        return (offset + self.base, line + self.base_line - 1,
-                column + (self.base_col - 1 if line == 1 else 0))
-
-    def tspan(self, tok: Token) -> n.Span:
-        if self.base_line == 1 and self.base == 0:  # the whole file (not a %...% hole)
-            return n.Span(tok.start_pos, tok.end_pos, tok.line, tok.column, tok.end_line, tok.end_column)  # type: ignore[arg-type]
-        start, line, column = self._moved(tok.start_pos, tok.line, tok.column)  # type: ignore[arg-type]
-        end, end_line, end_column = self._moved(tok.end_pos, tok.end_line, tok.end_column)  # type: ignore[arg-type]
-        return n.Span(start, end, line, column, end_line, end_column)
-
-    def _edge(self, x: Any, last: bool) -> n.Span | None:
-        if x is None:
-            return None
-        if isinstance(x, Token):
-            return None if x.type == "_NL" else self.tspan(x)
-        if isinstance(x, tuple):
-            items = reversed(x) if last else iter(x)
-            for item in items:
-                found = self._edge(item, last)
-                if found is not None:
-                    return found
-            return None
-        return cast(n.Span, x.span)
-
-    def _start(self, children: list[Any]) -> tuple[int, int, int]:
-        """Offset, line and column where the first positioned child starts."""
-        for c in children:
-            if c is None:
-                continue
-            if isinstance(c, Token):
-                if c.type == "_NL":
-                    continue
-                if self.base_line == 1 and self.base == 0:
-                    return c.start_pos, c.line, c.column  # type: ignore[return-value]
-                return self._moved(c.start_pos, c.line, c.column)  # type: ignore[arg-type]
-            sp = self._edge(c, False) if isinstance(c, tuple) else c.span
-            if sp is not None:
-                return sp.start, sp.line, sp.column
-        raise StopIteration  # as next() on no positioned child
-
-    def span(self, children: list[Any]) -> n.Span:
-        start, line, column = self._start(children)
-        for c in reversed(children):
-            if c is None:
-                continue
-            if isinstance(c, Token):
-                if c.type == "_NL":
-                    continue
-                if self.base_line == 1 and self.base == 0:
-                    return n.Span(start, c.end_pos, line, column, c.end_line, c.end_column)  # type: ignore[arg-type]
-                end, end_line, end_column = self._moved(c.end_pos, c.end_line, c.end_column)  # type: ignore[arg-type]
-                return n.Span(start, end, line, column, end_line, end_column)
-            last = self._edge(c, True) if isinstance(c, tuple) else c.span
-            if last is not None:
-                return n.Span(start, last.end, line, column, last.end_line, last.end_column)
-        raise StopIteration  # as next() on no positioned child
 
     # ---- structure ----------------------------------------------------------------------
     def start(self, children: list[Any]) -> n.Body:
@@ -185,12 +122,12 @@ class _Builder(Transformer[Token, Any]):
     # ---- header lines ---------------------------------------------------------------------
     def annotation(self, children: list[Any]) -> n.Annotation:
         tok = children[0]
-        m = _ANNOTATION_RE.match(str(tok).rstrip())
+        m = _ANNOTATION_RE.match(tok.value.rstrip())
         if m:
             key = unescape(m["qkey"]) if m["qkey"] is not None else m["key"]
             value = unescape(m["value"])
         else:
-            key, _, value = str(tok)[2:].partition(":")
+            key, _, value = tok.value[2:].partition(":")
             key, value = key.strip(), value.strip()
         return n.Annotation(self.tspan(tok), key, value)
 
@@ -198,28 +135,28 @@ class _Builder(Transformer[Token, Any]):
         toks = [c for c in children if isinstance(c, Token)]
         path = next(t for t in toks if t.type == "STRING")
         alias = next(t for t in toks if t.type == "NAME")
-        return n.Import(self.span(children), unescape(str(path)[1:-1]), str(alias))
+        return n.Import(self.span(children), unescape(path.value[1:-1]), alias.value)
 
     def sensitive_stmt(self, children: list[Any]) -> n.Sensitive:
-        names = tuple(n.Name(self.tspan(t), str(t)) for t in children if _is_tok(t, "NAME"))
-        close = next(c for c in reversed(children) if _is_tok(c) and str(c) == "]")
+        names = tuple(n.Name(self.tspan(t), t.value) for t in children if _is_tok(t, "NAME"))
+        close = next(c for c in reversed(children) if _is_tok(c) and c.value == "]")
         return n.Sensitive(self.span(children), names, cast(int, close.start_pos) + self.base)
 
     def io_decl(self, children: list[Any]) -> n.IODecl:
         kind_tok, name_tok = children[0], next(c for c in children if _is_tok(c, "NAME"))
         kind: Literal["INPUT", "OUTPUT"] = "INPUT" if kind_tok.type == "INPUT" else "OUTPUT"
-        return n.IODecl(self.span(children), kind, n.Name(self.tspan(name_tok), str(name_tok)), _nodes(children)[-1])
+        return n.IODecl(self.span(children), kind, n.Name(self.tspan(name_tok), name_tok.value), _nodes(children)[-1])
 
     def comment(self, children: list[Any]) -> n.Comment:
         tok = children[0]
-        text = str(tok)
+        text = tok.value
         if tok.type == "BLOCK_COMMENT":
             return n.Comment(self.tspan(tok), text[2:-2], True)
         return n.Comment(self.tspan(tok), text[1:], False)
 
     def region(self, children: list[Any]) -> n.Region:
         tok = children[0]
-        return n.Region(self.tspan(tok), str(tok)[len("**REGION") :].strip())
+        return n.Region(self.tspan(tok), tok.value[len("**REGION") :].strip())
 
     def endregion(self, children: list[Any]) -> n.EndRegion:
         return n.EndRegion(self.tspan(children[0]))
@@ -231,7 +168,7 @@ class _Builder(Transformer[Token, Any]):
 
     def arg(self, children: list[Any]) -> n.Arg:
         tok, value = children[0], children[1]
-        text = str(tok)
+        text = tok.value
         if tok.type == "PARAM":
             return n.Arg(self.span(children), text[:-1], value)
         if tok.type == "OUT":
@@ -243,19 +180,19 @@ class _Builder(Transformer[Token, Any]):
         return n.Arg(self.span(children), name, value, dynamic=True, output=output)
 
     def _args(self, children: list[Any]) -> tuple[n.Arg, ...]:
-        return tuple(c for c in children if isinstance(c, n.Arg))
+        return tuple([c for c in children if c.__class__ is _ARG])
 
     def action_stmt(self, children: list[Any]) -> n.Action:
         if len(children) == 2 and _is_tok(children[1], "NO_ARGS"):
-            return n.Action(self.span(children), str(children[0]), (), placeholder=True)
-        return n.Action(self.span(children), str(children[0]), self._args(children))
+            return n.Action(self.span(children), children[0].value, (), placeholder=True)
+        return n.Action(self.span(children), children[0].value, self._args(children))
 
     def action_cond(self, children: list[Any]) -> n.Action:
-        return n.Action(self.span(children), str(children[0]), self._args(children))
+        return n.Action(self.span(children), children[0].value, self._args(children))
 
     def _name_of(self, children: list[Any]) -> str:
         tok = next(c for c in children[1:] if _is_tok(c, "NAME", "STRING"))
-        text = str(tok)
+        text = tok.value
         return unescape(text[1:-1]) if tok.type == "STRING" else text
 
     def call_stmt(self, children: list[Any]) -> n.CallSubflow:
@@ -280,13 +217,13 @@ class _Builder(Transformer[Token, Any]):
 
     def jump(self, children: list[Any]) -> n.Jump:
         tok = children[0]
-        return n.Jump(self.tspan(tok), cast(n.JumpKind, " ".join(str(tok).split())))
+        return n.Jump(self.tspan(tok), cast(n.JumpKind, " ".join(tok.value.split())))
 
     # ---- blocks ---------------------------------------------------------------------------
     def if_stmt(self, children: list[Any]) -> n.If:
         parts = _nodes(children)
         cond, body = parts[0], parts[1]
-        then_idx = next(i for i, c in enumerate(children) if _is_tok(c) and str(c) == "THEN")
+        then_idx = next(i for i, c in enumerate(children) if _is_tok(c) and c.value == "THEN")
         first = n.IfBranch(self.span(children[: then_idx + 1] + [body]), cond, body)
         branches = [first] + [p for p in parts[2:] if isinstance(p, n.IfBranch)]
         orelse = next((p.body for p in parts[2:] if isinstance(p, _Else)), None)
@@ -306,7 +243,7 @@ class _Builder(Transformer[Token, Any]):
         return n.Switch(self.span(children), parts[0], cases, default)
 
     def case(self, children: list[Any]) -> n.Case:
-        op = str(children[1])  # the case_op token
+        op = children[1].value  # the case_op token
         parts = _nodes(children)
         value = parts[0] if len(parts) == 2 else None
         return n.Case(self.span(children), op, value, parts[-1])
@@ -321,7 +258,7 @@ class _Builder(Transformer[Token, Any]):
     def loop_stmt(self, children: list[Any]) -> n.LoopRange:
         var = children[1] if _is_tok(children[1], "NAME") else None
         start, stop, step, body = _nodes(children)
-        name = n.Name(self.tspan(var), str(var)) if var is not None else None
+        name = n.Name(self.tspan(var), var.value) if var is not None else None
         return n.LoopRange(self.span(children), name, start, stop, step, body)
 
     def stray_end(self, children: list[Any]) -> n.StrayEnd:
@@ -330,7 +267,7 @@ class _Builder(Transformer[Token, Any]):
     def foreach_stmt(self, children: list[Any]) -> n.ForEach:
         var = next(c for c in children if _is_tok(c, "NAME"))
         iterable, body = _nodes(children)
-        return n.ForEach(self.span(children), n.Name(self.tspan(var), str(var)), iterable, body)
+        return n.ForEach(self.span(children), n.Name(self.tspan(var), var.value), iterable, body)
 
     def while_stmt(self, children: list[Any]) -> n.While:
         cond, body = _nodes(children)
@@ -360,7 +297,7 @@ class _Builder(Transformer[Token, Any]):
     def on_error_clause(self, children: list[Any]) -> n.OnError:
         name_tok = children[1] if _is_tok(children[1], "NAME") else None
         body = next(p for p in children if isinstance(p, tuple))
-        return n.OnError(self.span(children), str(name_tok) if name_tok is not None else None, body)
+        return n.OnError(self.span(children), name_tok.value if name_tok is not None else None, body)
 
     def on_error_repeat(self, children: list[Any]) -> n.OnErrorRepeat:
         times, wait = _nodes(children)
@@ -376,37 +313,40 @@ class _Builder(Transformer[Token, Any]):
         return n.Function(self.span(children), name, is_global, params.names, body, outputs=params.outputs)
 
     def params(self, children: list[Any]) -> _Params:
-        names = tuple(n.Name(self.tspan(t), str(t)) for t in children if _is_tok(t, "NAME"))
-        outputs = tuple(str(t) for prev, t in zip(children, children[1:]) if _is_tok(prev, "OUTPUT_PARAM"))
+        names = tuple(n.Name(self.tspan(t), t.value) for t in children if _is_tok(t, "NAME"))
+        outputs = tuple(t.value for prev, t in zip(children, children[1:]) if _is_tok(prev, "OUTPUT_PARAM"))
         return _Params(names, outputs)
 
     # ---- expressions ------------------------------------------------------------------------
     def binop(self, children: list[Any]) -> n.BinOp:
         left, op, right = children
-        return n.BinOp(self.span(children), str(op), left, right)
+        return n.BinOp(self.span(children), op.value, left, right)
 
     def unop(self, children: list[Any]) -> n.UnaryOp:
         op, operand = children
-        return n.UnaryOp(self.span(children), str(op), operand)
+        return n.UnaryOp(self.span(children), op.value, operand)
 
     def index(self, children: list[Any]) -> n.Index:
         return n.Index(self.span(children), children[0], children[2])
 
     def attribute(self, children: list[Any]) -> n.Attribute:
-        return n.Attribute(self.span(children), children[0], str(children[2]))
+        return n.Attribute(self.span(children), children[0], children[2].value)
 
     def paren(self, children: list[Any]) -> n.Paren:
         return n.Paren(self.span(children), children[1])
 
     def call(self, children: list[Any]) -> n.Call:
-        return n.Call(self.span(children), str(children[0]), tuple(_nodes(children)))
+        return n.Call(self.span(children), children[0].value, tuple(_nodes(children)))
 
     def name(self, children: list[Any]) -> n.Expr:
         tok = children[0]
-        sp = self.tspan(tok)
-        if "." not in tok:  # the usual case: one plain name
-            return n.Name(sp, str(tok), False)
-        parts = str(tok).split(".")
+        return self._name_at(tok.value, self.tspan(tok))
+
+    def _name_at(self, text: str, sp: n.Span) -> n.Expr:
+        """A NAME or DOTTED token's text at ``sp``: a name, or attributes of one."""
+        if "." not in text:  # the usual case: one plain name
+            return n.Name(sp, text, False)
+        parts = text.split(".")
         is_global = len(parts) > 1 and parts[0] == "GLOBAL"
         if is_global:
             parts = parts[1:]
@@ -424,14 +364,14 @@ class _Builder(Transformer[Token, Any]):
         return n.Span(sp.start + start, sp.start + end, sp.line, sp.column + start, sp.line, sp.column + end)
 
     def number(self, children: list[Any]) -> n.Number:
-        return n.Number(self.tspan(children[0]), str(children[0]))
+        return n.Number(self.tspan(children[0]), children[0].value)
 
     def boolean(self, children: list[Any]) -> n.Bool:
-        return n.Bool(self.tspan(children[0]), str(children[0]) == "True")
+        return n.Bool(self.tspan(children[0]), children[0].value == "True")
 
     def string(self, children: list[Any]) -> n.StringLit:
         tok = children[0]
-        raw = str(tok)
+        raw = tok.value
         sp = self.tspan(tok)
         kind = tok.type
         if kind == "ISTRING":
@@ -462,7 +402,7 @@ class _Builder(Transformer[Token, Any]):
 
     def row_name(self, children: list[Any]) -> _Row:
         tok = children[0]
-        return _Row(self.tspan(tok), False, n.Name(self.tspan(tok), str(tok)))
+        return _Row(self.tspan(tok), False, n.Name(self.tspan(tok), tok.value))
 
     def datatable_lit(self, children: list[Any]) -> n.DatatableLit:
         rows = [c for c in children if isinstance(c, _Row)]
@@ -471,6 +411,9 @@ class _Builder(Transformer[Token, Any]):
     # ---- interpolation ----------------------------------------------------------------------
     def _interpolate(self, raw: str, sp: n.Span) -> tuple[str | n.Hole, ...]:
         """Split ``$'''...'''`` into literal pieces and parsed ``%expr%`` holes."""
+        if "%" not in raw and "\\" not in raw:  # plain text (most of them): one piece
+            body = raw[4:-3]
+            return (body,) if body else ()
         parts: list[str | n.Hole] = []
         buf: list[str] = []
         i, end = 4, len(raw) - 3
@@ -501,34 +444,25 @@ class _Builder(Transformer[Token, Any]):
         return tuple(parts)
 
     def _hole(self, raw: str, start: int, close: int, sp: n.Span) -> n.Hole:
-        before = raw[:start]
-        line = sp.line + before.count("\n")
-        nl = before.rfind("\n")
+        line = sp.line + raw.count("\n", 0, start)
+        nl = raw.rfind("\n", 0, start)
         column = (start - nl) if nl >= 0 else sp.column + start
         text = raw[start + 1 : close]
         abs_start = sp.start + start
         expr = self._parse_expr(text, abs_start + 1, line, column + 1)
-        after = raw[: close + 1]
-        end_line = sp.line + after.count("\n")
-        nl_end = after.rfind("\n")
+        end_line = sp.line + raw.count("\n", 0, close + 1)
+        nl_end = raw.rfind("\n", 0, close + 1)
         end_column = (close + 1 - nl_end) if nl_end >= 0 else sp.column + close + 1
         return n.Hole(n.Span(abs_start, sp.start + close + 1, line, column, end_line, end_column), expr)
 
     def _parse_expr(self, text: str, base: int, line: int, column: int) -> n.Expr:
         if _PLAIN_HOLE_RE.fullmatch(text) and ("." in text or text not in _expr_keywords()):
-            # the usual hole, %Name% or %Name.Prop%: the token the lexer would read, without
-            # starting a parse (a flow has thousands of holes)
-            tok = Token("DOTTED" if "." in text else "NAME", text, start_pos=0, line=1, column=1,
-                        end_line=1, end_column=len(text) + 1, end_pos=len(text))
-            saved = (self.base, self.base_line, self.base_col)
-            self.base, self.base_line, self.base_col = base, line, column
-            try:
-                return self.name([tok])
-            finally:
-                self.base, self.base_line, self.base_col = saved
+            # the usual hole, %Name% or %Name.Prop%: what the parser builds from the one token
+            # it would read, without starting a parse (a flow has thousands of holes)
+            size = len(text)
+            return self._name_at(text, _new_span(_SPAN, (base, base + size, line, column, line, column + size)))
         assert self.lark is not None
-        saved = (self.base, self.base_line, self.base_col)
-        self.base, self.base_line, self.base_col = base, line, column
+        saved = self.place(base, line, column)
         try:
             try:
                 return cast(n.Expr, _lark_parse(self.lark, text, "expr"))
@@ -541,7 +475,7 @@ class _Builder(Transformer[Token, Any]):
                 pos, detail = _describe_hole(exc, text)
                 raise _HoleError(f"invalid expression in %...%: {detail}", base + pos) from None
         finally:
-            self.base, self.base_line, self.base_col = saved
+            self.place(*saved)
 
 
 #: in interpolated text: an escaped character, a literal percent sign, or the start of a hole
@@ -590,7 +524,7 @@ def _parser() -> tuple[Lark, _Builder]:
 @lru_cache(maxsize=1)
 def _fast() -> FastParser | None:
     try:
-        return FastParser(_parser()[0])
+        return FastParser(_parser()[0], anonymous=frozenset({"_NL"}))  # spans never read a newline
     except Exception as exc:  # a Lark release whose internals differ: said, not silent
         warnings.warn(FastPathUnavailable(
             f"the fast parser is off with Lark {lark_version} ({type(exc).__name__}: {exc}); "

@@ -48,14 +48,37 @@ def _splicer(mask: tuple[bool, ...]) -> Callable[[list[Any]], _Seq]:
     the first position is extended in place (a left-recursive ``x*`` list), as Lark does: no
     value is shared between two parents."""
     first = mask[0]
+    inlined = tuple(i for i, flag in enumerate(mask) if flag and i)
     rest = tuple(enumerate(mask))[1:]
+    if first and not inlined:  # a left-recursive x* list and what follows it
+
+        def extend(children: list[Any]) -> _Seq:
+            head = children[0]
+            if type(head) is _Seq:
+                if len(children) == 2:
+                    head.append(children[1])
+                else:
+                    head += children[1:]
+                return head
+            return _Seq(children)
+
+        return extend
 
     def splice(children: list[Any]) -> _Seq:
+        for i in inlined:
+            if type(children[i]) is _Seq:
+                break
+        else:  # nothing to splice but the head (a _rule of one child passes it through)
+            head = children[0]
+            if first and type(head) is _Seq:
+                head += children[1:]
+                return head
+            return _Seq(children)
         head = children[0]
         out = head if first and type(head) is _Seq else _Seq((head,))
-        for i, inlined in rest:
+        for i, flag in rest:
             value = children[i]
-            if inlined and type(value) is _Seq:
+            if flag and type(value) is _Seq:
                 out += value
             else:
                 out.append(value)
@@ -93,16 +116,21 @@ def _reduction(rule: Any, cb: Any, transformer: Any) -> Any:
     if single and size == 1 and mask is None:
         return None
     splice = _splicer(mask) if mask is not None else None
-    if splice is None and not single:
-        return fn
     user = fn
+    if splice is None:
+        if not single:
+            return fn
+
+        def single_or_user(children: list[Any]) -> Any:
+            return children[0] if len(children) == 1 else user(children)
+
+        return single_or_user
+    if not single:
+        return lambda children: user(splice(children))
 
     def reduce(children: list[Any]) -> Any:
-        if splice is not None:
-            children = splice(children)
-        if single and len(children) == 1:
-            return children[0]
-        return user(children)
+        children = splice(children)
+        return children[0] if len(children) == 1 else user(children)
 
     return reduce
 
@@ -111,25 +139,19 @@ def _empty(children: list[Any]) -> _Seq:
     return _Seq()
 
 
-#: one contextual lexer: (the match method of its only scanner or None, its scanners,
-#: keyword tables, other token callbacks, ignored types, types that may hold a newline)
-_Lexer = tuple[Any, tuple["re.Pattern[str]", ...], dict[str, dict[str, str]], dict[str, Any], frozenset[str], frozenset[str]]
-
-
-def _keyword_tables(callbacks: dict[str, Any]) -> tuple[dict[str, dict[str, str]], dict[str, Any]]:
+def _keyword_tables(callbacks: dict[str, Any]) -> dict[str, dict[str, str]]:
     """Lark retypes a ``NAME`` that spells a keyword with an ``UnlessCallback`` (a regex
     fullmatch of the keyword strings per token). For plain strings that is a dictionary lookup:
-    ``{"NAME": {"SET": "SET", ...}}``. Callbacks of any other shape are kept as they are."""
+    ``{"NAME": {"SET": "SET", ...}}``. A callback of any other shape: ``ValueError`` (the
+    caller then leaves parsing to Lark)."""
     keywords: dict[str, dict[str, str]] = {}
-    rest: dict[str, Any] = {}
     for type_, cb in callbacks.items():
         terminals = getattr(getattr(cb, "scanner", None), "terminals", None)
-        if (isinstance(cb, UnlessCallback) and terminals
+        if not (isinstance(cb, UnlessCallback) and terminals
                 and all(isinstance(t.pattern, PatternStr) and not t.pattern.flags for t in terminals)):
-            keywords[type_] = {t.pattern.value: t.name for t in terminals}
-        else:
-            rest[type_] = cb
-    return keywords, rest
+            raise ValueError(f"lexer callback of {type_} is not a keyword table")
+        keywords[type_] = {t.pattern.value: t.name for t in terminals}
+    return keywords
 
 
 class Fallback(Exception):
@@ -149,10 +171,21 @@ _BLANKS = frozenset(" \t\f\ufeff")
 _BLANK_RE = re.compile("[ \t\f\ufeff]+")
 
 
-class FastParser:
-    """One per Lark instance (per process): the tables are derived once."""
+#: a contextual lexer: (the match method of its scanner, its keyword tables, the terminal
+#: of each group index)
+_Lexer = tuple[Any, dict[str, dict[str, str]], list[str | None]]
+#: a reduction: (number of children, what it does to them -- see _reduction --, rule origin)
+_Rule = tuple[int, Any, str]
 
-    def __init__(self, lark: Lark) -> None:
+
+class FastParser:
+    """One per Lark instance (per process): the tables are derived once.
+
+    ``anonymous`` names terminals whose tokens the callbacks only ever test by type (the
+    builder's ``_NL``): they are never positioned, so every one of them is the same token.
+    """
+
+    def __init__(self, lark: Lark, anonymous: frozenset[str] = frozenset()) -> None:
         frontend: Any = lark.parser
         parser = frontend.parser.parser
         table = parser.parse_table
@@ -160,57 +193,74 @@ class FastParser:
         transformer = lark.options.transformer
         self.start_states: dict[str, int] = dict(table.start_states)
         self.end_states: dict[str, int] = dict(table.end_states)
-        self.term_callbacks = {k: v for k, v in callbacks.items() if isinstance(k, str)}
         if not callbacks:
             raise ValueError("the fast driver needs the parse-time callbacks of a transformer")
-        # state -> terminal -> (target state, None) for a shift, (size, (callback, origin)) for a reduce
-        reduce_info: dict[int, tuple[int, Any, str]] = {}
-        self.actions: dict[int, dict[str, tuple[bool, Any]]] = {}
+        if any(isinstance(k, str) for k in callbacks):
+            raise ValueError("terminal callbacks (Transformer methods named for terminals) are not supported")
+        # rows[state][symbol]: a shift or goto is the target state (>= 0), a reduction the
+        # negative index of its rule in self.rules (so rules[action] is the rule)
+        size = max(table.states) + 1
+        rule_list: list[_Rule] = []
+        rule_ids: dict[int, int] = {}
+        for row in table.states.values():
+            for action, arg in row.values():
+                if action is not Shift and id(arg) not in rule_ids:
+                    rule_ids[id(arg)] = len(rule_list)
+                    rule_list.append((len(arg.expansion), _reduction(arg, callbacks[arg], transformer), arg.origin.name))
+        count = len(rule_list)
+        self.rows: list[dict[str, int]] = [{} for _ in range(size)]
         for state, row in table.states.items():
-            out: dict[str, tuple[bool, Any]] = {}
-            for term, (action, arg) in row.items():
-                if action is Shift:
-                    out[term] = (True, arg)
-                else:
-                    info = reduce_info.get(id(arg))
-                    if info is None:
-                        info = (len(arg.expansion), _reduction(arg, callbacks[arg], transformer), arg.origin.name)
-                        reduce_info[id(arg)] = info
-                    out[term] = (False, info)
-            self.actions[state] = out
-        # Blanks can be skipped before lexing when the grammar ignores exactly them (WS) and no
-        # other terminal can start with one (checked on each terminal's pattern): then each
-        # scanner starts with a group that eats them, and a token starts where that group ends.
-        self.skip_blanks = self._blanks_only_ws(frontend.lexer)
-        prefix = "([ \t\f\ufeff]*)" if self.skip_blanks else "()"
-        # the contextual lexer of each parser state (see _Lexer)
-        self.lexers: dict[int, _Lexer] = {}
+            self.rows[state] = {term: arg if action is Shift else rule_ids[id(arg)] - count
+                                for term, (action, arg) in row.items()}
+        self.rules: list[_Rule] = rule_list
+        # Blanks are skipped before lexing when the grammar ignores exactly them (WS) and no
+        # other terminal can start with one (checked on each terminal's pattern): each scanner
+        # starts with a possessive group that eats them, a token starts where that group ends,
+        # and WS itself is never matched (trailing blanks are found by _BLANK_RE).
+        if not self._blanks_only_ws(frontend.lexer):
+            raise ValueError("the grammar ignores more than blanks")
+        # the contextual lexer of each parser state (see _Lexer); the types whose tokens may
+        # hold a newline (Lark's own guess)
+        self.lexers: list[_Lexer | None] = [None] * size
         built: dict[int, _Lexer] = {}
+        newline_types: set[str] = set()
         for state, basic in frontend.lexer.lexers.items():
             entry = built.get(id(basic))
             if entry is None:
                 scanner = basic.scanner  # builds basic.callback too
-                mres = tuple(re.compile(prefix + "(?:" + mre.pattern + ")", mre.flags) for mre in scanner._mres)
-                keywords, callbacks = _keyword_tables(dict(basic.callback))
-                entry = (mres[0].match if len(mres) == 1 else None, mres, keywords, callbacks,
-                         frozenset(basic.ignore_types), frozenset(basic.newline_types))
+                if len(scanner._mres) != 1:
+                    raise ValueError("a contextual lexer needs more than one regex")
+                mre = scanner._mres[0]
+                rx = re.compile("([ \t\f\ufeff]*+)(?:" + mre.pattern + ")", mre.flags)
+                # a match's lastindex is its terminal's group (it encloses any group inside)
+                names: list[str | None] = [None] * (rx.groups + 1)
+                for name, index in rx.groupindex.items():
+                    names[index] = name
+                entry = (rx.match, _keyword_tables(dict(basic.callback)), names)
                 built[id(basic)] = entry
+                newline_types |= basic.newline_types
+                if set(basic.ignore_types) != {"WS"}:
+                    raise ValueError("a contextual lexer ignores more than WS")
             self.lexers[state] = entry
-        #: (state below, state on top, lookahead) -> the state after every single-child
-        #: ``?rule`` reduction that follows (an atom climbs about nine of them to ``expr``)
+        self.newline_types = frozenset(newline_types)
+        self.anonymous = anonymous
+        #: (state below, rule origin, lookahead) -> the state on top after the goto and every
+        #: single-child ``?rule`` reduction that follows (an atom climbs about nine of them to
+        #: ``expr``); (state below, state on top, lookahead) -> the same from a state on top
+        self.gotos: dict[tuple[int, str, str], int] = {}
         self.units: dict[tuple[int, int, str], int] = {}
 
-    def _unit_chain(self, below: int, origin: str, ttype: str) -> int:
+    def _goto_chain(self, below: int, origin: str, ttype: str) -> int:
         """The state on top after reducing to ``origin`` above ``below``, then every further
-        single-child ``?rule`` reduction the lookahead ``ttype`` asks for. A table miss raises
-        (a syntax error), and nothing is remembered for it."""
-        actions = self.actions
+        single-child reduction the lookahead ``ttype`` asks for. A table miss stops the chain
+        (the parse loop then finds it again and gives up)."""
+        rows, rules = self.rows, self.rules
         while True:
-            top: int = actions[below][origin][1]
-            shift, arg = actions[top][ttype]
-            if shift or arg[1] is not None:
+            top = rows[below][origin]
+            action = rows[top].get(ttype)
+            if action is None or action >= 0 or rules[action][1] is not None:
                 return top
-            origin = arg[2]
+            origin = rules[action][2]
 
     @staticmethod
     def _blanks_only_ws(lexer: Any) -> bool:
@@ -231,98 +281,115 @@ class FastParser:
         return bool(ws.pattern.to_regexp() == _BLANK_RE.pattern)
 
     def parse(self, text: str, start: str) -> Any:
-        actions = self.actions
+        rows = self.rows
+        rules = self.rules
         lexers = self.lexers
-        term_callbacks = self.term_callbacks
+        gotos = self.gotos
         units = self.units
+        newline_types = self.newline_types
+        anonymous = self.anonymous
+        str_new = str.__new__
         end_state = self.end_states[start]
-        state_stack = [self.start_states[start]]
-        value_stack: list[Any] = []
+        state = self.start_states[start]
+        states = [state]
+        values: list[Any] = []
         pos = 0
         end = len(text)
-        skip_blanks = self.skip_blanks
         line = 1
         line_start = 0
+        shared: dict[str, Token] = {}
         try:
             while pos < end:
-                match, mres, keywords, lex_callbacks, ignore_types, newline_types = lexers[state_stack[-1]]
+                match, keywords, names = lexers[state]  # type: ignore[misc]
                 # ---- the next token (as BasicLexer.next_token, blanks before it skipped) ----
-                if match is not None:  # one compiled scanner (the usual case)
-                    m = match(text, pos)
-                    if m is None:
-                        raise Fallback
-                else:
-                    for mre in mres:
-                        m = mre.match(text, pos)
-                        if m:
-                            break
-                    else:
-                        raise Fallback
-                type_ = m.lastgroup
-                start_pos = m.end(1)
-                pos = m.end()
-                value = text[start_pos:pos]
-                tok_line = line
-                column = start_pos - line_start + 1
-                if type_ in newline_types:
-                    newlines = value.count("\n")
-                    if newlines:
-                        line += newlines
-                        line_start = start_pos + value.rindex("\n") + 1
-                if type_ in ignore_types and type_ not in lex_callbacks:
-                    continue
-                if type_ in keywords:  # a name that may be a keyword (Lark's "unless" callback)
-                    type_ = keywords[type_].get(value, type_)
-                token = _new_token(type_, value, start_pos, tok_line, column, line, pos - line_start + 1, pos)
-                if type_ in lex_callbacks:
-                    token = lex_callbacks[type_](token)
-                    if type_ in ignore_types:
-                        continue
-                # ---- feed it (as ParserState.feed_token) ----
-                ttype = token.type
-                while True:
-                    shift, arg = actions[state_stack[-1]][ttype]
-                    if shift:
-                        state_stack.append(arg)
-                        if term_callbacks and ttype in term_callbacks:
-                            value_stack.append(term_callbacks[ttype](token))
-                        else:
-                            value_stack.append(token)
+                m = match(text, pos)
+                if m is None:
+                    if _BLANK_RE.fullmatch(text, pos):  # trailing blanks (an ignored WS)
                         break
-                    size, cb, origin = arg
+                    raise Fallback
+                group = m.lastindex
+                type_ = names[group]
+                start_pos, pos = m.span(group)
+                value = text[start_pos:pos]
+                if type_ in keywords:  # a name that may be a keyword (Lark's "unless" callback)
+                    ttype = keywords[type_].get(value, type_)
+                else:
+                    ttype = type_
+                if type_ in anonymous:
+                    token = shared.get(type_)
+                    if token is None:
+                        token = shared[type_] = _new_token(type_, value, start_pos, line, 1, line, 1, pos)
+                    if type_ in newline_types:
+                        newlines = value.count("\n")
+                        if newlines:
+                            line += newlines
+                            line_start = start_pos + value.rindex("\n") + 1
+                else:
+                    tok_line = line
+                    column = start_pos - line_start + 1
+                    if type_ in newline_types:
+                        newlines = value.count("\n")
+                        if newlines:
+                            line += newlines
+                            line_start = start_pos + value.rindex("\n") + 1
+                    # Token._future_new(ttype, value, start_pos, tok_line, column, line, end
+                    # column, pos), inlined: a call frame is a third of its cost
+                    token = str_new(Token, value)
+                    token.type = ttype
+                    token.start_pos = start_pos
+                    token.value = value
+                    token.line = tok_line
+                    token.column = column
+                    token.end_line = line
+                    token.end_column = pos - line_start + 1
+                    token.end_pos = pos
+                # ---- feed it (as ParserState.feed_token) ----
+                while True:
+                    action = rows[state][ttype]
+                    if action >= 0:
+                        states.append(action)
+                        values.append(token)
+                        state = action
+                        break
+                    size, cb, origin = rules[action]
                     if cb is None:  # single-child rules: the value stays, only the state changes
-                        key = (state_stack[-2], state_stack[-1], ttype)
+                        key = (states[-2], state, ttype)
                         top = units.get(key)
                         if top is None:
-                            top = units[key] = self._unit_chain(key[0], origin, ttype)
-                        state_stack[-1] = top
+                            top = units[key] = self._goto_chain(key[0], origin, ttype)
+                        states[-1] = state = top
                         continue
                     if size:
-                        s = value_stack[-size:]
-                        del state_stack[-size:]
-                        del value_stack[-size:]
+                        children = values[-size:]
+                        del states[-size:]
+                        del values[-size:]
                     else:
-                        s = []
-                    _shift, new_state = actions[state_stack[-1]][origin]
-                    state_stack.append(new_state)
-                    value_stack.append(cb(s))
+                        children = []
+                    below = states[-1]
+                    goto = (below, origin, ttype)
+                    known = gotos.get(goto)
+                    if known is None:
+                        known = gotos[goto] = self._goto_chain(below, origin, ttype)
+                    state = known
+                    states.append(state)
+                    values.append(cb(children))
             # ---- the end (as parse_from_state + feed_token($END, is_end=True)) ----
             while True:
-                shift, arg = actions[state_stack[-1]]["$END"]
-                if shift:
+                action = rows[state]["$END"]
+                if action >= 0:
                     raise Fallback
-                size, cb, origin = arg
+                size, cb, origin = rules[action]
                 if size:
-                    s = value_stack[-size:]
-                    del state_stack[-size:]
-                    del value_stack[-size:]
+                    children = values[-size:]
+                    del states[-size:]
+                    del values[-size:]
                 else:
-                    s = []
-                _shift, new_state = actions[state_stack[-1]][origin]
-                state_stack.append(new_state)
-                value_stack.append(s[0] if cb is None else cb(s))
-                if new_state == end_state:
-                    return value_stack[-1]
+                    children = []
+                state = rows[states[-1]][origin]
+                states.append(state)
+                values.append(children[0] if cb is None else cb(children))
+                if state == end_state:
+                    return values[-1]
         except Fallback:
             raise
         except Exception as exc:  # a table miss (a syntax error) or an error from a callback
