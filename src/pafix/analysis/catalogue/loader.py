@@ -361,20 +361,22 @@ def _parse_sinks(
             if isinstance(rule, str):
                 rules.append(SinkRule(_check_kind(rule, ctx, f"{fld}.{key}")))
             elif isinstance(rule, Mapping):
-                extra = set(rule) - {"kind", "when", "unless", "intended"}
+                extra = set(rule) - {"kind", "when", "unless", "intended", "unseen"}
                 if extra or "kind" not in rule:
                     raise ctx.error(
-                        f"{fld}.{key}", "a sink rule is { kind = \"...\", when = {...}, unless = {...}, intended = true }"
+                        f"{fld}.{key}", "a sink rule is { kind = \"...\", when = {...}, unless = {...}, intended = true, unseen = true }"
                     )
-                intended = rule.get("intended", False)
-                if not isinstance(intended, bool):
-                    raise ctx.error(f"{fld}.{key}.intended", "expected a boolean")
+                flags = {flag: rule.get(flag, False) for flag in ("intended", "unseen")}
+                for flag, flag_value in flags.items():
+                    if not isinstance(flag_value, bool):
+                        raise ctx.error(f"{fld}.{key}.{flag}", "expected a boolean")
                 rules.append(
                     SinkRule(
                         _check_kind(rule["kind"], ctx, f"{fld}.{key}"),
                         _opt_condition(rule.get("when"), globs, ctx, f"{fld}.{key}.when"),
                         _opt_condition(rule.get("unless"), globs, ctx, f"{fld}.{key}.unless"),
-                        intended,
+                        flags["intended"],
+                        flags["unseen"],
                     )
                 )
             else:

@@ -99,6 +99,9 @@ class SinkRule:
     #: database call, the path of a file action): sensitive *data* reaching it is its intended
     #: use, not a leak; a credential reaching it still is
     intended: bool = False
+    #: the value goes where pafix cannot follow it (a child flow outside the scan, which may
+    #: mark the input sensitive): a finding there is a guess, low confidence
+    unseen: bool = False
 
     def applies(self, literal_args: Mapping[str, str]) -> bool:
         return _applies(self.when, self.unless, literal_args)

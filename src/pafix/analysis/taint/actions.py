@@ -7,6 +7,8 @@ flow of the same solution.
 from __future__ import annotations
 
 from pafix.syntax import nodes as n
+from pafix.analysis.kinds import marked_origin
+from pafix.findings import Confidence
 from pafix.analysis.model import ChildFlow, Subflow, normalize_flow_id
 from pafix.analysis.taint.plans import ActionPlan, step as _step
 from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, _join_taint
@@ -37,7 +39,7 @@ class Actions(Values):
         all_in: Taint = {}
         echoed: Taint = {}  # what the action's error messages may quote
         carried = False  # a credential in a parameter that is not a secret one (DecryptText's text)
-        for arg, kind, secret_param, secret_root, untainted, intended, echoes in plan.inputs:
+        for arg, kind, secret_param, secret_root, untainted, intended, echoes, unseen in plan.inputs:
             taint: Taint = {} if untainted else self.eval(sf, arg.value, state)
             inputs[arg.name] = taint
             all_in = _join_taint(all_in, taint)
@@ -62,6 +64,8 @@ class Actions(Values):
             if kind is not None and taint:
                 if intended:  # the parameter is what the action is for: only a credential leaks there
                     taint = {k: lab for k, lab in taint.items() if lab.origin.value_kind == "credential"}
+                if taint and unseen:  # where it goes next, pafix cannot see: a guess
+                    taint = {k: Label(lab.origin, lab.steps, lab.via_error, True) for k, lab in taint.items()}
                 if taint:
                     self.sink(sf, arg.value, state, arg.span, action.name, arg.name, kind, action.span, taint)
             if secret_param:
@@ -108,13 +112,16 @@ class Actions(Values):
                     # DecryptText of an encrypted credential (not of its key); a child flow's
                     # output is what the child says it is, whatever else the call passes in
                     value_kind = "credential"
+                sure: Confidence = "high"
                 if child is not None:
                     what = f"{arg.name} of child flow {child.name} (sensitive there)"
+                    # the child's mark, as sure as a mark in this flow (a status text: low)
+                    value_kind, sure = marked_origin(arg.name, self.names, None)
                 else:
                     what = f"{arg.name} of {action.name} (a secret source)"
                 origin = Origin(
                     f"output:{action.span.start}:{arg.name}", "secret-output", what, arg.span, sf.name, target_key,
-                    value_kind,
+                    value_kind, sure,
                 )
                 taint = _join_taint({origin.key: Label(origin)}, taint)
                 if child is not None:

@@ -100,8 +100,9 @@ class ActionPlan:
         lits = literal_args(action) if _reads_literals(spec) or action.name == "External.RunFlow" else _NO_LITERALS
         child = self.child = child_of(action, lits)
         #: (arg, sink kind, is a secret parameter, its root variable, :func:`_never_tainted`,
-        #: the sink is the action's purpose, the action's errors quote it) per input argument
-        self.inputs: list[tuple[n.Arg, str | None, bool, n.Name | None, bool, bool, bool]] = []
+        #: the sink is the action's purpose, the action's errors quote it, the sink is beyond
+        #: what pafix sees) per input argument
+        self.inputs: list[tuple[n.Arg, str | None, bool, n.Name | None, bool, bool, bool, bool]] = []
         #: (arg, the inputs it is updated from, has a root variable) per updated input argument
         self.updates: list[tuple[n.Arg, Sources, bool]] = []
         #: (arg, the inputs it derives from, its root variable, the kind of secret it always
@@ -130,7 +131,8 @@ class ActionPlan:
             root = root_name(arg.value) if secret_param else None
             intended = rule is not None and rule.intended
             echoes = bool(spec.error_echoes) and spec.echoes_in_errors(arg.name, arg.dynamic)
-            self.inputs.append((arg, kind, secret_param, root, _never_tainted(arg.value), intended, echoes))
+            unseen = rule is not None and rule.unseen
+            self.inputs.append((arg, kind, secret_param, root, _never_tainted(arg.value), intended, echoes, unseen))
             if secret_param:
                 self.secret_param_roots.append((arg, root))
             updated = spec.update_sources(arg.name, arg.dynamic) if spec.updates else None
