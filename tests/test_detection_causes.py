@@ -51,3 +51,52 @@ def test_credential_into_a_child_flow_pafix_does_not_see_is_low() -> None:
     # the same password into a message box is no guess
     shown = findings("@SENSITIVE: [DbPassword]\nDisplay.ShowMessageDialog.ShowMessage Message: DbPassword\n")
     assert [f.confidence for f in shown if f.rule == "PAF102"] == ["high"]
+
+
+# ---- child inputs used only as file paths ------------------------------------------------------
+
+#: ../shared/corpus/solutions/PADFramework_1_1_12501_241.zip, flow ExcelCloser (lines 8, 24-35)
+EXCEL_CLOSER = """@SENSITIVE: [Output_Message]
+@INPUT Input_FilePath : { 'Description': '', 'FriendlyName': 'Input_FilePath', 'Type': 'String', 'IsOptional': True }
+IF IsNotEmpty(Input_FilePath) THEN
+    Excel.Attach DocumentName: Input_FilePath Instance=> ExcelToClose
+    Excel.CloseExcel.Close Instance: ExcelToClose
+    SET Output_Message TO $'''Successfully closed Excel instance for document %Input_FilePath%'''
+END
+"""
+
+
+def _path_inputs(text: str, inputs: list[str]) -> frozenset[str]:
+    from pafix.analysis.uses import path_only_inputs
+    from pafix.core import catalogue_for
+    from pafix.syntax.parser import parse
+
+    return path_only_inputs(parse(HEADER + text), catalogue_for(DEFAULT), DEFAULT_POLICY, inputs)
+
+
+def test_an_input_used_only_as_a_workbook_path_is_a_path() -> None:
+    assert _path_inputs(EXCEL_CLOSER, ["Input_FilePath"]) == {"Input_FilePath"}
+
+
+@pytest.mark.parametrize("extra", [
+    # ../shared/corpus/solutions/.../ConfigReaderLocalConnectors line 97: the same kind of
+    # address used as a connection string is no path
+    "Database.ExecuteSqlStatement.ConnectAndExecute ConnectionString: Input_FilePath Statement: $'''SELECT 1''' Timeout: 30 Result=> T\n",
+    "SET Copy TO Input_FilePath\n",  # copied: pafix does not follow the copy here
+    "Display.ShowMessageDialog.ShowMessage Message: $'''%Input_FilePath%'''\n",
+])
+def test_an_input_used_otherwise_is_not_a_path(extra: str) -> None:
+    assert _path_inputs(EXCEL_CLOSER + extra, ["Input_FilePath"]) == frozenset()
+
+
+def test_an_input_never_used_is_not_a_path() -> None:
+    assert _path_inputs("@INPUT In : { 'Type': 'String' }\n", ["In"]) == frozenset()
+
+
+def test_path_params_in_the_catalogue() -> None:
+    from pafix.core import catalogue_for
+
+    cat = catalogue_for(DEFAULT)
+    assert cat.lookup("Excel.Attach").is_path_param("DocumentName")
+    assert cat.lookup("Excel.CloseExcel.CloseAndSave").is_path_param("DocumentPath")  # an intended file sink
+    assert not cat.lookup("File.WriteText").is_path_param("TextToWrite")  # a file sink, not a path

@@ -51,6 +51,7 @@ _ENTRY_FIELDS = frozenset(
         "updates",
         "action_sinks",
         "error_echoes",
+        "path_params",
         "evidence",
         "note",
         "text_forms",
@@ -184,6 +185,7 @@ def _parse_entry(
     secret_outputs = _parse_secret_outputs(item.get("secret_outputs", []), globs, ctx)
     updates = _parse_sources_table(item.get("updates", {}), ctx, "updates")
     action_sinks = _parse_kinds(item.get("action_sinks", []), ctx, "action_sinks")
+    path_params = frozenset(_check_key(k, ctx, "path_params") for k in _str_list(item.get("path_params", []), ctx, "path_params"))
     error_echoes = frozenset(_check_key(k, ctx, "error_echoes") for k in _str_list(item.get("error_echoes", []), ctx, "error_echoes"))
     evidence = item.get("evidence", "unverified")
     if not isinstance(evidence, str) or evidence not in EVIDENCE:
@@ -207,6 +209,7 @@ def _parse_entry(
         updates=updates,
         action_sinks=action_sinks,
         error_echoes=error_echoes,
+        path_params=path_params,
         evidence=cast(Evidence, evidence),
         note=note,
         text_forms=text_forms,

@@ -151,6 +151,9 @@ class ActionSpec:
     #: only their taint reaches the error; by default an error message is not a secret even
     #: when the action received one
     error_echoes: frozenset[str] = frozenset()
+    #: parameters that name a file or folder (``DocumentName`` of Excel.Attach); a file sink
+    #: that is the action's purpose (``intended``) is one too: a value used only there is a path
+    path_params: frozenset[str] = frozenset()
     #: how the entry was established: seen in the corpus, documented, or inferred
     evidence: Evidence = "unverified"
     note: str = ""
@@ -207,6 +210,15 @@ class ActionSpec:
         """Whether the action's error messages quote the value of ``param``."""
         key = _key(param, dynamic)
         return key in self.error_echoes or ("@*" if key.startswith("@") else "*") in self.error_echoes
+
+    def is_path_param(self, param: str, dynamic: bool = False) -> bool:
+        """Whether ``param`` names a file or folder: listed in ``path_params``, or a file sink
+        that is the action's purpose (whatever its conditions)."""
+        key = _key(param, dynamic)
+        if key in self.path_params:
+            return True
+        rules = _find(self.sinks, key)
+        return rules is not None and any(rule.kind == "file" and rule.intended for rule in rules)
 
     def output_sources(self, output: str, dynamic: bool) -> Sources:
         """The inputs ``output`` derives from (``()`` for a fresh value)."""

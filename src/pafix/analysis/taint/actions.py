@@ -49,9 +49,10 @@ class Actions(Values):
                 carried = any(lab.origin.value_kind == "credential" for lab in taint.values())
             if child is not None and arg.dynamic:
                 # a child flow of the same solution: the secret is safe in a sensitive input,
-                # and the analysis follows it into the child either way
+                # and the analysis follows it into the child either way; an input the child
+                # uses only as a file path receives a path (one branch's value), not a secret
                 kind = None
-                if taint:
+                if taint and arg.name not in child.path_inputs:
                     labels = tuple(lab.then(_step(arg.span, f"passed to input {arg.name} of child flow {child.name}"))
                                    for lab in taint.values())
                     key2 = (child.workflow_id, arg.name)
