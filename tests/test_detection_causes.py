@@ -100,3 +100,59 @@ def test_path_params_in_the_catalogue() -> None:
     assert cat.lookup("Excel.Attach").is_path_param("DocumentName")
     assert cat.lookup("Excel.CloseExcel.CloseAndSave").is_path_param("DocumentPath")  # an intended file sink
     assert not cat.lookup("File.WriteText").is_path_param("TextToWrite")  # a file sink, not a path
+
+
+# ---- the reverse direction --------------------------------------------------------------------
+
+def _reverse(text: str) -> list[tuple[int, str | None]]:
+    return [(f.line - HEADER.count("\n"), f.variable) for f in findings(text)
+            if f.rule == "PAF101" and "becomes" in f.message]
+
+
+def test_raw_read_converted_into_a_sensitive_output() -> None:
+    # ../shared/corpus/solutions/PADFramework_1_1_12501_241.zip, ConfigReaderLocalConnectors 59-61
+    text = ("@SENSITIVE: [Output_ConfigObject]\n"
+            "File.ReadTextFromFile.ReadText File: Path Encoding: File.TextFileEncoding.UTF8 Content=> ConfigData\n"
+            "Variables.ConvertJsonToCustomObject Json: ConfigData CustomObject=> Output_ConfigObject\n")
+    assert _reverse(text) == [(2, "ConfigData")]
+    (f,) = [f for f in findings(text) if f.rule == "PAF101"]
+    assert (f.kind, f.confidence) == ("data", "medium")
+
+
+def test_rows_of_a_table_copied_field_by_field() -> None:
+    # ../shared/corpus/solutions/PADFramework_1_1_12501_241.zip, ConfigReaderLocalConnectors 70, 111-118
+    text = ("@SENSITIVE: [Output_ConfigObject]\n"
+            "Excel.ReadFromExcel.ReadAllCells Instance: ExcelInstance ReadAsText: False FirstLineIsHeader: True RangeValue=> Table_ConfigData\n"
+            "SET Output_ConfigObject TO {{ }}\n"
+            "LOOP FOREACH CurrentItem IN Table_ConfigData\n"
+            "    SET Output_ConfigObject[CurrentItem['Property Name']] TO CurrentItem['Value']\n"
+            "END\n")
+    assert _reverse(text) == [(2, "Table_ConfigData")]
+
+
+@pytest.mark.parametrize("use", [
+    "SET Output_Data TO $'''Rows: %Table.RowsCount%'''",  # a count in a text
+    "SET Output_Data TO Table.RowsCount",  # a count
+    "IF Table.IsEmpty = True THEN\n    SET Output_Data TO 1\nEND",  # a test
+    "SET Output_Message TO Table[0]['Message']",  # a status text, marked by habit
+    "SET Output_Data TO $'''Item %Table[0]['Id']%'''",  # interpolated, not the whole value
+])
+def test_a_count_a_flag_or_a_status_is_not_content(use: str) -> None:
+    text = ("@SENSITIVE: [Output_Data, Output_Message]\n"
+            "Database.ExecuteSqlStatement.ConnectAndExecute ConnectionString: Conn Statement: $'''SELECT 1''' Timeout: 30 Result=> Table\n"
+            + use + "\n")
+    assert _reverse(text) == []
+
+
+def test_reported_at_the_read_before_the_copy_in_the_same_subflow() -> None:
+    # ../shared/corpus/solutions/PADFramework_1_1_12501_241.zip, WorkItemHandler: Table_SPResult is
+    # written in CompleteWorkItem (221) and GetWorkItem (244); only the latter becomes the output
+    text = ("@SENSITIVE: [Output_WorkItemData]\n"
+            "FUNCTION Complete GLOBAL\n"
+            "Database.ExecuteSqlStatement.ConnectAndExecute ConnectionString: Conn Statement: $'''EXEC a''' Timeout: 30 Result=> Table_SPResult\n"
+            "END FUNCTION\n"
+            "FUNCTION GetItem GLOBAL\n"
+            "Database.ExecuteSqlStatement.ConnectAndExecute ConnectionString: Conn Statement: $'''EXEC b''' Timeout: 30 Result=> Table_SPResult\n"
+            "    Variables.ConvertJsonToCustomObject Json: Table_SPResult[0]['DataContent'] CustomObject=> Output_WorkItemData\n"
+            "END FUNCTION\n")
+    assert _reverse(text) == [(6, "Table_SPResult")]
