@@ -156,3 +156,48 @@ def test_reported_at_the_read_before_the_copy_in_the_same_subflow() -> None:
             "    Variables.ConvertJsonToCustomObject Json: Table_SPResult[0]['DataContent'] CustomObject=> Output_WorkItemData\n"
             "END FUNCTION\n")
     assert _reverse(text) == [(6, "Table_SPResult")]
+
+
+# ---- a credential used for its purpose --------------------------------------------------------
+
+def _web(url: str, headers: str, body: str = "{}") -> list[tuple[str, str]]:
+    text = ("@SENSITIVE: [ApiKey, ApiPassword]\n"
+            f"Web.InvokeWebService.InvokeWebService Url: {url} Method: Web.Method.Post Accept: $'''application/json''' "
+            f"ContentType: $'''application/json''' CustomHeaders: $'''{headers}''' RequestBody: $'''{body}''' "
+            "Response=> WebServiceResponse\n")
+    return [(f.message.split(" reaches ")[1].split(" of ")[0], f.confidence) for f in findings(text) if f.rule == "PAF102"]
+
+
+HTTPS = "$'''https://api.openai.com/v1/completions'''"
+
+
+def test_bearer_token_in_the_authorization_header_over_https_is_its_use() -> None:
+    assert _web(HTTPS, "Authorization: Bearer %ApiKey%") == []
+    assert _web(HTTPS, "x-api-key: %ApiKey%") == []
+
+
+@pytest.mark.parametrize("url", ["$'''http://api.openai.com/v1/completions'''", "ApiUrl", "$'''%BaseUrl%/v1'''"])
+def test_over_http_or_an_unknown_scheme_it_is_a_finding(url: str) -> None:
+    assert _web(url, "Authorization: Bearer %ApiKey%") == [("CustomHeaders", "high")]
+
+
+def test_a_token_in_another_header_line_is_a_finding() -> None:
+    assert _web(HTTPS, "Authorization: Bearer %ApiKey%\nX-Debug: %ApiKey%") == [("CustomHeaders", "high")]
+
+
+def test_password_in_a_login_body_over_https_is_its_use() -> None:
+    assert _web(HTTPS, "Accept: json", '{\\"username\\": \\"me\\", \\"password\\": \\"%ApiPassword%\\"}') == []
+    assert _web(HTTPS, "Accept: json", "grant_type=password&password=%ApiPassword%") == []
+    # the same password in a body field that is not a login field is sent for no purpose
+    assert _web(HTTPS, "Accept: json", '{\\"note\\": \\"%ApiPassword%\\"}') == [("RequestBody", "high")]
+
+
+def test_template_conditions_match_every_hole_line() -> None:
+    from pafix.analysis.catalogue.spec import Condition
+
+    cond = Condition(((("Url%", ("https://*",)), ("H%", ("authorization:*%%*",))),))
+    assert cond.holds({"Url%": "https://x/%%", "H%": "Accept: json\nAuthorization: Bearer %%"})
+    assert not cond.holds({"Url%": "https://x", "H%": "Authorization: Bearer %%\nX-Debug: %%"})
+    assert not cond.holds({"H%": "Authorization: Bearer %%"})  # no URL text: the scheme is unknown
+    # "*" and "@*" keys see whole literals only, never the templates
+    assert not Condition(((("*", ("*%%*",)),),)).holds({"H%": "Authorization: %%"})

@@ -464,7 +464,9 @@ def _parse_condition(raw: object, globs: Mapping[str, tuple[str, ...]], ctx: _Ct
             raise ctx.error(fld, f"a condition is a non-empty table {{ Param = [globs] }}, got {table!r}")
         clause: list[tuple[str, tuple[str, ...]]] = []
         for key, value in table.items():
-            key = _check_key(key, ctx, fld)
+            # ``Name%``: the text of Name with its %holes% (see spec.TEMPLATE_SUFFIX)
+            plain_key = key[:-1] if isinstance(key, str) and key.endswith("%") and len(key) > 1 else key
+            key = _check_key(plain_key, ctx, fld) + ("%" if plain_key is not key else "")
             patterns = [value] if isinstance(value, str) else value
             items = _str_list(patterns, ctx, f"{fld}.{key}")
             if not items:

@@ -339,18 +339,35 @@ def _find(table: tuple[tuple[str, _T], ...], key: str) -> _T | None:
     return fallback
 
 
+#: a condition key ``Name%`` tests the text of ``Name`` with each ``%hole%`` written ``%%``
+TEMPLATE_SUFFIX = "%"
+HOLE = "%%"
+
+
 def _clause_holds(clause: Clause, literal_args: Mapping[str, str]) -> bool:
     for key, globs in clause:
         if key == "*":
-            values = list(literal_args.values())
+            values = [v for k, v in literal_args.items() if not k.endswith(TEMPLATE_SUFFIX)]
         elif key == "@*":
-            values = [v for k, v in literal_args.items() if k.startswith("@")]
+            values = [v for k, v in literal_args.items() if k.startswith("@") and not k.endswith(TEMPLATE_SUFFIX)]
+        elif key.endswith(TEMPLATE_SUFFIX) and len(key) > 1:
+            value = literal_args.get(key)
+            if value is None or not all(_glob(line, globs) for line in _hole_lines(value)):
+                return False
+            continue
         else:
             value = literal_args.get(key)
             values = [] if value is None else [value]
         if not any(_glob(v, globs) for v in values):
             return False
     return True
+
+
+def _hole_lines(template: str) -> list[str]:
+    """The lines of a text that hold a ``%hole%`` (every one must match: a token in the
+    ``Authorization`` line, not in the line after it), or the whole text when none does."""
+    lines = [line.strip() for line in template.splitlines() if HOLE in line]
+    return lines or [template]
 
 
 def _glob(value: str, globs: tuple[str, ...]) -> bool:

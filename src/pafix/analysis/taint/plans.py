@@ -10,6 +10,7 @@ from typing import cast
 
 from pafix.syntax import nodes as n
 from pafix.analysis.catalogue import ActionSpec, Catalogue, Sources, ValueKind
+from pafix.analysis.catalogue.spec import HOLE, TEMPLATE_SUFFIX
 from pafix.findings import TraceStep
 from pafix.analysis.model import ChildFlow
 from pafix.analysis.names import NamePolicy
@@ -26,15 +27,20 @@ def root_name(expr: n.Expr) -> n.Name | None:
 
 
 def literal_args(action: n.Action) -> dict[str, str]:
-    """Parameters whose value is a literal or an enum member, as text (for catalogue conditions)."""
+    """Parameters whose value is a literal or an enum member, as text (for catalogue conditions),
+    and under ``Name%`` the text of every text argument with each ``%hole%`` written ``%%``."""
     out: dict[str, str] = {}
     for arg in action.args:
         if arg.output:
             continue
         value = arg.value
         name = "@" + arg.name if arg.dynamic else arg.name
-        if isinstance(value, n.StringLit) and value.literal is not None:
-            out[name] = value.literal
+        if isinstance(value, n.StringLit) and value.kind != "encrypted":
+            if value.literal is not None:
+                out[name] = value.literal
+            # the text with each %hole% written %% (conditions on where a variable goes: the
+            # scheme of a URL, the header a token fills)
+            out[name + TEMPLATE_SUFFIX] = "".join(p if isinstance(p, str) else HOLE for p in value.parts)
         elif isinstance(value, (n.Attribute, n.Name)):
             text = _dotted(value)
             if text is not None:
