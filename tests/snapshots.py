@@ -17,7 +17,8 @@ solution export provides has a ``<case>.context.json`` next to it::
     {"password_io": ["Input_ApiKey"],            # "format": "password" in Inputs/Outputs
      "io_schema": ["Input_ApiKey"],              # names in the Inputs/Outputs JSON
      "children": [{"workflow_id": "…", "name": "Child", "inputs": ["In_Pw"],
-                   "sensitive_inputs": []}],     # other flows of the solution (RunFlow)
+                   "sensitive_inputs": [],       # other flows of the solution (RunFlow);
+                   "path_inputs": []}],          # inputs the child uses only as file paths
      "tainted_inputs": {"In_Pw": "receives … from parent flow 'Parent'"},
      "dlp_policy": ["policy.json"]}             # DLP policy files (PAF3xx), next to the case
 """
@@ -159,7 +160,8 @@ def context(path: Path) -> dict[str, object]:
             wid = normalize_flow_id(child["workflow_id"])
             children[wid] = ChildFlow(wid, child["name"], frozenset(child["inputs"]),
                                       frozenset(child.get("sensitive_inputs", [])),
-                                      frozenset(child.get("sensitive_outputs", [])))
+                                      frozenset(child.get("sensitive_outputs", [])),
+                                      frozenset(child.get("path_inputs", [])))
         kwargs["solution"] = SolutionContext(children, dict(data.get("tainted_inputs", {})))
     return kwargs
 

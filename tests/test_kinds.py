@@ -58,6 +58,15 @@ def test_what_reads_as_a_connection_string() -> None:
     ("Input_EmailRecipient", None, ("data", "high")),  # author-marked, not credential-shaped
     ("Input_ConfigAddress", "medium", ("credential", "medium")),  # used as a connection string
     ("Input_Secret", "high", ("credential", "high")),
+    # status / result / error text the author marked by habit: weak evidence
+    ("Output_Message", None, ("data", "low")),
+    ("Output_ErrorMessageList", None, ("data", "low")),
+    ("WorkItem_Message", None, ("data", "low")),
+    ("Output_Result", None, ("data", "low")),
+    # the content of a mail is real data, whatever its name says besides
+    ("Input_EmailMessage", None, ("data", "high")),
+    ("HTML_EmailMessage", None, ("data", "high")),
+    ("Input_EmailSubject", None, ("data", "high")),
 ])
 def test_marked_origin(name: str, use: str | None, expected: tuple[str, str]) -> None:
     assert marked_origin(name, DEFAULT_POLICY, use) == expected  # type: ignore[arg-type]

@@ -77,6 +77,9 @@ class ChildFlow:
     #: the outputs the child marks sensitive (``@SENSITIVE`` or ``"format": "password"``): a
     #: parent that stores one in a plain variable shows it in clear
     sensitive_outputs: frozenset[str] = frozenset()
+    #: the inputs the child uses only as a file or folder path (see :mod:`pafix.analysis.uses`):
+    #: what a parent passes there is a path, not a credential
+    path_inputs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

@@ -50,6 +50,19 @@ NEITHER_WORDS = frozenset(
     {"error", "errors", "exception", "log", "logs", "status", "path", "file", "filename", "folder",
      "directory", "dir"}
 )
+# words that name a status, result or error text (``Output_Message`` 'Successfully closed ...',
+# ``ErrorMessage``, ``Output_Status``): authors mark these sensitive by habit (a framework's
+# every output), so the mark is weak evidence -- sensitive data at low confidence
+STATUS_WORDS = frozenset(
+    {"message", "messages", "msg", "status", "result", "results", "response", "error", "errors",
+     "exception", "log", "logs"}
+)
+# ... unless the name says it is the content of a mail or text message, which is real data
+# (``Input_EmailMessage``, ``MailBody``, ``EmailSubject``, ``Recipient``)
+MAIL_WORDS = frozenset(
+    {"email", "emails", "mail", "mails", "e", "sms", "body", "subject", "recipient", "recipients",
+     "cc", "bcc", "sender", "html"}
+)
 # type prefixes in common PAD naming conventions that say "not a text value"
 NON_SECRET_PREFIXES = frozenset({"num", "int", "bool", "b", "dt", "datetime", "dbl", "dec"})
 
@@ -92,7 +105,13 @@ class NamePolicy:
     def is_neither(self, name: str) -> bool:
         """A name that says the value is an error/log text, a status or a path (``ErrorMessage``,
         ``Log_Message``, ``Input_FilePath``): marking it sensitive is weak evidence of a secret."""
-        return not self.is_secret(name) and any(w in NEITHER_WORDS for w in words(name))
+        return not self.is_secret(name) and (any(w in NEITHER_WORDS for w in words(name)) or self.is_status_text(name))
+
+    def is_status_text(self, name: str) -> bool:
+        """A name that reads as status, result, error or log text (``Output_Message``,
+        ``Output_ErrorMessageList``), not as mail content (``Input_EmailMessage``)."""
+        ws = words(name)
+        return any(w in STATUS_WORDS for w in ws) and not any(w in MAIL_WORDS for w in ws)
 
     def is_secret_key(self, key: str) -> bool:
         """A property or dictionary key (``obj['Password']``, ``Cred.Password``)."""

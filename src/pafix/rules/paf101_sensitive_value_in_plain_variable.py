@@ -18,7 +18,11 @@ class SensitiveValueInPlainVariable(Rule):
     loops and subflow calls, and reports the first statement that stores one in a variable
     that is not sensitive. A credential's finding says "receives a secret"; a value the
     author marked sensitive that is not credential-shaped (an e-mail recipient, a message,
-    a record) says "receives sensitive data" and is at most medium confidence.
+    a record) says "receives sensitive data" and is at most medium confidence. The reverse
+    direction is reported too: raw data read into a plain variable (a file, a workbook, a
+    query result) whose content the flow then copies or converts into a variable the author
+    marked sensitive (medium confidence; a status text such as `Output_Message` is not
+    followed back, and a count, a flag or a test of the variable is not its content).
 
     ## Why is this bad?
     Sensitivity is not inherited in Power Automate Desktop: a password copied into a
@@ -56,10 +60,16 @@ class SensitiveValueInPlainVariable(Rule):
             kind, confidence = judged(event.labels, snippet=ctx.model.is_snippet)
             label = best_label(credential_labels(event.labels) or event.labels)
             var = ctx.display(event.variable)
-            message = (
-                f"{var} receives {what_it_is(kind)} from {label.origin.label} "
-                f"but is not marked sensitive; its value is logged in clear text"
-            )
+            if label.origin.kind == "sensitive-later":  # the reverse direction
+                message = (
+                    f"{var} holds the data that becomes {label.origin.label}, which is marked sensitive, "
+                    f"but is not marked sensitive itself; its value is logged in clear text"
+                )
+            else:
+                message = (
+                    f"{var} receives {what_it_is(kind)} from {label.origin.label} "
+                    f"but is not marked sensitive; its value is logged in clear text"
+                )
             if ctx.model.is_snippet:
                 message += "." + SNIPPET_NOTE
             yield self.finding(

@@ -20,7 +20,8 @@ from pafix.analysis.kinds import labels_confidence, stronger
 from pafix.findings import Confidence, ValueKind
 from pafix.analysis.model import ChildFlow, SolutionContext, normalize_flow_id
 from pafix.config import Config
-from pafix.core import check_flow
+from pafix.analysis.uses import path_only_inputs
+from pafix.core import catalogue_for, check_flow, names_for
 from pafix.errors import ParseError
 from pafix.findings import FileResult, SourceError
 from pafix.guard import NestingTooDeep, debugging, internal_error, public_message
@@ -111,6 +112,7 @@ def analyse_solution(units: list[Unit], config: Config) -> tuple[list[FileResult
         except Exception as exc:  # noqa: BLE001 - a bug in pafix: this flow fails, the others go on
             fail(i, exc)
     children: dict[str, ChildFlow] = {}
+    catalogue, names = catalogue_for(config), names_for(config)
     for i, flow in list(flows.items()):
         unit = units[i]
         if not unit.workflow_id:
@@ -121,7 +123,8 @@ def analyse_solution(units: list[Unit], config: Config) -> tuple[list[FileResult
             sensitive = frozenset(x.name for s in flow.main if isinstance(s, n.Sensitive) for x in s.names)
             marked = sensitive | unit.password_io
             wid = normalize_flow_id(unit.workflow_id)
-            children[wid] = ChildFlow(wid, unit.flow or wid, inputs, inputs & marked, outputs & marked)
+            paths = path_only_inputs(flow, catalogue, names, inputs)
+            children[wid] = ChildFlow(wid, unit.flow or wid, inputs, inputs & marked, outputs & marked, paths)
         except Exception as exc:  # noqa: BLE001
             fail(i, exc)
     tainted: dict[str, dict[str, str]] = {}

@@ -51,6 +51,7 @@ _ENTRY_FIELDS = frozenset(
         "updates",
         "action_sinks",
         "error_echoes",
+        "path_params",
         "evidence",
         "note",
         "text_forms",
@@ -184,6 +185,7 @@ def _parse_entry(
     secret_outputs = _parse_secret_outputs(item.get("secret_outputs", []), globs, ctx)
     updates = _parse_sources_table(item.get("updates", {}), ctx, "updates")
     action_sinks = _parse_kinds(item.get("action_sinks", []), ctx, "action_sinks")
+    path_params = frozenset(_check_key(k, ctx, "path_params") for k in _str_list(item.get("path_params", []), ctx, "path_params"))
     error_echoes = frozenset(_check_key(k, ctx, "error_echoes") for k in _str_list(item.get("error_echoes", []), ctx, "error_echoes"))
     evidence = item.get("evidence", "unverified")
     if not isinstance(evidence, str) or evidence not in EVIDENCE:
@@ -207,6 +209,7 @@ def _parse_entry(
         updates=updates,
         action_sinks=action_sinks,
         error_echoes=error_echoes,
+        path_params=path_params,
         evidence=cast(Evidence, evidence),
         note=note,
         text_forms=text_forms,
@@ -361,20 +364,22 @@ def _parse_sinks(
             if isinstance(rule, str):
                 rules.append(SinkRule(_check_kind(rule, ctx, f"{fld}.{key}")))
             elif isinstance(rule, Mapping):
-                extra = set(rule) - {"kind", "when", "unless", "intended"}
+                extra = set(rule) - {"kind", "when", "unless", "intended", "unseen"}
                 if extra or "kind" not in rule:
                     raise ctx.error(
-                        f"{fld}.{key}", "a sink rule is { kind = \"...\", when = {...}, unless = {...}, intended = true }"
+                        f"{fld}.{key}", "a sink rule is { kind = \"...\", when = {...}, unless = {...}, intended = true, unseen = true }"
                     )
-                intended = rule.get("intended", False)
-                if not isinstance(intended, bool):
-                    raise ctx.error(f"{fld}.{key}.intended", "expected a boolean")
+                flags = {flag: rule.get(flag, False) for flag in ("intended", "unseen")}
+                for flag, flag_value in flags.items():
+                    if not isinstance(flag_value, bool):
+                        raise ctx.error(f"{fld}.{key}.{flag}", "expected a boolean")
                 rules.append(
                     SinkRule(
                         _check_kind(rule["kind"], ctx, f"{fld}.{key}"),
                         _opt_condition(rule.get("when"), globs, ctx, f"{fld}.{key}.when"),
                         _opt_condition(rule.get("unless"), globs, ctx, f"{fld}.{key}.unless"),
-                        intended,
+                        flags["intended"],
+                        flags["unseen"],
                     )
                 )
             else:
@@ -459,7 +464,9 @@ def _parse_condition(raw: object, globs: Mapping[str, tuple[str, ...]], ctx: _Ct
             raise ctx.error(fld, f"a condition is a non-empty table {{ Param = [globs] }}, got {table!r}")
         clause: list[tuple[str, tuple[str, ...]]] = []
         for key, value in table.items():
-            key = _check_key(key, ctx, fld)
+            # ``Name%``: the text of Name with its %holes% (see spec.TEMPLATE_SUFFIX)
+            plain_key = key[:-1] if isinstance(key, str) and key.endswith("%") and len(key) > 1 else key
+            key = _check_key(plain_key, ctx, fld) + ("%" if plain_key is not key else "")
             patterns = [value] if isinstance(value, str) else value
             items = _str_list(patterns, ctx, f"{fld}.{key}")
             if not items:

@@ -99,6 +99,9 @@ class SinkRule:
     #: database call, the path of a file action): sensitive *data* reaching it is its intended
     #: use, not a leak; a credential reaching it still is
     intended: bool = False
+    #: the value goes where pafix cannot follow it (a child flow outside the scan, which may
+    #: mark the input sensitive): a finding there is a guess, low confidence
+    unseen: bool = False
 
     def applies(self, literal_args: Mapping[str, str]) -> bool:
         return _applies(self.when, self.unless, literal_args)
@@ -148,6 +151,9 @@ class ActionSpec:
     #: only their taint reaches the error; by default an error message is not a secret even
     #: when the action received one
     error_echoes: frozenset[str] = frozenset()
+    #: parameters that name a file or folder (``DocumentName`` of Excel.Attach); a file sink
+    #: that is the action's purpose (``intended``) is one too: a value used only there is a path
+    path_params: frozenset[str] = frozenset()
     #: how the entry was established: seen in the corpus, documented, or inferred
     evidence: Evidence = "unverified"
     note: str = ""
@@ -204,6 +210,15 @@ class ActionSpec:
         """Whether the action's error messages quote the value of ``param``."""
         key = _key(param, dynamic)
         return key in self.error_echoes or ("@*" if key.startswith("@") else "*") in self.error_echoes
+
+    def is_path_param(self, param: str, dynamic: bool = False) -> bool:
+        """Whether ``param`` names a file or folder: listed in ``path_params``, or a file sink
+        that is the action's purpose (whatever its conditions)."""
+        key = _key(param, dynamic)
+        if key in self.path_params:
+            return True
+        rules = _find(self.sinks, key)
+        return rules is not None and any(rule.kind == "file" and rule.intended for rule in rules)
 
     def output_sources(self, output: str, dynamic: bool) -> Sources:
         """The inputs ``output`` derives from (``()`` for a fresh value)."""
@@ -324,18 +339,35 @@ def _find(table: tuple[tuple[str, _T], ...], key: str) -> _T | None:
     return fallback
 
 
+#: a condition key ``Name%`` tests the text of ``Name`` with each ``%hole%`` written ``%%``
+TEMPLATE_SUFFIX = "%"
+HOLE = "%%"
+
+
 def _clause_holds(clause: Clause, literal_args: Mapping[str, str]) -> bool:
     for key, globs in clause:
         if key == "*":
-            values = list(literal_args.values())
+            values = [v for k, v in literal_args.items() if not k.endswith(TEMPLATE_SUFFIX)]
         elif key == "@*":
-            values = [v for k, v in literal_args.items() if k.startswith("@")]
+            values = [v for k, v in literal_args.items() if k.startswith("@") and not k.endswith(TEMPLATE_SUFFIX)]
+        elif key.endswith(TEMPLATE_SUFFIX) and len(key) > 1:
+            value = literal_args.get(key)
+            if value is None or not all(_glob(line, globs) for line in _hole_lines(value)):
+                return False
+            continue
         else:
             value = literal_args.get(key)
             values = [] if value is None else [value]
         if not any(_glob(v, globs) for v in values):
             return False
     return True
+
+
+def _hole_lines(template: str) -> list[str]:
+    """The lines of a text that hold a ``%hole%`` (every one must match: a token in the
+    ``Authorization`` line, not in the line after it), or the whole text when none does."""
+    lines = [line.strip() for line in template.splitlines() if HOLE in line]
+    return lines or [template]
 
 
 def _glob(value: str, globs: tuple[str, ...]) -> bool:

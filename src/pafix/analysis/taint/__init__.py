@@ -1,8 +1,10 @@
 """Taint analysis: where do secrets go?
 
 Split by concern: :mod:`~pafix.analysis.taint.state` is the lattice (origins, labels, the taint
-of each variable, joins), :mod:`~pafix.analysis.taint.transfer` what each statement, action call
-and expression does to a state, and :mod:`~pafix.analysis.taint.engine` the whole-program
+of each variable, joins), :mod:`~pafix.analysis.taint.transfer` what each statement does to a state
+(on top of :mod:`~pafix.analysis.taint.actions` for action calls, read through the catalogue's
+per-call :mod:`~pafix.analysis.taint.plans`, and :mod:`~pafix.analysis.taint.values` for
+expressions, object fields and assignments), and :mod:`~pafix.analysis.taint.engine` the whole-program
 fixpoint (:class:`Analysis`, :func:`analyse`). Import from here.
 """
 

@@ -25,6 +25,7 @@ from pafix.analysis.model import FlowModel, Subflow
 from pafix.findings import Confidence, ValueKind
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.state import Event, Label, Origin, State, join, same, widened
+from pafix.analysis.taint.reverse import reverse_stores
 from pafix.analysis.taint.transfer import Transfer, field_of
 
 MAX_PROGRAM_ROUNDS = 8
@@ -220,4 +221,6 @@ def _actions_of(stmt: n.Stmt) -> Iterator[n.Action]:
 
 def analyse(model: FlowModel, catalogue: Catalogue, names: NamePolicy) -> tuple[Analysis, list[Event]]:
     analysis = Analysis(model, catalogue, names)
-    return analysis, analysis.run()
+    events = analysis.run()
+    # raw data a flow keeps in a plain variable before it becomes a sensitive one
+    return analysis, events + reverse_stores(model, catalogue, names, analysis.credential_vars)

@@ -20,7 +20,7 @@ from pafix.findings import Confidence, TraceStep
 
 OriginKind = Literal[
     "sensitive", "input", "secret-output", "secret-name", "secret-property", "secret-param",
-    "encrypted-literal", "error",
+    "encrypted-literal", "error", "sensitive-later",
 ]
 MAX_STEPS = 12  #: trace steps kept per label
 

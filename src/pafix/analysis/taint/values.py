@@ -1,0 +1,245 @@
+"""The values side of the transfer functions: what an expression carries (:meth:`Values.eval`,
+field-sensitive for custom objects, records and data tables), what an assignment does to a
+:class:`~pafix.analysis.taint.state.State` (:meth:`Values.assign`), and where a secret becomes
+a source by its name, a property or the author's mark. :class:`Values` also holds what one run
+of the analysis of a flow records besides the states (events, credential variables, entry and
+exit states of subflows...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import cast
+
+from pafix.syntax import nodes as n
+from pafix.analysis.catalogue import Catalogue, ValueKind
+from pafix.analysis.model import FlowModel, Subflow
+from pafix.analysis.kinds import connection_texts, marked_origin
+from pafix.analysis.names import NamePolicy
+from pafix.analysis.taint.plans import ActionPlan, field_of, root_name, step as _step
+from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, _join_taint
+
+# properties that turn a secret into something that is not (a length, a flag)
+NON_SECRET_PROPERTIES = frozenset(
+    {"Length", "Count", "IsEmpty", "IsNotEmpty", "RowsCount", "ColumnsCount", "IsAlive", "Exists",
+     "Type", "Name", "Username", "UserName", "Id"}
+)
+BOOLEAN_FUNCTIONS = frozenset(
+    {"IsEmpty", "IsNotEmpty", "Contains", "NotContains", "StartsWith", "NotStartsWith", "EndsWith",
+     "NotEndsWith", "IsBlank", "IsNotBlank"}
+)
+COMPARISONS = frozenset({"=", "<>", "<", ">", "<=", ">=", "AND", "OR", "NOT"})
+ERROR_VAR = "<error>"
+
+
+class Values:
+    """The expression and assignment transfer functions, and what one run of the analysis of a flow
+    reads and writes besides the states (events, credential variables, entry and exit states of
+    subflows...)."""
+
+    def __init__(self, model: FlowModel, catalogue: Catalogue, names: NamePolicy) -> None:
+        self.model = model
+        self.catalogue = catalogue
+        self.names = names
+        self.events: dict[tuple[object, ...], Event] = {}
+        self.entry: dict[str, State] = {}
+        self.exit: dict[str, State] = {}
+        self.credential_vars: set[str] = set()
+        self.secret_used: dict[str, Origin] = {}
+        #: (child workflow id, input name) -> labels of the secrets a RunFlow passes there
+        self.child_taints: dict[tuple[str, str], tuple[Label, ...]] = {}
+        self.import_aliases = {s.alias for s in model.flow.body if isinstance(s, n.Import)} | {"appmask", "imgrepo"}
+        #: what the catalogue says of each action call (it depends on the call alone), by node id
+        self._plans: dict[int, ActionPlan] = {}
+        #: loop statement id -> the fixpoint it reached last (in this run of its subflow)
+        self._loop_fixpoints: dict[int, State] = {}
+        self._secret_names: dict[str, bool] = {}
+        #: variable key -> the fields of it the flow writes (``SET obj['a'] TO``, ``SET obj TO
+        #: {'a': ...}``): a strong update of the variable forgets their field entries
+        self.fields: dict[str, set[str]] = {}
+        self._secret_keys: dict[str, bool] = {}
+        #: variables only ever set to connection-string text without a credential part
+        #: (``Integrated Security=SSPI``): not secrets, whatever their name or use
+        self.connection_texts = connection_texts(model)
+        self.plain_connections = self.connection_texts.plain
+
+    def _is_secret_name(self, name: str) -> bool:
+        hit = self._secret_names.get(name)
+        if hit is None:
+            hit = self._secret_names[name] = self.names.is_secret(name)
+        return hit
+
+    def _is_secret_key(self, key: str) -> bool:
+        hit = self._secret_keys.get(key)
+        if hit is None:
+            hit = self._secret_keys[key] = self.names.is_secret_key(key)
+        return hit
+
+    def _event(self, event: Event) -> None:
+        key = (event.kind, event.span.start, event.variable, event.param)
+        old = self.events.get(key)
+        if old is None:
+            self.events[key] = event
+            return
+        merged = {lab.origin.key: lab for lab in old.labels}
+        for lab in event.labels:
+            merged.setdefault(lab.origin.key, lab)
+        if len(merged) != len(old.labels):
+            self.events[key] = Event(
+                old.kind, old.subflow, old.span, old.variable, tuple(merged.values()), old.action,
+                old.param, old.sink_kind, old.stmt_span,
+            )
+    # ---- assignments, sinks ---------------------------------------------------------------
+    def assign(
+        self, sf: Subflow, target: n.Expr, taint: Taint, state: State, span: n.Span, how: str,
+        *, weak: bool = False, field: bool = False,
+    ) -> State:
+        root = root_name(target)
+        if root is None:
+            return state
+        key = sf.key(root.name, force_global=root.is_global)
+        new: Taint = {}
+        if taint:  # the usual case is no taint: then no trace step to make
+            step = _step(span, f"stored in {root.name} ({how})")
+            new = {k: lab.then(step) for k, lab in taint.items()}
+        if isinstance(target, n.Name) and not weak:
+            state[key] = new  # strong update
+            fields = self.fields.get(key)
+            if fields is not None:  # forget what was known of its fields
+                state.remove(key + ".")
+                for name in fields:
+                    state.remove(f"{key}.{name}")
+        else:
+            state[key] = _join_taint(state.get(key, {}), new)
+            rest = None if field or not new else state.get(key + ".")
+            if rest is not None:  # updated as a whole: any field may hold it now
+                state[key + "."] = _join_taint(rest, new)
+        foreign = tuple(lab for lab in new.values() if lab.origin.variable != key)
+        if foreign and key not in self.model.sensitive and key not in self.credential_vars:
+            self._event(Event("store", sf.name, span, key, foreign, None, None, None, span))
+        return state
+
+    def sink(
+        self, sf: Subflow, value: n.Expr, state: State, span: n.Span, action: str, param: str,
+        kind: str, stmt_span: n.Span, taint: Taint | None = None,
+    ) -> None:
+        if taint is None:
+            taint = self.eval(sf, value, state)
+        if taint:
+            self._event(Event("sink", sf.name, span, None, tuple(taint.values()), action, param, kind, stmt_span))
+
+    # ---- expressions ------------------------------------------------------------------------
+    def eval(self, sf: Subflow, expr: n.Expr, state: State) -> Taint:
+        if isinstance(expr, n.Name):
+            key = sf.key(expr.name, force_global=expr.is_global)
+            taint = state.get(key, {})
+            extra = self._name_origin(sf, expr, key)
+            return _join_taint(taint, {extra.key: Label(extra)}) if extra is not None else taint
+        if isinstance(expr, (n.Attribute, n.Index)):
+            root = root_name(expr)
+            if root is not None and root.name in self.import_aliases:
+                return {}  # appmask['Screen']['Txt_Password'] is a UI element, not data
+        fld = field_of(expr)
+        if fld is not None:
+            base = self._eval_field(sf, fld[0], fld[1], state)
+            if isinstance(expr, n.Attribute) and expr.attr in NON_SECRET_PROPERTIES:
+                return {}
+            if self._is_secret_key(fld[1]):
+                origin = self._property_origin(sf, expr, fld[1])
+                base = _join_taint(base, {origin.key: Label(origin)})
+            return base
+        if isinstance(expr, n.Attribute):
+            if expr.attr in NON_SECRET_PROPERTIES:
+                return {}
+            base = self.eval(sf, expr.value, state)
+            if self._is_secret_key(expr.attr):
+                origin = self._property_origin(sf, expr, expr.attr)
+                base = _join_taint(base, {origin.key: Label(origin)})
+            return base
+        if isinstance(expr, n.Index):
+            base = self.eval(sf, expr.value, state)
+            idx = expr.index
+            if isinstance(idx, n.StringLit) and idx.literal is not None and self._is_secret_key(idx.literal):
+                origin = self._property_origin(sf, expr, idx.literal)
+                base = _join_taint(base, {origin.key: Label(origin)})
+            return base
+        if isinstance(expr, n.Call):
+            if expr.func in BOOLEAN_FUNCTIONS:
+                return {}
+            return self._union(sf, expr.args, state)
+        if isinstance(expr, n.BinOp):
+            if expr.op in COMPARISONS:
+                return {}
+            return _join_taint(self.eval(sf, expr.left, state), self.eval(sf, expr.right, state))
+        if isinstance(expr, n.UnaryOp):
+            return {} if expr.op == "NOT" else self.eval(sf, expr.operand, state)
+        if isinstance(expr, n.Paren):
+            return self.eval(sf, expr.expr, state)
+        if isinstance(expr, n.StringLit):
+            if expr.kind == "encrypted":
+                origin = Origin(f"enc:{expr.span.start}", "encrypted-literal",
+                                "an encrypted (P'…') literal", expr.span, sf.name)
+                return {origin.key: Label(origin)}
+            return self._union(sf, [h.expr for h in expr.holes], state)
+        if isinstance(expr, n.ListLit):
+            return self._union(sf, expr.items, state)
+        if isinstance(expr, n.DatatableLit):
+            return self._union(sf, expr.rows, state)
+        if isinstance(expr, n.ObjectLit):
+            return self._union(sf, [e.value for e in expr.entries], state)
+        return {}
+
+    def _eval_field(self, sf: Subflow, root: n.Name, name: str, state: State) -> Taint:
+        """The taint of field ``name`` of variable ``root``: what was stored in that field, else
+        what the object's other fields hold, else the object's taint less its sensitive data
+        (an object holding sensitive data is reported once, as the object, not at every field
+        read; a credential in it may be in any field, so it follows every field)."""
+        key = sf.key(root.name, force_global=root.is_global)
+        known = state.get(f"{key}.{name}")
+        if known is not None:
+            return cast(Taint, known)
+        rest = state.get(key + ".")
+        if rest is not None:
+            return cast(Taint, rest)
+        whole = self.eval(sf, root, state)
+        if not whole:
+            return whole
+        creds = {k: lab for k, lab in whole.items() if lab.origin.value_kind == "credential"}
+        return whole if len(creds) == len(whole) else creds
+
+    def _union(self, sf: Subflow, exprs: Iterable[n.Expr], state: State) -> Taint:
+        out: Taint = {}
+        for e in exprs:
+            out = _join_taint(out, self.eval(sf, e, state))
+        return out
+
+    def _name_origin(self, sf: Subflow, expr: n.Name, key: str) -> Origin | None:
+        if key in self.model.sensitive:
+            use = self.secret_used.get(key)
+            kind, sure = marked_origin(expr.name, self.names, use.confidence if use is not None else None)
+            return Origin(f"sens:{key}", "sensitive", f"{expr.name} (sensitive variable)", expr.span, sf.name, key,
+                          kind, sure)
+        if key in self.credential_vars:
+            return None  # a credential variable is enforced sensitive; its .Password is the secret
+        used = self.secret_used.get(key)
+        if used is not None:
+            return used
+        if self._is_secret_name(expr.name) and key not in self.model.inputs and key not in self.plain_connections:
+            return Origin(f"name:{key}", "secret-name", f"{expr.name} (secret by its name)", expr.span, sf.name, key,
+                          "credential", "medium")
+        return None
+
+    def value_kind_of(self, name: str, key: str) -> ValueKind:
+        """What a variable the author marked sensitive holds: a credential when its name says
+        so or it feeds a secret-bearing parameter (``Password:``, ``ConnectionString:``),
+        sensitive data otherwise (a message, a recipient, a record)."""
+        if key in self.secret_used or self._is_secret_name(name):
+            return "credential"
+        return "data"
+
+    def _property_origin(self, sf: Subflow, expr: n.Expr, prop: str) -> Origin:
+        root = root_name(expr)
+        rname = root.name if root is not None else "value"
+        key = sf.key(rname, force_global=bool(root and root.is_global))
+        return Origin(f"prop:{key}.{prop}", "secret-property", f"{rname}.{prop} (a secret property)",
+                      expr.span, sf.name, key, "credential", "medium")
