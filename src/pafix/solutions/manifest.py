@@ -10,10 +10,11 @@ entity can then be expanded), and parsed with the standard library's XML parser.
 
 from __future__ import annotations
 
-import os
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
+
+from pafix.solutions.folder import _child_ci
 
 #: the largest solution.xml read (the real ones are a few kB)
 MAX_MANIFEST_SIZE = 4 * 1024 * 1024
@@ -30,16 +31,6 @@ def _unique_name(data: bytes) -> str | None:
     node = root.find("./SolutionManifest/UniqueName")
     text = (node.text or "").strip() if node is not None else ""
     return text or None
-
-
-def _child_ci(folder: Path, name: str) -> Path | None:
-    try:
-        for entry in os.scandir(folder):
-            if entry.name.casefold() == name.casefold() and entry.is_file():
-                return folder / entry.name
-    except OSError:
-        return None
-    return None
 
 
 def _read_small(path: Path) -> bytes | None:
@@ -69,6 +60,7 @@ def _candidates(container: Path) -> list[Path]:
     for folder in folders:
         for sub in (folder, folder / "Other", folder / "other"):
             hit = _child_ci(sub, "solution.xml") if sub.is_dir() else None
+            hit = hit if hit is not None and hit.is_file() else None
             if hit is not None and hit not in found:
                 found.append(hit)
     return found
