@@ -391,10 +391,9 @@ def io_decl(draw: Draw, ctx: Ctx) -> str:
     return f"{kind} {name} : {{ {', '.join(props)} }}" + choice(draw, ["", " "])
 
 
-def simple_stmt(draw: Draw, ctx: Ctx, *, handler: bool = False) -> str:
-    kinds = ["set", "set", "action", "action", "action", "call", "label", "goto", "exit", "wait", "waitact",
-             "error", "jump", "region", "endregion", "comment", "annotation", "header"]
-    kind = choice(draw, kinds if handler else kinds + ["onerror_repeat"])
+def simple_stmt(draw: Draw, ctx: Ctx) -> str:
+    kind = choice(draw, ["set", "set", "action", "action", "action", "call", "label", "goto", "exit", "wait",
+                         "waitact", "error", "jump", "region", "endregion", "comment", "annotation", "header"])
     if kind == "set":
         return f"SET {target(draw, ctx)} TO {expr_text(draw, ctx)}"
     if kind == "action":
@@ -430,8 +429,6 @@ def simple_stmt(draw: Draw, ctx: Ctx, *, handler: bool = False) -> str:
         return comment_text(draw, ctx)
     if kind == "annotation":
         return annotation_text(draw)
-    if kind == "onerror_repeat":
-        return f"ON ERROR REPEAT {number(draw)} TIMES WAIT {number(draw)}"
     return header_line(draw, ctx)
 
 
@@ -467,7 +464,7 @@ def statement(draw: Draw, ctx: Ctx, depth: int, *, handler: bool = False) -> lis
     disabled = draw(ints(0, 7)) == 0
     prefix = "DISABLE " if disabled else ""
     if not compound:
-        text = simple_stmt(draw, ctx, handler=handler)
+        text = simple_stmt(draw, ctx)
         col0 = text.startswith("@@")
         return [Line(prefix + text, depth, col0)]
     kinds = ["if", "switch", "loop", "foreach", "while", "block"]
@@ -524,12 +521,14 @@ def statement(draw: Draw, ctx: Ctx, depth: int, *, handler: bool = False) -> lis
         for _ in range(draw(ints(0, 1))):  # a further clause before the one END
             lines.append(Line("ON ERROR", depth))
             lines += body(draw, ctx, inner, handler=True)
-    else:  # an action with its error handler, optionally with retries
+    else:  # an action with its error handler, optionally with retries, or with retries alone
         lines.append(Line(prefix + action_text(draw, ctx), depth))
-        if draw(BOOL):
+        retries = draw(BOOL)
+        if retries:
             lines.append(Line(f"{prefix}ON ERROR REPEAT {number(draw)} TIMES WAIT {number(draw)}", depth))
-        lines.append(Line(f"{prefix}ON ERROR", depth))
-        lines += body(draw, ctx, inner, handler=True)
+        if not (retries and draw(BOOL)):  # retries alone: the END right after them closes the policy
+            lines.append(Line(f"{prefix}ON ERROR", depth))
+            lines += body(draw, ctx, inner, handler=True)
     lines.append(Line(_closer(draw, disabled, "END"), depth))
     return lines
 

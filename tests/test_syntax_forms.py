@@ -245,3 +245,14 @@ def test_next_action_in_a_block_handler() -> None:
     block = next(s for s in flow.main if isinstance(s, n.Block))
     (handler,) = block.handlers
     assert [s.kind for s in handler.body if isinstance(s, n.Jump)] == ["NEXT ACTION"]
+
+
+def test_a_retry_only_error_policy_is_closed_by_end() -> None:
+    """``ON ERROR REPEAT n TIMES WAIT s`` then ``END``: retries and no handler
+    (DwayneSelsig/Power-Automate-Desktop-Scripts, fixtures/realworld/heldout, lines 45-46)."""
+    text = read(FORMS / "pos_on_error_repeat_only.robin")
+    flow = parse(text)
+    repeats = [s for s in n.walk_statements(flow.main) if isinstance(s, n.OnErrorRepeat)]
+    assert [(r.closed, r.span.line) for r in repeats] == [(True, 2), (True, 6), (False, 9)]
+    assert not any(isinstance(s, n.OnError) for s in flow.main[:2])
+    assert "END" in unparse(flow).splitlines()[2]

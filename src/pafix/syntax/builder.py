@@ -300,8 +300,11 @@ class _Builder(_Positions, Transformer[Token, Any]):
         return n.OnError(self.span(children), name_tok.value if name_tok is not None else None, body)
 
     def on_error_repeat(self, children: list[Any]) -> n.OnErrorRepeat:
-        times, wait = _nodes(children)
-        return n.OnErrorRepeat(self.span(children), times, wait)
+        (times,) = _nodes(children)
+        seconds = next(c for c in children if _is_tok(c, "WAIT_SECONDS"))
+        wait = n.Number(self.tspan(seconds), seconds.value)
+        closed = _is_tok(children[-1], "REPEAT_END")
+        return n.OnErrorRepeat(self.span(children), times, wait, closed=closed)
 
     def function(self, children: list[Any]) -> n.Function:
         name = self._name_of(children)

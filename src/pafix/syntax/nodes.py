@@ -359,10 +359,14 @@ class OnError:
 
 @dataclass(frozen=True, slots=True)
 class OnErrorRepeat:
+    """``ON ERROR REPEAT n TIMES WAIT s``: retries of the statement before it, followed by its
+    ``ON ERROR`` handlers, or (``closed``) by ``END`` alone: a retry-only policy."""
+
     span: Span = field(compare=False, repr=False)
     times: Expr
     wait: Expr
     disabled: bool = False
+    closed: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -216,6 +216,8 @@ class _Printer:
             close()
         elif isinstance(stmt, n.OnErrorRepeat):
             line(f"ON ERROR REPEAT {self.expr(stmt.times)} TIMES WAIT {self.expr(stmt.wait)}")
+            if stmt.closed:
+                close()
         elif isinstance(stmt, n.CallSubflow):
             line(self.with_args(f"CALL {name_text(stmt.target)}", stmt.args))
         elif isinstance(stmt, n.Label):
