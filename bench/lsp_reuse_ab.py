@@ -16,6 +16,7 @@ Prints and writes the medians and spreads.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import sys
@@ -28,6 +29,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from lsp_latency import build_flow, edit_spot  # noqa: E402
+from pafix.guard import SCAN_GC_THRESHOLDS  # noqa: E402
 from pafix.lsp.convert import DiagnosticMemo, diagnostics  # noqa: E402
 from pafix.lsp.lint import lint_text  # noqa: E402
 from pafix.lsp.positions import LineIndex  # noqa: E402
@@ -41,6 +43,7 @@ def main() -> int:
     ap.add_argument("--edits", type=int, default=20)
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
+    gc.set_threshold(*SCAN_GC_THRESHOLDS)  # the server's collector settings (lsp/server.py)
     text = build_flow(args.lines)
     line, col = edit_spot(text)
     at = sum(len(x) + 1 for x in text.split("\n")[:line]) + col
