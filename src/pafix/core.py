@@ -63,11 +63,15 @@ def check_flow(
     io_schema: frozenset[str] | None = None,
     solution: SolutionContext | None = None,
     dlp: DlpSettings | None = None,
+    reuse: Checked | None = None,
 ) -> Checked:
     """Check a parsed flow. The analysis and the rules recurse per level of nesting: a deeply
     nested flow is checked in a thread with room for that (:func:`pafix.guard.call_deep`); one
-    nested deeper than :data:`pafix.guard.MAX_NESTING` raises :class:`NestingTooDeep`."""
-    return call_deep(flow, _check_flow, flow, config, password_io, io_schema, solution, dlp)
+    nested deeper than :data:`pafix.guard.MAX_NESTING` raises :class:`NestingTooDeep`.
+    ``reuse``, the check of an earlier version of the same buffer (the editor), lets the
+    analysis take over what it worked out for the nodes both versions share; the findings are
+    the same without it."""
+    return call_deep(flow, _check_flow, flow, config, password_io, io_schema, solution, dlp, reuse)
 
 
 def _check_flow(
@@ -77,11 +81,12 @@ def _check_flow(
     io_schema: frozenset[str] | None,
     solution: SolutionContext | None,
     dlp: DlpSettings | None,
+    reuse: Checked | None = None,
 ) -> Checked:
     catalogue = catalogue_for(config)
     names = names_for(config)
     model = build_model(flow, password_io, io_schema, solution)
-    analysis, events = analyse(model, catalogue, names)
+    analysis, events = analyse(model, catalogue, names, reuse.analysis if reuse is not None else None)
     options: dict[str, object] = {"config": config, "password_io": password_io}
     if dlp is not None:  # DLP policies for the PAF3xx rules (they report nothing without)
         options["dlp"] = dlp

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types as t
@@ -10,6 +11,7 @@ from lsprotocol import types as t
 from pafix.findings import Edit, Finding, TraceStep
 from pafix.lsp.lint import LintResult, StatementLocator, suppression_insert
 from pafix.lsp.positions import LineIndex
+from pafix.syntax.incremental import _common_prefix
 
 SOURCE = "pafix"
 RULES_URL = "https://github.com/pafix/pafix/blob/main/docs/rules.md"
@@ -127,10 +129,71 @@ def suppress_edit_json(result: LintResult, index: LineIndex, start: int, code: s
     return edit_json(index, Edit(at, at, line), encoding)
 
 
+#: what :class:`DiagnosticMemo` holds: the uri, the encoding and the text a check's
+#: diagnostics were made for, and the diagnostic of each finding
+_Memo = tuple[str, str, str, dict[Finding, dict[str, Any]]]
+
+
+@dataclass(slots=True)
+class DiagnosticMemo:
+    """The diagnostics of the last check of one buffer, for the next check of it.
+
+    A diagnostic is the finding plus LSP positions of the offsets it names (its range, its
+    fix's edits, its trace), and a position depends only on the text before it. So a finding
+    of the next check equal to one of the last, all of whose offsets lie before the first
+    changed character, gets the same diagnostic but for its version: the findings above an
+    edit are not converted again. One tuple, replaced whole, so a check running late in another
+    thread cannot pair one text with the diagnostics of another."""
+
+    state: _Memo | None = None
+
+
+def _reach(f: Finding) -> int | None:
+    """The largest offset ``f``'s diagnostic is made from, or None when a part of it is placed
+    by line and column instead (see :func:`_span`) or it reads the end of the text (PAF902)."""
+    if f.rule == UNUSED_SUPPRESSION or (f.start == 0 and f.end == 0 and (f.line > 1 or f.column > 1)):
+        return None
+    reach = max(f.start, f.end)
+    for step in f.trace:
+        if step.start == 0 and step.end == 0 and (step.line > 1 or step.column > 1):
+            return None
+        reach = max(reach, step.start, step.end)
+    if f.fix is not None:
+        for e in f.fix.edits:
+            reach = max(reach, e.start, e.end)
+    return reach
+
+
+def _reused(memo: DiagnosticMemo, uri: str, version: int | None, result: LintResult, index: LineIndex,
+            encoding: str) -> list[dict[str, Any]]:
+    state = memo.state
+    known: dict[Finding, dict[str, Any]] = {}
+    limit = -1  # offsets below it are in the text the memo's diagnostics were made for
+    if state is not None and state[0] == uri and state[1] == encoding:
+        known = state[3]
+        limit = _common_prefix(state[2], result.text) - 1
+    out: list[dict[str, Any]] = []
+    made: dict[Finding, dict[str, Any]] = {}
+    for f in result.findings:
+        reach = _reach(f)
+        cached = known.get(f) if reach is not None and reach < limit else None
+        if cached is not None:
+            diag = dict(cached)
+            diag["data"] = {**cached["data"], "v": version}
+        else:
+            diag = finding_diagnostic(uri, version, result, index, f, encoding, None, False)
+        if reach is not None:
+            made[f] = diag
+        out.append(diag)
+    memo.state = (uri, encoding, result.text, made)
+    return out
+
+
 def diagnostics(uri: str, version: int | None, result: LintResult, index: LineIndex, encoding: str,
-                suppress: bool = True) -> list[dict[str, Any]]:
+                suppress: bool = True, memo: DiagnosticMemo | None = None) -> list[dict[str, Any]]:
     """The parse errors and findings of one check, as LSP ``Diagnostic`` JSON (``suppress``:
-    see :func:`finding_diagnostic`)."""
+    see :func:`finding_diagnostic`). With ``memo`` (and ``suppress=False``, the server's way)
+    the diagnostics of findings above the edit since the memo's check are taken from it."""
     out: list[dict[str, Any]] = []
     for problem in result.parse_errors:
         out.append({
@@ -141,6 +204,9 @@ def diagnostics(uri: str, version: int | None, result: LintResult, index: LineIn
             "message": f"parse error: {problem.message}",
             "data": {"v": version},
         })
+    if memo is not None and not suppress:
+        out.extend(_reused(memo, uri, version, result, index, encoding))
+        return out
     locator = (StatementLocator(result.checked.flow)
                if suppress and result.checked is not None and result.findings else None)
     out.extend(finding_diagnostic(uri, version, result, index, f, encoding, locator, suppress) for f in result.findings)

@@ -71,9 +71,12 @@ class LintResult:
         return bool(self.parse_errors)
 
 
-def lint_text(text: str, path: str, config: Config = DEFAULT, previous: n.Flow | None = None) -> LintResult:
+def lint_text(text: str, path: str, config: Config = DEFAULT, previous: n.Flow | None = None,
+              reuse: Checked | None = None) -> LintResult:
     """Parse (recovering) and check one buffer. ``previous``, a parse of an earlier text of the
-    same buffer, lets the parser redo only the statements the edits touched."""
+    same buffer, lets the parser redo only the statements the edits touched; ``reuse``, the
+    check of an earlier text, lets the analysis keep what it knew of the statements the parser
+    kept (:func:`pafix.core.check_flow`)."""
     t0 = time.perf_counter()
     try:
         if previous is not None and previous.path == path:
@@ -84,7 +87,9 @@ def lint_text(text: str, path: str, config: Config = DEFAULT, previous: n.Flow |
         return LintResult(text, path, (), (ParseProblem(exc.offset, exc.end_offset, exc.message),))
     t1 = time.perf_counter()
     problems = tuple(ParseProblem(e.span.start, e.span.end, e.message) for e in flow.errors)
-    checked = check_flow(flow, config)
+    if reuse is not None and reuse.flow.path != path:
+        reuse = None
+    checked = check_flow(flow, config, reuse=reuse)
     t2 = time.perf_counter()
     return LintResult(text, path, checked.findings, problems, checked, {"parse": t1 - t0, "check": t2 - t1})
 

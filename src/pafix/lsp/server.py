@@ -28,9 +28,10 @@ from pygls.uris import to_fs_path
 from pafix import __version__
 from pafix.syntax import nodes as n
 from pafix.config import Config
+from pafix.core import Checked
 from pafix.lsp import lint as lint_mod
 from pafix.lsp.convert import (
-    PARSE_ERROR_CODE, SOURCE, diagnostics as make_diagnostics, diff_edits, lsp_range, suppress_edit_json,
+    PARSE_ERROR_CODE, SOURCE, DiagnosticMemo, diagnostics as make_diagnostics, diff_edits, lsp_range, suppress_edit_json,
     text_edit_from_json,
 )
 from pafix.lsp.hover import PARSE_ERROR_HOVER, name_at, rule_hover, variable_hover
@@ -91,6 +92,10 @@ class Document:
     pending: asyncio.Task[None] | None = field(default=None, repr=False)
     #: the latest parse of any version: what the next check re-parses incrementally from
     flow: n.Flow | None = field(default=None, repr=False)
+    #: the latest check of any version: what the next check's analysis reuses
+    checked: Checked | None = field(default=None, repr=False)
+    #: the diagnostics of the latest check, for the next one
+    memo: DiagnosticMemo = field(default_factory=DiagnosticMemo, repr=False)
 
     @property
     def display_path(self) -> str:
@@ -195,14 +200,16 @@ class PafixServer(LanguageServer):
 
     # ---- checking -----------------------------------------------------------------------------
     def _compute(self, uri: str, text: str, index: LineIndex, version: int | None, path: str, config: Config,
-                 encoding: str, previous: n.Flow | None = None) -> Linted:
+                 encoding: str, previous: n.Flow | None = None, reuse: Checked | None = None,
+                 memo: DiagnosticMemo | None = None) -> Linted:
         """Check ``text`` (``index`` is its line index, already built when the change arrived)."""
         try:
             if (meta := metadata_diagnostics(path, text, index, version, config, encoding)) is not None:
                 return Linted(version, LintResult(text, path), index, meta)  # a solution's role/table XML
-            result = lint_text(text, path, config, previous)
+            result = lint_text(text, path, config, previous, reuse)
             # suppression edits are made when a code action asks (see quick_fixes)
-            return Linted(version, result, index, make_diagnostics(uri, version, result, index, encoding, suppress=False))
+            return Linted(version, result, index, make_diagnostics(uri, version, result, index, encoding,
+                                                                     suppress=False, memo=memo))
         except Exception as exc:  # noqa: BLE001 - replace the stale list rather than keep it
             log.error("pafix: cannot check %s: %s", path, _safe_trace(exc))
             failed = {
@@ -227,7 +234,7 @@ class PafixServer(LanguageServer):
         config = self.config_for(doc)
         future = loop.run_in_executor(
             self.executor, self._compute, doc.uri, doc.text, doc.index, doc.version, doc.display_path, config,
-            self.encoding, doc.flow,
+            self.encoding, doc.flow, doc.checked, doc.memo,
         )
         doc.future, doc.future_version = future, doc.version
         version, text = doc.version, doc.text
@@ -239,7 +246,7 @@ class PafixServer(LanguageServer):
                 return
             checked = f.result().result.checked
             if checked is not None:
-                doc.flow = checked.flow
+                doc.flow, doc.checked = checked.flow, checked
             if doc.version == version and doc.text == text:
                 doc.linted = f.result()
 

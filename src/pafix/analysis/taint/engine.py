@@ -25,6 +25,7 @@ from pafix.analysis.model import FlowModel, Subflow
 from pafix.findings import Confidence, ValueKind
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.state import Event, Label, Origin, State, join, same, widened
+from pafix.analysis.taint.plans import ActionPlan
 from pafix.analysis.taint.reverse import reverse_stores
 from pafix.analysis.taint.transfer import Transfer, field_of
 
@@ -34,8 +35,13 @@ MAX_PROGRAM_ROUNDS = 8
 class Analysis(Transfer):
     """Runs the taint analysis of one flow and collects events."""
 
-    def __init__(self, model: FlowModel, catalogue: Catalogue, names: NamePolicy) -> None:
+    def __init__(self, model: FlowModel, catalogue: Catalogue, names: NamePolicy,
+                 reuse: Analysis | None = None) -> None:
         super().__init__(model, catalogue, names)
+        #: plans of an earlier analysis of the same buffer (see :meth:`_plan`)
+        self._seed: dict[int, ActionPlan] = {}
+        if reuse is not None and _plans_carry_over(reuse, self):
+            self._seed = reuse._plans
         self.secret_inputs: set[str] = set()
         #: the origin of each secret input: its kind (credential or data) and confidence
         self.input_origins: dict[str, Origin] = {}
@@ -43,6 +49,23 @@ class Analysis(Transfer):
         #: ordered set)
         self._callees: list[dict[str, None]] = []
         self._prepass()
+
+    def _plan(self, action: n.Action) -> ActionPlan:
+        """The catalogue's answers for a call, taken over from the earlier analysis given as
+        ``reuse`` when this very node was in its flow. In the editor, the incremental parser
+        keeps the nodes of every statement before an edit, and a plan depends on the call's
+        node alone (with the same catalogue, name policy and no solution): a keystroke no
+        longer asks the catalogue again about every call above it. A node id found in the
+        seed is this node: the seed's plans keep their nodes alive, so no new node can have
+        one of their ids."""
+        plan = self._plans.get(id(action))
+        if plan is None:
+            seeded = self._seed.get(id(action))
+            if seeded is not None and seeded.action is action:
+                self._plans[id(action)] = seeded
+                return seeded
+            plan = super()._plan(action)
+        return plan
 
     # ---- set-up --------------------------------------------------------------------------
     def _prepass(self) -> None:
@@ -219,8 +242,20 @@ def _actions_of(stmt: n.Stmt) -> Iterator[n.Action]:
         yield stmt.cond
 
 
-def analyse(model: FlowModel, catalogue: Catalogue, names: NamePolicy) -> tuple[Analysis, list[Event]]:
-    analysis = Analysis(model, catalogue, names)
+def _plans_carry_over(old: Analysis, new: Analysis) -> bool:
+    """Whether a plan of ``old`` holds in ``new`` for the same node: what a plan reads besides
+    its node is the catalogue, the name policy and, for a child flow, the solution."""
+    return (old.catalogue is new.catalogue and old.names == new.names
+            and old.model.solution is None and new.model.solution is None)
+
+
+def analyse(model: FlowModel, catalogue: Catalogue, names: NamePolicy,
+            reuse: Analysis | None = None) -> tuple[Analysis, list[Event]]:
+    """Analyse a flow. ``reuse``, an analysis of an earlier version of the same flow, lends
+    the plans of the call nodes both share (see :meth:`Analysis._plan`); the result is the
+    same without it."""
+    analysis = Analysis(model, catalogue, names, reuse)
     events = analysis.run()
+    analysis._seed = {}  # the earlier version's nodes need not outlive this run
     # raw data a flow keeps in a plain variable before it becomes a sensitive one
     return analysis, events + reverse_stores(model, catalogue, names, analysis.credential_vars)
