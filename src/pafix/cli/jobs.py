@@ -270,12 +270,16 @@ class LazyFile:
         self.path = path
 
 
-def tasks_of_paths(paths: Sequence[str]) -> Iterator[list[Unit] | LazyFile]:
-    """What :func:`~pafix.cli.sources.read_units` reads, as tasks, loose files left unread."""
+def tasks_of_paths(paths: Sequence[str], solutions: list[Path] | None = None) -> Iterator[list[Unit] | LazyFile]:
+    """What :func:`~pafix.cli.sources.read_units` reads, as tasks, loose files left unread.
+    Each solution export met is appended to ``solutions`` (for the checks of its metadata),
+    so that the paths are walked once."""
     for item in expand(paths):
         if isinstance(item, tuple):
             yield [Unit(str(item[0]), None, item[1])]
         elif _is_solution(item):
+            if solutions is not None:
+                solutions.append(item)
             yield from group_tasks(solution_units(item))
         else:
             yield LazyFile(item)

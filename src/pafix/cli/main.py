@@ -20,7 +20,7 @@ from pafix.report import ScanStats, render_github, render_json, render_sarif, re
 from pafix.cli.cache import ResultCache
 from pafix.cli.jobs import run_scan, tasks_of_paths
 from pafix.cli.options import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, fail, load_cli_config
-from pafix.cli.sources import _is_solution, expand, read_units
+from pafix.cli.sources import expand, read_units
 from pafix.cli.baseline import read_baseline_option
 
 # The parser, the rules and the analysis are imported where they are used: a scan answered
@@ -114,19 +114,20 @@ def scan_units(paths: tuple[str, ...], config: Config, progress: bool = False, *
             bar = click.progressbar(length=count, label="scanning", file=sys.stderr)
             bar.__enter__()
             done = lambda _n: bar.update(1)  # noqa: E731 - one task (a file or a solution) done
+    found: list[Path] = []  # the solution exports among the paths, met while the tasks are made
     try:
-        results = run_scan(tasks_of_paths(paths), config, jobs=jobs, cache=cache, on_task_done=done)
+        results = run_scan(tasks_of_paths(paths, found), config, jobs=jobs, cache=cache, on_task_done=done)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
     unreadable = {r.path for r in results if r.errors and r.flow is None}  # already reported once
-    return results + _metadata_results(paths, config, unreadable)
+    return results + _metadata_results(found, config, unreadable)
 
 
-def _metadata_results(paths: tuple[str, ...], config: Config, skip: set[str]) -> list[FileResult]:
+def _metadata_results(found: list[Path], config: Config, skip: set[str]) -> list[FileResult]:
     """The solution-metadata rules (PAF4xx: roles, table audit) on each solution export that
     could be read; imported only when there is one (they load the rules)."""
-    solutions = [str(p) for p in expand(paths) if not isinstance(p, tuple) and str(p) not in skip and _is_solution(p)]
+    solutions = [str(p) for p in found if str(p) not in skip]
     if not solutions:
         return []
     from pafix.solutions.metadata_check import metadata_results
