@@ -132,7 +132,7 @@ def _writes(sf: object, stmt: n.Stmt) -> Iterator[tuple[str, str | None]]:
 
     assert isinstance(sf, Subflow)
     if isinstance(stmt, n.Set):
-        root = root_name(stmt.target)
+        root = n.root_name(stmt.target)
         if root is not None:
             value = stmt.value
             text = None
@@ -142,17 +142,9 @@ def _writes(sf: object, stmt: n.Stmt) -> Iterator[tuple[str, str | None]]:
         return
     for expr, written in n.statement_exprs(stmt):
         if written:
-            root = root_name(expr)
+            root = n.root_name(expr)
             if root is not None:
                 yield sf.key(root.name, force_global=root.is_global), None
-
-
-def root_name(expr: n.Expr) -> n.Name | None:
-    """The variable an access path starts from (as the taint analysis's ``root_name``, which
-    cannot be imported here: the taint package imports this module)."""
-    while isinstance(expr, (n.Attribute, n.Index)):
-        expr = expr.value
-    return expr if isinstance(expr, n.Name) else None
 
 
 # ---- combining the labels of a finding -----------------------------------------------------

@@ -656,6 +656,14 @@ def is_leaf(expr: Expr) -> bool:
     return type(expr) not in _INNER
 
 
+def root_name(expr: Expr) -> Name | None:
+    """The variable an access path starts from: ``obj['a'].b`` → ``obj`` (None when the path
+    does not start from a variable)."""
+    while isinstance(expr, (Attribute, Index)):
+        expr = expr.value
+    return expr if isinstance(expr, Name) else None
+
+
 def walk_expr(expr: Expr) -> Iterator[Expr]:
     """``expr`` and every expression inside it, holes of interpolated text included (iterative)."""
     stack: list[Expr] = [expr]

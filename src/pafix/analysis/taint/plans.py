@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import cast
 
 from pafix.syntax import nodes as n
+from pafix.syntax.nodes import root_name
 from pafix.analysis.catalogue import ActionSpec, Catalogue, Sources, ValueKind
 from pafix.analysis.catalogue.spec import HOLE, TEMPLATE_SUFFIX
 from pafix.findings import TraceStep
@@ -17,13 +18,6 @@ from pafix.analysis.names import NamePolicy
 
 #: the child flow a RunFlow call runs, from the call and its literal arguments
 ChildLookup = Callable[[n.Action, dict[str, str]], ChildFlow | None]
-
-
-def root_name(expr: n.Expr) -> n.Name | None:
-    """The variable an access path starts from: ``obj['a'].b`` → ``obj``."""
-    while isinstance(expr, (n.Attribute, n.Index)):
-        expr = expr.value
-    return expr if isinstance(expr, n.Name) else None
 
 
 def literal_args(action: n.Action) -> dict[str, str]:

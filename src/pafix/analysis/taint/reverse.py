@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pafix.analysis.catalogue import Catalogue
 from pafix.analysis.model import FlowModel, Subflow
 from pafix.analysis.names import NamePolicy
-from pafix.analysis.taint.plans import root_name
+from pafix.syntax.nodes import root_name
 from pafix.analysis.taint.state import Event, Label, Origin
 from pafix.analysis.taint.values import NON_SECRET_PROPERTIES
 from pafix.syntax import nodes as n

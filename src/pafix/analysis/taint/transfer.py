@@ -18,7 +18,8 @@ from typing import Any
 from pafix.syntax import nodes as n
 from pafix.analysis.model import Subflow
 from pafix.analysis.taint.actions import Actions
-from pafix.analysis.taint.plans import field_of, literal_args, root_name, step as _step
+from pafix.analysis.taint.plans import field_of, literal_args, step as _step
+from pafix.syntax.nodes import root_name
 from pafix.analysis.taint.state import Event, State, _join_taint, join, same, widened
 from pafix.analysis.taint.values import ERROR_VAR, NON_SECRET_PROPERTIES
 

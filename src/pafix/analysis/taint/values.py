@@ -16,7 +16,8 @@ from pafix.analysis.catalogue import Catalogue, ValueKind
 from pafix.analysis.model import FlowModel, Subflow
 from pafix.analysis.kinds import connection_texts, marked_origin
 from pafix.analysis.names import NamePolicy
-from pafix.analysis.taint.plans import ActionPlan, field_of, root_name, step as _step
+from pafix.analysis.taint.plans import ActionPlan, field_of, step as _step
+from pafix.syntax.nodes import root_name
 from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, _join_taint
 
 # properties that turn a secret into something that is not (a length, a flag)
