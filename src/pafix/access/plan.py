@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pafix.access.inventory import Component, FlowInventory, InventoryError, inventory_paths
+from pafix.access.inventory import Component, FlowInventory, InventoryError, _cell, inventory_paths
 from pafix.access.privileges import RUNNER_NEEDS, Need, table
 from pafix.access.roles import Role, SolutionMetadata
 from pafix.units import Unit
@@ -143,8 +143,6 @@ def _granted(r: Requirement) -> str:
 
 
 def to_csv(plans: Iterable[FlowPlan]) -> str:
-    from pafix.access.inventory import _cell
-
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
