@@ -36,7 +36,7 @@ import stat
 import tempfile
 from collections.abc import Callable
 
-__all__ = ["WriteError", "atomic_write", "sha256_hex"]
+__all__ = ["WriteError", "atomic_write", "fsync_dir", "sha256_hex"]
 
 #: Test hook: called with the temporary file's path after it is written, fsynced and
 #: given its mode, just before the on-disk check and the rename. Raise to simulate a crash.
@@ -70,7 +70,7 @@ def _check_unchanged(shown: str, real: str, expected_sha256: str | None) -> byte
     return current
 
 
-def _fsync_dir(folder: str) -> None:
+def fsync_dir(folder: str) -> None:
     """Make the rename durable; not every platform can open a folder, so best effort."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -123,7 +123,7 @@ def _replace_with(
         if isinstance(exc, OSError):
             raise WriteError(f"cannot write {target}: {exc}; not changed") from exc
         raise
-    _fsync_dir(folder)
+    fsync_dir(folder)
 
 
 def atomic_write(

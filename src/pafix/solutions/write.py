@@ -12,22 +12,8 @@ import tempfile
 from collections.abc import Callable, Mapping
 from typing import IO
 
+from pafix.fixes.safewrite import fsync_dir
 from pafix.solutions.model import FlowChange, Solution, SolutionError, _norm_id
-
-
-def _fsync_dir(folder: str) -> None:
-    if os.name != "posix":
-        return
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _atomic_replace(
@@ -59,7 +45,7 @@ def _atomic_replace(
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    _fsync_dir(folder)
+    fsync_dir(folder)
 
 
 def _writer(data: bytes) -> Callable[[IO[bytes]], None]:
