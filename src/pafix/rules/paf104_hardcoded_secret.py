@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from typing import cast
 
 from pafix.syntax import nodes as n
 from pafix.analysis.catalogue.spec import ActionSpec
@@ -24,7 +25,7 @@ from pafix.analysis.literals import (
 from pafix.analysis.model import Subflow
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint import root_name
-from pafix.findings import Finding
+from pafix.findings import Finding, Severity
 from pafix.redact import redact
 from pafix.rules.base import Context, Rule, fingerprint
 
@@ -46,7 +47,9 @@ MIN_ENTROPY = 3.0
 Hit = tuple[str, Confidence]
 #: (literal text, form, program) -> the hits in it
 Scanned = dict[tuple[str, str | None, str | None], tuple[Hit, ...]]
-Report = Callable[[n.StringLit, str], Iterator[Finding]]
+#: a literal of a statement that holds a secret: the message, and "note" for an encrypted one
+StmtHit = tuple[n.StringLit, str, Severity | None]
+ENCRYPTED_NOTE = "encrypted (P'...') literal: a secret stored in the flow, protected only by the machine's DPAPI key"
 
 
 def _literal(expr: n.Expr) -> n.StringLit | None:
@@ -110,12 +113,23 @@ class HardcodedSecret(Rule):
         #: (literal text, form, program) -> what :func:`text_secrets` says of it, for this
         #: flow: the same literals ('', paths, selectors) recur throughout a flow
         scanned: Scanned = {}
+        found: list[Finding] = []
         for sf in ctx.model.subflows:
-            for stmt in n.walk_statements(sf.body):
-                if isinstance(stmt, n.Comment):
-                    yield from self._check_comment(ctx, sf, stmt)
-                else:
-                    yield from self._check_stmt(ctx, sf, stmt, scanned)
+            for stmt in sf.statements:
+                if type(stmt) is n.Comment:
+                    found.extend(self._check_comment(ctx, sf, stmt))
+                    continue
+                hits = self._stmt_hits(ctx, sf, stmt, scanned)
+                if not hits:  # most statements: no finding object, no set of reported literals
+                    continue
+                reported: set[int] = set()  # one finding a literal, the first reason wins
+                for lit, message, severity in hits:
+                    if lit.span.start not in reported:
+                        reported.add(lit.span.start)
+                        # TODO(kinds): the hit's confidence once findings carry it
+                        found.append(self.finding(ctx, lit.span, message, subflow=sf.name, severity=severity,
+                                                  kind="credential"))
+        return found
 
     def _check_comment(self, ctx: Context, sf: Subflow, stmt: n.Comment) -> Iterator[Finding]:
         for hit in comment_secrets(stmt.text, ctx.names):
@@ -128,26 +142,22 @@ class HardcodedSecret(Rule):
             yield replace(found, fingerprint=fingerprint(self.code, sf.name, None, masked))
             return  # one finding a comment
 
-    def _check_stmt(
-        self, ctx: Context, sf: Subflow, stmt: n.Stmt, scanned: Scanned
-    ) -> Iterator[Finding]:
-        reported: set[int] = set()
-
-        def report(lit: n.StringLit, message: str, severity: str | None = None) -> Iterator[Finding]:
-            if lit.span.start in reported:
-                return
-            reported.add(lit.span.start)
-            # TODO(kinds): kind "credential" and the hit's confidence once findings carry them
-            yield self.finding(ctx, lit.span, message, subflow=sf.name,
-                               severity="note" if severity == "note" else None, kind="credential")
-
-        actions: list[n.Action] = []
-        if isinstance(stmt, n.Action):
-            actions.append(stmt)
-        elif isinstance(stmt, n.If):
-            actions.extend(b.cond for b in stmt.branches if isinstance(b.cond, n.Action))
-        elif isinstance(stmt, (n.While, n.Wait)) and isinstance(stmt.cond, n.Action):
-            actions.append(stmt.cond)
+    def _stmt_hits(self, ctx: Context, sf: Subflow, stmt: n.Stmt, scanned: Scanned) -> list[StmtHit]:
+        """The literals of one statement that hold a secret, each with its message (and "note"
+        for an encrypted literal), in the order the reasons are tried; a literal may come more
+        than once (the caller reports its first). Called for every statement of a flow: kept to
+        a few type tests and dictionary look-ups for the statements with nothing to report."""
+        hits: list[StmtHit] = []
+        kind = type(stmt)
+        actions: Sequence[n.Action] = ()
+        if kind is n.Action:
+            actions = (cast(n.Action, stmt),)
+        elif kind is n.If:
+            actions = [b.cond for b in cast(n.If, stmt).branches if isinstance(b.cond, n.Action)]
+        elif kind is n.While or kind is n.Wait:
+            cond = cast("n.While | n.Wait", stmt).cond
+            if isinstance(cond, n.Action):
+                actions = (cond,)
         for action in actions:
             spec = ctx.catalogue.lookup(action.name)
             for arg in ctx.analysis.secret_params(action):
@@ -155,36 +165,48 @@ class HardcodedSecret(Rule):
                     continue  # only the secret written inside it counts (read below)
                 lit = _literal(arg.value)
                 if lit is not None and not is_placeholder(lit.literal or ""):
-                    yield from report(lit, f"hard-coded secret {redact(lit.literal or '')!r} in {arg.name} of {action.name}")
+                    hits.append((lit, f"hard-coded secret {redact(lit.literal or '')!r} in {arg.name} of {action.name}",
+                                 None))
             if spec.text_forms:
-                yield from self._check_forms(ctx, action, spec, scanned, report)
-        if isinstance(stmt, n.Set):
-            root = root_name(stmt.target)
-            lit = _literal(stmt.value)
-            if root is not None and lit is not None and not is_placeholder(lit.literal or ""):
+                hits.extend(self._check_forms(ctx, action, spec, scanned))
+        if kind is n.Set:
+            assign = cast(n.Set, stmt)
+            root = root_name(assign.target)
+            lit = _literal(assign.value)
+            if root is not None and lit is not None:
                 key = sf.key(root.name, force_global=root.is_global)
                 value = lit.literal or ""
-                if ctx.names.is_secret(root.name) or (key in ctx.model.sensitive and looks_secret(value)):
-                    yield from report(lit, f"hard-coded secret {redact(lit.literal or '')!r} assigned to {root.name}")
-        if isinstance(stmt, n.IODecl) and stmt.kind == "INPUT" and isinstance(stmt.props, n.ObjectLit):
-            name = stmt.name.name
-            default = stmt.props.get("DefaultValue")
-            lit = _literal(default) if default is not None else None
-            if lit is not None and not is_placeholder(lit.literal or "") and (
-                name in ctx.model.sensitive or name in ctx.analysis.secret_inputs
-            ):
-                yield from report(lit, f"secret input {name} has a hard-coded default value {redact(lit.literal or '')!r}")
+                # the name first: most assignments are to plain variables, and the placeholder
+                # test runs a dozen patterns
+                if (ctx.names.is_secret(root.name) or (key in ctx.model.sensitive and looks_secret(value))) and (
+                    not is_placeholder(value)
+                ):
+                    hits.append((lit, f"hard-coded secret {redact(lit.literal or '')!r} assigned to {root.name}", None))
+        elif kind is n.IODecl:
+            decl = cast(n.IODecl, stmt)
+            if decl.kind == "INPUT" and isinstance(decl.props, n.ObjectLit):
+                name = decl.name.name
+                default = decl.props.get("DefaultValue")
+                lit = _literal(default) if default is not None else None
+                if lit is not None and not is_placeholder(lit.literal or "") and (
+                    name in ctx.model.sensitive or name in ctx.analysis.secret_inputs
+                ):
+                    hits.append((lit, f"secret input {name} has a hard-coded default value {redact(lit.literal or '')!r}",
+                                 None))
         for expr, _written in n.statement_exprs(stmt):
+            if type(expr) is n.Name:  # the most common argument: nothing to read
+                continue
             for lit in _string_literals(expr):
                 if lit.kind == "encrypted":
-                    yield from report(lit, "encrypted (P'...') literal: a secret stored in the flow, protected only by the machine's DPAPI key", "note")
+                    hits.append((lit, ENCRYPTED_NOTE, "note"))
                     continue
                 for message, _confidence in _scan(scanned, lit, None, None, ctx.names):
-                    yield from report(lit, message)
+                    hits.append((lit, message, None))
+        return hits
 
     def _check_forms(
-        self, ctx: Context, action: n.Action, spec: ActionSpec, scanned: Scanned, report: Report
-    ) -> Iterator[Finding]:
+        self, ctx: Context, action: n.Action, spec: ActionSpec, scanned: Scanned
+    ) -> Iterator[StmtHit]:
         """Credentials inside the text of the parameters the catalogue says hold a URL, a
         body, headers, a command line or a script."""
         program: str | None = None
@@ -201,7 +223,7 @@ class HardcodedSecret(Rule):
                 if lit.kind == "encrypted":
                     continue
                 for message, _confidence in _scan(scanned, lit, form, program if form == "arguments" else None, ctx.names):
-                    yield from report(lit, f"{message} in {arg.name} of {action.name}")
+                    yield lit, f"{message} in {arg.name} of {action.name}", None
 
 
 def _string_literals(expr: n.Expr) -> Sequence[n.StringLit]:

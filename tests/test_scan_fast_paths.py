@@ -1,0 +1,131 @@
+"""The speed-ups of issue 16 on the rule side change no result.
+
+The statement walkers of :mod:`pafix.syntax.nodes` answer like the generators they replaced
+(the reference implementations are kept here), and each subflow's ``statements`` of the model
+is the walk of its body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+
+from pafix.analysis.model import build_model
+from pafix.errors import ParseError
+from pafix.syntax import nodes as n
+from pafix.syntax.parser import parse
+from strategies import flows
+
+ROOT = Path(__file__).resolve().parents[1]
+REAL = ROOT.parent / "shared" / "corpus" / "real"
+
+
+def _files() -> list[Path]:
+    files = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".robin", ".txt"))
+    files += sorted(p for p in (ROOT / "fixtures" / "rules").rglob("*.robin"))
+    if REAL.is_dir():
+        files += sorted(REAL.glob("*.robin"))
+    return files
+
+
+# ---- the reference walkers (before issue 16) --------------------------------------------------
+def _ref_walk(body: n.Body) -> Iterator[n.Stmt]:
+    stack: list[Iterator[n.Stmt]] = [iter(body)]
+    while stack:
+        for stmt in stack[-1]:
+            yield stmt
+            nested = list(n.child_bodies(stmt))
+            if nested:
+                stack.append(iter([s for b in nested for s in b]))
+                break
+        else:
+            stack.pop()
+
+
+def _ref_exprs(stmt: n.Stmt) -> Iterator[tuple[n.Expr, bool]]:
+    def args(items: tuple[n.Arg, ...]) -> Iterator[tuple[n.Expr, bool]]:
+        for arg in items:
+            yield arg.value, arg.output
+
+    def cond(c: n.Cond) -> Iterator[tuple[n.Expr, bool]]:
+        if isinstance(c, n.Action):
+            yield from args(c.args)
+        else:
+            yield c, False
+
+    if isinstance(stmt, n.Set):
+        yield stmt.target, True
+        yield stmt.value, False
+    elif isinstance(stmt, (n.Action, n.CallSubflow, n.Exit)):
+        yield from args(stmt.args)
+    elif isinstance(stmt, n.GetLastError):
+        yield stmt.target, True
+        yield from args(stmt.args)
+    elif isinstance(stmt, n.If):
+        for branch in stmt.branches:
+            yield from cond(branch.cond)
+    elif isinstance(stmt, n.Switch):
+        yield stmt.subject, False
+        for case in stmt.cases:
+            if case.value is not None:
+                yield case.value, False
+    elif isinstance(stmt, n.LoopRange):
+        if stmt.var is not None:
+            yield stmt.var, True
+        yield stmt.start, False
+        yield stmt.stop, False
+        yield stmt.step, False
+    elif isinstance(stmt, n.ForEach):
+        yield stmt.var, True
+        yield stmt.iterable, False
+    elif isinstance(stmt, (n.While, n.Wait)):
+        yield from cond(stmt.cond)
+        if isinstance(stmt, n.Wait) and stmt.timeout is not None:
+            yield stmt.timeout, False
+    elif isinstance(stmt, n.Block):
+        for handler in stmt.handlers:
+            yield from args(handler.args)
+    elif isinstance(stmt, n.OnErrorRepeat):
+        yield stmt.times, False
+        yield stmt.wait, False
+    elif isinstance(stmt, n.IODecl):
+        yield stmt.props, False
+
+
+def _ref_is_leaf(expr: n.Expr) -> bool:
+    if isinstance(expr, n.StringLit):
+        return not any(isinstance(p, n.Hole) for p in expr.parts)
+    return type(expr) not in n._INNER
+
+
+def _same_walks(flow: n.Flow) -> None:
+    walked = list(n.walk_statements(flow.body))
+    assert [id(s) for s in walked] == [id(s) for s in _ref_walk(flow.body)]
+    for stmt in walked:
+        got, want = n.statement_exprs(stmt), list(_ref_exprs(stmt))
+        assert [(id(e), w) for e, w in got] == [(id(e), w) for e, w in want]
+        for expr, _written in got:
+            for e in n.walk_expr(expr):
+                assert n.is_leaf(e) == _ref_is_leaf(e)
+    model = build_model(flow)
+    for sf in model.subflows:
+        assert [id(s) for s in sf.statements] == [id(s) for s in _ref_walk(sf.body)]
+
+
+@pytest.mark.parametrize("path", _files(), ids=lambda p: p.name)
+def test_walkers_match_the_reference_on_real_flows(path: Path) -> None:
+    text = path.read_text(encoding="utf-8-sig")
+    try:
+        flow = parse(text, str(path))
+    except ParseError:  # the lines that parse, as the scan checks them
+        flow = parse(text, str(path), recover=True)
+    _same_walks(flow)
+
+
+@settings(max_examples=100, deadline=None)
+@given(flows())
+def test_walkers_match_the_reference_on_random_flows(text: str) -> None:
+    _same_walks(parse(text))
