@@ -1,20 +1,27 @@
 """The speed-ups of issue 16 on the rule side change no result.
 
-The statement walkers of :mod:`pafix.syntax.nodes` answer like the generators they replaced
-(the reference implementations are kept here), and each subflow's ``statements`` of the model
-is the walk of its body.
+* the statement walkers of :mod:`pafix.syntax.nodes` answer like the generators they replaced
+  (the reference implementations are kept here), and each subflow's ``statements`` of the
+  model is the walk of its body;
+* PAF104's shortcuts: each token pattern's declared shortest match is the pattern's own, and
+  the memo of scanned literals, shared by the flows of a run, is kept apart per name policy.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 
 from pafix.analysis.model import build_model
+from pafix.config import DEFAULT, Config
+from pafix.core import check_source
 from pafix.errors import ParseError
+from pafix.rules.paf104_hardcoded_secret import TOKEN_PATTERNS, text_secrets
 from pafix.syntax import nodes as n
 from pafix.syntax.parser import parse
 from strategies import flows
@@ -129,3 +136,33 @@ def test_walkers_match_the_reference_on_real_flows(path: Path) -> None:
 @given(flows())
 def test_walkers_match_the_reference_on_random_flows(text: str) -> None:
     _same_walks(parse(text))
+
+
+# ---- PAF104 ---------------------------------------------------------------------------------
+@pytest.mark.parametrize(("label", "shortest", "pattern"), TOKEN_PATTERNS, ids=[t[0] for t in TOKEN_PATTERNS])
+def test_each_token_pattern_declares_its_shortest_match(label: str, shortest: int, pattern: re.Pattern[str]) -> None:
+    """A text shorter than ``shortest`` is not searched for the pattern: ``shortest`` must be the
+    length of the pattern's shortest match (read from the regular expression's own parse)."""
+    low, _high = re._parser.parse(pattern.pattern, pattern.flags).getwidth()  # type: ignore[attr-defined]
+    assert shortest == low, label
+
+
+def test_a_token_of_the_shortest_length_is_still_found() -> None:
+    token = "xoxb-Ab3dE6gH9k"  # a Slack token of the shortest length any pattern matches
+    assert len(token) == min(shortest for _, shortest, _ in TOKEN_PATTERNS)
+    assert text_secrets(token) == (("hard-coded Slack token 'xo***'", "high"),)
+    assert text_secrets(token[:-1]) == ()
+
+
+def test_scanned_literals_are_kept_apart_per_name_policy() -> None:
+    """The memo of what PAF104 read in each literal lives across flows: a user's extra secret
+    name changes what a literal holds, and must not leak into a run without it (or back)."""
+    flow = "SET Query TO $'''?zorgle=Qx7!fkT2'''\n"
+    extra = replace(DEFAULT, secret_names=("zorgle",))
+
+    def found(config: Config) -> list[str]:
+        return [f.message for f in check_source(flow, config=config).findings if f.rule == "PAF104"]
+
+    for _ in range(2):
+        assert found(DEFAULT) == []
+        assert found(extra) == ["hard-coded zorgle= value 'Qx***'"]

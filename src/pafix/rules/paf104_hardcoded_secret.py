@@ -32,15 +32,18 @@ from pafix.rules.base import Context, Rule, fingerprint
 CONN_SECRET_RE = re.compile(
     r"(?i)(?:^|[;\s])(password|pwd|accountkey|sharedaccesssignature|sharedaccesskey|client_secret|clientsecret)\s*=\s*([^;]*)"
 )
-TOKEN_PATTERNS = (
-    ("GitHub token", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}")),
-    ("OpenAI API key", re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}")),
-    ("Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    ("AWS access key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-    ("JSON web token", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
-    ("private key", re.compile(r"-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----")),
-    ("Azure storage key", re.compile(r"\b[A-Za-z0-9+/]{86}==")),
+#: (label, the length of its shortest match, pattern): a literal shorter than a pattern's
+#: shortest match (most literals: names, paths, selectors) is not searched for it;
+#: tests/test_rules.py checks each length against its pattern
+TOKEN_PATTERNS: tuple[tuple[str, int, re.Pattern[str]], ...] = (
+    ("GitHub token", 40, re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}")),
+    ("OpenAI API key", 23, re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}")),
+    ("Slack token", 15, re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    ("AWS access key", 20, re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("Google API key", 39, re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
+    ("JSON web token", 38, re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
+    ("private key", 27, re.compile(r"-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----")),
+    ("Azure storage key", 88, re.compile(r"\b[A-Za-z0-9+/]{86}==")),
 )
 MIN_ENTROPY = 3.0
 #: a message and how sure it is
@@ -110,9 +113,7 @@ class HardcodedSecret(Rule):
     severity = "error"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        #: (literal text, form, program) -> what :func:`text_secrets` says of it, for this
-        #: flow: the same literals ('', paths, selectors) recur throughout a flow
-        scanned: Scanned = {}
+        scanned = _scanned(ctx.names)
         found: list[Finding] = []
         for sf in ctx.model.subflows:
             for stmt in sf.statements:
@@ -238,6 +239,23 @@ def _text(lit: n.StringLit) -> str:
     return "".join(p if isinstance(p, str) else HOLE for p in lit.parts)
 
 
+#: (literal text, form, program) -> what :func:`text_secrets` says of it, by name policy: the
+#: same literals ('', paths, selectors) recur throughout a flow and across the flows of a run.
+#: A pure function's memo; emptied once it holds :data:`_SCANNED_MAX` texts, so that a long run
+#: or the editor keeps no more than a few megabytes of old literals alive.
+_SCANNED: dict[NamePolicy, Scanned] = {}
+_SCANNED_MAX = 32_768
+
+
+def _scanned(names: NamePolicy) -> Scanned:
+    scanned = _SCANNED.get(names)
+    if scanned is None or len(scanned) > _SCANNED_MAX:
+        if len(_SCANNED) >= 4:  # policies of configs gone by
+            _SCANNED.clear()
+        scanned = _SCANNED[names] = {}
+    return scanned
+
+
 def _scan(
     scanned: Scanned,
     lit: n.StringLit, form: str | None, program: str | None, names: NamePolicy,
@@ -255,12 +273,16 @@ def text_secrets(text: str, form: str | None = None, program: str | None = None,
     first token format found, and the first credential its form carries (``form`` is the
     catalogue's ``text_forms`` kind of the parameter the literal is in, None elsewhere)."""
     found: list[Hit] = []
-    for m in CONN_SECRET_RE.finditer(text):
-        value = m.group(2).strip()
-        if not is_placeholder(value) and "%" not in value:
-            found.append((f"connection string with a hard-coded {m.group(1)}= value {redact(value)!r}", "high"))
-            break
-    for label, pattern in TOKEN_PATTERNS:
+    if "=" in text:  # every connection-string secret is written key=value
+        for m in CONN_SECRET_RE.finditer(text):
+            value = m.group(2).strip()
+            if not is_placeholder(value) and "%" not in value:
+                found.append((f"connection string with a hard-coded {m.group(1)}= value {redact(value)!r}", "high"))
+                break
+    size = len(text)
+    for label, shortest, pattern in TOKEN_PATTERNS:
+        if size < shortest:
+            continue
         tm = pattern.search(text)
         if tm and HOLE not in tm.group(0) and entropy(tm.group(0)) >= MIN_ENTROPY:
             found.append((f"hard-coded {label} {redact(tm.group(0))!r}", "high"))
