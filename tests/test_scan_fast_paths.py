@@ -4,7 +4,8 @@
   (the reference implementations are kept here), and each subflow's ``statements`` of the
   model is the walk of its body;
 * PAF104's shortcuts: each token pattern's declared shortest match is the pattern's own, and
-  the memo of scanned literals, shared by the flows of a run, is kept apart per name policy.
+  the memo of scanned literals, shared by the flows of a run, is kept apart per name policy;
+* the name policy of a config is made once and its memo of answers stays its own.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import pytest
 from hypothesis import given, settings
 
 from pafix.analysis.model import build_model
+from pafix.analysis.names import make_policy
 from pafix.config import DEFAULT, Config
-from pafix.core import check_source
+from pafix.core import check_source, names_for
 from pafix.errors import ParseError
 from pafix.rules.paf104_hardcoded_secret import TOKEN_PATTERNS, text_secrets
 from pafix.syntax import nodes as n
@@ -166,3 +168,16 @@ def test_scanned_literals_are_kept_apart_per_name_policy() -> None:
     for _ in range(2):
         assert found(DEFAULT) == []
         assert found(extra) == ["hard-coded zorgle= value 'Qx***'"]
+
+
+# ---- the name policy's memo -------------------------------------------------------------------
+def test_name_policies_keep_their_answers_apart() -> None:
+    """Each config's policy is made once and memoises its answers; the memo takes no part in
+    equality (the analysis compares policies to reuse plans) and never crosses policies."""
+    plain, extra = DEFAULT, replace(DEFAULT, secret_names=("zorgle",), non_secret_names=("apitoken",))
+    for _ in range(2):
+        assert names_for(plain) is names_for(plain)
+        assert not names_for(plain).is_secret("Zorgle") and names_for(extra).is_secret("Zorgle")
+        assert names_for(plain).is_secret("ApiToken") and not names_for(extra).is_secret("ApiToken")
+    assert names_for(plain) == make_policy()
+    assert make_policy().is_secret("SmtpPassword") and not make_policy().is_secret("PasswordPolicy")
