@@ -49,7 +49,11 @@ MIN_ENTROPY = 3.0
 #: a message and how sure it is
 Hit = tuple[str, Confidence]
 #: (literal text, form, program) -> the hits in it
-Scanned = dict[tuple[str, str | None, str | None], tuple[Hit, ...]]
+#: what :func:`text_secrets` said of a literal: by its raw text alone outside a text form
+#: (most literals: the key is the string, no tuple to build), else by (raw text, form, program)
+Scanned = dict[str | tuple[str, str | None, str | None], tuple[Hit, ...]]
+#: expressions that hold no text
+_NO_TEXT: frozenset[type] = frozenset({n.Name, n.Number, n.Bool})
 #: a literal of a statement that holds a secret: the message, and "note" for an encrypted one
 StmtHit = tuple[n.StringLit, str, Severity | None]
 ENCRYPTED_NOTE = "encrypted (P'...') literal: a secret stored in the flow, protected only by the machine's DPAPI key"
@@ -173,16 +177,15 @@ class HardcodedSecret(Rule):
         if kind is n.Set:
             assign = cast(n.Set, stmt)
             root = root_name(assign.target)
-            lit = _literal(assign.value)
-            if root is not None and lit is not None:
-                key = sf.key(root.name, force_global=root.is_global)
-                value = lit.literal or ""
-                # the name first: most assignments are to plain variables, and the placeholder
-                # test runs a dozen patterns
-                if (ctx.names.is_secret(root.name) or (key in ctx.model.sensitive and looks_secret(value))) and (
-                    not is_placeholder(value)
-                ):
-                    hits.append((lit, f"hard-coded secret {redact(lit.literal or '')!r} assigned to {root.name}", None))
+            if root is not None:
+                # the name first (a memo): most assignments are to plain variables, and the
+                # placeholder test runs a dozen patterns
+                secret_name = ctx.names.is_secret(root.name)
+                if secret_name or sf.key(root.name, force_global=root.is_global) in ctx.model.sensitive:
+                    lit = _literal(assign.value)
+                    value = (lit.literal or "") if lit is not None else ""
+                    if lit is not None and (secret_name or looks_secret(value)) and not is_placeholder(value):
+                        hits.append((lit, f"hard-coded secret {redact(value)!r} assigned to {root.name}", None))
         elif kind is n.IODecl:
             decl = cast(n.IODecl, stmt)
             if decl.kind == "INPUT" and isinstance(decl.props, n.ObjectLit):
@@ -194,14 +197,25 @@ class HardcodedSecret(Rule):
                 ):
                     hits.append((lit, f"secret input {name} has a hard-coded default value {redact(lit.literal or '')!r}",
                                  None))
+        names = ctx.names
         for expr, _written in n.statement_exprs(stmt):
-            if type(expr) is n.Name:  # the most common argument: nothing to read
+            expr_kind = type(expr)
+            lits: Sequence[n.StringLit]
+            if expr_kind is n.StringLit and n.is_leaf(expr):  # plain text: no walk
+                lits = (cast(n.StringLit, expr),)
+            elif expr_kind in _NO_TEXT:  # the most common arguments: nothing to read
                 continue
-            for lit in _string_literals(expr):
+            else:
+                lits = [e for e in n.walk_expr(expr) if isinstance(e, n.StringLit)]
+            for lit in lits:
                 if lit.kind == "encrypted":
                     hits.append((lit, ENCRYPTED_NOTE, "note"))
                     continue
-                for message, _confidence in _scan(scanned, lit, None, None, ctx.names):
+                # a literal outside any text form is memoised by its raw text alone (see Scanned)
+                said = scanned.get(lit.raw)
+                if said is None:
+                    said = scanned[lit.raw] = text_secrets(_text(lit), None, None, names)
+                for message, _confidence in said:
                     hits.append((lit, message, None))
         return hits
 
@@ -258,8 +272,9 @@ def _scanned(names: NamePolicy) -> Scanned:
 
 def _scan(
     scanned: Scanned,
-    lit: n.StringLit, form: str | None, program: str | None, names: NamePolicy,
+    lit: n.StringLit, form: str, program: str | None, names: NamePolicy,
 ) -> tuple[Hit, ...]:
+    """What the text of ``lit``, in a parameter of text form ``form``, holds (memoised)."""
     key = (lit.raw, form, program)  # the same raw text has the same text between holes
     hits = scanned.get(key)
     if hits is None:

@@ -654,7 +654,7 @@ _INNER: dict[type, Callable[[Any], Sequence[Expr]]] = {
     BinOp: lambda e: (e.right, e.left),
     UnaryOp: lambda e: (e.operand,),
     Paren: lambda e: (e.expr,),
-    StringLit: lambda e: [h.expr for h in e.holes][::-1],
+    StringLit: lambda e: [p.expr for p in e.parts[::-1] if isinstance(p, Hole)],
     ListLit: lambda e: e.items[::-1],
     DatatableLit: lambda e: e.rows[::-1],
     ObjectLit: lambda e: [x for entry in e.entries[::-1] for x in (entry.value, entry.key)],

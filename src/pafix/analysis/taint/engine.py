@@ -124,7 +124,7 @@ class Analysis(Transfer):
 
     def _note_fields(self, sf: Subflow) -> None:
         """The fields each variable gets written (see ``Transfer.fields``)."""
-        for stmt in n.walk_statements(sf.body):
+        for stmt in sf.statements:
             if not isinstance(stmt, n.Set):
                 continue
             fld = field_of(stmt.target)
