@@ -1,8 +1,8 @@
 """The speed-ups of issue 16 on the rule side change no result.
 
 * the statement walkers of :mod:`pafix.syntax.nodes` answer like the generators they replaced
-  (the reference implementations are kept here), and each subflow's ``statements`` of the
-  model is the walk of its body;
+  (the reference implementations are kept here), and each subflow's ``statements``,
+  ``actions`` and ``calls`` of the model are what the rules and the taint prepass walked for;
 * PAF104's shortcuts: each token pattern's declared shortest match is the pattern's own, and
   the memo of scanned literals, shared by the flows of a run, is kept apart per name policy;
 * the name policy of a config is made once and its memo of answers stays its own.
@@ -104,6 +104,28 @@ def _ref_exprs(stmt: n.Stmt) -> Iterator[tuple[n.Expr, bool]]:
         yield stmt.props, False
 
 
+_COMPOUND = (n.If, n.Switch, n.Block, n.LoopRange, n.ForEach, n.While, n.OnError, n.Function)
+
+
+def _ref_calls_and_actions(body: n.Body, calls: dict[str, None]) -> Iterator[n.Action]:
+    """What the taint prepass walked for itself before the model listed each subflow's actions
+    and calls."""
+    for stmt in body:
+        if isinstance(stmt, n.Action):
+            yield stmt
+            continue
+        if isinstance(stmt, n.CallSubflow):
+            calls[stmt.target] = None
+            continue
+        if isinstance(stmt, n.If):
+            yield from (b.cond for b in stmt.branches if isinstance(b.cond, n.Action))
+        elif isinstance(stmt, (n.While, n.Wait)) and isinstance(stmt.cond, n.Action):
+            yield stmt.cond
+        if isinstance(stmt, _COMPOUND):
+            for nested in n.child_bodies(stmt):
+                yield from _ref_calls_and_actions(nested, calls)
+
+
 def _ref_is_leaf(expr: n.Expr) -> bool:
     if isinstance(expr, n.StringLit):
         return not any(isinstance(p, n.Hole) for p in expr.parts)
@@ -122,6 +144,9 @@ def _same_walks(flow: n.Flow) -> None:
     model = build_model(flow)
     for sf in model.subflows:
         assert [id(s) for s in sf.statements] == [id(s) for s in _ref_walk(sf.body)]
+        calls: dict[str, None] = {}
+        assert [id(a) for a in sf.actions] == [id(a) for a in _ref_calls_and_actions(sf.body, calls)]
+        assert sf.calls == tuple(calls)
 
 
 @pytest.mark.parametrize("path", _files(), ids=lambda p: p.name)

@@ -55,7 +55,8 @@ CONNECTION_KEY_RE = re.compile(
 
 def is_connection_string(text: str) -> bool:
     """Whether ``text`` reads as a connection string (``Provider=...;Data Source=...``)."""
-    return CONNECTION_KEY_RE.search(text) is not None
+    # every key is followed by "=": most texts (names, paths, messages) are answered without the regex
+    return "=" in text and CONNECTION_KEY_RE.search(text) is not None
 
 
 def connection_string_kind(text: str) -> ValueKind | None:
@@ -64,7 +65,7 @@ def connection_string_kind(text: str) -> ValueKind | None:
     ``Provider=Microsoft.ACE.OLEDB.12.0;Data Source=C:\\x.xlsx`` and ``Integrated
     Security=SSPI`` are neither; ``...;Password=%Pw%`` and ``AccountKey=...`` are credentials
     (a hole's value is judged by the taint analysis: ``Data Source=%Path%`` stays neither)."""
-    return "credential" if CREDENTIAL_PART_RE.search(text) else None
+    return "credential" if "=" in text and CREDENTIAL_PART_RE.search(text) else None
 
 
 def is_connection_string_param(param: str) -> bool:

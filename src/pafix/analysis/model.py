@@ -8,6 +8,7 @@ declared with parameters, without ``GLOBAL``) has its own scope and reaches glob
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import cast
 
 from pafix.findings import Confidence, ValueKind
 from pafix.syntax import nodes as n
@@ -24,6 +25,11 @@ class Subflow:
     #: :func:`pafix.syntax.nodes.walk_statements`: walked once here, read by the analysis's
     #: set-up and by the rules (a flow used to be walked a dozen times)
     statements: tuple[n.Stmt, ...] = field(compare=False, repr=False)
+    #: every action call of ``statements``, the actions of ``IF``/``WHILE``/``WAIT`` conditions
+    #: included, in the same order (disabled ones too)
+    actions: tuple[n.Action, ...] = field(compare=False, repr=False)
+    #: the subflows it ``CALL``s, in order of first call, each once
+    calls: tuple[str, ...] = field(compare=False, repr=False)
 
     def key(self, var: str, *, force_global: bool = False) -> str:
         if self.is_global or force_global:
@@ -114,6 +120,27 @@ def _is_header(stmt: n.Stmt) -> bool:
     return isinstance(stmt, HEADER_TYPES)
 
 
+def _contents(body: n.Body) -> tuple[tuple[n.Stmt, ...], tuple[n.Action, ...], tuple[str, ...]]:
+    """A subflow's statements, action calls and called subflows (see :class:`Subflow`), from
+    one walk of its body."""
+    statements = tuple(n.walk_statements(body))
+    actions: list[n.Action] = []
+    calls: dict[str, None] = {}  # an ordered set
+    for stmt in statements:
+        kind = type(stmt)
+        if kind is n.Action:
+            actions.append(cast(n.Action, stmt))
+        elif kind is n.CallSubflow:
+            calls[cast(n.CallSubflow, stmt).target] = None
+        elif kind is n.If:
+            actions.extend(b.cond for b in cast(n.If, stmt).branches if isinstance(b.cond, n.Action))
+        elif kind is n.While or kind is n.Wait:
+            cond = cast("n.While | n.Wait", stmt).cond
+            if isinstance(cond, n.Action):
+                actions.append(cond)
+    return statements, tuple(actions), tuple(calls)
+
+
 def build_model(
     flow: n.Flow,
     password_io: frozenset[str] = frozenset(),
@@ -121,12 +148,12 @@ def build_model(
     solution: SolutionContext | None = None,
 ) -> FlowModel:
     main_body = flow.main
-    main = Subflow("Main", main_body, True, (), None, tuple(n.walk_statements(main_body)))
+    main = Subflow("Main", main_body, True, (), None, *_contents(main_body))
     subflows = [main]
     for fn in flow.functions:
         local = not fn.is_global and bool(fn.params)
         subflows.append(Subflow(fn.name, fn.body, not local, tuple(p.name for p in fn.params), fn,
-                                tuple(n.walk_statements(fn.body))))
+                                *_contents(fn.body)))
     sensitive: set[str] = set()
     decls: dict[str, n.Sensitive] = {}
     stmts: dict[str | None, n.Sensitive] = {}
