@@ -8,7 +8,6 @@ declared with parameters, without ``GLOBAL``) has its own scope and reaches glob
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import cast
 
 from pafix.findings import Confidence, ValueKind
 from pafix.syntax import nodes as n
@@ -127,17 +126,10 @@ def _contents(body: n.Body) -> tuple[tuple[n.Stmt, ...], tuple[n.Action, ...], t
     actions: list[n.Action] = []
     calls: dict[str, None] = {}  # an ordered set
     for stmt in statements:
-        kind = type(stmt)
-        if kind is n.Action:
-            actions.append(cast(n.Action, stmt))
-        elif kind is n.CallSubflow:
-            calls[cast(n.CallSubflow, stmt).target] = None
-        elif kind is n.If:
-            actions.extend(b.cond for b in cast(n.If, stmt).branches if isinstance(b.cond, n.Action))
-        elif kind is n.While or kind is n.Wait:
-            cond = cast("n.While | n.Wait", stmt).cond
-            if isinstance(cond, n.Action):
-                actions.append(cond)
+        if type(stmt) is n.CallSubflow:
+            calls[stmt.target] = None
+        else:
+            actions.extend(n.statement_actions(stmt))
     return statements, tuple(actions), tuple(calls)
 
 

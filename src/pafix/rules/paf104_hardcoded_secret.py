@@ -154,16 +154,7 @@ class HardcodedSecret(Rule):
         a few type tests and dictionary look-ups for the statements with nothing to report."""
         hits: list[StmtHit] = []
         kind = type(stmt)
-        actions: Sequence[n.Action] = ()
-        if kind is n.Action:
-            actions = (cast(n.Action, stmt),)
-        elif kind is n.If:
-            actions = [b.cond for b in cast(n.If, stmt).branches if isinstance(b.cond, n.Action)]
-        elif kind is n.While or kind is n.Wait:
-            cond = cast("n.While | n.Wait", stmt).cond
-            if isinstance(cond, n.Action):
-                actions = (cond,)
-        for action in actions:
+        for action in n.statement_actions(stmt):
             spec = ctx.catalogue.lookup(action.name)
             for arg in ctx.analysis.secret_params(action):
                 if arg.name.lower().endswith("connectionstring") or spec.text_form(arg.name) is not None:

@@ -597,6 +597,20 @@ def statement_exprs(stmt: Stmt) -> Sequence[tuple[Expr, bool]]:
     return exprs(stmt) if exprs is not None else ()
 
 
+def statement_actions(stmt: Stmt) -> Sequence[Action]:
+    """The action calls of one statement, nested bodies excluded: an action statement itself,
+    or the actions of its conditions (``IF``/``ELSE IF``, ``WHILE``, ``WAIT``)."""
+    kind = type(stmt)
+    if kind is Action:
+        return (cast(Action, stmt),)
+    if kind is If:
+        return [b.cond for b in cast(If, stmt).branches if isinstance(b.cond, Action)]
+    if kind is While or kind is Wait:
+        cond = cast("While | Wait", stmt).cond
+        return (cond,) if isinstance(cond, Action) else ()
+    return ()
+
+
 def _arg_exprs(items: tuple[Arg, ...]) -> tuple[tuple[Expr, bool], ...]:
     return tuple([(arg.value, arg.output) for arg in items])
 
