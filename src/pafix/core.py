@@ -57,7 +57,7 @@ _POLICIES: dict[tuple[tuple[str, ...], tuple[str, ...]], NamePolicy] = {}
 def names_for(config: Config) -> NamePolicy:
     """The name policy of the config's extra names, made once per distinct pair of lists (its
     memo of answers then serves every flow of a run)."""
-    key = (config.secret_names, config.non_secret_names)
+    key = (tuple(config.secret_names), tuple(config.non_secret_names))  # a caller may pass lists
     policy = _POLICIES.get(key)
     if policy is None:
         if len(_POLICIES) >= 16:  # configs gone by (the editor reloads them)
