@@ -132,6 +132,12 @@ def _ref_is_leaf(expr: n.Expr) -> bool:
     return type(expr) not in n._INNER
 
 
+def _ref_root_name(expr: n.Expr) -> n.Name | None:
+    while isinstance(expr, (n.Attribute, n.Index)):
+        expr = expr.value
+    return expr if isinstance(expr, n.Name) else None
+
+
 def _same_walks(flow: n.Flow) -> None:
     walked = list(n.walk_statements(flow.body))
     assert [id(s) for s in walked] == [id(s) for s in _ref_walk(flow.body)]
@@ -141,6 +147,7 @@ def _same_walks(flow: n.Flow) -> None:
         for expr, _written in got:
             for e in n.walk_expr(expr):
                 assert n.is_leaf(e) == _ref_is_leaf(e)
+                assert n.root_name(e) is _ref_root_name(e)
     model = build_model(flow)
     for sf in model.subflows:
         assert [id(s) for s in sf.statements] == [id(s) for s in _ref_walk(sf.body)]

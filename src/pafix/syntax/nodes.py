@@ -690,9 +690,13 @@ def is_leaf(expr: Expr) -> bool:
 def root_name(expr: Expr) -> Name | None:
     """The variable an access path starts from: ``obj['a'].b`` → ``obj`` (None when the path
     does not start from a variable)."""
-    while isinstance(expr, (Attribute, Index)):
-        expr = expr.value
-    return expr if isinstance(expr, Name) else None
+    kind = type(expr)
+    if kind is Name:  # the usual case (the analysis asks this of every target and operand)
+        return cast(Name, expr)
+    while kind is Attribute or kind is Index:
+        expr = cast("Attribute | Index", expr).value
+        kind = type(expr)
+    return cast(Name, expr) if kind is Name else None
 
 
 def walk_expr(expr: Expr) -> Iterator[Expr]:
