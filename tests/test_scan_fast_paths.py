@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pafix.analysis.model import build_model
 from pafix.analysis.names import make_policy
@@ -173,17 +174,31 @@ def test_walkers_match_the_reference_on_random_flows(text: str) -> None:
 
 
 # ---- PAF104 ---------------------------------------------------------------------------------
-@pytest.mark.parametrize(("label", "shortest", "pattern"), TOKEN_PATTERNS, ids=[t[0] for t in TOKEN_PATTERNS])
-def test_each_token_pattern_declares_its_shortest_match(label: str, shortest: int, pattern: re.Pattern[str]) -> None:
+@pytest.mark.parametrize(("label", "shortest", "piece", "pattern"), TOKEN_PATTERNS, ids=[t[0] for t in TOKEN_PATTERNS])
+def test_each_token_pattern_declares_its_shortest_match(label: str, shortest: int, piece: str,
+                                                        pattern: re.Pattern[str]) -> None:
     """A text shorter than ``shortest`` is not searched for the pattern: ``shortest`` must be the
     length of the pattern's shortest match (read from the regular expression's own parse)."""
     low, _high = re._parser.parse(pattern.pattern, pattern.flags).getwidth()  # type: ignore[attr-defined]
     assert shortest == low, label
 
 
+@pytest.mark.parametrize("token", range(len(TOKEN_PATTERNS)), ids=[t[0] for t in TOKEN_PATTERNS])
+@settings(max_examples=200, deadline=None)
+@given(data=st.data())
+def test_every_match_of_a_token_pattern_holds_its_piece(token: int, data: st.DataObject) -> None:
+    """A text without ``piece`` is not searched for the pattern: every text the pattern finds
+    something in (generated from the pattern itself) holds it, and is no shorter than declared."""
+    _label, shortest, piece, pattern = TOKEN_PATTERNS[token]
+    text = data.draw(st.from_regex(pattern))
+    found = pattern.search(text)
+    assert found is not None
+    assert piece in found.group(0) and len(found.group(0)) >= shortest
+
+
 def test_a_token_of_the_shortest_length_is_still_found() -> None:
     token = "xoxb-Ab3dE6gH9k"  # a Slack token of the shortest length any pattern matches
-    assert len(token) == min(shortest for _, shortest, _ in TOKEN_PATTERNS)
+    assert len(token) == min(shortest for _, shortest, _, _ in TOKEN_PATTERNS)
     assert text_secrets(token) == (("hard-coded Slack token 'xo***'", "high"),)
     assert text_secrets(token[:-1]) == ()
 

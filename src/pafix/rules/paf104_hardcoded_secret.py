@@ -32,18 +32,19 @@ from pafix.rules.base import Context, Rule, fingerprint
 CONN_SECRET_RE = re.compile(
     r"(?i)(?:^|[;\s])(password|pwd|accountkey|sharedaccesssignature|sharedaccesskey|client_secret|clientsecret)\s*=\s*([^;]*)"
 )
-#: (label, the length of its shortest match, pattern): a literal shorter than a pattern's
-#: shortest match (most literals: names, paths, selectors) is not searched for it;
-#: tests/test_rules.py checks each length against its pattern
-TOKEN_PATTERNS: tuple[tuple[str, int, re.Pattern[str]], ...] = (
-    ("GitHub token", 40, re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}")),
-    ("OpenAI API key", 23, re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}")),
-    ("Slack token", 15, re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    ("AWS access key", 20, re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("Google API key", 39, re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-    ("JSON web token", 38, re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
-    ("private key", 27, re.compile(r"-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----")),
-    ("Azure storage key", 88, re.compile(r"\b[A-Za-z0-9+/]{86}==")),
+#: (label, the length of its shortest match, a piece of text every match contains, pattern):
+#: a literal shorter than the shortest match or without the piece (most literals: names,
+#: paths, selectors) is not searched for the pattern; tests/test_scan_fast_paths.py checks
+#: both against the pattern
+TOKEN_PATTERNS: tuple[tuple[str, int, str, re.Pattern[str]], ...] = (
+    ("GitHub token", 40, "_", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}")),
+    ("OpenAI API key", 23, "sk-", re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}")),
+    ("Slack token", 15, "xox", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    ("AWS access key", 20, "IA", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("Google API key", 39, "AIza", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
+    ("JSON web token", 38, "eyJ", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
+    ("private key", 27, "-----BEGIN ", re.compile(r"-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----")),
+    ("Azure storage key", 88, "==", re.compile(r"\b[A-Za-z0-9+/]{86}==")),
 )
 MIN_ENTROPY = 3.0
 #: a message and how sure it is
@@ -286,8 +287,8 @@ def text_secrets(text: str, form: str | None = None, program: str | None = None,
                 found.append((f"connection string with a hard-coded {m.group(1)}= value {redact(value)!r}", "high"))
                 break
     size = len(text)
-    for label, shortest, pattern in TOKEN_PATTERNS:
-        if size < shortest:
+    for label, shortest, piece, pattern in TOKEN_PATTERNS:
+        if size < shortest or piece not in text:
             continue
         tm = pattern.search(text)
         if tm and HOLE not in tm.group(0) and entropy(tm.group(0)) >= MIN_ENTROPY:
