@@ -1,6 +1,7 @@
 """The speed-ups of issue 16 on the rule side change no result.
 
-* the statement walkers of :mod:`pafix.syntax.nodes` answer like the generators they replaced
+* the statement walkers of :mod:`pafix.syntax.nodes` (and a text's ``holes`` and ``literal``)
+  answer like the generators they replaced
   (the reference implementations are kept here), and each subflow's ``statements``,
   ``actions`` and ``calls`` of the model are what the rules and the taint prepass walked for;
 * PAF104's shortcuts: each token pattern's declared shortest match is the pattern's own, and
@@ -149,6 +150,10 @@ def _same_walks(flow: n.Flow) -> None:
             for e in n.walk_expr(expr):
                 assert n.is_leaf(e) == _ref_is_leaf(e)
                 assert n.root_name(e) is _ref_root_name(e)
+                if isinstance(e, n.StringLit):
+                    holes = tuple(p for p in e.parts if isinstance(p, n.Hole))
+                    assert e.holes == holes
+                    assert e.literal == (None if holes else "".join(p for p in e.parts if isinstance(p, str)))
     model = build_model(flow)
     for sf in model.subflows:
         assert [id(s) for s in sf.statements] == [id(s) for s in _ref_walk(sf.body)]

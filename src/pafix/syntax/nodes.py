@@ -106,14 +106,20 @@ class StringLit:
 
     @property
     def holes(self) -> tuple[Hole, ...]:
-        return tuple(p for p in self.parts if isinstance(p, Hole))
+        parts = self.parts
+        if len(parts) == 1 and type(parts[0]) is str:  # most texts: one piece (the analysis asks each)
+            return ()
+        return tuple([p for p in parts if isinstance(p, Hole)])
 
     @property
     def literal(self) -> str | None:
         """The text value when the literal has no interpolation, else ``None``."""
-        if any(isinstance(p, Hole) for p in self.parts):
+        parts = self.parts
+        if len(parts) == 1 and type(parts[0]) is str:  # most texts: one piece, no join
+            return parts[0]
+        if any(isinstance(p, Hole) for p in parts):
             return None
-        return "".join(p for p in self.parts if isinstance(p, str))
+        return "".join(p for p in parts if isinstance(p, str))
 
 
 @dataclass(frozen=True, slots=True)
