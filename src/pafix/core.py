@@ -51,8 +51,19 @@ def catalogue_for(config: Config) -> Catalogue:
     return cat
 
 
+_POLICIES: dict[tuple[tuple[str, ...], tuple[str, ...]], NamePolicy] = {}
+
+
 def names_for(config: Config) -> NamePolicy:
-    return make_policy(config.secret_names, config.non_secret_names)
+    """The name policy of the config's extra names, made once per distinct pair of lists (its
+    memo of answers then serves every flow of a run)."""
+    key = (tuple(config.secret_names), tuple(config.non_secret_names))  # a caller may pass lists
+    policy = _POLICIES.get(key)
+    if policy is None:
+        if len(_POLICIES) >= 16:  # configs gone by (the editor reloads them)
+            _POLICIES.clear()
+        policy = _POLICIES[key] = make_policy(*key)
+    return policy
 
 
 def check_flow(

@@ -27,7 +27,7 @@ a confidence, and the rules combine them with :func:`labels_kind` and :func:`lab
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,7 +36,7 @@ from pafix.findings import CONFIDENCES, Confidence, ValueKind
 from pafix.syntax import nodes as n
 
 if TYPE_CHECKING:  # the taint package imports this module
-    from pafix.analysis.model import FlowModel
+    from pafix.analysis.model import FlowModel, Subflow
     from pafix.analysis.taint.state import Label
 
 #: ``key=value`` parts of a connection string that carry a credential
@@ -55,7 +55,8 @@ CONNECTION_KEY_RE = re.compile(
 
 def is_connection_string(text: str) -> bool:
     """Whether ``text`` reads as a connection string (``Provider=...;Data Source=...``)."""
-    return CONNECTION_KEY_RE.search(text) is not None
+    # every key is followed by "=": most texts (names, paths, messages) are answered without the regex
+    return "=" in text and CONNECTION_KEY_RE.search(text) is not None
 
 
 def connection_string_kind(text: str) -> ValueKind | None:
@@ -64,7 +65,7 @@ def connection_string_kind(text: str) -> ValueKind | None:
     ``Provider=Microsoft.ACE.OLEDB.12.0;Data Source=C:\\x.xlsx`` and ``Integrated
     Security=SSPI`` are neither; ``...;Password=%Pw%`` and ``AccountKey=...`` are credentials
     (a hole's value is judged by the taint analysis: ``Data Source=%Path%`` stays neither)."""
-    return "credential" if CREDENTIAL_PART_RE.search(text) else None
+    return "credential" if "=" in text and CREDENTIAL_PART_RE.search(text) else None
 
 
 def is_connection_string_param(param: str) -> bool:
@@ -116,35 +117,39 @@ def connection_texts(model: FlowModel) -> ConnectionTexts:
     literal_only: dict[str, bool] = {}
     credential: set[str] = set()
     for sf in model.subflows:
-        for stmt in n.walk_statements(sf.body):
+        for stmt in sf.statements:
             for key, literal in _writes(sf, stmt):
-                if literal is not None and connection_string_kind(literal) is not None:
+                if literal is None:
+                    literal_only[key] = False
+                    continue
+                if connection_string_kind(literal) is not None:
                     credential.add(key)
-                looks_plain = literal is not None and is_connection_string(literal)
+                looks_plain = is_connection_string(literal)
                 literal_only[key] = literal_only.get(key, True) and looks_plain
     plain = frozenset(k for k, ok in literal_only.items() if ok and k not in credential and k not in model.inputs)
     return ConnectionTexts(plain, frozenset(credential))
 
 
-def _writes(sf: object, stmt: n.Stmt) -> Iterator[tuple[str, str | None]]:
-    """``(variable key, literal text or None)`` for each variable ``stmt`` writes."""
-    from pafix.analysis.model import Subflow
-
-    assert isinstance(sf, Subflow)
-    if isinstance(stmt, n.Set):
+def _writes(sf: Subflow, stmt: n.Stmt) -> Sequence[tuple[str, str | None]]:
+    """``(variable key, literal text or None)`` for each variable ``stmt`` writes. Asked of every
+    statement of a flow: a list, not a generator, and nothing more than a type test for the
+    statements that write nothing."""
+    if type(stmt) is n.Set:
         root = n.root_name(stmt.target)
-        if root is not None:
-            value = stmt.value
-            text = None
-            if isinstance(value, n.StringLit) and value.kind != "encrypted":
-                text = "".join(p for p in value.parts if isinstance(p, str))
-            yield sf.key(root.name, force_global=root.is_global), text
-        return
+        if root is None:
+            return ()
+        value = stmt.value
+        text = None
+        if isinstance(value, n.StringLit) and value.kind != "encrypted":
+            text = "".join(p for p in value.parts if isinstance(p, str))
+        return ((sf.key(root.name, force_global=root.is_global), text),)
+    out: list[tuple[str, str | None]] = []
     for expr, written in n.statement_exprs(stmt):
         if written:
             root = n.root_name(expr)
             if root is not None:
-                yield sf.key(root.name, force_global=root.is_global), None
+                out.append((sf.key(root.name, force_global=root.is_global), None))
+    return out
 
 
 # ---- combining the labels of a finding -----------------------------------------------------

@@ -20,6 +20,15 @@ class Subflow:
     is_global: bool
     params: tuple[str, ...]
     node: n.Function | None  #: ``None`` for Main
+    #: every statement of ``body`` and of its nested bodies, in the order of
+    #: :func:`pafix.syntax.nodes.walk_statements`: walked once here, read by the analysis's
+    #: set-up and by the rules (a flow used to be walked a dozen times)
+    statements: tuple[n.Stmt, ...] = field(compare=False, repr=False)
+    #: every action call of ``statements``, the actions of ``IF``/``WHILE``/``WAIT`` conditions
+    #: included, in the same order (disabled ones too)
+    actions: tuple[n.Action, ...] = field(compare=False, repr=False)
+    #: the subflows it ``CALL``s, in order of first call, each once
+    calls: tuple[str, ...] = field(compare=False, repr=False)
 
     def key(self, var: str, *, force_global: bool = False) -> str:
         if self.is_global or force_global:
@@ -110,17 +119,33 @@ def _is_header(stmt: n.Stmt) -> bool:
     return isinstance(stmt, HEADER_TYPES)
 
 
+def _contents(body: n.Body) -> tuple[tuple[n.Stmt, ...], tuple[n.Action, ...], tuple[str, ...]]:
+    """A subflow's statements, action calls and called subflows (see :class:`Subflow`), from
+    one walk of its body."""
+    statements = tuple(n.walk_statements(body))
+    actions: list[n.Action] = []
+    calls: dict[str, None] = {}  # an ordered set
+    for stmt in statements:
+        if type(stmt) is n.CallSubflow:
+            calls[stmt.target] = None
+        else:
+            actions.extend(n.statement_actions(stmt))
+    return statements, tuple(actions), tuple(calls)
+
+
 def build_model(
     flow: n.Flow,
     password_io: frozenset[str] = frozenset(),
     io_schema: frozenset[str] | None = None,
     solution: SolutionContext | None = None,
 ) -> FlowModel:
-    main = Subflow("Main", flow.main, True, (), None)
+    main_body = flow.main
+    main = Subflow("Main", main_body, True, (), None, *_contents(main_body))
     subflows = [main]
     for fn in flow.functions:
         local = not fn.is_global and bool(fn.params)
-        subflows.append(Subflow(fn.name, fn.body, not local, tuple(p.name for p in fn.params), fn))
+        subflows.append(Subflow(fn.name, fn.body, not local, tuple(p.name for p in fn.params), fn,
+                                *_contents(fn.body)))
     sensitive: set[str] = set()
     decls: dict[str, n.Sensitive] = {}
     stmts: dict[str | None, n.Sensitive] = {}
@@ -135,12 +160,12 @@ def build_model(
                     key = sf.key(name.name)
                     sensitive.add(key)
                     decls.setdefault(key, stmt)
-    for stmt in flow.main:
+    for stmt in main_body:
         if isinstance(stmt, n.IODecl) and not stmt.disabled:
             default = stmt.props.get("DefaultValue") if isinstance(stmt.props, n.ObjectLit) else None
             var = IOVar(stmt.name.name, stmt.kind, stmt, default, stmt.name.name in password_io)
             (inputs if stmt.kind == "INPUT" else outputs)[stmt.name.name] = var
-    is_snippet = not any(_is_header(s) for s in flow.main)
+    is_snippet = not any(_is_header(s) for s in main_body)
     return FlowModel(
         flow, tuple(subflows), frozenset(sensitive), decls, inputs, outputs, stmts, is_snippet,
         io_schema, solution,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 SECRET_WORDS = frozenset(
     {
@@ -67,12 +67,15 @@ MAIL_WORDS = frozenset(
 NON_SECRET_PREFIXES = frozenset({"num", "int", "bool", "b", "dt", "datetime", "dbl", "dec"})
 
 _WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
+_SEPARATORS_RE = re.compile(r"[^A-Za-z0-9]+")
+#: a memo's size past which it starts again (names are few, but a fleet of flows has many)
+_MEMO_MAX = 65_536
 
 
 def words(name: str) -> list[str]:
     """Split an identifier into lower-case words: ``strCoStarUser_Password`` → str co star user password."""
     out: list[str] = []
-    for chunk in re.split(r"[^A-Za-z0-9]+", name):
+    for chunk in _SEPARATORS_RE.split(name):
         out.extend(w.lower() for w in _WORD_RE.findall(chunk))
     return out
 
@@ -83,8 +86,20 @@ class NamePolicy:
 
     extra_secret: frozenset[str] = frozenset()
     extra_non_secret: frozenset[str] = frozenset()
+    #: name -> :meth:`is_secret`: the analysis, the rules and the fixes ask it of the same
+    #: names again and again (a pure function of the name and the two sets above)
+    _secret: dict[str, bool] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def is_secret(self, name: str) -> bool:
+        memo = self._secret
+        hit = memo.get(name)
+        if hit is None:
+            if len(memo) >= _MEMO_MAX:
+                memo.clear()
+            hit = memo[name] = self._is_secret(name)
+        return hit
+
+    def _is_secret(self, name: str) -> bool:
         lowered = name.lower()
         if lowered in self.extra_non_secret:
             return False

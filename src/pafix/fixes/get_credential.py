@@ -191,7 +191,7 @@ class _GlobalRefs:
         written: set[str] = set()
         opaque: list[str] = []
         for sf in model.subflows:
-            for stmt in n.walk_statements(sf.body):
+            for stmt in sf.statements:
                 if isinstance(stmt, n.Annotation):
                     opaque.append(stmt.value)
                 for expr, is_written in n.statement_exprs(stmt):

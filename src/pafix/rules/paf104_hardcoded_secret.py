@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
+from typing import cast
 
 from pafix.syntax import nodes as n
 from pafix.analysis.catalogue.spec import ActionSpec
@@ -24,29 +25,39 @@ from pafix.analysis.literals import (
 from pafix.analysis.model import Subflow
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint import root_name
-from pafix.findings import Finding
+from pafix.findings import Finding, Severity
 from pafix.redact import redact
 from pafix.rules.base import Context, Rule, fingerprint
 
 CONN_SECRET_RE = re.compile(
     r"(?i)(?:^|[;\s])(password|pwd|accountkey|sharedaccesssignature|sharedaccesskey|client_secret|clientsecret)\s*=\s*([^;]*)"
 )
-TOKEN_PATTERNS = (
-    ("GitHub token", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}")),
-    ("OpenAI API key", re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}")),
-    ("Slack token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
-    ("AWS access key", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
-    ("Google API key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-    ("JSON web token", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
-    ("private key", re.compile(r"-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----")),
-    ("Azure storage key", re.compile(r"\b[A-Za-z0-9+/]{86}==")),
+#: (label, the length of its shortest match, a piece of text every match contains, pattern):
+#: a literal shorter than the shortest match or without the piece (most literals: names,
+#: paths, selectors) is not searched for the pattern; tests/test_scan_fast_paths.py checks
+#: both against the pattern
+TOKEN_PATTERNS: tuple[tuple[str, int, str, re.Pattern[str]], ...] = (
+    ("GitHub token", 40, "_", re.compile(r"\b(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}\b|\bgithub_pat_[A-Za-z0-9_]{60,}")),
+    ("OpenAI API key", 23, "sk-", re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{20,}")),
+    ("Slack token", 15, "xox", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
+    ("AWS access key", 20, "IA", re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b")),
+    ("Google API key", 39, "AIza", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
+    ("JSON web token", 38, "eyJ", re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}")),
+    ("private key", 27, "-----BEGIN ", re.compile(r"-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----")),
+    ("Azure storage key", 88, "==", re.compile(r"\b[A-Za-z0-9+/]{86}==")),
 )
 MIN_ENTROPY = 3.0
 #: a message and how sure it is
 Hit = tuple[str, Confidence]
 #: (literal text, form, program) -> the hits in it
-Scanned = dict[tuple[str, str | None, str | None], tuple[Hit, ...]]
-Report = Callable[[n.StringLit, str], Iterator[Finding]]
+#: what :func:`text_secrets` said of a literal: by its raw text alone outside a text form
+#: (most literals: the key is the string, no tuple to build), else by (raw text, form, program)
+Scanned = dict[str | tuple[str, str | None, str | None], tuple[Hit, ...]]
+#: expressions that hold no text
+_NO_TEXT: frozenset[type] = frozenset({n.Name, n.Number, n.Bool})
+#: a literal of a statement that holds a secret: the message, and "note" for an encrypted one
+StmtHit = tuple[n.StringLit, str, Severity | None]
+ENCRYPTED_NOTE = "encrypted (P'...') literal: a secret stored in the flow, protected only by the machine's DPAPI key"
 
 
 def _literal(expr: n.Expr) -> n.StringLit | None:
@@ -107,15 +118,24 @@ class HardcodedSecret(Rule):
     severity = "error"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        #: (literal text, form, program) -> what :func:`text_secrets` says of it, for this
-        #: flow: the same literals ('', paths, selectors) recur throughout a flow
-        scanned: Scanned = {}
+        scanned = _scanned(ctx.names)
+        found: list[Finding] = []
         for sf in ctx.model.subflows:
-            for stmt in n.walk_statements(sf.body):
-                if isinstance(stmt, n.Comment):
-                    yield from self._check_comment(ctx, sf, stmt)
-                else:
-                    yield from self._check_stmt(ctx, sf, stmt, scanned)
+            for stmt in sf.statements:
+                if type(stmt) is n.Comment:
+                    found.extend(self._check_comment(ctx, sf, stmt))
+                    continue
+                hits = self._stmt_hits(ctx, sf, stmt, scanned)
+                if not hits:  # most statements: no finding object, no set of reported literals
+                    continue
+                reported: set[int] = set()  # one finding a literal, the first reason wins
+                for lit, message, severity in hits:
+                    if lit.span.start not in reported:
+                        reported.add(lit.span.start)
+                        # TODO(kinds): the hit's confidence once findings carry it
+                        found.append(self.finding(ctx, lit.span, message, subflow=sf.name, severity=severity,
+                                                  kind="credential"))
+        return found
 
     def _check_comment(self, ctx: Context, sf: Subflow, stmt: n.Comment) -> Iterator[Finding]:
         for hit in comment_secrets(stmt.text, ctx.names):
@@ -128,63 +148,72 @@ class HardcodedSecret(Rule):
             yield replace(found, fingerprint=fingerprint(self.code, sf.name, None, masked))
             return  # one finding a comment
 
-    def _check_stmt(
-        self, ctx: Context, sf: Subflow, stmt: n.Stmt, scanned: Scanned
-    ) -> Iterator[Finding]:
-        reported: set[int] = set()
-
-        def report(lit: n.StringLit, message: str, severity: str | None = None) -> Iterator[Finding]:
-            if lit.span.start in reported:
-                return
-            reported.add(lit.span.start)
-            # TODO(kinds): kind "credential" and the hit's confidence once findings carry them
-            yield self.finding(ctx, lit.span, message, subflow=sf.name,
-                               severity="note" if severity == "note" else None, kind="credential")
-
-        actions: list[n.Action] = []
-        if isinstance(stmt, n.Action):
-            actions.append(stmt)
-        elif isinstance(stmt, n.If):
-            actions.extend(b.cond for b in stmt.branches if isinstance(b.cond, n.Action))
-        elif isinstance(stmt, (n.While, n.Wait)) and isinstance(stmt.cond, n.Action):
-            actions.append(stmt.cond)
-        for action in actions:
+    def _stmt_hits(self, ctx: Context, sf: Subflow, stmt: n.Stmt, scanned: Scanned) -> list[StmtHit]:
+        """The literals of one statement that hold a secret, each with its message (and "note"
+        for an encrypted literal), in the order the reasons are tried; a literal may come more
+        than once (the caller reports its first). Called for every statement of a flow: kept to
+        a few type tests and dictionary look-ups for the statements with nothing to report."""
+        hits: list[StmtHit] = []
+        kind = type(stmt)
+        for action in n.statement_actions(stmt):
             spec = ctx.catalogue.lookup(action.name)
             for arg in ctx.analysis.secret_params(action):
                 if arg.name.lower().endswith("connectionstring") or spec.text_form(arg.name) is not None:
                     continue  # only the secret written inside it counts (read below)
                 lit = _literal(arg.value)
                 if lit is not None and not is_placeholder(lit.literal or ""):
-                    yield from report(lit, f"hard-coded secret {redact(lit.literal or '')!r} in {arg.name} of {action.name}")
+                    hits.append((lit, f"hard-coded secret {redact(lit.literal or '')!r} in {arg.name} of {action.name}",
+                                 None))
             if spec.text_forms:
-                yield from self._check_forms(ctx, action, spec, scanned, report)
-        if isinstance(stmt, n.Set):
-            root = root_name(stmt.target)
-            lit = _literal(stmt.value)
-            if root is not None and lit is not None and not is_placeholder(lit.literal or ""):
-                key = sf.key(root.name, force_global=root.is_global)
-                value = lit.literal or ""
-                if ctx.names.is_secret(root.name) or (key in ctx.model.sensitive and looks_secret(value)):
-                    yield from report(lit, f"hard-coded secret {redact(lit.literal or '')!r} assigned to {root.name}")
-        if isinstance(stmt, n.IODecl) and stmt.kind == "INPUT" and isinstance(stmt.props, n.ObjectLit):
-            name = stmt.name.name
-            default = stmt.props.get("DefaultValue")
-            lit = _literal(default) if default is not None else None
-            if lit is not None and not is_placeholder(lit.literal or "") and (
-                name in ctx.model.sensitive or name in ctx.analysis.secret_inputs
-            ):
-                yield from report(lit, f"secret input {name} has a hard-coded default value {redact(lit.literal or '')!r}")
+                hits.extend(self._check_forms(ctx, action, spec, scanned))
+        if kind is n.Set:
+            assign = cast(n.Set, stmt)
+            root = root_name(assign.target)
+            if root is not None:
+                # the name first (a memo): most assignments are to plain variables, and the
+                # placeholder test runs a dozen patterns
+                secret_name = ctx.names.is_secret(root.name)
+                if secret_name or sf.key(root.name, force_global=root.is_global) in ctx.model.sensitive:
+                    lit = _literal(assign.value)
+                    value = (lit.literal or "") if lit is not None else ""
+                    if lit is not None and (secret_name or looks_secret(value)) and not is_placeholder(value):
+                        hits.append((lit, f"hard-coded secret {redact(value)!r} assigned to {root.name}", None))
+        elif kind is n.IODecl:
+            decl = cast(n.IODecl, stmt)
+            if decl.kind == "INPUT" and isinstance(decl.props, n.ObjectLit):
+                name = decl.name.name
+                default = decl.props.get("DefaultValue")
+                lit = _literal(default) if default is not None else None
+                if lit is not None and not is_placeholder(lit.literal or "") and (
+                    name in ctx.model.sensitive or name in ctx.analysis.secret_inputs
+                ):
+                    hits.append((lit, f"secret input {name} has a hard-coded default value {redact(lit.literal or '')!r}",
+                                 None))
+        names = ctx.names
         for expr, _written in n.statement_exprs(stmt):
-            for lit in _string_literals(expr):
+            expr_kind = type(expr)
+            lits: Sequence[n.StringLit]
+            if expr_kind is n.StringLit and n.is_leaf(expr):  # plain text: no walk
+                lits = (cast(n.StringLit, expr),)
+            elif expr_kind in _NO_TEXT:  # the most common arguments: nothing to read
+                continue
+            else:
+                lits = [e for e in n.walk_expr(expr) if isinstance(e, n.StringLit)]
+            for lit in lits:
                 if lit.kind == "encrypted":
-                    yield from report(lit, "encrypted (P'...') literal: a secret stored in the flow, protected only by the machine's DPAPI key", "note")
+                    hits.append((lit, ENCRYPTED_NOTE, "note"))
                     continue
-                for message, _confidence in _scan(scanned, lit, None, None, ctx.names):
-                    yield from report(lit, message)
+                # a literal outside any text form is memoised by its raw text alone (see Scanned)
+                said = scanned.get(lit.raw)
+                if said is None:
+                    said = scanned[lit.raw] = text_secrets(_text(lit), None, None, names)
+                for message, _confidence in said:
+                    hits.append((lit, message, None))
+        return hits
 
     def _check_forms(
-        self, ctx: Context, action: n.Action, spec: ActionSpec, scanned: Scanned, report: Report
-    ) -> Iterator[Finding]:
+        self, ctx: Context, action: n.Action, spec: ActionSpec, scanned: Scanned
+    ) -> Iterator[StmtHit]:
         """Credentials inside the text of the parameters the catalogue says hold a URL, a
         body, headers, a command line or a script."""
         program: str | None = None
@@ -201,7 +230,7 @@ class HardcodedSecret(Rule):
                 if lit.kind == "encrypted":
                     continue
                 for message, _confidence in _scan(scanned, lit, form, program if form == "arguments" else None, ctx.names):
-                    yield from report(lit, f"{message} in {arg.name} of {action.name}")
+                    yield lit, f"{message} in {arg.name} of {action.name}", None
 
 
 def _string_literals(expr: n.Expr) -> Sequence[n.StringLit]:
@@ -216,10 +245,28 @@ def _text(lit: n.StringLit) -> str:
     return "".join(p if isinstance(p, str) else HOLE for p in lit.parts)
 
 
+#: (literal text, form, program) -> what :func:`text_secrets` says of it, by name policy: the
+#: same literals ('', paths, selectors) recur throughout a flow and across the flows of a run.
+#: A pure function's memo; emptied once it holds :data:`_SCANNED_MAX` texts, so that a long run
+#: or the editor keeps no more than a few megabytes of old literals alive.
+_SCANNED: dict[NamePolicy, Scanned] = {}
+_SCANNED_MAX = 32_768
+
+
+def _scanned(names: NamePolicy) -> Scanned:
+    scanned = _SCANNED.get(names)
+    if scanned is None or len(scanned) > _SCANNED_MAX:
+        if len(_SCANNED) >= 4:  # policies of configs gone by
+            _SCANNED.clear()
+        scanned = _SCANNED[names] = {}
+    return scanned
+
+
 def _scan(
     scanned: Scanned,
-    lit: n.StringLit, form: str | None, program: str | None, names: NamePolicy,
+    lit: n.StringLit, form: str, program: str | None, names: NamePolicy,
 ) -> tuple[Hit, ...]:
+    """What the text of ``lit``, in a parameter of text form ``form``, holds (memoised)."""
     key = (lit.raw, form, program)  # the same raw text has the same text between holes
     hits = scanned.get(key)
     if hits is None:
@@ -233,12 +280,16 @@ def text_secrets(text: str, form: str | None = None, program: str | None = None,
     first token format found, and the first credential its form carries (``form`` is the
     catalogue's ``text_forms`` kind of the parameter the literal is in, None elsewhere)."""
     found: list[Hit] = []
-    for m in CONN_SECRET_RE.finditer(text):
-        value = m.group(2).strip()
-        if not is_placeholder(value) and "%" not in value:
-            found.append((f"connection string with a hard-coded {m.group(1)}= value {redact(value)!r}", "high"))
-            break
-    for label, pattern in TOKEN_PATTERNS:
+    if "=" in text:  # every connection-string secret is written key=value
+        for m in CONN_SECRET_RE.finditer(text):
+            value = m.group(2).strip()
+            if not is_placeholder(value) and "%" not in value:
+                found.append((f"connection string with a hard-coded {m.group(1)}= value {redact(value)!r}", "high"))
+                break
+    size = len(text)
+    for label, shortest, piece, pattern in TOKEN_PATTERNS:
+        if size < shortest or piece not in text:
+            continue
         tm = pattern.search(text)
         if tm and HOLE not in tm.group(0) and entropy(tm.group(0)) >= MIN_ENTROPY:
             found.append((f"hard-coded {label} {redact(tm.group(0))!r}", "high"))

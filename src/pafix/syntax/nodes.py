@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal, NamedTuple, Union
+from typing import Any, ClassVar, Literal, NamedTuple, Union, cast
 
 
 class Span(NamedTuple):
@@ -106,14 +106,20 @@ class StringLit:
 
     @property
     def holes(self) -> tuple[Hole, ...]:
-        return tuple(p for p in self.parts if isinstance(p, Hole))
+        parts = self.parts
+        if len(parts) == 1 and type(parts[0]) is str:  # most texts: one piece (the analysis asks each)
+            return ()
+        return tuple([p for p in parts if isinstance(p, Hole)])
 
     @property
     def literal(self) -> str | None:
         """The text value when the literal has no interpolation, else ``None``."""
-        if any(isinstance(p, Hole) for p in self.parts):
+        parts = self.parts
+        if len(parts) == 1 and type(parts[0]) is str:  # most texts: one piece, no join
+            return parts[0]
+        if any(isinstance(p, Hole) for p in parts):
             return None
-        return "".join(p for p in self.parts if isinstance(p, str))
+        return "".join(p for p in parts if isinstance(p, str))
 
 
 @dataclass(frozen=True, slots=True)
@@ -563,72 +569,99 @@ def child_bodies(stmt: Stmt) -> Iterator[Body]:
         yield stmt.body
 
 
+#: the statement types with nested bodies (those :func:`child_bodies` answers for)
+COMPOUND: frozenset[type] = frozenset({If, Switch, Block, OnError, LoopRange, ForEach, While, Function})
+
+
 def walk_statements(body: Body) -> Iterator[Stmt]:
-    """Every statement in ``body`` and in nested bodies, in source order (iterative)."""
+    """Every statement in ``body`` and in nested bodies, in source order (iterative).
+
+    Asks :func:`child_bodies` only of compound statements: most statements are not, and every
+    walk of a flow (the model, the rules, suppressions) goes through here."""
     stack: list[Iterator[Stmt]] = [iter(body)]
+    compound = COMPOUND
     while stack:
         for stmt in stack[-1]:
             yield stmt
-            nested = list(child_bodies(stmt))
-            if nested:
-                stack.append(iter([s for b in nested for s in b]))
-                break
+            if type(stmt) in compound:
+                nested = [s for b in child_bodies(stmt) for s in b]
+                if nested:
+                    stack.append(iter(nested))
+                    break
         else:
             stack.pop()
 
 
-def statement_exprs(stmt: Stmt) -> Iterator[tuple[Expr, bool]]:
+def statement_exprs(stmt: Stmt) -> Sequence[tuple[Expr, bool]]:
     """``(expression, is_written)`` for the expressions of one statement, nested bodies excluded.
 
-    ``is_written`` marks assignment targets (``SET x``, ``Out=> x``, loop variables)."""
+    ``is_written`` marks assignment targets (``SET x``, ``Out=> x``, loop variables).
 
-    def args(items: tuple[Arg, ...]) -> Iterator[tuple[Expr, bool]]:
-        for arg in items:
-            yield arg.value, arg.output
+    A tuple from a table by statement type, not a generator: the rules, the model and the fixes
+    ask this of every statement of a flow, and most statements hold a few leaves."""
+    exprs = _EXPRS.get(type(stmt))
+    return exprs(stmt) if exprs is not None else ()
 
-    def cond(c: Cond) -> Iterator[tuple[Expr, bool]]:
-        if isinstance(c, Action):
-            yield from args(c.args)
-        else:
-            yield c, False
 
-    if isinstance(stmt, Set):
-        yield stmt.target, True
-        yield stmt.value, False
-    elif isinstance(stmt, (Action, CallSubflow, Exit)):
-        yield from args(stmt.args)
-    elif isinstance(stmt, GetLastError):
-        yield stmt.target, True
-        yield from args(stmt.args)
-    elif isinstance(stmt, If):
-        for branch in stmt.branches:
-            yield from cond(branch.cond)
-    elif isinstance(stmt, Switch):
-        yield stmt.subject, False
-        for case in stmt.cases:
-            if case.value is not None:
-                yield case.value, False
-    elif isinstance(stmt, LoopRange):
-        if stmt.var is not None:
-            yield stmt.var, True
-        yield stmt.start, False
-        yield stmt.stop, False
-        yield stmt.step, False
-    elif isinstance(stmt, ForEach):
-        yield stmt.var, True
-        yield stmt.iterable, False
-    elif isinstance(stmt, (While, Wait)):
-        yield from cond(stmt.cond)
-        if isinstance(stmt, Wait) and stmt.timeout is not None:
-            yield stmt.timeout, False
-    elif isinstance(stmt, Block):
-        for handler in stmt.handlers:
-            yield from args(handler.args)
-    elif isinstance(stmt, OnErrorRepeat):
-        yield stmt.times, False
-        yield stmt.wait, False
-    elif isinstance(stmt, IODecl):
-        yield stmt.props, False
+def statement_actions(stmt: Stmt) -> Sequence[Action]:
+    """The action calls of one statement, nested bodies excluded: an action statement itself,
+    or the actions of its conditions (``IF``/``ELSE IF``, ``WHILE``, ``WAIT``)."""
+    kind = type(stmt)
+    if kind is Action:
+        return (cast(Action, stmt),)
+    if kind is If:
+        return [b.cond for b in cast(If, stmt).branches if isinstance(b.cond, Action)]
+    if kind is While or kind is Wait:
+        cond = cast("While | Wait", stmt).cond
+        return (cond,) if isinstance(cond, Action) else ()
+    return ()
+
+
+def _arg_exprs(items: tuple[Arg, ...]) -> tuple[tuple[Expr, bool], ...]:
+    return tuple([(arg.value, arg.output) for arg in items])
+
+
+def _cond_exprs(c: Cond) -> tuple[tuple[Expr, bool], ...]:
+    return _arg_exprs(c.args) if isinstance(c, Action) else ((c, False),)
+
+
+def _if_exprs(stmt: If) -> tuple[tuple[Expr, bool], ...]:
+    if len(stmt.branches) == 1:
+        return _cond_exprs(stmt.branches[0].cond)
+    return tuple([pair for branch in stmt.branches for pair in _cond_exprs(branch.cond)])
+
+
+def _switch_exprs(stmt: Switch) -> tuple[tuple[Expr, bool], ...]:
+    return ((stmt.subject, False), *[(case.value, False) for case in stmt.cases if case.value is not None])
+
+
+def _loop_exprs(stmt: LoopRange) -> tuple[tuple[Expr, bool], ...]:
+    bounds = ((stmt.start, False), (stmt.stop, False), (stmt.step, False))
+    return bounds if stmt.var is None else ((stmt.var, True), *bounds)
+
+
+def _wait_exprs(stmt: Wait) -> tuple[tuple[Expr, bool], ...]:
+    cond = _cond_exprs(stmt.cond)
+    return cond if stmt.timeout is None else (*cond, (stmt.timeout, False))
+
+
+#: :func:`statement_exprs` by statement type, each in source order
+_EXPRS: dict[type, Callable[[Any], tuple[tuple[Expr, bool], ...]]] = {
+    Set: lambda s: ((s.target, True), (s.value, False)),
+    Action: lambda s: _arg_exprs(s.args),
+    CallSubflow: lambda s: _arg_exprs(s.args),
+    Exit: lambda s: _arg_exprs(s.args),
+    GetLastError: lambda s: ((s.target, True), *_arg_exprs(s.args)),
+    If: _if_exprs,
+    Switch: _switch_exprs,
+    LoopRange: _loop_exprs,
+    ForEach: lambda s: ((s.var, True), (s.iterable, False)),
+    While: lambda s: _cond_exprs(s.cond),
+    Wait: _wait_exprs,
+    Block: lambda s: tuple([pair for handler in s.handlers for pair in _arg_exprs(handler.args)]),
+    OnErrorRepeat: lambda s: ((s.times, False), (s.wait, False)),
+    IODecl: lambda s: ((s.props, False),),
+}
 
 
 #: the expressions directly inside one, in reverse source order (the order a stack takes them);
@@ -641,7 +674,7 @@ _INNER: dict[type, Callable[[Any], Sequence[Expr]]] = {
     BinOp: lambda e: (e.right, e.left),
     UnaryOp: lambda e: (e.operand,),
     Paren: lambda e: (e.expr,),
-    StringLit: lambda e: [h.expr for h in e.holes][::-1],
+    StringLit: lambda e: [p.expr for p in e.parts[::-1] if isinstance(p, Hole)],
     ListLit: lambda e: e.items[::-1],
     DatatableLit: lambda e: e.rows[::-1],
     ObjectLit: lambda e: [x for entry in e.entries[::-1] for x in (entry.value, entry.key)],
@@ -651,17 +684,25 @@ _INNER: dict[type, Callable[[Any], Sequence[Expr]]] = {
 def is_leaf(expr: Expr) -> bool:
     """Whether ``expr`` holds no other expression: a name, a number, a boolean, text without
     ``%...%`` holes (most arguments of a flow)."""
-    if isinstance(expr, StringLit):
-        return not any(isinstance(p, Hole) for p in expr.parts)
-    return type(expr) not in _INNER
+    kind = type(expr)
+    if kind is StringLit:
+        parts = cast(StringLit, expr).parts
+        if len(parts) == 1 and type(parts[0]) is str:  # the usual text: one piece, no hole
+            return True
+        return not any(isinstance(p, Hole) for p in parts)
+    return kind not in _INNER
 
 
 def root_name(expr: Expr) -> Name | None:
     """The variable an access path starts from: ``obj['a'].b`` → ``obj`` (None when the path
     does not start from a variable)."""
-    while isinstance(expr, (Attribute, Index)):
-        expr = expr.value
-    return expr if isinstance(expr, Name) else None
+    kind = type(expr)
+    if kind is Name:  # the usual case (the analysis asks this of every target and operand)
+        return cast(Name, expr)
+    while kind is Attribute or kind is Index:
+        expr = cast("Attribute | Index", expr).value
+        kind = type(expr)
+    return cast(Name, expr) if kind is Name else None
 
 
 def walk_expr(expr: Expr) -> Iterator[Expr]:

@@ -20,10 +20,11 @@ class Suppression:
     last_line: int
 
 
-COMPOUND = (n.If, n.Switch, n.LoopRange, n.ForEach, n.While, n.Block, n.OnError, n.Function)
-
-
 def find_suppressions(flow: n.Flow) -> list[Suppression]:
+    if "pafix:" not in flow.source:
+        # a comment's text is a piece of the source, so a flow without the marker has none
+        # (most flows): no walk and sort of all its statements
+        return []
     stmts = sorted(n.walk_statements(flow.body), key=lambda s: s.span.start)
     out: list[Suppression] = []
     for i, stmt in enumerate(stmts):
@@ -40,6 +41,6 @@ def find_suppressions(flow: n.Flow) -> list[Suppression]:
         if target is None:
             out.append(Suppression(stmt, codes, False, -1, -1))
             continue
-        last = target.span.line if isinstance(target, COMPOUND) else target.span.end_line
+        last = target.span.line if type(target) in n.COMPOUND else target.span.end_line
         out.append(Suppression(stmt, codes, False, target.span.line, last))
     return out

@@ -15,8 +15,7 @@ This module drives the fixpoint (:class:`Analysis`, :func:`analyse`); the lattic
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from typing import cast
+from collections.abc import Iterable
 
 from pafix.syntax import nodes as n
 from pafix.analysis.catalogue import Catalogue
@@ -45,9 +44,8 @@ class Analysis(Transfer):
         self.secret_inputs: set[str] = set()
         #: the origin of each secret input: its kind (credential or data) and confidence
         self.input_origins: dict[str, Origin] = {}
-        #: per subflow (in model order), the names of the subflows it calls (a dict as an
-        #: ordered set)
-        self._callees: list[dict[str, None]] = []
+        #: per subflow (in model order), the names of the subflows it calls
+        self._callees: list[tuple[str, ...]] = []
         self._prepass()
 
     def _plan(self, action: n.Action) -> ActionPlan:
@@ -73,9 +71,8 @@ class Analysis(Transfer):
         Also notes which subflows each subflow calls (for :meth:`_run_inputs`)."""
         for sf in self.model.subflows:
             self._note_fields(sf)
-            calls: dict[str, None] = {}
-            self._callees.append(calls)
-            for action in _calls_and_actions(sf.body, calls):
+            self._callees.append(sf.calls)
+            for action in sf.actions:
                 if action.disabled:
                     continue
                 for arg, root in self._plan(action).secret_param_roots:
@@ -124,7 +121,7 @@ class Analysis(Transfer):
 
     def _note_fields(self, sf: Subflow) -> None:
         """The fields each variable gets written (see ``Transfer.fields``)."""
-        for stmt in n.walk_statements(sf.body):
+        for stmt in sf.statements:
             if not isinstance(stmt, n.Set):
                 continue
             fld = field_of(stmt.target)
@@ -205,41 +202,6 @@ def _same_inputs(a: _RunInputs, b: _RunInputs) -> bool:
         if x is None or y is None or x.flat() != y.flat():
             return False
     return True
-
-
-#: statements with nested bodies (see :func:`pafix.syntax.nodes.child_bodies`)
-_COMPOUND = (n.If, n.Switch, n.Block, n.LoopRange, n.ForEach, n.While, n.OnError, n.Function)
-
-
-def _calls_and_actions(body: n.Body, calls: dict[str, None]) -> Iterator[n.Action]:
-    """The actions in ``body`` and its nested bodies (conditions included) in the order of
-    :func:`pafix.syntax.nodes.walk_statements`, noting in ``calls`` the subflows called. Looks for
-    nested bodies only in compound statements (most statements are not)."""
-    for stmt in body:
-        kind = type(stmt)
-        if kind is n.Action:
-            yield cast(n.Action, stmt)
-            continue
-        if kind is n.Set or kind is n.Comment:
-            continue
-        if kind is n.CallSubflow:
-            calls[cast(n.CallSubflow, stmt).target] = None
-            continue
-        yield from _actions_of(stmt)
-        if isinstance(stmt, _COMPOUND):
-            for nested in n.child_bodies(stmt):
-                yield from _calls_and_actions(nested, calls)
-
-
-def _actions_of(stmt: n.Stmt) -> Iterator[n.Action]:
-    if isinstance(stmt, n.Action):
-        yield stmt
-    elif isinstance(stmt, n.If):
-        for b in stmt.branches:
-            if isinstance(b.cond, n.Action):
-                yield b.cond
-    elif isinstance(stmt, (n.While, n.Wait)) and isinstance(stmt.cond, n.Action):
-        yield stmt.cond
 
 
 def _plans_carry_over(old: Analysis, new: Analysis) -> bool:

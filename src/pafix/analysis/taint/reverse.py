@@ -64,7 +64,7 @@ def reverse_stores(model: FlowModel, catalogue: Catalogue, names: NamePolicy,
     reads: dict[str, list[_Read]] = {}
     order = 0
     for sf in model.subflows:
-        for stmt in n.walk_statements(sf.body):
+        for stmt in sf.statements:
             order += 1
             if stmt.disabled:
                 continue
