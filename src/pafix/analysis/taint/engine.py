@@ -71,11 +71,11 @@ class Analysis(Transfer):
     def _prepass(self) -> None:
         """Variables used in secret-bearing parameters hold secrets wherever they are read.
         Also notes which subflows each subflow calls (for :meth:`_run_inputs`)."""
-        for sf in self.model.subflows:
-            self._note_fields(sf)
+        for sf, stmts in zip(self.model.subflows, self.statements):
+            self._note_fields(sf, stmts)
             calls: dict[str, None] = {}
             self._callees.append(calls)
-            for action in _calls_and_actions(sf.body, calls):
+            for action in _calls_and_actions(stmts, calls):
                 if action.disabled:
                     continue
                 for arg, root in self._plan(action).secret_param_roots:
@@ -122,10 +122,11 @@ class Analysis(Transfer):
             self.input_origins[name] = Origin(f"input:{name}", "input", what, var.decl.name.span, "Main", name,
                                               kind, sure)
 
-    def _note_fields(self, sf: Subflow) -> None:
-        """The fields each variable gets written (see ``Transfer.fields``)."""
-        for stmt in n.walk_statements(sf.body):
-            if not isinstance(stmt, n.Set):
+    def _note_fields(self, sf: Subflow, stmts: list[n.Stmt]) -> None:
+        """The fields each variable gets written (see ``Transfer.fields``); ``stmts``: all of
+        ``sf``'s statements (see ``Values.statements``)."""
+        for stmt in stmts:
+            if type(stmt) is not n.Set:
                 continue
             fld = field_of(stmt.target)
             if fld is not None:
@@ -207,28 +208,18 @@ def _same_inputs(a: _RunInputs, b: _RunInputs) -> bool:
     return True
 
 
-#: statements with nested bodies (see :func:`pafix.syntax.nodes.child_bodies`)
-_COMPOUND = (n.If, n.Switch, n.Block, n.LoopRange, n.ForEach, n.While, n.OnError, n.Function)
-
-
-def _calls_and_actions(body: n.Body, calls: dict[str, None]) -> Iterator[n.Action]:
-    """The actions in ``body`` and its nested bodies (conditions included) in the order of
-    :func:`pafix.syntax.nodes.walk_statements`, noting in ``calls`` the subflows called. Looks for
-    nested bodies only in compound statements (most statements are not)."""
-    for stmt in body:
+def _calls_and_actions(stmts: list[n.Stmt], calls: dict[str, None]) -> Iterator[n.Action]:
+    """The actions among ``stmts`` (all of a subflow's statements, in the order of
+    :func:`pafix.syntax.nodes.walk_statements`) and in their conditions, in that order, noting
+    in ``calls`` the subflows called."""
+    for stmt in stmts:
         kind = type(stmt)
         if kind is n.Action:
             yield cast(n.Action, stmt)
-            continue
-        if kind is n.Set or kind is n.Comment:
-            continue
-        if kind is n.CallSubflow:
+        elif kind is n.CallSubflow:
             calls[cast(n.CallSubflow, stmt).target] = None
-            continue
-        yield from _actions_of(stmt)
-        if isinstance(stmt, _COMPOUND):
-            for nested in n.child_bodies(stmt):
-                yield from _calls_and_actions(nested, calls)
+        elif kind is not n.Set and kind is not n.Comment:
+            yield from _actions_of(stmt)
 
 
 def _actions_of(stmt: n.Stmt) -> Iterator[n.Action]:
@@ -258,4 +249,5 @@ def analyse(model: FlowModel, catalogue: Catalogue, names: NamePolicy,
     events = analysis.run()
     analysis._seed = {}  # the earlier version's nodes need not outlive this run
     # raw data a flow keeps in a plain variable before it becomes a sensitive one
-    return analysis, events + reverse_stores(model, catalogue, names, analysis.credential_vars)
+    return analysis, events + reverse_stores(model, catalogue, names, analysis.credential_vars,
+                                              analysis.statements)

@@ -20,7 +20,7 @@ data (an output the catalogue derives from no input) before the step, in the sam
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from pafix.analysis.catalogue import Catalogue
@@ -54,17 +54,22 @@ class _Read:
 
 
 def reverse_stores(model: FlowModel, catalogue: Catalogue, names: NamePolicy,
-                   skip: frozenset[str] | set[str] = frozenset()) -> list[Event]:
+                   skip: frozenset[str] | set[str] = frozenset(),
+                   statements: Sequence[Sequence[n.Stmt]] | None = None) -> list[Event]:
     """Store events for plain variables whose raw data becomes a sensitive variable's value
-    (``skip``: variables that are no plain variables, such as credential variables)."""
+    (``skip``: variables that are no plain variables, such as credential variables;
+    ``statements``: each subflow's statements in the order of
+    :func:`~pafix.syntax.nodes.walk_statements`, when the caller has them already)."""
     targets = {key for key in model.sensitive if not names.is_status_text(key.split("::")[-1])}
     if not targets:
         return []
     steps: list[_Step] = []
     reads: dict[str, list[_Read]] = {}
     order = 0
-    for sf in model.subflows:
-        for stmt in n.walk_statements(sf.body):
+    if statements is None:
+        statements = [list(n.walk_statements(sf.body)) for sf in model.subflows]
+    for sf, stmts in zip(model.subflows, statements):
+        for stmt in stmts:
             order += 1
             if stmt.disabled:
                 continue

@@ -14,7 +14,9 @@ from typing import cast
 from pafix.syntax import nodes as n
 from pafix.analysis.catalogue import Catalogue, ValueKind
 from pafix.analysis.model import FlowModel, Subflow
-from pafix.analysis.kinds import connection_texts, marked_origin
+from pafix.analysis.kinds import (
+    CONNECTION_KEY_RE, CREDENTIAL_PART_RE, ConnectionTexts, connection_texts, marked_origin,
+)
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.plans import ActionPlan, field_of, step as _step
 from pafix.syntax.nodes import root_name
@@ -59,9 +61,13 @@ class Values:
         #: {'a': ...}``): a strong update of the variable forgets their field entries
         self.fields: dict[str, set[str]] = {}
         self._secret_keys: dict[str, bool] = {}
+        #: per subflow (in model order), its statements in the order of
+        #: :func:`pafix.syntax.nodes.walk_statements`: the pre-passes read them from here
+        #: instead of each walking the tree again
+        self.statements: list[list[n.Stmt]] = [list(n.walk_statements(sf.body)) for sf in model.subflows]
         #: variables only ever set to connection-string text without a credential part
         #: (``Integrated Security=SSPI``): not secrets, whatever their name or use
-        self.connection_texts = connection_texts(model)
+        self.connection_texts = _connection_texts(model, self.statements)
         self.plain_connections = self.connection_texts.plain
 
     def _is_secret_name(self, name: str) -> bool:
@@ -244,3 +250,25 @@ class Values:
         key = sf.key(rname, force_global=bool(root and root.is_global))
         return Origin(f"prop:{key}.{prop}", "secret-property", f"{rname}.{prop} (a secret property)",
                       expr.span, sf.name, key, "credential", "medium")
+
+
+_NO_CONNECTION_TEXTS = ConnectionTexts(frozenset(), frozenset())
+
+
+def _connection_texts(model: FlowModel, statements: list[list[n.Stmt]]) -> ConnectionTexts:
+    """:func:`~pafix.analysis.kinds.connection_texts` of the flow, without its walk over every
+    statement when no ``SET`` writes a text literal that reads as a connection string or has a
+    credential part: then no variable is in either of its sets (a variable gets into one only
+    through such a literal). Most flows have none (no flow of the corpus or of the generated
+    fleet does), and that walk was an eighth of the analysis."""
+    for stmts in statements:
+        for stmt in stmts:
+            if type(stmt) is not n.Set:
+                continue
+            value = stmt.value
+            if type(value) is n.StringLit and value.kind != "encrypted":
+                # the text _writes gives connection_texts (holes left out)
+                text = "".join(p for p in value.parts if isinstance(p, str))
+                if CREDENTIAL_PART_RE.search(text) or CONNECTION_KEY_RE.search(text):
+                    return connection_texts(model)
+    return _NO_CONNECTION_TEXTS
