@@ -58,3 +58,21 @@ def test_statements_are_those_of_walk_statements(models: list[FlowModel]) -> Non
     for model in models[:50]:
         got = Analysis(model, cat, names).statements
         assert got == [list(n.walk_statements(sf.body)) for sf in model.subflows]
+
+
+def test_globals_only_keeps_the_global_variables_and_shares_the_table() -> None:
+    from pafix.analysis.taint.state import Label, Origin, State, Variables
+    from pafix.syntax.nodes import Span
+
+    table = Variables()
+    st = State(table)
+    label = Label(Origin("o", "sensitive", "o", Span(0, 1, 1, 1, 1, 2), "Main"))
+    st["g"] = {"o": label}
+    st["Sub::x"] = {"o": label}
+    st["h"] = {}
+    out = st.globals_only()
+    assert out.flat() == {"g": {"o": label}, "h": {}} and "Sub::x" in st
+    out["h"] = {"o": label}  # a new state: writing it leaves the first one alone
+    assert st["h"] == {} and out.vars is table
+    with pytest.raises(ValueError):
+        st.join_from(State(Variables()))  # states of two flows never meet

@@ -138,7 +138,7 @@ class Analysis(Transfer):
                 names.update(e.key.literal for e in stmt.value.entries if e.key.literal is not None)
 
     def initial_state(self) -> State:
-        state = State()
+        state = self.new_state()
         for name in self.secret_inputs:
             origin = self.input_origins[name]
             state[name] = {origin.key: Label(origin)}
@@ -148,7 +148,7 @@ class Analysis(Transfer):
     def run(self) -> list[Event]:
         main = self.model.subflows[0]
         self.entry = {main.name: self.initial_state()}
-        empty = State()
+        empty = self.new_state()
         last_inputs: dict[int, _RunInputs] = {}
         for _round in range(MAX_PROGRAM_ROUNDS):
             # entry and exit states are never changed in place (only replaced): keep references
@@ -203,7 +203,7 @@ def _same_inputs(a: _RunInputs, b: _RunInputs) -> bool:
     for x, y in zip(a[0] + a[1], b[0] + b[1]):
         if x is y:
             continue
-        if x is None or y is None or x.flat() != y.flat():
+        if x is None or y is None or x != y:
             return False
     return True
 

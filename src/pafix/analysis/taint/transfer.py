@@ -178,7 +178,7 @@ class Transfer(Actions):
             if callee_exit is not None:
                 state.join_from(callee_exit)
             return state
-        entry = State({k: v for k, v in state.items() if "::" not in k})
+        entry = state.globals_only()
         for arg in stmt.args:
             if arg.output:
                 continue
@@ -190,14 +190,17 @@ class Transfer(Actions):
             if taint and key not in self.model.sensitive:
                 self._event(Event("call-param", sf.name, arg.span, key, tuple(taint.values()),
                                   None, arg.name, None, stmt.span))
-        self.entry[callee.name] = join(self.entry.get(callee.name, State()), entry)
-        out = self.exit.get(callee.name, State())
+        old_entry = self.entry.get(callee.name)
+        self.entry[callee.name] = entry if old_entry is None else join(old_entry, entry)
+        out = self.exit.get(callee.name)
+        if out is None:
+            out = self.new_state()
         for arg in stmt.args:
             if arg.output:
                 taint = out.get(callee.key(arg.name), {})
                 state = self.assign(sf, arg.value, taint, state, arg.span, f"output {arg.name} of subflow {callee.name}")
         # globals written by the callee through GLOBAL.x
-        state.join_from(State({k: v for k, v in out.items() if "::" not in k}))
+        state.join_from(out.globals_only())
         return state
 
 

@@ -20,7 +20,7 @@ from pafix.analysis.kinds import (
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.plans import ActionPlan, field_of, step as _step
 from pafix.syntax.nodes import root_name
-from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, _join_taint
+from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, Variables, _join_taint
 
 # properties that turn a secret into something that is not (a length, a flag)
 NON_SECRET_PROPERTIES = frozenset(
@@ -45,6 +45,8 @@ class Values:
         self.catalogue = catalogue
         self.names = names
         self.events: dict[tuple[object, ...], Event] = {}
+        #: the variables of this flow, interned for its states (see :class:`State`)
+        self.variables = Variables()
         self.entry: dict[str, State] = {}
         self.exit: dict[str, State] = {}
         self.credential_vars: set[str] = set()
@@ -69,6 +71,10 @@ class Values:
         #: (``Integrated Security=SSPI``): not secrets, whatever their name or use
         self.connection_texts = _connection_texts(model, self.statements)
         self.plain_connections = self.connection_texts.plain
+
+    def new_state(self) -> State:
+        """An empty state of this flow's variables."""
+        return State(self.variables)
 
     def _is_secret_name(self, name: str) -> bool:
         hit = self._secret_names.get(name)
