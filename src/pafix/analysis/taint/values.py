@@ -66,7 +66,9 @@ class Values:
         self.fields: dict[str, set[str]] = {}
         self._secret_keys = _answers(names, "key")
         #: expression node id -> the taint of the origin the node makes by itself (see eval)
-        self._sources: dict[int, Taint | None] = {}
+        self._sources: dict[int, Taint] = {}
+        #: name node id -> what :meth:`_name_info` says of it
+        self._names: dict[int, tuple[str, Taint | None, bool]] = {}
         #: per subflow (in model order), its statements in the order of
         #: :func:`pafix.syntax.nodes.walk_statements`: the pre-passes read them from here
         #: instead of each walking the tree again
@@ -115,11 +117,11 @@ class Values:
         if root is None:
             return state
         key = sf.key(root.name, force_global=root.is_global)
-        new: Taint = {}
+        new: Taint = _NONE
         if taint:  # the usual case is no taint: then no trace step to make
             step = _step(span, f"stored in {root.name} ({how})")
             new = {k: lab.then(step) for k, lab in taint.items()}
-        if isinstance(target, n.Name) and not weak:
+        if type(target) is n.Name and not weak:
             state[key] = new  # strong update
             fields = self.fields.get(key)
             if fields is not None:  # forget what was known of its fields
@@ -127,13 +129,14 @@ class Values:
                 for name in fields:
                     state.remove(f"{key}.{name}")
         else:
-            state[key] = _join_taint(state.get(key, {}), new)
+            state[key] = _join_taint(state.taint_of(key), new)
             rest = None if field or not new else state.get(key + ".")
             if rest is not None:  # updated as a whole: any field may hold it now
                 state[key + "."] = _join_taint(rest, new)
-        foreign = tuple(lab for lab in new.values() if lab.origin.variable != key)
-        if foreign and key not in self.model.sensitive and key not in self.credential_vars:
-            self._event(Event("store", sf.name, span, key, foreign, None, None, None, span))
+        if new:
+            foreign = tuple(lab for lab in new.values() if lab.origin.variable != key)
+            if foreign and key not in self.model.sensitive and key not in self.credential_vars:
+                self._event(Event("store", sf.name, span, key, foreign, None, None, None, span))
         return state
 
     def sink(
@@ -153,24 +156,28 @@ class Values:
     # place, so one dictionary can be handed out again.
     def eval(self, sf: Subflow, expr: n.Expr, state: State) -> Taint:
         if type(expr) is n.Name:
-            key = sf.key(expr.name, force_global=expr.is_global)
-            taint = state.taint_of(key)
-            extra = self._name_taint(sf, expr, key)
-            return taint if extra is None else _join_taint(taint, extra)
+            info = self._names.get(id(expr))
+            if info is None:
+                info = self._name_info(sf, expr)
+            key, extra, marked = info
+            taint = state.taint.get(key, _NONE)  # (State.taint_of, inline: the most frequent read)
+            if extra is None or (not marked and key in self.credential_vars):
+                # a credential variable is enforced sensitive; its .Password is the secret
+                return taint
+            return _join_taint(taint, extra)
         handler = _EVAL.get(type(expr))
         return _NONE if handler is None else handler(self, sf, expr, state)
 
-    def _name_taint(self, sf: Subflow, expr: n.Name, key: str) -> Taint | None:
-        """The origin of :meth:`_name_origin` as a taint. Of what that reads, only the
-        credential variables change during the run (they only grow), so that test is made
-        here on every visit, before the memo."""
-        if key in self.credential_vars and key not in self.model.sensitive:
-            return None
-        hit = self._sources.get(id(expr), _MISSING)
-        if hit is _MISSING:
-            origin = self._name_origin(sf, expr, key)
-            hit = self._sources[id(expr)] = None if origin is None else {origin.key: Label(origin)}
-        return cast(Taint | None, hit)
+    def _name_info(self, sf: Subflow, expr: n.Name) -> tuple[str, Taint | None, bool]:
+        """A name node's variable key, the origin it makes by itself (see :meth:`_name_origin`)
+        as a taint, and whether the variable is marked sensitive; made once per node. Of what
+        the origin depends on, only the credential variables change during a run (they only
+        grow): :meth:`eval` tests them on every visit."""
+        key = sf.key(expr.name, force_global=expr.is_global)
+        origin = self._name_origin(sf, expr, key)
+        info = self._names[id(expr)] = (key, None if origin is None else {origin.key: Label(origin)},
+                                        key in self.model.sensitive)
+        return info
 
     def _property_taint(self, sf: Subflow, expr: n.Expr, prop: str) -> Taint:
         """:meth:`_property_origin` as a taint, once per node (``prop`` is the node's own)."""
@@ -274,8 +281,7 @@ class Values:
             kind, sure = marked_origin(expr.name, self.names, use.confidence if use is not None else None)
             return Origin(f"sens:{key}", "sensitive", f"{expr.name} (sensitive variable)", expr.span, sf.name, key,
                           kind, sure)
-        if key in self.credential_vars:
-            return None  # a credential variable is enforced sensitive; its .Password is the secret
+        # (a credential variable makes none: eval tests that, as it changes during a run)
         used = self.secret_used.get(key)
         if used is not None:
             return used
@@ -314,7 +320,6 @@ def _answers(names: NamePolicy, question: str) -> dict[str, bool]:
     return _ANSWERS.setdefault((names, question), {})
 
 
-_MISSING = object()  #: no memo yet (``None`` is a memo: no origin)
 
 _Eval = Callable[[Values, Subflow, Any, State], Taint]
 #: what :meth:`Values.eval` does per expression type besides names; others carry nothing
