@@ -169,7 +169,7 @@ class Transfer(Actions):
         return cur
 
     def exec_call(self, sf: Subflow, stmt: n.CallSubflow, state: State) -> State:
-        callee = self.model.subflow(stmt.target)
+        callee = self.subflows.get(stmt.target)
         if callee is None:
             return state
         if callee.is_global:

@@ -46,6 +46,10 @@ class Values:
         self.catalogue = catalogue
         self.names = names
         self.events: dict[tuple[object, ...], Event] = {}
+        #: the subflows by name (the first of a name, as ``FlowModel.subflow`` finds it)
+        self.subflows: dict[str, Subflow] = {}
+        for sf in model.subflows:
+            self.subflows.setdefault(sf.name, sf)
         #: the variables of this flow, interned for its states (see :class:`State`)
         self.variables = Variables()
         self.entry: dict[str, State] = {}
@@ -351,8 +355,9 @@ def _connection_texts(model: FlowModel, statements: list[list[n.Stmt]]) -> Conne
                 continue
             value = stmt.value
             if type(value) is n.StringLit and value.kind != "encrypted":
-                # the text _writes gives connection_texts (holes left out)
-                text = "".join(p for p in value.parts if isinstance(p, str))
-                if CREDENTIAL_PART_RE.search(text) or CONNECTION_KEY_RE.search(text):
+                # the text _writes gives connection_texts (holes left out); both patterns
+                # match a ``key=`` part, so a text without "=" matches neither
+                text = "".join([p for p in value.parts if type(p) is str])
+                if "=" in text and (CREDENTIAL_PART_RE.search(text) or CONNECTION_KEY_RE.search(text)):
                     return connection_texts(model)
     return _NO_CONNECTION_TEXTS
