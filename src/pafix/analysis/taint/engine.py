@@ -194,16 +194,27 @@ _RunInputs = tuple[tuple[State, ...], tuple[State | None, ...], int]
 
 
 def _same_inputs(a: _RunInputs, b: _RunInputs) -> bool:
-    """Whether two runs of one subflow read the same: the same states (by content) and as many
-    credential variables. Entry and exit states are replaced, never changed in place, so the
-    same state object is the same content; only states that were replaced are flattened and
-    compared."""
+    """Whether two runs of one subflow would do the same: their states hold the same taints
+    and the same object field entries, and as many credential variables are known. Entry and
+    exit states are replaced, never changed in place, so the same state object is the same
+    content; only states that were replaced are compared.
+
+    States that differ only in which *variables* with no taint they hold count as the same.
+    A variable's presence is read only as its taint (an absent variable reads as empty: eval,
+    assign, the CALL of a subflow, ERROR =>); only field entries are tested for presence
+    (``obj.`` and ``obj.a``, see ``Values._eval_field``), and so are all variables in joins and
+    in ``same``, which decide how many rounds a loop or the whole program takes, not what a
+    round computes. So such a run would record the same events, and give the same taints to
+    the same states, as the subflow's last run did; what it would add is only the presence of
+    empty variables in the states it writes (half the reruns of the generated fleet were
+    these). Events, taints and everything the rules read are those of the strict test
+    (``tests/test_taint_fast_paths.py`` compares both on every flow)."""
     if a[2] != b[2] or len(a[0]) != len(b[0]) or len(a[1]) != len(b[1]):
         return False
     for x, y in zip(a[0] + a[1], b[0] + b[1]):
         if x is y:
             continue
-        if x is None or y is None or x != y:
+        if x is None or y is None or x.taint != y.taint or (x.mask ^ y.mask) & x.vars.fields:
             return False
     return True
 

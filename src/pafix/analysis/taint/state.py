@@ -105,12 +105,15 @@ class Variables:
     set of its variables as an ``int`` of those bits, so a join unites two sets in one ``|``.
     States joined with each other share one table."""
 
-    __slots__ = ("bits", "names", "globals")
+    __slots__ = ("bits", "names", "globals", "fields")
 
     def __init__(self) -> None:
         self.bits: dict[str, int] = {}  #: variable key -> its bit
         self.names: list[str] = []  #: bit number -> variable key
         self.globals = 0  #: the bits of global variables (keys without ``::``)
+        #: the bits of object field entries (``obj.`` and ``obj.a``: keys with a ``.``), whose
+        #: presence, unlike a variable's, tells something (see ``_eval_field``)
+        self.fields = 0
 
     def bit(self, key: str) -> int:
         b = self.bits.get(key)
@@ -119,6 +122,8 @@ class Variables:
             self.names.append(key)
             if "::" not in key:
                 self.globals |= b
+            if "." in key:
+                self.fields |= b
         return b
 
 

@@ -315,7 +315,7 @@ class Values:
 #: after flow, so the answers outlive one analysis. A policy is a frozen value (equal
 #: policies answer alike); the cache is dropped when it grows past _ANSWERS_LIMIT names.
 _ANSWERS: dict[tuple[NamePolicy, str], dict[str, bool]] = {}
-_ANSWERS_LIMIT = 200_000
+_ANSWERS_LIMIT = 50_000
 
 
 def _answers(names: NamePolicy, question: str) -> dict[str, bool]:
