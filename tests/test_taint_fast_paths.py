@@ -6,7 +6,6 @@ real flow (the corpus report test, ``tests/test_corpus_report.py``, checks the f
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,16 +18,12 @@ from pafix.core import catalogue_for, names_for
 from pafix.errors import ParseError
 from pafix.syntax import nodes as n
 from pafix.syntax.parser import parse
-
-ROOT = Path(__file__).resolve().parents[1]
-REAL = ROOT.parent / "shared" / "corpus" / "real"
+from test_fast_paths import _flows
 
 
 def _models() -> list[FlowModel]:
-    files = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".robin", ".txt"))
-    files += sorted(p for p in (ROOT / "fixtures").rglob("*") if p.is_file() and p.suffix in (".robin", ".txt"))
-    if REAL.is_dir():
-        files += sorted(REAL.glob("*.robin"))
+    """Every example, fixture and real flow that parses (the files of the parser's tests)."""
+    files = _flows()
     models = []
     for path in files:
         try:

@@ -324,7 +324,6 @@ def _answers(names: NamePolicy, question: str) -> dict[str, bool]:
     return _ANSWERS.setdefault((names, question), {})
 
 
-
 _Eval = Callable[[Values, Subflow, Any, State], Taint]
 #: what :meth:`Values.eval` does per expression type besides names; others carry nothing
 _EVAL: dict[type, _Eval] = {
