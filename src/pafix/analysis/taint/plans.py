@@ -101,7 +101,9 @@ class ActionPlan:
         child = self.child = child_of(action, lits)
         #: (arg, sink kind, is a secret parameter, its root variable, :func:`_never_tainted`,
         #: the sink is the action's purpose, the action's errors quote it, the sink is beyond
-        #: what pafix sees) per input argument
+        #: what pafix sees) per input argument that a visit of the call can act on: one whose
+        #: value is never tainted does nothing there (no taint to sink, pass on or echo)
+        #: unless it is a secret parameter (its event) or an input of a child flow
         self.inputs: list[tuple[n.Arg, str | None, bool, n.Name | None, bool, bool, bool, bool]] = []
         #: (arg, the inputs it is updated from, has a root variable) per updated input argument
         self.updates: list[tuple[n.Arg, Sources, bool]] = []
@@ -132,7 +134,9 @@ class ActionPlan:
             intended = rule is not None and rule.intended
             echoes = bool(spec.error_echoes) and spec.echoes_in_errors(arg.name, arg.dynamic)
             unseen = rule is not None and rule.unseen
-            self.inputs.append((arg, kind, secret_param, root, _never_tainted(arg.value), intended, echoes, unseen))
+            untainted = _never_tainted(arg.value)
+            if not untainted or secret_param or (child is not None and arg.dynamic):
+                self.inputs.append((arg, kind, secret_param, root, untainted, intended, echoes, unseen))
             if secret_param:
                 self.secret_param_roots.append((arg, root))
             updated = spec.update_sources(arg.name, arg.dynamic) if spec.updates else None

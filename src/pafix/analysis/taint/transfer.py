@@ -158,18 +158,23 @@ class Transfer(Actions):
             return state
         step = head  # callable State -> State, updating the state it is given
         cur = state
-        for _ in range(MAX_LOOP_ROUNDS):
+        for i in range(MAX_LOOP_ROUNDS):
             entered = step(cur.copy())  # type: ignore[operator]
             out = self.exec_body(sf, body, entered)
             nxt = cur.copy()
+            taint, mask = nxt.taint, nxt.mask
             if not nxt.join_from(out):  # same(join(cur, out), cur)
                 self._loop_fixpoints[key] = cur.copy()  # a snapshot: the caller goes on updating cur
                 break
             cur = nxt
+            if i < MAX_LOOP_ROUNDS - 1 and _settled(nxt, taint, mask):
+                # the next round would change nothing and end the loop here (see _settled)
+                self._loop_fixpoints[key] = cur.copy()
+                break
         return cur
 
     def exec_call(self, sf: Subflow, stmt: n.CallSubflow, state: State) -> State:
-        callee = self.model.subflow(stmt.target)
+        callee = self.subflows.get(stmt.target)
         if callee is None:
             return state
         if callee.is_global:
@@ -178,7 +183,7 @@ class Transfer(Actions):
             if callee_exit is not None:
                 state.join_from(callee_exit)
             return state
-        entry = State({k: v for k, v in state.items() if "::" not in k})
+        entry = state.globals_only()
         for arg in stmt.args:
             if arg.output:
                 continue
@@ -190,16 +195,31 @@ class Transfer(Actions):
             if taint and key not in self.model.sensitive:
                 self._event(Event("call-param", sf.name, arg.span, key, tuple(taint.values()),
                                   None, arg.name, None, stmt.span))
-        self.entry[callee.name] = join(self.entry.get(callee.name, State()), entry)
-        out = self.exit.get(callee.name, State())
+        old_entry = self.entry.get(callee.name)
+        self.entry[callee.name] = entry if old_entry is None else join(old_entry, entry)
+        out = self.exit.get(callee.name)
+        if out is None:
+            out = self.new_state()
         for arg in stmt.args:
             if arg.output:
                 taint = out.get(callee.key(arg.name), {})
                 state = self.assign(sf, arg.value, taint, state, arg.span, f"output {arg.name} of subflow {callee.name}")
         # globals written by the callee through GLOBAL.x
-        state.join_from(State({k: v for k, v in out.items() if "::" not in k}))
+        state.join_from(out.globals_only())
         return state
 
+
+
+def _settled(joined: State, taint: dict[str, Any], mask: int) -> bool:
+    """Whether a loop round that gave ``joined`` (from a copy of the state before it, whose
+    ``taint`` dict and ``mask`` are given) added only variables with no taint: the loop's own,
+    written in its first round (a write of a taint copies the shared dict, so its identity
+    tells). The next round would then read the same taints and field entries, so compute the
+    same taints and events (see ``engine._same_inputs``: a variable's presence is read only as
+    its taint), and write no variable that is not in ``joined`` already: it would change
+    nothing and end the loop. Its only other effect would be empty variables in the entry
+    states of the subflows the body calls."""
+    return joined.taint is taint and not (joined.mask ^ mask) & joined.vars.fields
 
 
 _StmtHandler = Callable[[Transfer, Subflow, Any, State], State]

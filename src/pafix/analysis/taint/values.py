@@ -8,17 +8,20 @@ exit states of subflows...).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import cast
+from collections.abc import Callable, Iterable
+from typing import Any, cast
 
 from pafix.syntax import nodes as n
 from pafix.analysis.catalogue import Catalogue, ValueKind
 from pafix.analysis.model import FlowModel, Subflow
-from pafix.analysis.kinds import connection_texts, marked_origin
+from pafix.analysis.kinds import (
+    CONNECTION_KEY_RE, CREDENTIAL_PART_RE, ConnectionTexts, connection_texts, marked_origin,
+)
 from pafix.analysis.names import NamePolicy
-from pafix.analysis.taint.plans import ActionPlan, field_of, step as _step
+from pafix.analysis.taint.plans import ActionPlan, step as _step
 from pafix.syntax.nodes import root_name
-from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, _join_taint
+from pafix.analysis.taint.state import _EMPTY as _NONE
+from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, Variables, _join_taint
 
 # properties that turn a secret into something that is not (a length, a flag)
 NON_SECRET_PROPERTIES = frozenset(
@@ -43,6 +46,12 @@ class Values:
         self.catalogue = catalogue
         self.names = names
         self.events: dict[tuple[object, ...], Event] = {}
+        #: the subflows by name (the first of a name, as ``FlowModel.subflow`` finds it)
+        self.subflows: dict[str, Subflow] = {}
+        for sf in model.subflows:
+            self.subflows.setdefault(sf.name, sf)
+        #: the variables of this flow, interned for its states (see :class:`State`)
+        self.variables = Variables()
         self.entry: dict[str, State] = {}
         self.exit: dict[str, State] = {}
         self.credential_vars: set[str] = set()
@@ -54,15 +63,24 @@ class Values:
         self._plans: dict[int, ActionPlan] = {}
         #: loop statement id -> the fixpoint it reached last (in this run of its subflow)
         self._loop_fixpoints: dict[int, State] = {}
-        self._secret_names: dict[str, bool] = {}
+        #: the policy's answers by name, shared by every flow checked with it (see _answers)
+        self._secret_names = _answers(names, "name")
         #: variable key -> the fields of it the flow writes (``SET obj['a'] TO``, ``SET obj TO
         #: {'a': ...}``): a strong update of the variable forgets their field entries
         self.fields: dict[str, set[str]] = {}
-        self._secret_keys: dict[str, bool] = {}
+        self._secret_keys = _answers(names, "key")
+        #: expression node id -> the taint of the origin the node makes by itself (see eval)
+        self._sources: dict[int, Taint] = {}
+        #: name node id -> what :meth:`_name_info` says of it
+        self._names: dict[int, tuple[str, Taint | None, bool]] = {}
         #: variables only ever set to connection-string text without a credential part
         #: (``Integrated Security=SSPI``): not secrets, whatever their name or use
-        self.connection_texts = connection_texts(model)
+        self.connection_texts = _connection_texts(model)
         self.plain_connections = self.connection_texts.plain
+
+    def new_state(self) -> State:
+        """An empty state of this flow's variables."""
+        return State(self.variables)
 
     def _is_secret_name(self, name: str) -> bool:
         hit = self._secret_names.get(name)
@@ -99,11 +117,11 @@ class Values:
         if root is None:
             return state
         key = sf.key(root.name, force_global=root.is_global)
-        new: Taint = {}
+        new: Taint = _NONE
         if taint:  # the usual case is no taint: then no trace step to make
             step = _step(span, f"stored in {root.name} ({how})")
             new = {k: lab.then(step) for k, lab in taint.items()}
-        if isinstance(target, n.Name) and not weak:
+        if type(target) is n.Name and not weak:
             state[key] = new  # strong update
             fields = self.fields.get(key)
             if fields is not None:  # forget what was known of its fields
@@ -111,13 +129,14 @@ class Values:
                 for name in fields:
                     state.remove(f"{key}.{name}")
         else:
-            state[key] = _join_taint(state.get(key, {}), new)
+            state[key] = _join_taint(state.taint_of(key), new)
             rest = None if field or not new else state.get(key + ".")
             if rest is not None:  # updated as a whole: any field may hold it now
                 state[key + "."] = _join_taint(rest, new)
-        foreign = tuple(lab for lab in new.values() if lab.origin.variable != key)
-        if foreign and key not in self.model.sensitive and key not in self.credential_vars:
-            self._event(Event("store", sf.name, span, key, foreign, None, None, None, span))
+        if new:
+            foreign = tuple(lab for lab in new.values() if lab.origin.variable != key)
+            if foreign and key not in self.model.sensitive and key not in self.credential_vars:
+                self._event(Event("store", sf.name, span, key, foreign, None, None, None, span))
         return state
 
     def sink(
@@ -130,65 +149,107 @@ class Values:
             self._event(Event("sink", sf.name, span, None, tuple(taint.values()), action, param, kind, stmt_span))
 
     # ---- expressions ------------------------------------------------------------------------
+    # ``eval`` dispatches on the node's exact type (no node class is subclassed); it has no
+    # side effect, so the origins a node makes by itself (a sensitive variable, a secret name
+    # or property, an encrypted literal) are made once per node (``_sources``: node id ->
+    # taint; the flow's nodes live as long as the analysis). Taints are never changed in
+    # place, so one dictionary can be handed out again.
     def eval(self, sf: Subflow, expr: n.Expr, state: State) -> Taint:
-        if isinstance(expr, n.Name):
-            key = sf.key(expr.name, force_global=expr.is_global)
-            taint = state.get(key, {})
-            extra = self._name_origin(sf, expr, key)
-            return _join_taint(taint, {extra.key: Label(extra)}) if extra is not None else taint
-        if isinstance(expr, (n.Attribute, n.Index)):
-            root = root_name(expr)
-            if root is not None and root.name in self.import_aliases:
-                return {}  # appmask['Screen']['Txt_Password'] is a UI element, not data
-        fld = field_of(expr)
-        if fld is not None:
-            base = self._eval_field(sf, fld[0], fld[1], state)
-            if isinstance(expr, n.Attribute) and expr.attr in NON_SECRET_PROPERTIES:
-                return {}
-            if self._is_secret_key(fld[1]):
-                origin = self._property_origin(sf, expr, fld[1])
-                base = _join_taint(base, {origin.key: Label(origin)})
-            return base
-        if isinstance(expr, n.Attribute):
-            if expr.attr in NON_SECRET_PROPERTIES:
-                return {}
-            base = self.eval(sf, expr.value, state)
-            if self._is_secret_key(expr.attr):
-                origin = self._property_origin(sf, expr, expr.attr)
-                base = _join_taint(base, {origin.key: Label(origin)})
-            return base
-        if isinstance(expr, n.Index):
-            base = self.eval(sf, expr.value, state)
-            idx = expr.index
-            if isinstance(idx, n.StringLit) and idx.literal is not None and self._is_secret_key(idx.literal):
-                origin = self._property_origin(sf, expr, idx.literal)
-                base = _join_taint(base, {origin.key: Label(origin)})
-            return base
-        if isinstance(expr, n.Call):
-            if expr.func in BOOLEAN_FUNCTIONS:
-                return {}
-            return self._union(sf, expr.args, state)
-        if isinstance(expr, n.BinOp):
-            if expr.op in COMPARISONS:
-                return {}
-            return _join_taint(self.eval(sf, expr.left, state), self.eval(sf, expr.right, state))
-        if isinstance(expr, n.UnaryOp):
-            return {} if expr.op == "NOT" else self.eval(sf, expr.operand, state)
-        if isinstance(expr, n.Paren):
-            return self.eval(sf, expr.expr, state)
-        if isinstance(expr, n.StringLit):
-            if expr.kind == "encrypted":
+        if type(expr) is n.Name:
+            info = self._names.get(id(expr))
+            if info is None:
+                info = self._name_info(sf, expr)
+            key, extra, marked = info
+            taint = state.taint.get(key, _NONE)  # (State.taint_of, inline: the most frequent read)
+            if extra is None or (not marked and key in self.credential_vars):
+                # a credential variable is enforced sensitive; its .Password is the secret
+                return taint
+            return _join_taint(taint, extra)
+        handler = _EVAL.get(type(expr))
+        return _NONE if handler is None else handler(self, sf, expr, state)
+
+    def _name_info(self, sf: Subflow, expr: n.Name) -> tuple[str, Taint | None, bool]:
+        """A name node's variable key, the origin it makes by itself (see :meth:`_name_origin`)
+        as a taint, and whether the variable is marked sensitive; made once per node. Of what
+        the origin depends on, only the credential variables change during a run (they only
+        grow): :meth:`eval` tests them on every visit."""
+        key = sf.key(expr.name, force_global=expr.is_global)
+        origin = self._name_origin(sf, expr, key)
+        info = self._names[id(expr)] = (key, None if origin is None else {origin.key: Label(origin)},
+                                        key in self.model.sensitive)
+        return info
+
+    def _property_taint(self, sf: Subflow, expr: n.Expr, prop: str) -> Taint:
+        """:meth:`_property_origin` as a taint, once per node (``prop`` is the node's own)."""
+        hit = self._sources.get(id(expr))
+        if hit is None:
+            origin = self._property_origin(sf, expr, prop)
+            hit = self._sources[id(expr)] = {origin.key: Label(origin)}
+        return hit
+
+    def _eval_attribute(self, sf: Subflow, expr: n.Attribute, state: State) -> Taint:
+        root = root_name(expr)
+        if root is not None and root.name in self.import_aliases:
+            return _NONE  # appmask['Screen'].Txt is a UI element, not data
+        if expr.attr in NON_SECRET_PROPERTIES:
+            return _NONE
+        value = expr.value
+        # a field of a variable (field-sensitive), or a property of something else
+        base = self._eval_field(sf, value, expr.attr, state) if type(value) is n.Name else self.eval(sf, value, state)
+        if self._is_secret_key(expr.attr):
+            base = _join_taint(base, self._property_taint(sf, expr, expr.attr))
+        return base
+
+    def _eval_index(self, sf: Subflow, expr: n.Index, state: State) -> Taint:
+        root = root_name(expr)
+        if root is not None and root.name in self.import_aliases:
+            return _NONE  # appmask['Screen']['Txt_Password'] is a UI element, not data
+        idx, value = expr.index, expr.value
+        name = idx.literal if type(idx) is n.StringLit else None
+        if name is not None and type(value) is n.Name:
+            base = self._eval_field(sf, value, name, state)
+        else:
+            base = self.eval(sf, value, state)
+        if name is not None and self._is_secret_key(name):
+            base = _join_taint(base, self._property_taint(sf, expr, name))
+        return base
+
+    def _eval_call(self, sf: Subflow, expr: n.Call, state: State) -> Taint:
+        return _NONE if expr.func in BOOLEAN_FUNCTIONS else self._union(sf, expr.args, state)
+
+    def _eval_binop(self, sf: Subflow, expr: n.BinOp, state: State) -> Taint:
+        if expr.op in COMPARISONS:
+            return _NONE
+        return _join_taint(self.eval(sf, expr.left, state), self.eval(sf, expr.right, state))
+
+    def _eval_unary(self, sf: Subflow, expr: n.UnaryOp, state: State) -> Taint:
+        return _NONE if expr.op == "NOT" else self.eval(sf, expr.operand, state)
+
+    def _eval_paren(self, sf: Subflow, expr: n.Paren, state: State) -> Taint:
+        return self.eval(sf, expr.expr, state)
+
+    def _eval_text(self, sf: Subflow, expr: n.StringLit, state: State) -> Taint:
+        if expr.kind == "encrypted":
+            hit = self._sources.get(id(expr))
+            if hit is None:
                 origin = Origin(f"enc:{expr.span.start}", "encrypted-literal",
                                 "an encrypted (P'…') literal", expr.span, sf.name)
-                return {origin.key: Label(origin)}
-            return self._union(sf, [h.expr for h in expr.holes], state)
-        if isinstance(expr, n.ListLit):
-            return self._union(sf, expr.items, state)
-        if isinstance(expr, n.DatatableLit):
-            return self._union(sf, expr.rows, state)
-        if isinstance(expr, n.ObjectLit):
-            return self._union(sf, [e.value for e in expr.entries], state)
-        return {}
+                hit = self._sources[id(expr)] = {origin.key: Label(origin)}
+            return hit
+        out: Taint = _NONE
+        for part in expr.parts:
+            if type(part) is n.Hole:
+                out = _join_taint(out, self.eval(sf, part.expr, state))
+        return out
+
+    def _eval_list(self, sf: Subflow, expr: n.ListLit, state: State) -> Taint:
+        return self._union(sf, expr.items, state)
+
+    def _eval_table(self, sf: Subflow, expr: n.DatatableLit, state: State) -> Taint:
+        return self._union(sf, expr.rows, state)
+
+    def _eval_object(self, sf: Subflow, expr: n.ObjectLit, state: State) -> Taint:
+        return self._union(sf, [e.value for e in expr.entries], state)
 
     def _eval_field(self, sf: Subflow, root: n.Name, name: str, state: State) -> Taint:
         """The taint of field ``name`` of variable ``root``: what was stored in that field, else
@@ -209,7 +270,7 @@ class Values:
         return whole if len(creds) == len(whole) else creds
 
     def _union(self, sf: Subflow, exprs: Iterable[n.Expr], state: State) -> Taint:
-        out: Taint = {}
+        out: Taint = _NONE
         for e in exprs:
             out = _join_taint(out, self.eval(sf, e, state))
         return out
@@ -220,8 +281,7 @@ class Values:
             kind, sure = marked_origin(expr.name, self.names, use.confidence if use is not None else None)
             return Origin(f"sens:{key}", "sensitive", f"{expr.name} (sensitive variable)", expr.span, sf.name, key,
                           kind, sure)
-        if key in self.credential_vars:
-            return None  # a credential variable is enforced sensitive; its .Password is the secret
+        # (a credential variable makes none: eval tests that, as it changes during a run)
         used = self.secret_used.get(key)
         if used is not None:
             return used
@@ -244,3 +304,55 @@ class Values:
         key = sf.key(rname, force_global=bool(root and root.is_global))
         return Origin(f"prop:{key}.{prop}", "secret-property", f"{rname}.{prop} (a secret property)",
                       expr.span, sf.name, key, "credential", "medium")
+
+
+#: (name policy, question) -> the policy's answers by name. ``NamePolicy.is_secret`` splits a
+#: name into words by regex (20 us); a scan asks it about the same few thousand names in flow
+#: after flow, so the answers outlive one analysis. A policy is a frozen value (equal
+#: policies answer alike); the cache is dropped when it grows past _ANSWERS_LIMIT names.
+_ANSWERS: dict[tuple[NamePolicy, str], dict[str, bool]] = {}
+_ANSWERS_LIMIT = 50_000
+
+
+def _answers(names: NamePolicy, question: str) -> dict[str, bool]:
+    if sum(len(d) for d in _ANSWERS.values()) > _ANSWERS_LIMIT:
+        _ANSWERS.clear()
+    return _ANSWERS.setdefault((names, question), {})
+
+
+_Eval = Callable[[Values, Subflow, Any, State], Taint]
+#: what :meth:`Values.eval` does per expression type besides names; others carry nothing
+_EVAL: dict[type, _Eval] = {
+    n.Attribute: Values._eval_attribute,
+    n.Index: Values._eval_index,
+    n.Call: Values._eval_call,
+    n.BinOp: Values._eval_binop,
+    n.UnaryOp: Values._eval_unary,
+    n.Paren: Values._eval_paren,
+    n.StringLit: Values._eval_text,
+    n.ListLit: Values._eval_list,
+    n.DatatableLit: Values._eval_table,
+    n.ObjectLit: Values._eval_object,
+}
+
+_NO_CONNECTION_TEXTS = ConnectionTexts(frozenset(), frozenset())
+
+
+def _connection_texts(model: FlowModel) -> ConnectionTexts:
+    """:func:`~pafix.analysis.kinds.connection_texts` of the flow, without its walk over every
+    statement when no ``SET`` writes a text literal that reads as a connection string or has a
+    credential part: then no variable is in either of its sets (a variable gets into one only
+    through such a literal). Most flows have none (no flow of the corpus or of the generated
+    fleet does), and that walk was an eighth of the analysis."""
+    for sf in model.subflows:
+        for stmt in sf.statements:
+            if type(stmt) is not n.Set:
+                continue
+            value = stmt.value
+            if type(value) is n.StringLit and value.kind != "encrypted":
+                # the text _writes gives connection_texts (holes left out); both patterns
+                # match a ``key=`` part, so a text without "=" matches neither
+                text = "".join([p for p in value.parts if type(p) is str])
+                if "=" in text and (CREDENTIAL_PART_RE.search(text) or CONNECTION_KEY_RE.search(text)):
+                    return connection_texts(model)
+    return _NO_CONNECTION_TEXTS
