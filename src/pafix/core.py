@@ -6,8 +6,8 @@ files and render results; the language server calls it on the editor's buffer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from pafix.syntax import nodes as n
 from pafix.analysis.model import FlowModel, SolutionContext, build_model
@@ -16,11 +16,12 @@ from pafix.analysis.taint import Analysis, analyse
 from pafix.analysis.catalogue import Catalogue, load_catalogue
 from pafix.config import DEFAULT, Config
 from pafix.errors import ParseError
-from pafix.findings import Finding, FileResult, SourceError, confidence_at_least
+from pafix.findings import Finding, FileResult, SourceError, confidence_at_least, finding_offsets, moved_finding
 from pafix.guard import NestingTooDeep, call_deep, public_message
 from pafix.syntax.parser import parse
 from pafix.rules import FLOW_RULES, BY_CODE, Context
-from pafix.rules.base import fingerprint
+from pafix.rules.base import StatementRule, fingerprint
+from pafix.syntax.statement_memo import Recall, StatementMemo
 from pafix.syntax.suppress import Suppression, find_suppressions
 
 if TYPE_CHECKING:
@@ -36,6 +37,9 @@ class Checked:
     analysis: Analysis
     findings: tuple[Finding, ...]
     suppressed: tuple[Finding, ...]
+    #: per rule code, the findings of each statement of a :class:`StatementRule`, for the
+    #: next check of the same buffer (kept only when asked: ``check_flow(remember=True)``)
+    memos: dict[str, StatementMemo[Any]] = field(default_factory=dict, compare=False, repr=False)
 
 
 _CATALOGUES: dict[str, Catalogue] = {}
@@ -64,14 +68,16 @@ def check_flow(
     solution: SolutionContext | None = None,
     dlp: DlpSettings | None = None,
     reuse: Checked | None = None,
+    remember: bool = False,
 ) -> Checked:
     """Check a parsed flow. The analysis and the rules recurse per level of nesting: a deeply
     nested flow is checked in a thread with room for that (:func:`pafix.guard.call_deep`); one
     nested deeper than :data:`pafix.guard.MAX_NESTING` raises :class:`NestingTooDeep`.
     ``reuse``, the check of an earlier version of the same buffer (the editor), lets the
-    analysis take over what it worked out for the nodes both versions share; the findings are
-    the same without it."""
-    return call_deep(flow, _check_flow, flow, config, password_io, io_schema, solution, dlp, reuse)
+    analysis take over what it worked out for the nodes both versions share, and the rules
+    the findings of the statements both versions share, moved with them, when that check was
+    made with ``remember=True``; the findings are the same without it."""
+    return call_deep(flow, _check_flow, flow, config, password_io, io_schema, solution, dlp, reuse, remember)
 
 
 def _check_flow(
@@ -82,6 +88,7 @@ def _check_flow(
     solution: SolutionContext | None,
     dlp: DlpSettings | None,
     reuse: Checked | None = None,
+    remember: bool = False,
 ) -> Checked:
     catalogue = catalogue_for(config)
     names = names_for(config)
@@ -92,10 +99,18 @@ def _check_flow(
         options["dlp"] = dlp
     ctx = Context(flow, model, analysis, events, catalogue, names, options)
     found: list[Finding] = []
+    old_memos = reuse.memos if reuse is not None and _memos_carry_over(reuse, ctx) else {}
+    memos: dict[str, StatementMemo[Any]] = {}
     for rule_cls in FLOW_RULES:
         if not config.enabled(rule_cls.code) or rule_cls.code == "PAF902":
             continue
-        found.extend(rule_cls().check(ctx))
+        rule = rule_cls()
+        if remember and isinstance(rule, StatementRule):
+            recall: Recall[tuple[Finding, ...]] = Recall(old_memos.get(rule.code), flow.source, rule.facts(ctx))
+            found.extend(_by_statement(rule, ctx, recall))
+            memos[rule.code] = recall.memo
+        else:
+            found.extend(rule.check(ctx))
     found = [_severity(f, config) for f in found]
     kept, suppressed, unused = _apply_suppressions(flow, found)
     if config.enabled("PAF902"):
@@ -105,7 +120,35 @@ def _check_flow(
     # below the asked confidence: not reported (a suppression that hid one still counts as used)
     kept = [f for f in kept if confidence_at_least(f.confidence, config.min_confidence)]
     kept.sort(key=lambda f: (f.line, f.column, f.rule, f.variable or ""))
-    return Checked(flow, model, analysis, tuple(_number(kept)), tuple(suppressed))
+    return Checked(flow, model, analysis, tuple(_number(kept)), tuple(suppressed), memos)
+
+
+def _memos_carry_over(old: Checked, ctx: Context) -> bool:
+    """Whether a statement's findings in ``old`` hold in this check, given the same facts:
+    what a :class:`StatementRule` reads besides its statement, its subflow and its facts is
+    the catalogue, the name policy and, through an action's plan, the solution."""
+    return (old.analysis.catalogue is ctx.catalogue and old.analysis.names == ctx.names
+            and old.model.solution is None and ctx.model.solution is None)
+
+
+def _by_statement(rule: StatementRule, ctx: Context, recall: Recall[tuple[Finding, ...]]) -> list[Finding]:
+    """``rule.check(ctx)``, with the findings of each statement whose text, column and subflow
+    the last check saw taken from it, moved (see :mod:`pafix.syntax.statement_memo`)."""
+    out: list[Finding] = []
+    for sf in ctx.model.subflows:
+        scope = (sf.name, sf.is_global)
+        for stmt in sf.body:
+            key = recall.key(scope, stmt)
+            hit = recall.get(key, stmt)
+            if hit is not None:
+                out.extend(moved_finding(f, hit.delta, hit.dline) for f in hit.result)
+                continue
+            found = tuple(rule.check_statement(ctx, sf, stmt))
+            out.extend(found)
+            start, end = stmt.span.start, stmt.span.end
+            if all(x is not None and start <= x <= end for f in found for x in finding_offsets(f)):
+                recall.put(key, stmt, found)
+    return out
 
 
 def _severity(f: Finding, config: Config) -> Finding:

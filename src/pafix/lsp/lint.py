@@ -76,7 +76,8 @@ def lint_text(text: str, path: str, config: Config = DEFAULT, previous: n.Flow |
     """Parse (recovering) and check one buffer. ``previous``, a parse of an earlier text of the
     same buffer, lets the parser redo only the statements the edits touched; ``reuse``, the
     check of an earlier text, lets the analysis keep what it knew of the statements the parser
-    kept (:func:`pafix.core.check_flow`)."""
+    kept and the rules the findings of the statements whose text is unchanged
+    (:func:`pafix.core.check_flow`: every check here remembers them for the next)."""
     t0 = time.perf_counter()
     try:
         if previous is not None and previous.path == path:
@@ -89,7 +90,7 @@ def lint_text(text: str, path: str, config: Config = DEFAULT, previous: n.Flow |
     problems = tuple(ParseProblem(e.span.start, e.span.end, e.message) for e in flow.errors)
     if reuse is not None and reuse.flow.path != path:
         reuse = None
-    checked = check_flow(flow, config, reuse=reuse)
+    checked = check_flow(flow, config, reuse=reuse, remember=True)
     t2 = time.perf_counter()
     return LintResult(text, path, checked.findings, problems, checked, {"parse": t1 - t0, "check": t2 - t1})
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import replace
 
 from pafix.syntax import nodes as n
@@ -26,7 +26,7 @@ from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint import root_name
 from pafix.findings import Finding
 from pafix.redact import redact
-from pafix.rules.base import Context, Rule, fingerprint
+from pafix.rules.base import Context, StatementRule, fingerprint
 
 CONN_SECRET_RE = re.compile(
     r"(?i)(?:^|[;\s])(password|pwd|accountkey|sharedaccesssignature|sharedaccesskey|client_secret|clientsecret)\s*=\s*([^;]*)"
@@ -55,7 +55,7 @@ def _literal(expr: n.Expr) -> n.StringLit | None:
     return None
 
 
-class HardcodedSecret(Rule):
+class HardcodedSecret(StatementRule):
     """A secret is written into the flow as a literal.
 
     ## What it does
@@ -106,16 +106,20 @@ class HardcodedSecret(Rule):
     name = "hardcoded-secret"
     severity = "error"
 
-    def check(self, ctx: Context) -> Iterable[Finding]:
+    def __init__(self) -> None:
         #: (literal text, form, program) -> what :func:`text_secrets` says of it, for this
         #: flow: the same literals ('', paths, selectors) recur throughout a flow
-        scanned: Scanned = {}
-        for sf in ctx.model.subflows:
-            for stmt in n.walk_statements(sf.body):
-                if isinstance(stmt, n.Comment):
-                    yield from self._check_comment(ctx, sf, stmt)
-                else:
-                    yield from self._check_stmt(ctx, sf, stmt, scanned)
+        self._scanned: Scanned = {}
+
+    def facts(self, ctx: Context) -> Hashable:
+        return (ctx.model.sensitive, frozenset(ctx.analysis.secret_inputs))
+
+    def check_statement(self, ctx: Context, sf: Subflow, top: n.Stmt) -> Iterable[Finding]:
+        for stmt in n.walk_statements((top,)):
+            if isinstance(stmt, n.Comment):
+                yield from self._check_comment(ctx, sf, stmt)
+            else:
+                yield from self._check_stmt(ctx, sf, stmt, self._scanned)
 
     def _check_comment(self, ctx: Context, sf: Subflow, stmt: n.Comment) -> Iterator[Finding]:
         for hit in comment_secrets(stmt.text, ctx.names):
