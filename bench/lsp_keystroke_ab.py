@@ -80,7 +80,9 @@ def percentile(values: list[float], q: float) -> float:
 def run_side(src: Path, text_file: Path, at: int, edits: int) -> dict[str, Any]:
     env = {**os.environ, "PYTHONPATH": str(src), "PAFIX_BENCH_AT": str(at)}
     out = subprocess.run([sys.executable, __file__, "--worker", str(text_file), str(edits)],
-                         env=env, capture_output=True, text=True, check=True)
+                         env=env, capture_output=True, text=True, check=False)
+    if out.returncode:
+        raise SystemExit(f"{src}: the worker failed\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

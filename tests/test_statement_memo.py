@@ -175,3 +175,26 @@ def test_random_edits_on_corpus_flows_match_the_rules_run_whole() -> None:
         text = path.read_text(encoding="utf-8", errors="surrogateescape")
         for edited, checked in _random_edits(text, seed=i, edits=8):
             assert checked.findings == _scan_path(edited)
+
+
+def test_the_credential_fix_index_takes_over_unchanged_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pafix.fixes import get_credential
+
+    text = (ROOT / "examples" / "smtp-report.robin").read_text(encoding="utf-8")
+    first = _lint(text, None)
+    assert any(f.rule == "PAF103" and f.fix is not None for f in first.findings)
+    parts: list[n.Stmt] = []
+    original = get_credential._part
+
+    def counted(sf: Subflow, top: n.Stmt) -> get_credential._Part:
+        parts.append(top)
+        return original(sf, top)
+
+    monkeypatch.setattr(get_credential, "_part", counted)
+    # a line typed above every read of SmtpPassword: the reads move, the fix's edits with them
+    edited = text.replace("# Build a connection string", "SET Typed TO 1\n# Build a connection string", 1)
+    again = _lint(edited, first)
+    assert len(parts) == 1 and isinstance(parts[0], n.Set) and again.flow.text(parts[0]) == "SET Typed TO 1"
+    assert again.findings == _scan_path(edited)
+    fixed = [f for f in again.findings if f.rule == "PAF103" and f.fix is not None]
+    assert fixed and fixed[0].fix != [f for f in first.findings if f.rule == "PAF103"][0].fix

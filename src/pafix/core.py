@@ -21,7 +21,7 @@ from pafix.guard import NestingTooDeep, call_deep, public_message
 from pafix.syntax.parser import parse
 from pafix.rules import FLOW_RULES, BY_CODE, Context
 from pafix.rules.base import StatementRule, fingerprint
-from pafix.syntax.statement_memo import Recall, StatementMemo
+from pafix.syntax.statement_memo import Memos, Recall, StatementMemo
 from pafix.syntax.suppress import Suppression, find_suppressions
 
 if TYPE_CHECKING:
@@ -37,8 +37,9 @@ class Checked:
     analysis: Analysis
     findings: tuple[Finding, ...]
     suppressed: tuple[Finding, ...]
-    #: per rule code, the findings of each statement of a :class:`StatementRule`, for the
-    #: next check of the same buffer (kept only when asked: ``check_flow(remember=True)``)
+    #: per user (a :class:`StatementRule`'s code, an index a fix builds), its results for each
+    #: statement, for the next check of the same buffer (kept only when asked:
+    #: ``check_flow(remember=True)``)
     memos: dict[str, StatementMemo[Any]] = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -97,18 +98,17 @@ def _check_flow(
     options: dict[str, object] = {"config": config, "password_io": password_io}
     if dlp is not None:  # DLP policies for the PAF3xx rules (they report nothing without)
         options["dlp"] = dlp
-    ctx = Context(flow, model, analysis, events, catalogue, names, options)
+    memos = None
+    if remember:
+        memos = Memos(reuse.memos if reuse is not None and _memos_carry_over(reuse, model, analysis) else {}, flow.source)
+    ctx = Context(flow, model, analysis, events, catalogue, names, options, memos)
     found: list[Finding] = []
-    old_memos = reuse.memos if reuse is not None and _memos_carry_over(reuse, ctx) else {}
-    memos: dict[str, StatementMemo[Any]] = {}
     for rule_cls in FLOW_RULES:
         if not config.enabled(rule_cls.code) or rule_cls.code == "PAF902":
             continue
         rule = rule_cls()
-        if remember and isinstance(rule, StatementRule):
-            recall: Recall[tuple[Finding, ...]] = Recall(old_memos.get(rule.code), flow.source, rule.facts(ctx))
-            found.extend(_by_statement(rule, ctx, recall))
-            memos[rule.code] = recall.memo
+        if memos is not None and isinstance(rule, StatementRule):
+            found.extend(_by_statement(rule, ctx, memos.recall(rule.code, rule.facts(ctx))))
         else:
             found.extend(rule.check(ctx))
     found = [_severity(f, config) for f in found]
@@ -120,15 +120,15 @@ def _check_flow(
     # below the asked confidence: not reported (a suppression that hid one still counts as used)
     kept = [f for f in kept if confidence_at_least(f.confidence, config.min_confidence)]
     kept.sort(key=lambda f: (f.line, f.column, f.rule, f.variable or ""))
-    return Checked(flow, model, analysis, tuple(_number(kept)), tuple(suppressed), memos)
+    return Checked(flow, model, analysis, tuple(_number(kept)), tuple(suppressed), memos.new if memos is not None else {})
 
 
-def _memos_carry_over(old: Checked, ctx: Context) -> bool:
-    """Whether a statement's findings in ``old`` hold in this check, given the same facts:
+def _memos_carry_over(old: Checked, model: FlowModel, analysis: Analysis) -> bool:
+    """Whether a statement's results in ``old`` hold in this check, given the same facts:
     what a :class:`StatementRule` reads besides its statement, its subflow and its facts is
     the catalogue, the name policy and, through an action's plan, the solution."""
-    return (old.analysis.catalogue is ctx.catalogue and old.analysis.names == ctx.names
-            and old.model.solution is None and ctx.model.solution is None)
+    return (old.analysis.catalogue is analysis.catalogue and old.analysis.names == analysis.names
+            and old.model.solution is None and model.solution is None)
 
 
 def _by_statement(rule: StatementRule, ctx: Context, recall: Recall[tuple[Finding, ...]]) -> list[Finding]:

@@ -17,6 +17,7 @@ from pafix.analysis.catalogue import Catalogue
 from pafix.analysis.kinds import labels_confidence, labels_kind, weaker
 from pafix.findings import Confidence, Finding, Fix, RuleInfo, Safety, Severity, TraceStep, ValueKind
 from pafix.fixes.mark_sensitive import mark_sensitive_edit
+from pafix.syntax.statement_memo import Memos
 
 SNIPPET_NOTE = (
     " This is a clipboard snippet: a paste into PAD does not carry sensitivity, so also tick"
@@ -35,6 +36,9 @@ class Context:
     catalogue: Catalogue
     names: NamePolicy
     options: dict[str, object] = field(default_factory=dict)
+    #: results per statement of the last check of an editor's buffer and of this one
+    #: (:mod:`pafix.syntax.statement_memo`); None outside the editor
+    memos: Memos | None = None
 
     def display(self, key: str) -> str:
         return key.rpartition("::")[2]

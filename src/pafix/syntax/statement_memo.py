@@ -15,7 +15,8 @@ flow that the caller names -- is therefore the last check's result, moved:
   moved the same way.
 
 :class:`StatementMemo` holds one check's results by (scope, column, text); :class:`Recall`
-looks a statement up in the last check's memo and builds the memo of this check. Moving a
+looks a statement up in the last check's memo and builds the memo of this check;
+:class:`Memos` hands each user (a rule, an index a fix builds) its own, by name. Moving a
 result's positions is the caller's (it knows where they are), and so is refusing to keep a
 result that reaches outside its statement. Facts that differ (``facts``: a sensitive name
 added, a catalogue changed) void the whole memo.
@@ -23,9 +24,9 @@ added, a catalogue changed) void the whole memo.
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pafix.syntax import nodes as n
 
@@ -81,4 +82,21 @@ class Recall(Generic[T]):
         self.memo.results[key] = (stmt.span.start, stmt.span.line, result)
 
 
-__all__ = ["Hit", "Key", "Recall", "StatementMemo"]
+class Memos:
+    """The memos of one check, by user name, made from those of the last check (``old``)."""
+
+    __slots__ = ("source", "old", "new")
+
+    def __init__(self, old: Mapping[str, StatementMemo[Any]], source: str) -> None:
+        self.source = source
+        self.old = old
+        self.new: dict[str, StatementMemo[Any]] = {}
+
+    def recall(self, name: str, facts: Hashable) -> Recall[Any]:
+        """Look-ups for ``name`` in the last check; its memo for this check is kept in :attr:`new`."""
+        recall: Recall[Any] = Recall(self.old.get(name), self.source, facts)
+        self.new[name] = recall.memo
+        return recall
+
+
+__all__ = ["Hit", "Key", "Memos", "Recall", "StatementMemo"]
