@@ -100,7 +100,9 @@ def _check_flow(
         options["dlp"] = dlp
     memos = None
     if remember:
-        memos = Memos(reuse.memos if reuse is not None and _memos_carry_over(reuse, model, analysis) else {}, flow.source)
+        carried = reuse is not None and _memos_carry_over(reuse, model, analysis)
+        memos = Memos(reuse.memos if reuse is not None and carried else {},
+                      reuse.flow.source if reuse is not None else "", flow.source)
     ctx = Context(flow, model, analysis, events, catalogue, names, options, memos)
     found: list[Finding] = []
     for rule_cls in FLOW_RULES:
@@ -138,16 +140,16 @@ def _by_statement(rule: StatementRule, ctx: Context, recall: Recall[tuple[Findin
     for sf in ctx.model.subflows:
         scope = (sf.name, sf.is_global)
         for stmt in sf.body:
-            key = recall.key(scope, stmt)
-            hit = recall.get(key, stmt)
+            hit = recall.get(scope, stmt)
             if hit is not None:
-                out.extend(moved_finding(f, hit.delta, hit.dline) for f in hit.result)
+                found, delta, dline = hit
+                out.extend(moved_finding(f, delta, dline) for f in found)
                 continue
             found = tuple(rule.check_statement(ctx, sf, stmt))
             out.extend(found)
             start, end = stmt.span.start, stmt.span.end
             if all(x is not None and start <= x <= end for f in found for x in finding_offsets(f)):
-                recall.put(key, stmt, found)
+                recall.put(scope, stmt, found)
     return out
 
 
@@ -176,15 +178,15 @@ def _apply_suppressions(
     used: set[tuple[int, str]] = set()  # (suppression, code) pairs that hid a finding
     kept: list[Finding] = []
     suppressed: list[Finding] = []
-    naming: dict[str, list[tuple[int, str, Suppression]]] = {}  # rule -> _naming(supps, rule)
+    naming: dict[str, _Naming] = {}  # rule -> _naming(supps, rule)
     for f in findings:
-        candidates = naming.get(f.rule)
-        if candidates is None:
-            candidates = naming[f.rule] = _naming(supps, f.rule)
-        hit = next(
-            ((i, code) for i, code, s in candidates if s.whole_file or s.first_line <= f.line <= s.last_line),
-            None,
-        )
+        by_line = naming.get(f.rule)
+        if by_line is None:
+            by_line = naming[f.rule] = _naming(supps, f.rule)
+        lines, whole = by_line
+        hit = lines.get(f.line)
+        if whole is not None and (hit is None or whole[0] < hit[0]):
+            hit = whole
         if hit is None:
             kept.append(f)
         else:
@@ -203,15 +205,29 @@ def _apply_suppressions(
     return kept, suppressed, unused
 
 
-def _naming(supps: list[Suppression], rule: str) -> list[tuple[int, str, Suppression]]:
-    """``(index, code, suppression)`` for each suppression with a code naming ``rule`` (its
-    first such code), in order: worked out once per rule, not once per finding."""
-    out: list[tuple[int, str, Suppression]] = []
+#: for each line a rule's suppressions cover, the first of them (index, code), and the first
+#: whole-file one
+_Naming = tuple[dict[int, tuple[int, str]], tuple[int, str] | None]
+
+
+def _naming(supps: list[Suppression], rule: str) -> _Naming:
+    """Which suppression (its index and first code naming ``rule``) hides a finding of
+    ``rule`` on each line: the first in order that covers the line, a whole-file one covering
+    every line. Worked out once per rule, not once per finding: a large flow with many
+    findings and many suppressions took one pass over the suppressions per finding."""
+    lines: dict[int, tuple[int, str]] = {}
+    whole: tuple[int, str] | None = None
     for i, s in enumerate(supps):
         code = next((c for c in s.codes if rule.startswith(c)), None)
-        if code is not None:
-            out.append((i, code, s))
-    return out
+        if code is None:
+            continue
+        if s.whole_file:
+            if whole is None:
+                whole = (i, code)
+            continue
+        for line in range(s.first_line, s.last_line + 1):
+            lines.setdefault(line, (i, code))
+    return lines, whole
 
 
 def check_source(

@@ -107,10 +107,10 @@ def build_credential_fix(ctx: Context, input_name: str) -> Fix | None:
         if decl_edit is None:
             return None
         edits.append(decl_edit)
-    edits.extend(_remove_from_sensitive(flow, model, set(removed)))
+    edits.extend(_remove_from_sensitive(flow, refs.sensitive, set(removed)))
     credential = config.credential_names.get(input_name, input_name)
     line = catalogue.render_credential(credential, variable)
-    edits.append(_insert_first_statement(flow, line))
+    edits.append(_insert_first_statement(flow, line, refs.newline))
     edits.extend(password.edits(f"{variable}.{secret_prop}"))
     if user is not None:
         assert user_prop is not None
@@ -198,6 +198,10 @@ class _GlobalRefs:
     opaque: tuple[str, ...]
     #: the ``@INPUT``/``@OUTPUT`` declarations of each name in Main
     decls: dict[str, list[n.IODecl]]
+    #: the ``@SENSITIVE`` statements of the global scope
+    sensitive: tuple[n.Sensitive, ...]
+    #: the flow's newline (counted over the whole text: once, not once per input)
+    newline: str
 
     @classmethod
     def build(cls, model: FlowModel, memos: Memos | None = None) -> _GlobalRefs:
@@ -208,25 +212,28 @@ class _GlobalRefs:
         for sf in model.subflows:
             scope = (sf.name, sf.is_global)
             for top in sf.body:
-                if recall is None:
-                    part = _part(sf, top)
+                hit = recall.get(scope, top) if recall is not None else None
+                if hit is not None:
+                    part = _moved(hit[0], hit[1])
                 else:
-                    key = recall.key(scope, top)
-                    hit = recall.get(key, top)
-                    if hit is None:
-                        part = _part(sf, top)
-                        recall.put(key, top, part)
-                    else:
-                        part = _moved(hit.result, hit.delta)
+                    part = _part(sf, top)
+                    if recall is not None:
+                        recall.put(scope, top, part)
                 for read in part[0]:
                     reads.setdefault(read[0], []).append(read)
                 written.update(part[1])
                 opaque.extend(part[2])
         decls: dict[str, list[n.IODecl]] = {}
-        for stmt in model.flow.main:
-            if isinstance(stmt, n.IODecl):
-                decls.setdefault(stmt.name.name, []).append(stmt)
-        return cls(model, reads, frozenset(written), tuple(opaque), decls)
+        sensitive: list[n.Sensitive] = []
+        for sf in model.subflows:
+            if not sf.is_global:
+                continue
+            for stmt in sf.body:
+                if isinstance(stmt, n.IODecl) and sf.node is None:
+                    decls.setdefault(stmt.name.name, []).append(stmt)
+                elif isinstance(stmt, n.Sensitive) and not stmt.disabled:
+                    sensitive.append(stmt)
+        return cls(model, reads, frozenset(written), tuple(opaque), decls, tuple(sensitive), model.flow.newline)
 
     def mentioned_opaquely(self, var: str) -> bool:
         """Whether ``var`` occurs as a whole word (not after a dot) in opaque text."""
@@ -357,50 +364,46 @@ def _remove_decl(text: str, decl: n.IODecl) -> Edit | None:
     return Edit(start, end, "")
 
 
-def _remove_from_sensitive(flow: n.Flow, model: FlowModel, names: set[str]) -> list[Edit]:
-    """Edits that drop ``names`` from every ``@SENSITIVE`` list of the global scope."""
+def _remove_from_sensitive(flow: n.Flow, sensitive: tuple[n.Sensitive, ...], names: set[str]) -> list[Edit]:
+    """Edits that drop ``names`` from every ``@SENSITIVE`` list of the global scope (the
+    enabled ``sensitive`` statements, :attr:`_GlobalRefs.sensitive`)."""
     text = flow.source
     edits: list[Edit] = []
-    for sf in model.subflows:
-        if not sf.is_global:
+    for stmt in sensitive:
+        items = stmt.names
+        drop = [i for i, x in enumerate(items) if x.name in names]
+        if not drop:
             continue
-        for stmt in sf.body:
-            if not isinstance(stmt, n.Sensitive) or stmt.disabled:
-                continue
-            items = stmt.names
-            drop = [i for i, x in enumerate(items) if x.name in names]
-            if not drop:
-                continue
-            if len(drop) == len(items):
-                start = _line_start(text, stmt.span.start)
-                end = _after_line(text, stmt.span.end)
-                if not text[start : stmt.span.start].strip() and end is not None:
-                    edits.append(Edit(start, end, ""))
-                else:
-                    edits.append(Edit(items[0].span.start, items[-1].span.end, ""))
-                continue
-            kept = [i for i in range(len(items)) if i not in drop]
-            last_kept = kept[-1]
-            spans: list[tuple[int, int]] = []
-            for i in drop:
-                if i < last_kept:  # "X, " up to the next name
-                    spans.append((items[i].span.start, items[i + 1].span.start))
-                else:  # ", X" from the name before
-                    spans.append((items[i - 1].span.end, items[i].span.end))
-            merged: list[list[int]] = []
-            for s, e in sorted(spans):
-                if merged and s <= merged[-1][1]:
-                    merged[-1][1] = max(merged[-1][1], e)
-                else:
-                    merged.append([s, e])
-            edits.extend(Edit(s, e, "") for s, e in merged)
+        if len(drop) == len(items):
+            start = _line_start(text, stmt.span.start)
+            end = _after_line(text, stmt.span.end)
+            if not text[start : stmt.span.start].strip() and end is not None:
+                edits.append(Edit(start, end, ""))
+            else:
+                edits.append(Edit(items[0].span.start, items[-1].span.end, ""))
+            continue
+        kept = [i for i in range(len(items)) if i not in drop]
+        last_kept = kept[-1]
+        spans: list[tuple[int, int]] = []
+        for i in drop:
+            if i < last_kept:  # "X, " up to the next name
+                spans.append((items[i].span.start, items[i + 1].span.start))
+            else:  # ", X" from the name before
+                spans.append((items[i - 1].span.end, items[i].span.end))
+        merged: list[list[int]] = []
+        for s, e in sorted(spans):
+            if merged and s <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], e)
+            else:
+                merged.append([s, e])
+        edits.extend(Edit(s, e, "") for s, e in merged)
     return edits
 
 
-def _insert_first_statement(flow: n.Flow, line: str) -> Edit:
-    """Insert ``line`` as the first statement of Main: after the header lines."""
+def _insert_first_statement(flow: n.Flow, line: str, nl: str) -> Edit:
+    """Insert ``line`` as the first statement of Main: after the header lines (``nl``: the
+    flow's newline)."""
     text = flow.source
-    nl = flow.newline
     last: n.Stmt | None = None
     for stmt in flow.body:
         if isinstance(stmt, HEADER_TYPES):
