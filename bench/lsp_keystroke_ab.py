@@ -6,7 +6,9 @@
 A keystroke is what the server does with one ``didChange`` (bench/lsp_latency.py's edits: a
 character typed into a quoted text in the middle of the flow, then removed): ``lint_text``
 with the incremental re-parse from the last version and the reuse of the last check, then the
-diagnostics' JSON with the server's memo (``DiagnosticMemo``). Each round runs every flow size
+diagnostics' JSON with the server's memo (``DiagnosticMemo``), the line index of the new text
+included, under the server's collector settings (thresholds, what was loaded frozen, and its
+``CheckCollector`` around each check where the checkout has one). Each round runs every flow size
 once in a fresh process per checkout (``PYTHONPATH`` = that ``src``), the two checkouts in
 alternating order, and times each keystroke in CPU seconds of the process
 (``time.process_time``: waiting for a CPU another process holds is not counted). The flows are
@@ -37,12 +39,20 @@ def worker(text_file: Path, edits: int) -> dict[str, Any]:
     """Runs in the child process: ``pafix`` is the checkout on ``PYTHONPATH``."""
     import gc
 
+    import contextlib
+
     from pafix.guard import SCAN_GC_THRESHOLDS
+    from pafix.lsp import lint as lint_module
     from pafix.lsp.convert import DiagnosticMemo, diagnostics
     from pafix.lsp.lint import lint_text
     from pafix.lsp.positions import LineIndex
 
     gc.set_threshold(*SCAN_GC_THRESHOLDS)  # the server's collector settings (lsp/server.py)
+    gc.collect()
+    gc.freeze()  # what the server has loaded at start is frozen too (server._tune_gc)
+    # the server's collector policy around each check, where the checkout has one
+    policy = getattr(lint_module, "CheckCollector", None)
+    collector = policy() if policy is not None else contextlib.nullcontext()
     text = text_file.read_text(encoding="utf-8")
     at = int(os.environ["PAFIX_BENCH_AT"])
     typed = text[:at] + "x" + text[at:]
@@ -57,8 +67,10 @@ def worker(text_file: Path, edits: int) -> dict[str, Any]:
         current = typed if i % 2 == 0 else text
         prev = last.checked
         t0 = time.process_time()
-        result = lint_text(current, "bench.robin", previous=prev.flow if prev else None, reuse=prev)
-        diags = diagnostics(URI, i + 2, result, LineIndex(current), "utf-16", suppress=False, memo=memo)
+        index = LineIndex(current)  # the server builds it when the change arrives
+        with collector:
+            result = lint_text(current, "bench.robin", previous=prev.flow if prev else None, reuse=prev)
+            diags = diagnostics(URI, i + 2, result, index, "utf-16", suppress=False, memo=memo)
         t1 = time.process_time()
         last = result
         if i < 2:
