@@ -28,7 +28,7 @@ from pafix.core import Checked, check_flow
 from pafix.fixes.edits import EditConflict, EditRangeError, apply_edits, merged_edits, select_non_overlapping
 from pafix.errors import ParseError
 from pafix.findings import Finding, Fix
-from pafix.syntax.incremental import reparse
+from pafix.syntax.incremental import errors_of, reparse
 from pafix.syntax.parser import parse
 
 RewriteFn = Callable[..., Any]
@@ -89,7 +89,7 @@ def lint_text(text: str, path: str, config: Config = DEFAULT, previous: n.Flow |
     except ParseError as exc:  # pragma: no cover - recover=True is not supposed to raise
         return LintResult(text, path, (), (ParseProblem(exc.offset, exc.end_offset, exc.message),))
     t1 = time.perf_counter()
-    problems = tuple(ParseProblem(e.span.start, e.span.end, e.message) for e in flow.errors)
+    problems = tuple(ParseProblem(e.span.start, e.span.end, e.message) for e in errors_of(flow))
     if reuse is not None and reuse.flow.path != path:
         reuse = None
     checked = check_flow(flow, config, reuse=reuse, remember=True)

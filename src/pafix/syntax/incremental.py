@@ -42,7 +42,7 @@ def _incremental(old: n.Flow, text: str) -> n.Flow | None:
     source = old.source
     if text == source:
         return old
-    if old.trailers or old.trailer is not None or old.errors or split_trailer(text) < len(text) or not old.body:
+    if old.trailers or old.trailer is not None or errors_of(old) or split_trailer(text) < len(text) or not old.body:
         return None
     prefix = _common_prefix(source, text)
     suffix = _common_suffix(source, text, min(len(source), len(text)) - prefix)
@@ -78,7 +78,32 @@ def _incremental(old: n.Flow, text: str) -> n.Flow | None:
     moved = body[last:]
     if delta or dline:
         moved = tuple(shift(stmt, delta, dline) for stmt in moved)
-    return n.Flow(text, body[:first] + region + moved, None, old.path)
+    flow = n.Flow(text, body[:first] + region + moved, None, old.path)
+    # the old flow had no errors, so the new one has those of the region alone
+    _remember(flow, tuple(s for s in n.walk_statements(region) if isinstance(s, n.ErrorStmt)))
+    return flow
+
+
+#: the last flow whose parse errors were worked out, and its errors (one pair, replaced whole)
+_LAST: tuple[n.Flow, tuple[n.ErrorStmt, ...]] | None = None
+
+
+def errors_of(flow: n.Flow) -> tuple[n.ErrorStmt, ...]:
+    """``flow.errors``, without walking the whole tree again for the flow :func:`reparse`
+    made last or this function was asked about last. The editor asks twice a keystroke (is
+    the old flow clean? what are the new flow's errors?), a walk of every statement each
+    time (12 ms on a 20,000-line flow); one pair is kept, so no flow outlives its use here."""
+    known = _LAST
+    if known is not None and known[0] is flow:
+        return known[1]
+    errors = flow.errors
+    _remember(flow, errors)
+    return errors
+
+
+def _remember(flow: n.Flow, errors: tuple[n.ErrorStmt, ...]) -> None:
+    global _LAST
+    _LAST = (flow, errors)
 
 
 def _common_prefix(a: str, b: str) -> int:
@@ -182,4 +207,4 @@ def _make_shifter(cls: type) -> Any:
     return scope[f"shift_{cls.__name__}"]
 
 
-__all__ = ["reparse", "shift"]
+__all__ = ["errors_of", "reparse", "shift"]
