@@ -107,3 +107,20 @@ def test_shift_moves_offsets_and_lines_but_not_columns() -> None:
     assert moved.span == n.Span(21, 36, 4, 1, 4, 16)
     assert moved.names[0].span == n.Span(34, 35, 4, 14, 4, 15)
     assert moved.close == flow.body[1].close + 10  # an offset that is not a span
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_errors_of_a_reparsed_flow_are_its_walked_errors(data: st.DataObject) -> None:
+    from pafix.syntax.incremental import errors_of
+
+    text = data.draw(st.sampled_from(TEXTS))
+    old = parse(text, "f.robin", recover=True)
+    assert errors_of(old) == old.errors
+    for _ in range(data.draw(st.integers(1, 4))):  # keystrokes in a row, as the editor asks
+        start = data.draw(st.integers(0, len(old.source)))
+        insert = data.draw(st.sampled_from(FRAGMENTS))
+        new = reparse(old, old.source[:start] + insert + old.source[start + data.draw(st.integers(0, 3)):])
+        assert deep(errors_of(new)) == deep(new.errors)
+        assert errors_of(old) == old.errors  # asked about an older flow: walked, not mixed up
+        old = new

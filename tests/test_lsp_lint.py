@@ -259,3 +259,36 @@ def test_internal_error_replaces_the_diagnostics(monkeypatch: pytest.MonkeyPatch
     assert diag["code"] == "internal-error" and "RuntimeError" in diag["message"]
     assert "CANARY" not in diag["message"]
     ls.executor.shutdown()
+
+
+def test_check_collector_pauses_the_collector_and_freezes_what_a_check_leaves() -> None:
+    import gc
+    import weakref
+
+    from pafix.lsp.lint import CheckCollector
+
+    class Node:
+        pass
+
+    collector = CheckCollector(full_every=2)
+    was_on = gc.isenabled()
+    try:
+        gc.enable()
+        with collector:
+            assert not gc.isenabled()
+            cycle = Node()
+            cycle.self = cycle  # type: ignore[attr-defined]
+            gone = weakref.ref(cycle)
+            del cycle
+        assert gc.isenabled()
+        frozen = gc.get_freeze_count()
+        assert frozen > 0 and gone() is not None  # frozen: no collection reaches it
+        gc.collect()
+        assert gone() is not None
+        with collector:  # the second check: one full collection of what was frozen
+            pass
+        assert gone() is None
+    finally:
+        gc.unfreeze()
+        if not was_on:
+            gc.disable()

@@ -118,3 +118,21 @@ def test_round_trip(text: str, enc: str, data: st.DataObject) -> None:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     assert line < len(lines)
     assert char <= _units(lines[line], enc)
+
+
+@given(st.text(alphabet="ab \n\r\u2028\x0c", max_size=30))
+def test_line_starts_and_ends_are_those_of_the_line_breaks(text: str) -> None:
+    # the index splits only at \r\n, \r and \n (LSP's line breaks), the \n-only text by a
+    # faster path than the mixed one: both must give the breaks' offsets
+    import re
+
+    starts, ends = [0], []
+    for m in re.finditer(r"\r\n|\r|\n", text):
+        ends.append(m.start())
+        starts.append(m.end())
+    ends.append(len(text))
+    index = LineIndex(text)
+    assert index.starts == starts
+    assert [index.line_end(i) for i in range(index.line_count)] == ends
+    plain = LineIndex(text.replace("\r", ""))
+    assert plain.starts == [0] + [m.end() for m in re.finditer("\n", text.replace("\r", ""))]

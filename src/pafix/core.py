@@ -6,8 +6,8 @@ files and render results; the language server calls it on the editor's buffer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
 
 from pafix.syntax import nodes as n
 from pafix.analysis.model import FlowModel, SolutionContext, build_model
@@ -16,11 +16,12 @@ from pafix.analysis.taint import Analysis, analyse
 from pafix.analysis.catalogue import Catalogue, load_catalogue
 from pafix.config import DEFAULT, Config
 from pafix.errors import ParseError
-from pafix.findings import Finding, FileResult, SourceError, confidence_at_least
+from pafix.findings import Finding, FileResult, SourceError, confidence_at_least, finding_offsets, moved_finding
 from pafix.guard import NestingTooDeep, call_deep, public_message
 from pafix.syntax.parser import parse
 from pafix.rules import FLOW_RULES, BY_CODE, Context
-from pafix.rules.base import fingerprint
+from pafix.rules.base import StatementRule, fingerprint
+from pafix.syntax.statement_memo import Memos, Recall, StatementMemo
 from pafix.syntax.suppress import Suppression, find_suppressions
 
 if TYPE_CHECKING:
@@ -36,6 +37,10 @@ class Checked:
     analysis: Analysis
     findings: tuple[Finding, ...]
     suppressed: tuple[Finding, ...]
+    #: per user (a :class:`StatementRule`'s code, an index a fix builds), its results for each
+    #: statement, for the next check of the same buffer (kept only when asked:
+    #: ``check_flow(remember=True)``)
+    memos: dict[str, StatementMemo[Any]] = field(default_factory=dict, compare=False, repr=False)
 
 
 _CATALOGUES: dict[str, Catalogue] = {}
@@ -75,14 +80,16 @@ def check_flow(
     solution: SolutionContext | None = None,
     dlp: DlpSettings | None = None,
     reuse: Checked | None = None,
+    remember: bool = False,
 ) -> Checked:
     """Check a parsed flow. The analysis and the rules recurse per level of nesting: a deeply
     nested flow is checked in a thread with room for that (:func:`pafix.guard.call_deep`); one
     nested deeper than :data:`pafix.guard.MAX_NESTING` raises :class:`NestingTooDeep`.
     ``reuse``, the check of an earlier version of the same buffer (the editor), lets the
-    analysis take over what it worked out for the nodes both versions share; the findings are
-    the same without it."""
-    return call_deep(flow, _check_flow, flow, config, password_io, io_schema, solution, dlp, reuse)
+    analysis take over what it worked out for the nodes both versions share, and the rules
+    the findings of the statements both versions share, moved with them, when that check was
+    made with ``remember=True``; the findings are the same without it."""
+    return call_deep(flow, _check_flow, flow, config, password_io, io_schema, solution, dlp, reuse, remember)
 
 
 def _check_flow(
@@ -93,6 +100,7 @@ def _check_flow(
     solution: SolutionContext | None,
     dlp: DlpSettings | None,
     reuse: Checked | None = None,
+    remember: bool = False,
 ) -> Checked:
     catalogue = catalogue_for(config)
     names = names_for(config)
@@ -101,12 +109,21 @@ def _check_flow(
     options: dict[str, object] = {"config": config, "password_io": password_io}
     if dlp is not None:  # DLP policies for the PAF3xx rules (they report nothing without)
         options["dlp"] = dlp
-    ctx = Context(flow, model, analysis, events, catalogue, names, options)
+    memos = None
+    if remember:
+        carried = reuse is not None and _memos_carry_over(reuse, model, analysis)
+        memos = Memos(reuse.memos if reuse is not None and carried else {},
+                      reuse.flow.source if reuse is not None else "", flow.source)
+    ctx = Context(flow, model, analysis, events, catalogue, names, options, memos)
     found: list[Finding] = []
     for rule_cls in FLOW_RULES:
         if not config.enabled(rule_cls.code) or rule_cls.code == "PAF902":
             continue
-        found.extend(rule_cls().check(ctx))
+        rule = rule_cls()
+        if memos is not None and isinstance(rule, StatementRule):
+            found.extend(_by_statement(rule, ctx, memos.recall(rule.code, rule.facts(ctx))))
+        else:
+            found.extend(rule.check(ctx))
     found = [_severity(f, config) for f in found]
     kept, suppressed, unused = _apply_suppressions(flow, found)
     if config.enabled("PAF902"):
@@ -116,7 +133,35 @@ def _check_flow(
     # below the asked confidence: not reported (a suppression that hid one still counts as used)
     kept = [f for f in kept if confidence_at_least(f.confidence, config.min_confidence)]
     kept.sort(key=lambda f: (f.line, f.column, f.rule, f.variable or ""))
-    return Checked(flow, model, analysis, tuple(_number(kept)), tuple(suppressed))
+    return Checked(flow, model, analysis, tuple(_number(kept)), tuple(suppressed), memos.new if memos is not None else {})
+
+
+def _memos_carry_over(old: Checked, model: FlowModel, analysis: Analysis) -> bool:
+    """Whether a statement's results in ``old`` hold in this check, given the same facts:
+    what a :class:`StatementRule` reads besides its statement, its subflow and its facts is
+    the catalogue, the name policy and, through an action's plan, the solution."""
+    return (old.analysis.catalogue is analysis.catalogue and old.analysis.names == analysis.names
+            and old.model.solution is None and model.solution is None)
+
+
+def _by_statement(rule: StatementRule, ctx: Context, recall: Recall[tuple[Finding, ...]]) -> list[Finding]:
+    """``rule.check(ctx)``, with the findings of each statement whose text, column and subflow
+    the last check saw taken from it, moved (see :mod:`pafix.syntax.statement_memo`)."""
+    out: list[Finding] = []
+    for sf in ctx.model.subflows:
+        scope = (sf.name, sf.is_global)
+        for stmt in sf.body:
+            hit = recall.get(scope, stmt)
+            if hit is not None:
+                found, delta, dline = hit
+                out.extend(moved_finding(f, delta, dline) for f in found)
+                continue
+            found = tuple(rule.check_statement(ctx, sf, stmt))
+            out.extend(found)
+            start, end = stmt.span.start, stmt.span.end
+            if all(x is not None and start <= x <= end for f in found for x in finding_offsets(f)):
+                recall.put(scope, stmt, found)
+    return out
 
 
 def _severity(f: Finding, config: Config) -> Finding:
@@ -144,15 +189,15 @@ def _apply_suppressions(
     used: set[tuple[int, str]] = set()  # (suppression, code) pairs that hid a finding
     kept: list[Finding] = []
     suppressed: list[Finding] = []
-    naming: dict[str, list[tuple[int, str, Suppression]]] = {}  # rule -> _naming(supps, rule)
+    naming: dict[str, _Naming] = {}  # rule -> _naming(supps, rule)
     for f in findings:
-        candidates = naming.get(f.rule)
-        if candidates is None:
-            candidates = naming[f.rule] = _naming(supps, f.rule)
-        hit = next(
-            ((i, code) for i, code, s in candidates if s.whole_file or s.first_line <= f.line <= s.last_line),
-            None,
-        )
+        by_line = naming.get(f.rule)
+        if by_line is None:
+            by_line = naming[f.rule] = _naming(supps, f.rule)
+        lines, whole = by_line
+        hit = lines.get(f.line)
+        if whole is not None and (hit is None or whole[0] < hit[0]):
+            hit = whole
         if hit is None:
             kept.append(f)
         else:
@@ -171,15 +216,29 @@ def _apply_suppressions(
     return kept, suppressed, unused
 
 
-def _naming(supps: list[Suppression], rule: str) -> list[tuple[int, str, Suppression]]:
-    """``(index, code, suppression)`` for each suppression with a code naming ``rule`` (its
-    first such code), in order: worked out once per rule, not once per finding."""
-    out: list[tuple[int, str, Suppression]] = []
+#: for each line a rule's suppressions cover, the first of them (index, code), and the first
+#: whole-file one
+_Naming = tuple[dict[int, tuple[int, str]], tuple[int, str] | None]
+
+
+def _naming(supps: list[Suppression], rule: str) -> _Naming:
+    """Which suppression (its index and first code naming ``rule``) hides a finding of
+    ``rule`` on each line: the first in order that covers the line, a whole-file one covering
+    every line. Worked out once per rule, not once per finding: a large flow with many
+    findings and many suppressions took one pass over the suppressions per finding."""
+    lines: dict[int, tuple[int, str]] = {}
+    whole: tuple[int, str] | None = None
     for i, s in enumerate(supps):
         code = next((c for c in s.codes if rule.startswith(c)), None)
-        if code is not None:
-            out.append((i, code, s))
-    return out
+        if code is None:
+            continue
+        if s.whole_file:
+            if whole is None:
+                whole = (i, code)
+            continue
+        for line in range(s.first_line, s.last_line + 1):
+            lines.setdefault(line, (i, code))
+    return lines, whole
 
 
 def check_source(

@@ -7,7 +7,8 @@ code points too. Front ends convert to other encodings (LSP UTF-16) themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Severity = Literal["error", "warning", "note"]
@@ -83,6 +84,39 @@ class Finding:
     #: how sure pafix is: high (a definite source by a direct path), medium (a name
     #: heuristic, sensitive data), low (weak evidence: a snippet, an error message...)
     confidence: Confidence = "high"
+
+
+def finding_offsets(f: Finding) -> Iterator[int | None]:
+    """Every offset a finding holds (its range, its trace's, its fix's edits'); ``None`` for a
+    finding or trace step placed by line and column alone (offsets 0, 0) or a step in another
+    flow, which no offset moves."""
+    if f.start == 0 and f.end == 0:
+        yield None
+    yield f.start
+    yield f.end
+    for step in f.trace:
+        if step.flow is not None or (step.start == 0 and step.end == 0):
+            yield None
+        yield step.start
+        yield step.end
+    if f.fix is not None:
+        for e in f.fix.edits:
+            yield e.start
+            yield e.end
+
+
+def moved_finding(f: Finding, delta: int, dline: int) -> Finding:
+    """``f`` with every offset moved by ``delta`` and every line by ``dline``, columns as
+    they are: the finding of the same text, ``delta`` characters and ``dline`` lines further
+    on, starting at the same column (see :mod:`pafix.syntax.statement_memo`)."""
+    if not delta and not dline:
+        return f
+    trace = tuple(replace(s, line=s.line + dline, start=s.start + delta, end=s.end + delta) for s in f.trace)
+    fix = f.fix
+    if fix is not None:
+        fix = replace(fix, edits=tuple(Edit(e.start + delta, e.end + delta, e.text) for e in fix.edits))
+    return replace(f, line=f.line + dline, end_line=f.end_line + dline, start=f.start + delta,
+                   end=f.end + delta, trace=trace, fix=fix)
 
 
 @dataclass(frozen=True, slots=True)

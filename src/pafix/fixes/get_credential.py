@@ -35,6 +35,7 @@ from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint import Analysis, root_name
 from pafix.config import Config, DEFAULT
 from pafix.findings import Edit, Fix
+from pafix.syntax.statement_memo import Memos
 
 #: suffixes of a password input whose stem names the matching user-name input
 PASSWORD_SUFFIXES = ("password", "pwd", "secret")
@@ -63,6 +64,8 @@ class Context(Protocol):
     def names(self) -> NamePolicy: ...
     @property
     def options(self) -> dict[str, object]: ...
+    @property
+    def memos(self) -> Memos | None: ...
 
 
 def build_credential_fix(ctx: Context, input_name: str) -> Fix | None:
@@ -104,10 +107,10 @@ def build_credential_fix(ctx: Context, input_name: str) -> Fix | None:
         if decl_edit is None:
             return None
         edits.append(decl_edit)
-    edits.extend(_remove_from_sensitive(flow, model, set(removed)))
+    edits.extend(_remove_from_sensitive(flow, refs.sensitive, set(removed)))
     credential = config.credential_names.get(input_name, input_name)
     line = catalogue.render_credential(credential, variable)
-    edits.append(_insert_first_statement(flow, line))
+    edits.append(_insert_first_statement(flow, line, refs.newline))
     edits.extend(password.edits(f"{variable}.{secret_prop}"))
     if user is not None:
         assert user_prop is not None
@@ -167,6 +170,13 @@ def _refers(sf: Subflow, name: n.Name) -> bool:
     return sf.is_global or name.is_global
 
 
+#: a read of a global variable: (name, start, end, written ``GLOBAL.name``)
+Read = tuple[str, int, int, bool]
+#: what one top-level statement holds of :class:`_GlobalRefs`: its reads, the globals it
+#: writes, its opaque texts
+_Part = tuple[tuple[Read, ...], tuple[str, ...], tuple[str, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class _GlobalRefs:
     """Every reference to a global variable in one flow, gathered in a single walk.
@@ -174,43 +184,90 @@ class _GlobalRefs:
     :meth:`_Replacement.plan` runs once per secret input (and once more for its user-name
     half); walking the whole flow each time made the fix the slowest part of checking a
     large flow. The index is built once per flow (:func:`global_refs`) and answers every
-    input's plan."""
+    input's plan. In the editor, the part of each top-level statement is taken over from the
+    last check when the statement's text is unchanged (:mod:`pafix.syntax.statement_memo`):
+    a keystroke no longer walks every expression of the flow."""
 
     model: FlowModel
-    #: the reads of each global variable, as ``Name`` nodes in walk order
-    reads: dict[str, list[n.Name]]
+    #: the reads of each global variable, in walk order
+    reads: dict[str, list[Read]]
     #: global variables the flow assigns (``SET X TO``, ``=> X``, a loop variable)
     written: frozenset[str]
     #: text a reference cannot be rewritten in: ``@@`` annotations, Power Fx and unparsed
     #: literals
     opaque: tuple[str, ...]
+    #: the ``@INPUT``/``@OUTPUT`` declarations of each name in Main
+    decls: dict[str, list[n.IODecl]]
+    #: the ``@SENSITIVE`` statements of the global scope
+    sensitive: tuple[n.Sensitive, ...]
+    #: the flow's newline (counted over the whole text: once, not once per input)
+    newline: str
 
     @classmethod
-    def build(cls, model: FlowModel) -> _GlobalRefs:
-        reads: dict[str, list[n.Name]] = {}
+    def build(cls, model: FlowModel, memos: Memos | None = None) -> _GlobalRefs:
+        reads: dict[str, list[Read]] = {}
         written: set[str] = set()
         opaque: list[str] = []
+        recall = memos.recall(_REFS_OPTION, None) if memos is not None else None
         for sf in model.subflows:
-            for stmt in sf.statements:
-                if isinstance(stmt, n.Annotation):
-                    opaque.append(stmt.value)
-                for expr, is_written in n.statement_exprs(stmt):
-                    if is_written:
-                        root = root_name(expr)
-                        if root is not None and _refers(sf, root):
-                            written.add(root.name)
-                    for e in (expr,) if n.is_leaf(expr) else n.walk_expr(expr):
-                        if isinstance(e, n.Name):
-                            if _refers(sf, e):
-                                reads.setdefault(e.name, []).append(e)
-                        elif isinstance(e, n.StringLit) and e.kind in ("fx", "invalid"):
-                            opaque.append(e.raw)
-        return cls(model, reads, frozenset(written), tuple(opaque))
+            scope = (sf.name, sf.is_global)
+            for top in sf.body:
+                hit = recall.get(scope, top) if recall is not None else None
+                if hit is not None:
+                    part = _moved(hit[0], hit[1])
+                else:
+                    part = _part(sf, top)
+                    if recall is not None:
+                        recall.put(scope, top, part)
+                for read in part[0]:
+                    reads.setdefault(read[0], []).append(read)
+                written.update(part[1])
+                opaque.extend(part[2])
+        decls: dict[str, list[n.IODecl]] = {}
+        sensitive: list[n.Sensitive] = []
+        for sf in model.subflows:
+            if not sf.is_global:
+                continue
+            for stmt in sf.body:
+                if isinstance(stmt, n.IODecl) and sf.node is None:
+                    decls.setdefault(stmt.name.name, []).append(stmt)
+                elif isinstance(stmt, n.Sensitive) and not stmt.disabled:
+                    sensitive.append(stmt)
+        return cls(model, reads, frozenset(written), tuple(opaque), decls, tuple(sensitive), model.flow.newline)
 
     def mentioned_opaquely(self, var: str) -> bool:
         """Whether ``var`` occurs as a whole word (not after a dot) in opaque text."""
         word = re.compile(rf"(?<![\w.]){re.escape(var)}(?!\w)")
         return any(word.search(text) for text in self.opaque)
+
+
+def _part(sf: Subflow, top: n.Stmt) -> _Part:
+    """What the top-level statement ``top`` of ``sf`` (nested ones included) holds of the index."""
+    reads: list[Read] = []
+    written: list[str] = []
+    opaque: list[str] = []
+    for stmt in n.walk_statements((top,)):
+        if isinstance(stmt, n.Annotation):
+            opaque.append(stmt.value)
+        for expr, is_written in n.statement_exprs(stmt):
+            if is_written:
+                root = root_name(expr)
+                if root is not None and _refers(sf, root):
+                    written.append(root.name)
+            for e in (expr,) if n.is_leaf(expr) else n.walk_expr(expr):
+                if isinstance(e, n.Name):
+                    if _refers(sf, e):
+                        reads.append((e.name, e.span.start, e.span.end, e.is_global))
+                elif isinstance(e, n.StringLit) and e.kind in ("fx", "invalid"):
+                    opaque.append(e.raw)
+    return tuple(reads), tuple(written), tuple(opaque)
+
+
+def _moved(part: _Part, delta: int) -> _Part:
+    """``part`` of a statement ``delta`` characters further on (a read lies in its statement)."""
+    if not delta or not part[0]:
+        return part
+    return tuple((name, start + delta, end + delta, is_global) for name, start, end, is_global in part[0]), part[1], part[2]
 
 
 _REFS_OPTION = "credential_fix.global_refs"
@@ -221,7 +278,7 @@ def global_refs(ctx: Context) -> _GlobalRefs:
     ``Context`` per checked flow, so it never outlives the flow it describes)."""
     refs = ctx.options.get(_REFS_OPTION)
     if not isinstance(refs, _GlobalRefs) or refs.model is not ctx.model:
-        refs = _GlobalRefs.build(ctx.model)
+        refs = _GlobalRefs.build(ctx.model, ctx.memos)
         ctx.options[_REFS_OPTION] = refs
     return refs
 
@@ -231,24 +288,24 @@ class _Replacement:
     """The reads of one input variable, found where replacing them is safe."""
 
     name: str
-    reads: tuple[n.Name, ...]
+    reads: tuple[Read, ...]
 
     @classmethod
     def plan(cls, refs: _GlobalRefs, var: str) -> _Replacement | None:
         """All reads of the global ``var``, or ``None`` when the flow assigns it, declares it
         twice, or mentions it where a reference cannot be rewritten."""
-        io = [s for s in refs.model.flow.main if isinstance(s, n.IODecl) and s.name.name == var]
+        io = refs.decls.get(var, [])
         if len(io) != 1 or not _is_text(io[0]):
             return None
         if var in refs.written or refs.mentioned_opaquely(var):
             return None
-        reads = sorted(refs.reads.get(var, ()), key=lambda x: x.span.start)
+        reads = sorted(refs.reads.get(var, ()), key=lambda x: x[1])
         return cls(var, tuple(reads))
 
     def edits(self, replacement: str) -> list[Edit]:
         return [
-            Edit(x.span.start, x.span.end, ("GLOBAL." if x.is_global else "") + replacement)
-            for x in self.reads
+            Edit(start, end, ("GLOBAL." if is_global else "") + replacement)
+            for _name, start, end, is_global in self.reads
         ]
 
 
@@ -307,50 +364,46 @@ def _remove_decl(text: str, decl: n.IODecl) -> Edit | None:
     return Edit(start, end, "")
 
 
-def _remove_from_sensitive(flow: n.Flow, model: FlowModel, names: set[str]) -> list[Edit]:
-    """Edits that drop ``names`` from every ``@SENSITIVE`` list of the global scope."""
+def _remove_from_sensitive(flow: n.Flow, sensitive: tuple[n.Sensitive, ...], names: set[str]) -> list[Edit]:
+    """Edits that drop ``names`` from every ``@SENSITIVE`` list of the global scope (the
+    enabled ``sensitive`` statements, :attr:`_GlobalRefs.sensitive`)."""
     text = flow.source
     edits: list[Edit] = []
-    for sf in model.subflows:
-        if not sf.is_global:
+    for stmt in sensitive:
+        items = stmt.names
+        drop = [i for i, x in enumerate(items) if x.name in names]
+        if not drop:
             continue
-        for stmt in sf.body:
-            if not isinstance(stmt, n.Sensitive) or stmt.disabled:
-                continue
-            items = stmt.names
-            drop = [i for i, x in enumerate(items) if x.name in names]
-            if not drop:
-                continue
-            if len(drop) == len(items):
-                start = _line_start(text, stmt.span.start)
-                end = _after_line(text, stmt.span.end)
-                if not text[start : stmt.span.start].strip() and end is not None:
-                    edits.append(Edit(start, end, ""))
-                else:
-                    edits.append(Edit(items[0].span.start, items[-1].span.end, ""))
-                continue
-            kept = [i for i in range(len(items)) if i not in drop]
-            last_kept = kept[-1]
-            spans: list[tuple[int, int]] = []
-            for i in drop:
-                if i < last_kept:  # "X, " up to the next name
-                    spans.append((items[i].span.start, items[i + 1].span.start))
-                else:  # ", X" from the name before
-                    spans.append((items[i - 1].span.end, items[i].span.end))
-            merged: list[list[int]] = []
-            for s, e in sorted(spans):
-                if merged and s <= merged[-1][1]:
-                    merged[-1][1] = max(merged[-1][1], e)
-                else:
-                    merged.append([s, e])
-            edits.extend(Edit(s, e, "") for s, e in merged)
+        if len(drop) == len(items):
+            start = _line_start(text, stmt.span.start)
+            end = _after_line(text, stmt.span.end)
+            if not text[start : stmt.span.start].strip() and end is not None:
+                edits.append(Edit(start, end, ""))
+            else:
+                edits.append(Edit(items[0].span.start, items[-1].span.end, ""))
+            continue
+        kept = [i for i in range(len(items)) if i not in drop]
+        last_kept = kept[-1]
+        spans: list[tuple[int, int]] = []
+        for i in drop:
+            if i < last_kept:  # "X, " up to the next name
+                spans.append((items[i].span.start, items[i + 1].span.start))
+            else:  # ", X" from the name before
+                spans.append((items[i - 1].span.end, items[i].span.end))
+        merged: list[list[int]] = []
+        for s, e in sorted(spans):
+            if merged and s <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], e)
+            else:
+                merged.append([s, e])
+        edits.extend(Edit(s, e, "") for s, e in merged)
     return edits
 
 
-def _insert_first_statement(flow: n.Flow, line: str) -> Edit:
-    """Insert ``line`` as the first statement of Main: after the header lines."""
+def _insert_first_statement(flow: n.Flow, line: str, nl: str) -> Edit:
+    """Insert ``line`` as the first statement of Main: after the header lines (``nl``: the
+    flow's newline)."""
     text = flow.source
-    nl = flow.newline
     last: n.Stmt | None = None
     for stmt in flow.body:
         if isinstance(stmt, HEADER_TYPES):

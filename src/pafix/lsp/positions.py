@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
+from itertools import accumulate
 from typing import Final, Literal
 
 Encoding = Literal["utf-8", "utf-16", "utf-32"]
@@ -69,11 +70,18 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        starts = [0]
-        ends: list[int] = []
-        for m in _BREAK.finditer(text):
-            ends.append(m.start())
-            starts.append(m.end())
+        if "\r" not in text:
+            # only "\n" breaks (the usual text): line lengths from a C-speed split, summed up;
+            # a regex match object per line took ~20 ms per keystroke on a 20,000-line flow
+            starts = [0, *accumulate(len(line) + 1 for line in text.split("\n"))]
+            starts.pop()  # the sum past the last line
+            ends = [start - 1 for start in starts[1:]]
+        else:
+            starts = [0]
+            ends = []
+            for m in _BREAK.finditer(text):
+                ends.append(m.start())
+                starts.append(m.end())
         ends.append(len(text))
         self.starts = starts
         self._ends = ends  # end of each line's content (before its line break)

@@ -35,7 +35,7 @@ from pafix.lsp.convert import (
     text_edit_from_json,
 )
 from pafix.lsp.hover import PARSE_ERROR_HOVER, name_at, rule_hover, variable_hover
-from pafix.lsp.lint import LintResult, lint_text
+from pafix.lsp.lint import CheckCollector, LintResult, lint_text
 from pafix.lsp.metadata import metadata_diagnostics
 from pafix.lsp.positions import LineIndex, negotiate_encoding
 from pafix.lsp.settings import ConfigCache, Settings, merge_settings
@@ -138,6 +138,8 @@ class PafixServer(LanguageServer):
         self.encoding = "utf-16"
         self.configs = ConfigCache(self._config_error)
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pafix-check")
+        #: the collector policy of the checks in that one worker thread
+        self.collector = CheckCollector()
         self.client_document_changes = False
         self.client_resolve_edit = False
         self.client_pull_configuration = False
@@ -206,10 +208,11 @@ class PafixServer(LanguageServer):
         try:
             if (meta := metadata_diagnostics(path, text, index, version, config, encoding)) is not None:
                 return Linted(version, LintResult(text, path), index, meta)  # a solution's role/table XML
-            result = lint_text(text, path, config, previous, reuse)
-            # suppression edits are made when a code action asks (see quick_fixes)
-            return Linted(version, result, index, make_diagnostics(uri, version, result, index, encoding,
-                                                                     suppress=False, memo=memo))
+            with self.collector:
+                result = lint_text(text, path, config, previous, reuse)
+                # suppression edits are made when a code action asks (see quick_fixes)
+                return Linted(version, result, index, make_diagnostics(uri, version, result, index, encoding,
+                                                                         suppress=False, memo=memo))
         except Exception as exc:  # noqa: BLE001 - replace the stale list rather than keep it
             log.error("pafix: cannot check %s: %s", path, _safe_trace(exc))
             failed = {

@@ -5,18 +5,19 @@ from __future__ import annotations
 import hashlib
 import inspect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 from pafix.syntax import nodes as n
-from pafix.analysis.model import FlowModel
+from pafix.analysis.model import FlowModel, Subflow
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint import Analysis, Event, Label
 from pafix.analysis.catalogue import Catalogue
 from pafix.analysis.kinds import labels_confidence, labels_kind, weaker
 from pafix.findings import Confidence, Finding, Fix, RuleInfo, Safety, Severity, TraceStep, ValueKind
 from pafix.fixes.mark_sensitive import mark_sensitive_edit
+from pafix.syntax.statement_memo import Memos
 
 SNIPPET_NOTE = (
     " This is a clipboard snippet: a paste into PAD does not carry sensitivity, so also tick"
@@ -35,6 +36,9 @@ class Context:
     catalogue: Catalogue
     names: NamePolicy
     options: dict[str, object] = field(default_factory=dict)
+    #: results per statement of the last check of an editor's buffer and of this one
+    #: (:mod:`pafix.syntax.statement_memo`); None outside the editor
+    memos: Memos | None = None
 
     def display(self, key: str) -> str:
         return key.rpartition("::")[2]
@@ -102,6 +106,30 @@ class Rule:
             confidence=confidence,
             fingerprint=fingerprint(self.code, subflow, variable, ctx.flow.source[span.start : span.end]),
         )
+
+
+class StatementRule(Rule):
+    """A rule whose findings are those of each top-level statement of each subflow, each
+    worked out from that statement (nested ones included), its subflow and :meth:`facts` of
+    the flow alone. The core may then reuse the findings of an unchanged statement from the
+    last check of an editor's buffer, moved with the statement
+    (:mod:`pafix.syntax.statement_memo`); ``tests/test_lsp_reuse.py`` checks that every edit
+    gets the findings of a check from scratch."""
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for sf in ctx.model.subflows:
+            for stmt in sf.body:
+                yield from self.check_statement(ctx, sf, stmt)
+
+    def check_statement(self, ctx: Context, sf: Subflow, stmt: n.Stmt) -> Iterable[Finding]:
+        """The findings of one top-level statement of ``sf`` (and the statements in it)."""
+        raise NotImplementedError
+
+    def facts(self, ctx: Context) -> Hashable:
+        """Everything of the flow besides the statement and its subflow that
+        :meth:`check_statement` reads (the catalogue and the name policy aside: the core
+        reuses nothing across those)."""
+        raise NotImplementedError
 
 
 def best_label(labels: Sequence[Label]) -> Label:

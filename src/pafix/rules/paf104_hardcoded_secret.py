@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import cast
 
@@ -27,7 +27,7 @@ from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint import root_name
 from pafix.findings import Finding, Severity
 from pafix.redact import redact
-from pafix.rules.base import Context, Rule, fingerprint
+from pafix.rules.base import Context, StatementRule, fingerprint
 
 CONN_SECRET_RE = re.compile(
     r"(?i)(?:^|[;\s])(password|pwd|accountkey|sharedaccesssignature|sharedaccesskey|client_secret|clientsecret)\s*=\s*([^;]*)"
@@ -66,7 +66,7 @@ def _literal(expr: n.Expr) -> n.StringLit | None:
     return None
 
 
-class HardcodedSecret(Rule):
+class HardcodedSecret(StatementRule):
     """A secret is written into the flow as a literal.
 
     ## What it does
@@ -118,24 +118,38 @@ class HardcodedSecret(Rule):
     severity = "error"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
+        """A scan: every statement of the model's flat lists, in one go."""
         scanned = _scanned(ctx.names)
         found: list[Finding] = []
         for sf in ctx.model.subflows:
-            for stmt in sf.statements:
-                if type(stmt) is n.Comment:
-                    found.extend(self._check_comment(ctx, sf, stmt))
-                    continue
-                hits = self._stmt_hits(ctx, sf, stmt, scanned)
-                if not hits:  # most statements: no finding object, no set of reported literals
-                    continue
-                reported: set[int] = set()  # one finding a literal, the first reason wins
-                for lit, message, severity in hits:
-                    if lit.span.start not in reported:
-                        reported.add(lit.span.start)
-                        # TODO(kinds): the hit's confidence once findings carry it
-                        found.append(self.finding(ctx, lit.span, message, subflow=sf.name, severity=severity,
-                                                  kind="credential"))
+            self._check_statements(ctx, sf, sf.statements, scanned, found)
         return found
+
+    def facts(self, ctx: Context) -> Hashable:
+        return (ctx.model.sensitive, frozenset(ctx.analysis.secret_inputs))
+
+    def check_statement(self, ctx: Context, sf: Subflow, top: n.Stmt) -> Iterable[Finding]:
+        """The editor: one top-level statement and those nested in it (see ``StatementRule``)."""
+        found: list[Finding] = []
+        self._check_statements(ctx, sf, n.walk_statements((top,)), _scanned(ctx.names), found)
+        return found
+
+    def _check_statements(self, ctx: Context, sf: Subflow, stmts: Iterable[n.Stmt], scanned: Scanned,
+                          found: list[Finding]) -> None:
+        for stmt in stmts:
+            if type(stmt) is n.Comment:
+                found.extend(self._check_comment(ctx, sf, stmt))
+                continue
+            hits = self._stmt_hits(ctx, sf, stmt, scanned)
+            if not hits:  # most statements: no finding object, no set of reported literals
+                continue
+            reported: set[int] = set()  # one finding a literal, the first reason wins
+            for lit, message, severity in hits:
+                if lit.span.start not in reported:
+                    reported.add(lit.span.start)
+                    # TODO(kinds): the hit's confidence once findings carry it
+                    found.append(self.finding(ctx, lit.span, message, subflow=sf.name, severity=severity,
+                                              kind="credential"))
 
     def _check_comment(self, ctx: Context, sf: Subflow, stmt: n.Comment) -> Iterator[Finding]:
         for hit in comment_secrets(stmt.text, ctx.names):

@@ -1,0 +1,200 @@
+"""Findings of per-statement rules carried from one check of an editor buffer to the next.
+
+``check_flow(remember=True)`` keeps the findings of each top-level statement of a
+:class:`~pafix.rules.base.StatementRule` (PAF104); the next check takes them over, moved, for
+every statement with the same text at the same column in the same subflow
+(:mod:`pafix.syntax.statement_memo`). Whatever is taken over, the findings must be those of the
+rules run on the whole flow (``rule.check``, the scan's path).
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pytest
+
+from pafix.core import Checked, check_flow
+from pafix.findings import Edit, Finding, Fix, TraceStep, finding_offsets, moved_finding
+from pafix.lsp.lint import lint_text
+from pafix.rules.base import Context
+from pafix.rules.paf104_hardcoded_secret import HardcodedSecret
+from pafix.analysis.model import Subflow
+from pafix.syntax import nodes as n
+from pafix.syntax.parser import parse
+from test_lsp_reuse import _edit
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").glob("*.robin"))
+#: flows with many PAF104 findings (the rule that remembers)
+PAF104_FLOWS = sorted((ROOT / "fixtures" / "rules" / "PAF104").glob("pos_*.robin"))
+CORPUS = ROOT.parent / "shared" / "corpus" / "real"
+
+FLOW = """@SENSITIVE: [Token]
+SET ApiKey TO $'''sk-proj-abcdefghijklmnopqrstuvwx'''
+IF ApiKey = $'''x''' THEN
+    SET Password TO $'''Hunter2!xyz'''
+END
+# password: Hunter2!abc
+FUNCTION Sub GLOBAL
+    SET Secret TO $'''Zq8#kP2!wQ'''
+END FUNCTION
+"""
+
+
+class Calls:
+    """Counts the statements PAF104 works out itself (not taken from the memo)."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.count = 0
+        original = HardcodedSecret.check_statement
+
+        def counted(rule: HardcodedSecret, ctx: Context, sf: Subflow, stmt: n.Stmt) -> Iterable[Finding]:
+            self.count += 1
+            return original(rule, ctx, sf, stmt)
+
+        monkeypatch.setattr(HardcodedSecret, "check_statement", counted)
+
+
+def _scan_path(text: str) -> tuple[Finding, ...]:
+    """The findings of the rules run on the whole flow, with nothing remembered."""
+    checked = check_flow(parse(text, "buffer.robin", recover=True))
+    assert not checked.memos
+    return checked.findings
+
+
+def _lint(text: str, last: Checked | None) -> Checked:
+    result = lint_text(text, "buffer.robin", previous=last.flow if last else None, reuse=last)
+    assert result.checked is not None
+    return result.checked
+
+
+def _statements(checked: Checked) -> int:
+    return sum(len(sf.body) for sf in checked.model.subflows)
+
+
+def test_a_line_typed_above_moves_the_findings_below_without_checking_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _lint(FLOW, None)
+    assert {f.rule for f in first.findings} >= {"PAF104"}
+    calls = Calls(monkeypatch)
+    edited = FLOW.replace("SET ApiKey", "SET Other TO 1\nSET ApiKey", 1)
+    again = _lint(edited, first)
+    assert calls.count == 1  # only the new statement
+    assert again.findings == _scan_path(edited)
+    moved = [f for f in again.findings if f.rule == "PAF104"]
+    assert moved and all(f.line >= 3 for f in moved)
+    # above the edit nothing moves: the very findings of the last check
+    typed_below = edited + "SET Y TO 2\n"
+    third = _lint(typed_below, again)
+    assert [f for f in third.findings if f.rule == "PAF104"][0] is moved[0] or \
+        [f for f in third.findings if f.rule == "PAF104"] == moved
+
+
+def test_a_statement_moved_to_another_column_or_subflow_is_checked_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _lint(FLOW, None)
+    calls = Calls(monkeypatch)
+    # the IF's body indented further: the IF's text changed, and so is checked again
+    edited = FLOW.replace("    SET Password", "      SET Password")
+    again = _lint(edited, first)
+    assert calls.count == 1
+    assert again.findings == _scan_path(edited)
+
+
+def test_a_changed_fact_of_the_flow_voids_the_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    first = _lint(FLOW, None)
+    calls = Calls(monkeypatch)
+    edited = FLOW.replace("@SENSITIVE: [Token]", "@SENSITIVE: [Token, ApiKey]")
+    again = _lint(edited, first)
+    assert calls.count == _statements(again)  # model.sensitive differs: nothing taken over
+    assert again.findings == _scan_path(edited)
+
+
+def test_nothing_is_taken_over_across_name_policies(monkeypatch: pytest.MonkeyPatch) -> None:
+    from dataclasses import replace
+
+    from pafix.config import DEFAULT
+
+    first = _lint(FLOW, None)
+    calls = Calls(monkeypatch)
+    flow = parse(FLOW, "buffer.robin", recover=True)
+    remembered = check_flow(flow, DEFAULT, reuse=first, remember=True).findings  # taken over
+    assert calls.count == 0
+    assert remembered == check_flow(flow, DEFAULT).findings
+    other = replace(DEFAULT, secret_names=("Token",))  # another name policy: checked again
+    calls.count = 0
+    remembered = check_flow(flow, other, reuse=first, remember=True).findings
+    assert calls.count == _statements(first)
+    assert remembered == check_flow(flow, other).findings
+
+
+def test_moved_finding_moves_every_position_but_the_columns() -> None:
+    f = Finding("PAF101", "x", "error", "m", 3, 5, 4, 2, 40, 60, trace=(TraceStep(3, 7, "s", 42, 45),),
+                fix=Fix((Edit(41, 44, "y"),), "safe", "d"))
+    g = moved_finding(f, 10, 2)
+    assert (g.line, g.column, g.end_line, g.end_column, g.start, g.end) == (5, 5, 6, 2, 50, 70)
+    assert (g.trace[0].line, g.trace[0].column, g.trace[0].start, g.trace[0].end) == (5, 7, 52, 55)
+    assert g.fix is not None and g.fix.edits == (Edit(51, 54, "y"),)
+    assert moved_finding(f, 0, 0) is f
+
+
+def test_positions_no_offset_moves_are_named() -> None:
+    placed = Finding("PAF101", "x", "error", "m", 3, 5, 3, 9, trace=(TraceStep(1, 1, "s", 5, 9, flow="Child"),))
+    assert None in list(finding_offsets(placed))
+    plain = Finding("PAF101", "x", "error", "m", 3, 5, 3, 9, 40, 44)
+    assert list(finding_offsets(plain)) == [40, 44]
+
+
+def _random_edits(text: str, seed: int, edits: int) -> Iterator[tuple[str, Checked]]:
+    rng = random.Random(seed)
+    last = _lint(text, None)
+    for _ in range(edits):
+        text = _edit(text, rng)
+        last = _lint(text, last)
+        yield text, last
+
+
+@pytest.mark.parametrize("path", EXAMPLES + PAF104_FLOWS, ids=lambda p: p.name)
+def test_random_edits_take_findings_over_and_match_the_rules_run_whole(
+        path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = Calls(monkeypatch)
+    statements = 0
+    for text, checked in _random_edits(path.read_text(encoding="utf-8"), seed=len(path.name) + 7, edits=25):
+        counted = calls.count
+        assert checked.findings == _scan_path(text)
+        calls.count = counted  # the whole-flow check is not the editor's
+        statements += _statements(checked)
+    assert calls.count < statements  # some statements were taken over
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+def test_random_edits_on_corpus_flows_match_the_rules_run_whole() -> None:
+    flows = sorted(CORPUS.glob("*.robin"))
+    for i, path in enumerate(random.Random(61).sample(flows, min(10, len(flows)))):
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        for edited, checked in _random_edits(text, seed=i, edits=8):
+            assert checked.findings == _scan_path(edited)
+
+
+def test_the_credential_fix_index_takes_over_unchanged_statements(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pafix.fixes import get_credential
+
+    text = (ROOT / "examples" / "smtp-report.robin").read_text(encoding="utf-8")
+    first = _lint(text, None)
+    assert any(f.rule == "PAF103" and f.fix is not None for f in first.findings)
+    parts: list[n.Stmt] = []
+    original = get_credential._part
+
+    def counted(sf: Subflow, top: n.Stmt) -> get_credential._Part:
+        parts.append(top)
+        return original(sf, top)
+
+    monkeypatch.setattr(get_credential, "_part", counted)
+    # a line typed above every read of SmtpPassword: the reads move, the fix's edits with them
+    edited = text.replace("# Build a connection string", "SET Typed TO 1\n# Build a connection string", 1)
+    again = _lint(edited, first)
+    assert len(parts) == 1 and isinstance(parts[0], n.Set) and again.flow.text(parts[0]) == "SET Typed TO 1"
+    assert again.findings == _scan_path(edited)
+    fixed = [f for f in again.findings if f.rule == "PAF103" and f.fix is not None]
+    assert fixed and fixed[0].fix != [f for f in first.findings if f.rule == "PAF103"][0].fix
