@@ -104,7 +104,7 @@ class _Positions:
         elif self.whole:
             end, end_line, end_column = last.end_pos, last.end_line, last.end_column
         else:
-            end, end_line, end_column = self._moved(last.end_pos, last.end_line, last.end_column)
+            end, end_line, end_column = self._moved(last.end_pos, last.end_line, last.end_column)  # type: ignore[arg-type]
         return _new_span(_SPAN, (start, end, line, column, end_line, end_column))
 
     def span(self, children: list[Any]) -> n.Span:
