@@ -24,10 +24,24 @@ from pafix.syntax import nodes as n
 from pafix.syntax.grammar import grammar_text
 from pafix.syntax.fastparse import Fallback, FastParser, FastPathUnavailable
 from pafix.syntax.messages import _describe_hole
+from pafix.syntax.newnode import maker
 from pafix.syntax.positions import _SPAN, _Positions, _new_span
 
+#: the nodes the most frequent rules build, every field given by position (see newnode)
 _ARG = n.Arg
-_NAME = n.Name
+_new_arg = maker(n.Arg)
+_new_name = maker(n.Name)
+_new_string = maker(n.StringLit)
+_new_number = maker(n.Number)
+_new_bool = maker(n.Bool)
+_new_set = maker(n.Set)
+_new_action = maker(n.Action)
+_new_call = maker(n.CallSubflow)
+_new_index = maker(n.Index)
+_new_attribute = maker(n.Attribute)
+_new_binop = maker(n.BinOp)
+_new_entry = maker(n.ObjectEntry)
+_new_hole = maker(n.Hole)
 _ESCAPE_RE = re.compile(r"\\([\s\S])")
 _ANNOTATION_RE = re.compile(
     r"^@@(?:'(?P<qkey>(?:[^'\\]|\\.)*)'|(?P<key>[^\s:]+))[ \t]*:[ \t]*'(?P<value>(?:[^'\\]|\\[\s\S])*)'[ \t]*$"
@@ -165,31 +179,30 @@ class _Builder(_Positions, Transformer[Token, Any]):
     # ---- simple statements -------------------------------------------------------------------
     def set_stmt(self, children: list[Any]) -> n.Set:
         target, value = _nodes(children)
-        return n.Set(self.tok_to(children[0], children[-1]), target, value)
+        return _new_set(self.tok_to(children[0], children[-1]), target, value, False)
 
     def arg(self, children: list[Any]) -> n.Arg:
         tok, value = children
         text = tok.value
         kind = tok.type
         sp = self.tok_to(tok, value)
-        # defaults passed by position: keywords double the cost of a dataclass __init__ call
         if kind == "PARAM":
-            return _ARG(sp, text[:-1], value)
+            return _new_arg(sp, text[:-1], value, False, False)
         if kind == "OUT":
-            return _ARG(sp, text[:-2], value, False, True)
+            return _new_arg(sp, text[:-2], value, False, True)
         output = kind == "DYN_OUT"
         name = text[1:-2] if output else text[1:-1]
         if name.startswith("'"):
             name = unescape(name[1:-1])
-        return _ARG(sp, name, value, True, output)
+        return _new_arg(sp, name, value, True, output)
 
     def _args(self, children: list[Any]) -> tuple[n.Arg, ...]:
         return tuple([c for c in children if c.__class__ is _ARG])
 
     def action_stmt(self, children: list[Any]) -> n.Action:
         if len(children) == 2 and _is_tok(children[1], "NO_ARGS"):
-            return n.Action(self.tok_to(children[0], children[-1]), children[0].value, (), False, True)  # placeholder
-        return n.Action(self.tok_to(children[0], children[-1]), children[0].value, self._args(children))
+            return _new_action(self.tok_to(children[0], children[-1]), children[0].value, (), False, True)  # placeholder
+        return _new_action(self.tok_to(children[0], children[-1]), children[0].value, self._args(children), False, False)
 
     def action_cond(self, children: list[Any]) -> n.Action:
         return n.Action(self.tok_to(children[0], children[-1]), children[0].value, self._args(children))
@@ -200,7 +213,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
         return unescape(text[1:-1]) if tok.type == "STRING" else text
 
     def call_stmt(self, children: list[Any]) -> n.CallSubflow:
-        return n.CallSubflow(self.tok_to(children[0], children[-1]), self._name_of(children), self._args(children))
+        return _new_call(self.tok_to(children[0], children[-1]), self._name_of(children), self._args(children), False)
 
     def label_stmt(self, children: list[Any]) -> n.Label:
         return n.Label(self.tok_to(children[0], children[-1]), self._name_of(children))
@@ -327,18 +340,18 @@ class _Builder(_Positions, Transformer[Token, Any]):
     # ---- expressions ------------------------------------------------------------------------
     def binop(self, children: list[Any]) -> n.BinOp:
         left, op, right = children
-        return n.BinOp(self.node_to(left, right), op.value, left, right)
+        return _new_binop(self.node_to(left, right), op.value, left, right)
 
     def unop(self, children: list[Any]) -> n.UnaryOp:
         op, operand = children
         return n.UnaryOp(self.tok_to(op, operand), op.value, operand)
 
     def index(self, children: list[Any]) -> n.Index:
-        return n.Index(self.node_to(children[0], children[3]), children[0], children[2])
+        return _new_index(self.node_to(children[0], children[3]), children[0], children[2])
 
     def attribute(self, children: list[Any]) -> n.Attribute:
         last = children[2]
-        return n.Attribute(self.node_to(children[0], last), children[0], last.value)
+        return _new_attribute(self.node_to(children[0], last), children[0], last.value)
 
     def paren(self, children: list[Any]) -> n.Paren:
         return n.Paren(self.tok_to(children[0], children[-1]), children[1])
@@ -350,13 +363,13 @@ class _Builder(_Positions, Transformer[Token, Any]):
         tok = children[0]
         text = tok.value
         if "." not in text:  # the usual case, without the call to _name_at
-            return _NAME(self.tspan(tok), text, False)
+            return _new_name(self.tspan(tok), text, False)
         return self._name_at(text, self.tspan(tok))
 
     def _name_at(self, text: str, sp: n.Span) -> n.Expr:
         """A NAME or DOTTED token's text at ``sp``: a name, or attributes of one."""
         if "." not in text:  # the usual case: one plain name
-            return n.Name(sp, text, False)
+            return _new_name(sp, text, False)
         parts = text.split(".")
         is_global = len(parts) > 1 and parts[0] == "GLOBAL"
         if is_global:
@@ -375,10 +388,10 @@ class _Builder(_Positions, Transformer[Token, Any]):
         return n.Span(sp.start + start, sp.start + end, sp.line, sp.column + start, sp.line, sp.column + end)
 
     def number(self, children: list[Any]) -> n.Number:
-        return n.Number(self.tspan(children[0]), children[0].value)
+        return _new_number(self.tspan(children[0]), children[0].value)
 
     def boolean(self, children: list[Any]) -> n.Bool:
-        return n.Bool(self.tspan(children[0]), children[0].value == "True")
+        return _new_bool(self.tspan(children[0]), children[0].value == "True")
 
     def string(self, children: list[Any]) -> n.StringLit:
         tok = children[0]
@@ -386,16 +399,16 @@ class _Builder(_Positions, Transformer[Token, Any]):
         sp = self.tspan(tok)
         kind = tok.type
         if kind == "ISTRING":
-            return n.StringLit(sp, "interpolated", raw, self._interpolate(raw, sp))
+            return _new_string(sp, "interpolated", raw, self._interpolate(raw, sp))
         if kind == "STRING":
             if raw.startswith("'''"):
-                return n.StringLit(sp, "triple", raw, (unescape(raw[3:-3]),))
-            return n.StringLit(sp, "plain", raw, (unescape(raw[1:-1]),))
+                return _new_string(sp, "triple", raw, (unescape(raw[3:-3]),))
+            return _new_string(sp, "plain", raw, (unescape(raw[1:-1]),))
         if kind == "ESTRING":
-            return n.StringLit(sp, "encrypted", raw, (raw[2:-1],))
+            return _new_string(sp, "encrypted", raw, (raw[2:-1],))
         if kind == "FXSTRING":
-            return n.StringLit(sp, "fx", raw, (unescape(raw[4:-1]),))
-        return n.StringLit(sp, "invalid", raw, (raw[1:-1],))
+            return _new_string(sp, "fx", raw, (unescape(raw[4:-1]),))
+        return _new_string(sp, "invalid", raw, (raw[1:-1],))
 
     def list_lit(self, children: list[Any]) -> n.ListLit:
         return n.ListLit(self.tok_to(children[0], children[-1]), tuple(_nodes(children)))
@@ -405,7 +418,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
 
     def entry(self, children: list[Any]) -> n.ObjectEntry:
         key = self.string([children[0]])
-        return n.ObjectEntry(self.tok_to(children[0], children[-1]), key, children[2])
+        return _new_entry(self.tok_to(children[0], children[-1]), key, children[2])
 
     def row(self, children: list[Any]) -> _Row:
         header = _is_tok(children[0], "HAT")
@@ -464,7 +477,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
         end_line = sp.line + raw.count("\n", 0, close + 1)
         nl_end = raw.rfind("\n", 0, close + 1)
         end_column = (close + 1 - nl_end) if nl_end >= 0 else sp.column + close + 1
-        return n.Hole(n.Span(abs_start, sp.start + close + 1, line, column, end_line, end_column), expr)
+        return _new_hole(n.Span(abs_start, sp.start + close + 1, line, column, end_line, end_column), expr)
 
     def _parse_expr(self, text: str, base: int, line: int, column: int) -> n.Expr:
         if _PLAIN_HOLE_RE.fullmatch(text) and ("." in text or text not in _expr_keywords()):

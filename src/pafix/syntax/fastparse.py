@@ -360,11 +360,11 @@ class FastParser:
                 else:
                     tok_line = line
                     column = start_pos - line_start + 1
-                    if kind:  # _MULTILINE
-                        newlines = value.count("\n")
-                        if newlines:
-                            line += newlines
-                            line_start = start_pos + value.rindex("\n") + 1
+                    # a multi-line terminal by Lark's guess (NAME and PARAM among them) that
+                    # holds a newline: the test is an operator, count() a method call
+                    if kind and "\n" in value:
+                        line += value.count("\n")
+                        line_start = start_pos + value.rindex("\n") + 1
                     # Token._future_new(ttype, value, start_pos, tok_line, column, line, end
                     # column, pos), inlined: a call frame is a third of its cost
                     token = str_new(Token, value)
