@@ -178,7 +178,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
 
     # ---- simple statements -------------------------------------------------------------------
     def set_stmt(self, children: list[Any]) -> n.Set:
-        target, value = _nodes(children)
+        target, value = children[1], children[3]  # "SET" postfix "TO" expr
         return _new_set(self.tok_to(children[0], children[-1]), target, value, False)
 
     def arg(self, children: list[Any]) -> n.Arg:
@@ -403,7 +403,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
         if kind == "STRING":
             if raw.startswith("'''"):
                 return _new_string(sp, "triple", raw, (unescape(raw[3:-3]),))
-            return _new_string(sp, "plain", raw, (unescape(raw[1:-1]),))
+            return _new_string(sp, "plain", raw, (unescape(raw[1:-1]) if "\\" in raw else raw[1:-1],))
         if kind == "ESTRING":
             return _new_string(sp, "encrypted", raw, (raw[2:-1],))
         if kind == "FXSTRING":
