@@ -24,9 +24,24 @@ from pafix.syntax import nodes as n
 from pafix.syntax.grammar import grammar_text
 from pafix.syntax.fastparse import Fallback, FastParser, FastPathUnavailable
 from pafix.syntax.messages import _describe_hole
+from pafix.syntax.newnode import maker
 from pafix.syntax.positions import _SPAN, _Positions, _new_span
 
+#: the nodes the most frequent rules build, every field given by position (see newnode)
 _ARG = n.Arg
+_new_arg = maker(n.Arg)
+_new_name = maker(n.Name)
+_new_string = maker(n.StringLit)
+_new_number = maker(n.Number)
+_new_bool = maker(n.Bool)
+_new_set = maker(n.Set)
+_new_action = maker(n.Action)
+_new_call = maker(n.CallSubflow)
+_new_index = maker(n.Index)
+_new_attribute = maker(n.Attribute)
+_new_binop = maker(n.BinOp)
+_new_entry = maker(n.ObjectEntry)
+_new_hole = maker(n.Hole)
 _ESCAPE_RE = re.compile(r"\\([\s\S])")
 _ANNOTATION_RE = re.compile(
     r"^@@(?:'(?P<qkey>(?:[^'\\]|\\.)*)'|(?P<key>[^\s:]+))[ \t]*:[ \t]*'(?P<value>(?:[^'\\]|\\[\s\S])*)'[ \t]*$"
@@ -117,7 +132,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
 
     def disabled(self, children: list[Any]) -> n.Stmt:
         stmt = _nodes(children)[0]
-        return cast(n.Stmt, replace(stmt, span=self.span(children), disabled=True))
+        return cast(n.Stmt, replace(stmt, span=self.tok_to(children[0], children[-1]), disabled=True))
 
     # ---- header lines ---------------------------------------------------------------------
     def annotation(self, children: list[Any]) -> n.Annotation:
@@ -135,17 +150,17 @@ class _Builder(_Positions, Transformer[Token, Any]):
         toks = [c for c in children if isinstance(c, Token)]
         path = next(t for t in toks if t.type == "STRING")
         alias = next(t for t in toks if t.type == "NAME")
-        return n.Import(self.span(children), unescape(path.value[1:-1]), alias.value)
+        return n.Import(self.tok_to(children[0], children[-1]), unescape(path.value[1:-1]), alias.value)
 
     def sensitive_stmt(self, children: list[Any]) -> n.Sensitive:
         names = tuple(n.Name(self.tspan(t), t.value) for t in children if _is_tok(t, "NAME"))
         close = next(c for c in reversed(children) if _is_tok(c) and c.value == "]")
-        return n.Sensitive(self.span(children), names, cast(int, close.start_pos) + self.base)
+        return n.Sensitive(self.tok_to(children[0], children[-1]), names, cast(int, close.start_pos) + self.base)
 
     def io_decl(self, children: list[Any]) -> n.IODecl:
         kind_tok, name_tok = children[0], next(c for c in children if _is_tok(c, "NAME"))
         kind: Literal["INPUT", "OUTPUT"] = "INPUT" if kind_tok.type == "INPUT" else "OUTPUT"
-        return n.IODecl(self.span(children), kind, n.Name(self.tspan(name_tok), name_tok.value), _nodes(children)[-1])
+        return n.IODecl(self.tok_to(children[0], children[-1]), kind, n.Name(self.tspan(name_tok), name_tok.value), _nodes(children)[-1])
 
     def comment(self, children: list[Any]) -> n.Comment:
         tok = children[0]
@@ -163,32 +178,34 @@ class _Builder(_Positions, Transformer[Token, Any]):
 
     # ---- simple statements -------------------------------------------------------------------
     def set_stmt(self, children: list[Any]) -> n.Set:
-        target, value = _nodes(children)
-        return n.Set(self.span(children), target, value)
+        target, value = children[1], children[3]  # "SET" postfix "TO" expr
+        return _new_set(self.tok_to(children[0], children[-1]), target, value, False)
 
     def arg(self, children: list[Any]) -> n.Arg:
-        tok, value = children[0], children[1]
+        tok, value = children
         text = tok.value
-        if tok.type == "PARAM":
-            return n.Arg(self.span(children), text[:-1], value)
-        if tok.type == "OUT":
-            return n.Arg(self.span(children), text[:-2], value, output=True)
-        output = tok.type == "DYN_OUT"
+        kind = tok.type
+        sp = self.tok_to(tok, value)
+        if kind == "PARAM":
+            return _new_arg(sp, text[:-1], value, False, False)
+        if kind == "OUT":
+            return _new_arg(sp, text[:-2], value, False, True)
+        output = kind == "DYN_OUT"
         name = text[1:-2] if output else text[1:-1]
         if name.startswith("'"):
             name = unescape(name[1:-1])
-        return n.Arg(self.span(children), name, value, dynamic=True, output=output)
+        return _new_arg(sp, name, value, True, output)
 
     def _args(self, children: list[Any]) -> tuple[n.Arg, ...]:
         return tuple([c for c in children if c.__class__ is _ARG])
 
     def action_stmt(self, children: list[Any]) -> n.Action:
         if len(children) == 2 and _is_tok(children[1], "NO_ARGS"):
-            return n.Action(self.span(children), children[0].value, (), placeholder=True)
-        return n.Action(self.span(children), children[0].value, self._args(children))
+            return _new_action(self.tok_to(children[0], children[-1]), children[0].value, (), False, True)  # placeholder
+        return _new_action(self.tok_to(children[0], children[-1]), children[0].value, self._args(children), False, False)
 
     def action_cond(self, children: list[Any]) -> n.Action:
-        return n.Action(self.span(children), children[0].value, self._args(children))
+        return n.Action(self.tok_to(children[0], children[-1]), children[0].value, self._args(children))
 
     def _name_of(self, children: list[Any]) -> str:
         tok = next(c for c in children[1:] if _is_tok(c, "NAME", "STRING"))
@@ -196,24 +213,24 @@ class _Builder(_Positions, Transformer[Token, Any]):
         return unescape(text[1:-1]) if tok.type == "STRING" else text
 
     def call_stmt(self, children: list[Any]) -> n.CallSubflow:
-        return n.CallSubflow(self.span(children), self._name_of(children), self._args(children))
+        return _new_call(self.tok_to(children[0], children[-1]), self._name_of(children), self._args(children), False)
 
     def label_stmt(self, children: list[Any]) -> n.Label:
-        return n.Label(self.span(children), self._name_of(children))
+        return n.Label(self.tok_to(children[0], children[-1]), self._name_of(children))
 
     def goto_stmt(self, children: list[Any]) -> n.Goto:
-        return n.Goto(self.span(children), self._name_of(children))
+        return n.Goto(self.tok_to(children[0], children[-1]), self._name_of(children))
 
     def exit_stmt(self, children: list[Any]) -> n.Exit:
-        return n.Exit(self.span(children), self._args(children))
+        return n.Exit(self.tok_to(children[0], children[-1]), self._args(children))
 
     def wait_stmt(self, children: list[Any]) -> n.Wait:
         parts = _nodes(children)
-        return n.Wait(self.span(children), parts[0], parts[1] if len(parts) > 1 else None)
+        return n.Wait(self.tok_to(children[0], children[-1]), parts[0], parts[1] if len(parts) > 1 else None)
 
     def get_error(self, children: list[Any]) -> n.GetLastError:
         parts = _nodes(children)
-        return n.GetLastError(self.span(children), parts[0], self._args(children))
+        return n.GetLastError(self.tok_to(children[0], children[-1]), parts[0], self._args(children))
 
     def jump(self, children: list[Any]) -> n.Jump:
         tok = children[0]
@@ -227,7 +244,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
         first = n.IfBranch(self.span(children[: then_idx + 1] + [body]), cond, body)
         branches = [first] + [p for p in parts[2:] if isinstance(p, n.IfBranch)]
         orelse = next((p.body for p in parts[2:] if isinstance(p, _Else)), None)
-        return n.If(self.span(children), tuple(branches), orelse)
+        return n.If(self.tok_to(children[0], children[-1]), tuple(branches), orelse)
 
     def else_if(self, children: list[Any]) -> n.IfBranch:
         cond, body = _nodes(children)
@@ -240,7 +257,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
         parts = _nodes(children)
         cases = tuple(p for p in parts if isinstance(p, n.Case))
         default = next((p.body for p in parts if isinstance(p, _Else)), None)
-        return n.Switch(self.span(children), parts[0], cases, default)
+        return n.Switch(self.tok_to(children[0], children[-1]), parts[0], cases, default)
 
     def case(self, children: list[Any]) -> n.Case:
         op = children[1].value  # the case_op token
@@ -259,7 +276,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
         var = children[1] if _is_tok(children[1], "NAME") else None
         start, stop, step, body = _nodes(children)
         name = n.Name(self.tspan(var), var.value) if var is not None else None
-        return n.LoopRange(self.span(children), name, start, stop, step, body)
+        return n.LoopRange(self.tok_to(children[0], children[-1]), name, start, stop, step, body)
 
     def stray_end(self, children: list[Any]) -> n.StrayEnd:
         return n.StrayEnd(self.tspan(children[0]))
@@ -267,11 +284,11 @@ class _Builder(_Positions, Transformer[Token, Any]):
     def foreach_stmt(self, children: list[Any]) -> n.ForEach:
         var = next(c for c in children if _is_tok(c, "NAME"))
         iterable, body = _nodes(children)
-        return n.ForEach(self.span(children), n.Name(self.tspan(var), var.value), iterable, body)
+        return n.ForEach(self.tok_to(children[0], children[-1]), n.Name(self.tspan(var), var.value), iterable, body)
 
     def while_stmt(self, children: list[Any]) -> n.While:
         cond, body = _nodes(children)
-        return n.While(self.span(children), cond, body)
+        return n.While(self.tok_to(children[0], children[-1]), cond, body)
 
     def block_stmt(self, children: list[Any]) -> n.Block:
         name = None
@@ -280,7 +297,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
         parts = _nodes(children)
         handlers = tuple(p for p in parts if isinstance(p, n.BlockHandler))
         body = next(p for p in reversed(parts) if isinstance(p, tuple))
-        return n.Block(self.span(children), name, handlers, body)
+        return n.Block(self.tok_to(children[0], children[-1]), name, handlers, body)
 
     def handler(self, children: list[Any]) -> n.BlockHandler:
         name = None
@@ -304,7 +321,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
         seconds = next(c for c in children if _is_tok(c, "WAIT_SECONDS"))
         wait = n.Number(self.tspan(seconds), seconds.value)
         closed = _is_tok(children[-1], "REPEAT_END")
-        return n.OnErrorRepeat(self.span(children), times, wait, closed=closed)
+        return n.OnErrorRepeat(self.tok_to(children[0], children[-1]), times, wait, closed=closed)
 
     def function(self, children: list[Any]) -> n.Function:
         name = self._name_of(children)
@@ -312,8 +329,8 @@ class _Builder(_Positions, Transformer[Token, Any]):
         is_global = any(_is_tok(c, "GLOBAL") for c in children)
         body = next(p for p in children if isinstance(p, tuple))
         if params is None:
-            return n.Function(self.span(children), name, is_global, (), body)
-        return n.Function(self.span(children), name, is_global, params.names, body, outputs=params.outputs)
+            return n.Function(self.tok_to(children[0], children[-1]), name, is_global, (), body)
+        return n.Function(self.tok_to(children[0], children[-1]), name, is_global, params.names, body, outputs=params.outputs)
 
     def params(self, children: list[Any]) -> _Params:
         names = tuple(n.Name(self.tspan(t), t.value) for t in children if _is_tok(t, "NAME"))
@@ -323,32 +340,36 @@ class _Builder(_Positions, Transformer[Token, Any]):
     # ---- expressions ------------------------------------------------------------------------
     def binop(self, children: list[Any]) -> n.BinOp:
         left, op, right = children
-        return n.BinOp(self.span(children), op.value, left, right)
+        return _new_binop(self.node_to(left, right), op.value, left, right)
 
     def unop(self, children: list[Any]) -> n.UnaryOp:
         op, operand = children
-        return n.UnaryOp(self.span(children), op.value, operand)
+        return n.UnaryOp(self.tok_to(op, operand), op.value, operand)
 
     def index(self, children: list[Any]) -> n.Index:
-        return n.Index(self.span(children), children[0], children[2])
+        return _new_index(self.node_to(children[0], children[3]), children[0], children[2])
 
     def attribute(self, children: list[Any]) -> n.Attribute:
-        return n.Attribute(self.span(children), children[0], children[2].value)
+        last = children[2]
+        return _new_attribute(self.node_to(children[0], last), children[0], last.value)
 
     def paren(self, children: list[Any]) -> n.Paren:
-        return n.Paren(self.span(children), children[1])
+        return n.Paren(self.tok_to(children[0], children[-1]), children[1])
 
     def call(self, children: list[Any]) -> n.Call:
-        return n.Call(self.span(children), children[0].value, tuple(_nodes(children)))
+        return n.Call(self.tok_to(children[0], children[-1]), children[0].value, tuple(_nodes(children)))
 
     def name(self, children: list[Any]) -> n.Expr:
         tok = children[0]
-        return self._name_at(tok.value, self.tspan(tok))
+        text = tok.value
+        if "." not in text:  # the usual case, without the call to _name_at
+            return _new_name(self.tspan(tok), text, False)
+        return self._name_at(text, self.tspan(tok))
 
     def _name_at(self, text: str, sp: n.Span) -> n.Expr:
         """A NAME or DOTTED token's text at ``sp``: a name, or attributes of one."""
         if "." not in text:  # the usual case: one plain name
-            return n.Name(sp, text, False)
+            return _new_name(sp, text, False)
         parts = text.split(".")
         is_global = len(parts) > 1 and parts[0] == "GLOBAL"
         if is_global:
@@ -367,10 +388,10 @@ class _Builder(_Positions, Transformer[Token, Any]):
         return n.Span(sp.start + start, sp.start + end, sp.line, sp.column + start, sp.line, sp.column + end)
 
     def number(self, children: list[Any]) -> n.Number:
-        return n.Number(self.tspan(children[0]), children[0].value)
+        return _new_number(self.tspan(children[0]), children[0].value)
 
     def boolean(self, children: list[Any]) -> n.Bool:
-        return n.Bool(self.tspan(children[0]), children[0].value == "True")
+        return _new_bool(self.tspan(children[0]), children[0].value == "True")
 
     def string(self, children: list[Any]) -> n.StringLit:
         tok = children[0]
@@ -378,26 +399,26 @@ class _Builder(_Positions, Transformer[Token, Any]):
         sp = self.tspan(tok)
         kind = tok.type
         if kind == "ISTRING":
-            return n.StringLit(sp, "interpolated", raw, self._interpolate(raw, sp))
+            return _new_string(sp, "interpolated", raw, self._interpolate(raw, sp))
         if kind == "STRING":
             if raw.startswith("'''"):
-                return n.StringLit(sp, "triple", raw, (unescape(raw[3:-3]),))
-            return n.StringLit(sp, "plain", raw, (unescape(raw[1:-1]),))
+                return _new_string(sp, "triple", raw, (unescape(raw[3:-3]),))
+            return _new_string(sp, "plain", raw, (unescape(raw[1:-1]) if "\\" in raw else raw[1:-1],))
         if kind == "ESTRING":
-            return n.StringLit(sp, "encrypted", raw, (raw[2:-1],))
+            return _new_string(sp, "encrypted", raw, (raw[2:-1],))
         if kind == "FXSTRING":
-            return n.StringLit(sp, "fx", raw, (unescape(raw[4:-1]),))
-        return n.StringLit(sp, "invalid", raw, (raw[1:-1],))
+            return _new_string(sp, "fx", raw, (unescape(raw[4:-1]),))
+        return _new_string(sp, "invalid", raw, (raw[1:-1],))
 
     def list_lit(self, children: list[Any]) -> n.ListLit:
-        return n.ListLit(self.span(children), tuple(_nodes(children)))
+        return n.ListLit(self.tok_to(children[0], children[-1]), tuple(_nodes(children)))
 
     def object_lit(self, children: list[Any]) -> n.ObjectLit:
-        return n.ObjectLit(self.span(children), tuple(_nodes(children)))
+        return n.ObjectLit(self.tok_to(children[0], children[-1]), tuple(_nodes(children)))
 
     def entry(self, children: list[Any]) -> n.ObjectEntry:
         key = self.string([children[0]])
-        return n.ObjectEntry(self.span(children), key, children[2])
+        return _new_entry(self.tok_to(children[0], children[-1]), key, children[2])
 
     def row(self, children: list[Any]) -> _Row:
         header = _is_tok(children[0], "HAT")
@@ -409,7 +430,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
 
     def datatable_lit(self, children: list[Any]) -> n.DatatableLit:
         rows = [c for c in children if isinstance(c, _Row)]
-        return n.DatatableLit(self.span(children), tuple(r.items for r in rows), rows[0].header)
+        return n.DatatableLit(self.tok_to(children[0], children[-1]), tuple(r.items for r in rows), rows[0].header)
 
     # ---- interpolation ----------------------------------------------------------------------
     def _interpolate(self, raw: str, sp: n.Span) -> tuple[str | n.Hole, ...]:
@@ -456,7 +477,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
         end_line = sp.line + raw.count("\n", 0, close + 1)
         nl_end = raw.rfind("\n", 0, close + 1)
         end_column = (close + 1 - nl_end) if nl_end >= 0 else sp.column + close + 1
-        return n.Hole(n.Span(abs_start, sp.start + close + 1, line, column, end_line, end_column), expr)
+        return _new_hole(n.Span(abs_start, sp.start + close + 1, line, column, end_line, end_column), expr)
 
     def _parse_expr(self, text: str, base: int, line: int, column: int) -> n.Expr:
         if _PLAIN_HOLE_RE.fullmatch(text) and ("." in text or text not in _expr_keywords()):

@@ -87,11 +87,31 @@ def _splicer(mask: tuple[bool, ...]) -> Callable[[list[Any]], _Seq]:
     return splice
 
 
-def _reduction(rule: Any, cb: Any, transformer: Any) -> Any:
+def _seq_origins(rules: list[Any]) -> frozenset[str]:
+    """The inlined ``_rules`` whose value can be a ``_Seq``: one with an expansion of other than
+    one child, or of one child that is itself such a rule (a value passed through). A parent
+    never needs to test the children the others give it (``_statement``, ``_subflow_name``):
+    their splice is a plain append."""
+    seq: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for rule in rules:
+            origin = rule.origin.name
+            if origin in seq or not origin.startswith("_"):
+                continue
+            expansion = rule.expansion
+            if len(expansion) != 1 or expansion[0].name in seq:
+                seq.add(origin)
+                changed = True
+    return frozenset(seq)
+
+
+def _reduction(rule: Any, cb: Any, transformer: Any, seq_origins: frozenset[str]) -> Any:
     """What reducing by ``rule`` does to its children: ``None`` when the value stays and only
     the state changes (a single-child ``?rule`` or inlined ``_rule``), or a function of the
-    children list. Raises ``ValueError`` for a callback shape this driver does not know (the
-    caller then leaves parsing to Lark)."""
+    children list. ``seq_origins``: see :func:`_seq_origins`. Raises ``ValueError`` for a
+    callback shape this driver does not know (the caller then leaves parsing to Lark)."""
     size = len(rule.expansion)
     inlined_rule = rule.origin.name.startswith("_")
     mask: tuple[bool, ...] | None = None
@@ -100,7 +120,11 @@ def _reduction(rule: Any, cb: Any, transformer: Any) -> Any:
     if isinstance(fn, ChildFilterLALR_NoPlaceholders):
         if [i for i, _ in fn.to_include] != list(range(size)):
             raise ValueError(f"child filter of {rule} drops children")
-        mask = tuple(bool(expand) for _, expand in fn.to_include)
+        # a child is spliced only if it can be a _Seq (the first one always may: x* lists)
+        mask = tuple(bool(expand) and (i == 0 or rule.expansion[i].name in seq_origins)
+                     for i, expand in fn.to_include)
+        if not any(mask):  # no child to splice: the user callback gets the children as they are
+            mask = None
         fn = fn.node_builder
     if isinstance(fn, ExpandSingleChild):
         single = True
@@ -171,9 +195,13 @@ _BLANKS = frozenset(" \t\f\ufeff")
 _BLANK_RE = re.compile("[ \t\f\ufeff]+")
 
 
-#: a contextual lexer: (the match method of its scanner, its keyword tables, the terminal
-#: of each group index)
-_Lexer = tuple[Any, dict[str, dict[str, str]], list[str | None]]
+#: what the driver does with a token of one terminal, by the scanner group that matched it:
+#: (terminal, its keyword table or None, _PLAIN / _ANONYMOUS / _MULTILINE). One list index per
+#: token instead of three set or dict lookups of the terminal's name.
+_Kind = tuple[str, "dict[str, str] | None", int]
+_PLAIN, _ANONYMOUS, _MULTILINE = 0, 1, 2
+#: a contextual lexer: (the match method of its scanner, the _Kind of each group index)
+_Lexer = tuple[Any, list["_Kind | None"]]
 #: a reduction: (number of children, what it does to them -- see _reduction --, rule origin)
 _Rule = tuple[int, Any, str]
 
@@ -202,11 +230,13 @@ class FastParser:
         size = max(table.states) + 1
         rule_list: list[_Rule] = []
         rule_ids: dict[int, int] = {}
+        seq_origins = _seq_origins(list(callbacks))
         for row in table.states.values():
             for action, arg in row.values():
                 if action is not Shift and id(arg) not in rule_ids:
                     rule_ids[id(arg)] = len(rule_list)
-                    rule_list.append((len(arg.expansion), _reduction(arg, callbacks[arg], transformer), arg.origin.name))
+                    cb = _reduction(arg, callbacks[arg], transformer, seq_origins)
+                    rule_list.append((len(arg.expansion), cb, arg.origin.name))
         count = len(rule_list)
         self.rows: list[dict[str, int]] = [{} for _ in range(size)]
         for state, row in table.states.items():
@@ -236,7 +266,13 @@ class FastParser:
                 names: list[str | None] = [None] * (rx.groups + 1)
                 for name, index in rx.groupindex.items():
                     names[index] = name
-                entry = (rx.match, _keyword_tables(dict(basic.callback)), names)
+                keywords = _keyword_tables(dict(basic.callback))
+                kinds: list[_Kind | None] = [
+                    None if name is None else
+                    (name, keywords.get(name),
+                     _ANONYMOUS if name in anonymous else _MULTILINE if name in basic.newline_types else _PLAIN)
+                    for name in names]
+                entry = (rx.match, kinds)
                 built[id(basic)] = entry
                 newline_types |= basic.newline_types
                 if set(basic.ignore_types) != {"WS"}:
@@ -287,7 +323,6 @@ class FastParser:
         gotos = self.gotos
         units = self.units
         newline_types = self.newline_types
-        anonymous = self.anonymous
         str_new = str.__new__
         end_state = self.end_states[start]
         state = self.start_states[start]
@@ -300,7 +335,7 @@ class FastParser:
         shared: dict[str, Token] = {}
         try:
             while pos < end:
-                match, keywords, names = lexers[state]  # type: ignore[misc]
+                match, kinds = lexers[state]  # type: ignore[misc]
                 # ---- the next token (as BasicLexer.next_token, blanks before it skipped) ----
                 m = match(text, pos)
                 if m is None:
@@ -308,14 +343,12 @@ class FastParser:
                         break
                     raise Fallback
                 group = m.lastindex
-                type_ = names[group]
+                type_, keywords, kind = kinds[group]
                 start_pos, pos = m.span(group)
                 value = text[start_pos:pos]
-                if type_ in keywords:  # a name that may be a keyword (Lark's "unless" callback)
-                    ttype = keywords[type_].get(value, type_)
-                else:
-                    ttype = type_
-                if type_ in anonymous:
+                # a name that may be a keyword (Lark's "unless" callback)
+                ttype = type_ if keywords is None else keywords.get(value, type_)
+                if kind == _ANONYMOUS:
                     token = shared.get(type_)
                     if token is None:
                         token = shared[type_] = _new_token(type_, value, start_pos, line, 1, line, 1, pos)
@@ -327,11 +360,11 @@ class FastParser:
                 else:
                     tok_line = line
                     column = start_pos - line_start + 1
-                    if type_ in newline_types:
-                        newlines = value.count("\n")
-                        if newlines:
-                            line += newlines
-                            line_start = start_pos + value.rindex("\n") + 1
+                    # a multi-line terminal by Lark's guess (NAME and PARAM among them) that
+                    # holds a newline: the test is an operator, count() a method call
+                    if kind and "\n" in value:
+                        line += value.count("\n")
+                        line_start = start_pos + value.rindex("\n") + 1
                     # Token._future_new(ttype, value, start_pos, tok_line, column, line, end
                     # column, pos), inlined: a call frame is a third of its cost
                     token = str_new(Token, value)
@@ -359,20 +392,24 @@ class FastParser:
                             top = units[key] = self._goto_chain(key[0], origin, ttype)
                         states[-1] = state = top
                         continue
-                    if size:
-                        children = values[-size:]
-                        del states[-size:]
-                        del values[-size:]
-                    else:
-                        children = []
-                    below = states[-1]
+                    if size == 1:  # a third of the reductions: the result takes its child's place
+                        children = [values[-1]]
+                    else:  # the children make way for one slot that the result takes
+                        if size:
+                            children = values[-size:]
+                            del states[-size:]
+                            del values[-size:]
+                        else:
+                            children = []
+                        states.append(0)
+                        values.append(None)
+                    below = states[-2]
                     goto = (below, origin, ttype)
                     known = gotos.get(goto)
                     if known is None:
                         known = gotos[goto] = self._goto_chain(below, origin, ttype)
-                    state = known
-                    states.append(state)
-                    values.append(cb(children))
+                    states[-1] = state = known
+                    values[-1] = cb(children)
             # ---- the end (as parse_from_state + feed_token($END, is_end=True)) ----
             while True:
                 action = rows[state]["$END"]
