@@ -25,7 +25,7 @@ from pafix.analysis.names import make_policy
 from pafix.config import DEFAULT, Config
 from pafix.core import check_source, names_for
 from pafix.errors import ParseError
-from pafix.rules.paf104_hardcoded_secret import TOKEN_PATTERNS, text_secrets
+from pafix.rules.paf104_hardcoded_secret import TOKEN_PATTERNS, _is_property_path, text_secrets
 from pafix.syntax import nodes as n
 from pafix.syntax.parser import parse
 from strategies import flows
@@ -150,6 +150,8 @@ def _same_walks(flow: n.Flow) -> None:
             for e in n.walk_expr(expr):
                 assert n.is_leaf(e) == _ref_is_leaf(e)
                 assert n.root_name(e) is _ref_root_name(e)
+                if isinstance(e, n.Attribute) and _is_property_path(e):  # PAF104 reads no text there
+                    assert not any(isinstance(x, n.StringLit) for x in n.walk_expr(e))
                 if isinstance(e, n.StringLit):
                     holes = tuple(p for p in e.parts if isinstance(p, n.Hole))
                     assert e.holes == holes

@@ -238,4 +238,4 @@ def analyse(model: FlowModel, catalogue: Catalogue, names: NamePolicy,
     events = analysis.run()
     analysis._seed = {}  # the earlier version's nodes need not outlive this run
     # raw data a flow keeps in a plain variable before it becomes a sensitive one
-    return analysis, events + reverse_stores(model, catalogue, names, analysis.credential_vars)
+    return analysis, events + reverse_stores(model, analysis._plan, names, analysis.credential_vars)

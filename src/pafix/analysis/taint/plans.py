@@ -93,10 +93,10 @@ class ActionPlan:
     def __init__(self, action: n.Action, catalogue: Catalogue, names: NamePolicy, child_of: ChildLookup) -> None:
         self.action = action  # keeps the node (and so its id) alive
         spec = self.spec = catalogue.lookup(action.name)
-        # Most entries say nothing of most parameters: ask the catalogue only about the tables
-        # the entry has, and read the literal arguments only when a condition (or the child
-        # flow lookup) needs them. The answers are those of the full questions.
-        has_secret_params = bool(spec.secret_params or spec.conditional_secret_params)
+        # The entry's answers that do not depend on the call's arguments are memoised per
+        # parameter name (ActionSpec.param_facts); read the literal arguments only when a
+        # condition (or the child flow lookup) needs them. The answers are those of the full
+        # questions.
         lits = literal_args(action) if _reads_literals(spec) or action.name == "External.RunFlow" else _NO_LITERALS
         child = self.child = child_of(action, lits)
         #: (arg, sink kind, is a secret parameter, its root variable, :func:`_never_tainted`,
@@ -112,6 +112,7 @@ class ActionPlan:
         self.outputs: list[tuple[n.Arg, Sources, n.Name | None, ValueKind | None]] = []
         self.secret_param_roots: list[tuple[n.Arg, n.Name | None]] = []
         for arg in action.args:
+            facts = spec.param_facts(arg.name, arg.dynamic)  # a memo of the entry's answers
             if arg.output:
                 secret_output: ValueKind | None = None
                 if child is not None and arg.dynamic:
@@ -119,12 +120,14 @@ class ActionPlan:
                         secret_output = "credential" if _is_credential_name(arg.name, names) else "data"
                 elif spec.secret_outputs:
                     secret_output = spec.secret_output_kind(arg.name, arg.dynamic, lits)
-                self.outputs.append((arg, spec.output_sources(arg.name, arg.dynamic), root_name(arg.value),
-                                     secret_output))
+                self.outputs.append((arg, facts.output_sources, root_name(arg.value), secret_output))
                 continue
-            secret_param = has_secret_params and spec.is_secret_param(arg.name, arg.dynamic, lits)
+            secret_param = facts.secret
+            if secret_param is None:  # a condition on the literal arguments decides
+                secret_param = spec.is_secret_param(arg.name, arg.dynamic, lits)
             # a secret parameter is never a sink (where the secret is meant to go)
-            rule = None if secret_param or not spec.sinks else spec.sink_rule(arg.name, arg.dynamic, lits)
+            rule = (None if secret_param else facts.sink if facts.sink_fixed
+                    else spec.plain_sink_rule(arg.name, arg.dynamic, lits))
             kind = None if rule is None else rule.kind
             if child is not None and arg.dynamic:
                 kind = None
@@ -132,16 +135,14 @@ class ActionPlan:
                 kind = None  # @secretName: the name of a secret to look up, not the secret
             root = root_name(arg.value) if secret_param else None
             intended = rule is not None and rule.intended
-            echoes = bool(spec.error_echoes) and spec.echoes_in_errors(arg.name, arg.dynamic)
             unseen = rule is not None and rule.unseen
             untainted = _never_tainted(arg.value)
             if not untainted or secret_param or (child is not None and arg.dynamic):
-                self.inputs.append((arg, kind, secret_param, root, untainted, intended, echoes, unseen))
+                self.inputs.append((arg, kind, secret_param, root, untainted, intended, facts.echoes, unseen))
             if secret_param:
                 self.secret_param_roots.append((arg, root))
-            updated = spec.update_sources(arg.name, arg.dynamic) if spec.updates else None
-            if updated is not None:
-                self.updates.append((arg, updated, root_name(arg.value) is not None))
+            if facts.updated is not None:
+                self.updates.append((arg, facts.updated, root_name(arg.value) is not None))
         self.is_credential = action.module == "PowerAutomateSecretVariables"
 
 

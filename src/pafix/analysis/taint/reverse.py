@@ -20,13 +20,13 @@ data (an output the catalogue derives from no input) before the step, in the sam
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from pafix.analysis.catalogue import Catalogue
 from pafix.analysis.model import FlowModel, Subflow
 from pafix.analysis.names import NamePolicy
 from pafix.syntax.nodes import root_name
+from pafix.analysis.taint.plans import ActionPlan
 from pafix.analysis.taint.state import Event, Label, Origin
 from pafix.analysis.taint.values import NON_SECRET_PROPERTIES
 from pafix.syntax import nodes as n
@@ -53,10 +53,12 @@ class _Read:
     span: n.Span
 
 
-def reverse_stores(model: FlowModel, catalogue: Catalogue, names: NamePolicy,
+def reverse_stores(model: FlowModel, plan_of: Callable[[n.Action], ActionPlan], names: NamePolicy,
                    skip: frozenset[str] | set[str] = frozenset()) -> list[Event]:
     """Store events for plain variables whose raw data becomes a sensitive variable's value
-    (``skip``: variables that are no plain variables, such as credential variables)."""
+    (``skip``: variables that are no plain variables, such as credential variables).
+    ``plan_of`` gives the catalogue's answers for a call: the forward analysis' plans (what
+    each output derives from), worked out already for every enabled call."""
     targets = {key for key in model.sensitive if not names.is_status_text(key.split("::")[-1])}
     if not targets:
         return []
@@ -66,12 +68,14 @@ def reverse_stores(model: FlowModel, catalogue: Catalogue, names: NamePolicy,
     for sf in model.subflows:
         for stmt in sf.statements:
             order += 1
-            if stmt.disabled:
+            kind = type(stmt)
+            if stmt.disabled or kind not in _STEP_TYPES:  # most statements copy no content
                 continue
-            for src, dst in _content_steps(sf, stmt, catalogue):
+            plan = plan_of(stmt) if isinstance(stmt, n.Action) else None
+            for src, dst in _content_steps(sf, stmt, plan):
                 steps.append(_Step(src, dst, sf.name, order, stmt.span))
-            if isinstance(stmt, n.Action):
-                for var in _fresh_outputs(sf, stmt, catalogue):
+            if plan is not None:
+                for var in _fresh_outputs(sf, plan):
                     reads.setdefault(var, []).append(_Read(var, sf.name, order, stmt.span))
     # what reaches a target: the first step by which each variable does
     into: dict[str, _Step] = {}
@@ -106,7 +110,13 @@ def _target_of(step: _Step, into: dict[str, _Step], targets: set[str]) -> str:
     return step.dst
 
 
-def _content_steps(sf: Subflow, stmt: n.Stmt, catalogue: Catalogue) -> Iterator[tuple[str, str]]:
+#: the statements that may copy content or read fresh data (see :func:`_content_steps`)
+_STEP_TYPES: frozenset[type] = frozenset({n.Set, n.ForEach, n.Action})
+
+
+def _content_steps(sf: Subflow, stmt: n.Stmt, plan: ActionPlan | None) -> Iterator[tuple[str, str]]:
+    """(source, destination) of each step by which ``stmt`` copies content; ``plan`` is that
+    of ``stmt`` when it is an action call."""
     if isinstance(stmt, n.Set):
         dst, src = root_name(stmt.target), _content_root(stmt.value)
         if dst is not None and src is not None:
@@ -115,29 +125,25 @@ def _content_steps(sf: Subflow, stmt: n.Stmt, catalogue: Catalogue) -> Iterator[
         src = _content_root(stmt.iterable)
         if src is not None:
             yield _key(sf, src), _key(sf, stmt.var)
-    elif isinstance(stmt, n.Action):
-        spec = catalogue.lookup(stmt.name)
-        if not spec.known:
+    elif plan is not None:
+        if not plan.spec.known or not plan.outputs:
             return
-        ins = [(arg, _content_root(arg.value)) for arg in stmt.args if not arg.output]
-        for out in stmt.args:
-            dst = root_name(out.value) if out.output else None
+        # the plan's inputs hold every argument that reads a variable (what has a content root)
+        ins = [(arg, _content_root(arg.value)) for arg, *_ in plan.inputs]
+        for _out, sources, dst, _kind in plan.outputs:
             if dst is None:
                 continue
-            sources = spec.output_sources(out.name, out.dynamic)
             for arg, src in ins:
                 key = "@" + arg.name if arg.dynamic else arg.name
                 if src is not None and (sources == "*" or key in sources):
                     yield _key(sf, src), _key(sf, dst)
 
 
-def _fresh_outputs(sf: Subflow, action: n.Action, catalogue: Catalogue) -> Iterator[str]:
-    spec = catalogue.lookup(action.name)
-    if not spec.known:
+def _fresh_outputs(sf: Subflow, plan: ActionPlan) -> Iterator[str]:
+    if not plan.spec.known:
         return
-    for arg in action.args:
-        root = root_name(arg.value) if arg.output else None
-        if root is not None and spec.output_sources(arg.name, arg.dynamic) == ():
+    for _arg, sources, root, _kind in plan.outputs:
+        if root is not None and sources == ():
             yield _key(sf, root)
 
 
