@@ -7,6 +7,7 @@ observed through :data:`pafix.cli.jobs.LAST` (what the last scan analysed, hit, 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from pafix.cli import jobs as scan_jobs
+from pafix.cli import stat_index
 from pafix.cli.main import main, scan_units
 from pafix.config import DEFAULT
 from pafix.cli.cache import ResultCache, default_cache_dir
@@ -252,3 +254,71 @@ def test_dlp_policies_reach_the_workers_and_the_cache_key(tmp_path: Path, monkey
     _, plain = _scan_json("--cache-dir", cache, "--jobs", "1", REAL)  # no policy: other keys
     assert scan_jobs.LAST.cache_hits == 0
     assert not any(f["rule"].startswith("PAF3") for f in plain["findings"])
+
+
+# ---- the stat index: unchanged loose files are not read again ------------------------------------
+
+
+def _count_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The loose files the scan reads to find their cache key."""
+    seen: list[str] = []
+    real = scan_jobs.read_flow_bytes
+
+    def counting(path: Any, **kw: Any) -> bytes:
+        seen.append(str(path))
+        return real(path, **kw)
+
+    monkeypatch.setattr(scan_jobs, "read_flow_bytes", counting)
+    return seen
+
+
+def test_a_warm_scan_reads_no_unchanged_file(fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stat_index, "RACY_NS", 0)  # the fixture's files were written just now
+    reads = _count_reads(monkeypatch)
+    first = scan_units((str(fleet),), DEFAULT, cache=ResultCache(tmp_path / "c"))
+    assert reads  # the cold scan hashes every loose file's bytes
+    reads.clear()
+    second = scan_units((str(fleet),), DEFAULT, cache=ResultCache(tmp_path / "c"))
+    assert reads == [] and scan_jobs.LAST.analysed_units == 0
+    assert second == first
+
+
+def test_a_same_size_rewrite_with_its_old_mtime_is_seen(fleet: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stat_index, "RACY_NS", 0)
+    flow = fleet / "team0" / "flow00.robin"
+    scan_units((str(fleet),), DEFAULT, cache=ResultCache(tmp_path / "c"))
+    before = flow.stat()
+    text = flow.read_text(encoding="utf-8")
+    # the same length, no more leak: the message shows a harmless variable
+    changed = text.replace("Message: Copy ", "Message: Pres ")
+    assert len(changed) == len(text) and changed != text
+    flow.write_text(changed, encoding="utf-8")
+    os.utime(flow, ns=(before.st_atime_ns, before.st_mtime_ns))  # mtime put back; ctime moves
+    assert flow.stat().st_mtime_ns == before.st_mtime_ns and flow.stat().st_size == before.st_size
+    results = scan_units((str(fleet),), DEFAULT, cache=ResultCache(tmp_path / "c"))
+    assert scan_jobs.LAST.analysed_units == 1
+    assert results == scan_units((str(fleet),), DEFAULT)  # what a scan without a cache says
+    (mine,) = [r for r in results if r.path == str(flow)]
+    assert "Copy" not in {f.variable for f in mine.findings if "message" in f.message.lower()}
+
+
+def test_entries_younger_than_the_racy_window_are_not_trusted() -> None:
+    read = 100 * 10**9
+    old, recent = read - stat_index.RACY_NS - 1, read - 10**9
+    assert stat_index.trusted((10, old, old, 1, 1), read)
+    assert not stat_index.trusted((10, recent, old, 1, 1), read)  # written just before the read
+    assert not stat_index.trusted((10, old, recent, 1, 1), read)  # changed (chmod, rename...) just before
+
+
+def test_an_unreadable_stat_index_is_rebuilt(fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stat_index, "RACY_NS", 0)
+    scan_units((str(fleet),), DEFAULT, cache=ResultCache(tmp_path / "c"))
+    (index,) = (tmp_path / "c").rglob("stat-*.json")
+    index.write_text("{not json", encoding="utf-8")
+    reads = _count_reads(monkeypatch)
+    first = scan_units((str(fleet),), DEFAULT, cache=ResultCache(tmp_path / "c"))
+    assert reads and scan_jobs.LAST.analysed_units == 0  # read and hashed again, entries still hit
+    reads.clear()
+    assert scan_units((str(fleet),), DEFAULT, cache=ResultCache(tmp_path / "c")) == first
+    assert reads == []

@@ -33,6 +33,7 @@ from typing import Any
 
 from pafix import __version__
 from pafix.config import Config
+from pafix.cli.stat_index import StatIndex
 from pafix.findings import Edit, FileResult, Finding, Fix, SourceError, TraceStep
 from pafix.units import Unit
 
@@ -184,6 +185,11 @@ class ResultCache:
         self.writes = 0
         self.corrupt = 0
         self.write_errors = 0
+
+    def stat_index(self, scan: str) -> StatIndex:
+        """The index of loose files' ``stat`` -> key for the scan setting ``scan`` (see
+        :mod:`pafix.cli.stat_index`)."""
+        return StatIndex(self._root, scan)
 
     def _file(self, key: str) -> str:
         return os.path.join(self._root, key[:2], f"{key}.json")

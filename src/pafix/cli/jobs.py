@@ -33,6 +33,7 @@ from typing import Any
 from pafix.config import Config
 from pafix.findings import FileResult
 from pafix.cli.cache import ResultCache, scan_key, unit_key
+from pafix.cli.stat_index import StatIndex, now_ns, stat_of
 from pafix.cli.sources import _is_solution, dataverse_units, expand, is_dataverse, read_file_unit
 from pafix.solutions.units import solution_units
 from pafix.units import Unit
@@ -327,6 +328,7 @@ def run_scan(
             on_task_done(len(res))
 
     runner = _Runner(config, jobs, ambient_blob, counters, finish)
+    known: StatIndex | None = None  # made when the first loose file is met
     thresholds = gc.get_threshold()
     gc.set_threshold(*SCAN_GC_THRESHOLDS)
     try:
@@ -336,7 +338,9 @@ def run_scan(
             key = None
             if isinstance(task, LazyFile):
                 if cache is not None:
-                    key = _raw_key(task.path, base_key)
+                    if known is None:
+                        known = cache.stat_index(base_key)
+                    key = _known_or_raw_key(known, task.path, base_key)
                     if key is not None:
                         cached = cache.get(key, [Unit(str(task.path), None)])
                         if cached is not None:
@@ -367,6 +371,8 @@ def run_scan(
                 key = None  # an unreadable file is never cached
             runner.add(index, [_slim(u) for u in units_of_task], key)
         runner.close()
+        if known is not None:
+            known.save()
     except BaseException:
         runner.abort()
         raise
@@ -395,6 +401,20 @@ def _as_tasks(items: Iterable[Unit | list[Unit] | LazyFile]) -> Iterator[list[Un
         yield item
     if pending:
         yield from group_tasks(pending)
+
+
+def _known_or_raw_key(index: StatIndex, path: Path, base_key: str) -> str | None:
+    """The cache key of a loose file: the one its bytes gave last time when its ``stat`` is
+    unchanged (no read), else from its bytes, noted in the index for the next scan."""
+    name = os.path.abspath(path)
+    st = stat_of(name)
+    key = index.key(name, st)
+    if key is None:
+        read_ns = now_ns()
+        key = _raw_key(path, base_key)
+        if key is not None:
+            index.record(name, st, read_ns, key)
+    return key
 
 
 def _raw_key(path: Path, base_key: str) -> str | None:
