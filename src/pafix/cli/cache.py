@@ -189,7 +189,7 @@ class ResultCache:
     def stat_index(self, scan: str) -> StatIndex:
         """The index of loose files' ``stat`` -> key for the scan setting ``scan`` (see
         :mod:`pafix.cli.stat_index`)."""
-        return StatIndex(self._root, scan)
+        return StatIndex(self._root, scan, self.write)
 
     def _file(self, key: str) -> str:
         return os.path.join(self._root, key[:2], f"{key}.json")
@@ -216,7 +216,13 @@ class ResultCache:
     def put(self, key: str, results: Sequence[FileResult]) -> None:
         doc = {"format": CACHE_FORMAT, "key": key, "results": [result_to_json(r) for r in results]}
         data = json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
-        path = Path(self._file(key))
+        if self.write(self._file(key), data):
+            self.writes += 1
+
+    def write(self, file: str, data: bytes) -> bool:
+        """Write a file of the cache folder atomically (a temporary file, then a rename).
+        ``False`` when it cannot (a read-only or full disk: the scan goes on without caching)."""
+        path = Path(file)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=path.parent)
@@ -231,9 +237,9 @@ class ResultCache:
                     pass
                 raise
         except OSError:
-            self.write_errors += 1  # a read-only or full disk: the scan goes on without caching
-            return
-        self.writes += 1
+            self.write_errors += 1
+            return False
+        return True
 
 
 __all__ = ["ResultCache", "code_fingerprint", "default_cache_dir", "result_from_json", "result_to_json",

@@ -21,9 +21,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
-from pathlib import Path
+from collections.abc import Callable
 
 #: how much older than its reading a file's mtime/ctime must be for its entry to be trusted
 RACY_NS = 3_000_000_000
@@ -43,8 +42,10 @@ def stat_of(path: str) -> Stat | None:
 class StatIndex:
     """``path -> (stat, when its bytes were read, key)`` for one scan setting."""
 
-    def __init__(self, root: str, scan: str) -> None:
+    def __init__(self, root: str, scan: str, write: Callable[[str, bytes], bool]) -> None:
+        """``write(file, data)``: the cache's atomic write (``False`` when it could not)."""
         self.file = os.path.join(root, f"stat-{hashlib.sha256(scan.encode()).hexdigest()[:24]}.json")
+        self._write = write
         self._entries: dict[str, list[object]] | None = None
         self._changed = False
 
@@ -83,27 +84,13 @@ class StatIndex:
             self._changed = True
 
     def save(self) -> None:
-        """Write the index if it changed (atomically; a folder that cannot be written is left
-        as it is, like the cache entries)."""
+        """Write the index if it changed (a folder that cannot be written is left as it is,
+        like the cache entries)."""
         if not self._changed or self._entries is None:
             return
         data = json.dumps({"entries": self._entries}, separators=(",", ":")).encode("utf-8", "surrogatepass")
-        try:
-            Path(self.file).parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-stat-", suffix=".json", dir=os.path.dirname(self.file))
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(data)
-                os.replace(tmp, self.file)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except OSError:
-            return
-        self._changed = False
+        if self._write(self.file, data):
+            self._changed = False
 
 
 def trusted(st: Stat, read_ns: int) -> bool:
