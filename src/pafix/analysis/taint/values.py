@@ -14,9 +14,7 @@ from typing import Any, cast
 from pafix.syntax import nodes as n
 from pafix.analysis.catalogue import Catalogue, ValueKind
 from pafix.analysis.model import FlowModel, Subflow
-from pafix.analysis.kinds import (
-    CONNECTION_KEY_RE, CREDENTIAL_PART_RE, ConnectionTexts, connection_texts, marked_origin,
-)
+from pafix.analysis.kinds import connection_texts, marked_origin
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.plans import ActionPlan, step as _step
 from pafix.syntax.nodes import root_name
@@ -75,7 +73,7 @@ class Values:
         self._names: dict[int, tuple[str, Taint | None, bool]] = {}
         #: variables only ever set to connection-string text without a credential part
         #: (``Integrated Security=SSPI``): not secrets, whatever their name or use
-        self.connection_texts = _connection_texts(model)
+        self.connection_texts = connection_texts(model)
         self.plain_connections = self.connection_texts.plain
 
     def new_state(self) -> State:
@@ -334,25 +332,3 @@ _EVAL: dict[type, _Eval] = {
     n.DatatableLit: Values._eval_table,
     n.ObjectLit: Values._eval_object,
 }
-
-_NO_CONNECTION_TEXTS = ConnectionTexts(frozenset(), frozenset())
-
-
-def _connection_texts(model: FlowModel) -> ConnectionTexts:
-    """:func:`~pafix.analysis.kinds.connection_texts` of the flow, without its walk over every
-    statement when no ``SET`` writes a text literal that reads as a connection string or has a
-    credential part: then no variable is in either of its sets (a variable gets into one only
-    through such a literal). Most flows have none (no flow of the corpus or of the generated
-    fleet does), and that walk was an eighth of the analysis."""
-    for sf in model.subflows:
-        for stmt in sf.statements:
-            if type(stmt) is not n.Set:
-                continue
-            value = stmt.value
-            if type(value) is n.StringLit and value.kind != "encrypted":
-                # the text _writes gives connection_texts (holes left out); both patterns
-                # match a ``key=`` part, so a text without "=" matches neither
-                text = "".join([p for p in value.parts if type(p) is str])
-                if "=" in text and (CREDENTIAL_PART_RE.search(text) or CONNECTION_KEY_RE.search(text)):
-                    return connection_texts(model)
-    return _NO_CONNECTION_TEXTS
