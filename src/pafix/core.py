@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pafix.syntax import nodes as n
 from pafix.analysis.model import FlowModel, SolutionContext, build_model
 from pafix.analysis.names import NamePolicy, make_policy
-from pafix.analysis.taint import Analysis, analyse
+from pafix.analysis.taint import Analysis, analyse, carries_over
 from pafix.analysis.catalogue import Catalogue, load_catalogue
 from pafix.config import DEFAULT, Config
 from pafix.errors import ParseError
@@ -111,7 +111,7 @@ def _check_flow(
         options["dlp"] = dlp
     memos = None
     if remember:
-        carried = reuse is not None and _memos_carry_over(reuse, model, analysis)
+        carried = reuse is not None and carries_over(reuse.analysis, analysis)
         memos = Memos(reuse.memos if reuse is not None and carried else {},
                       reuse.flow.source if reuse is not None else "", flow.source)
     ctx = Context(flow, model, analysis, events, catalogue, names, options, memos)
@@ -134,14 +134,6 @@ def _check_flow(
     kept = [f for f in kept if confidence_at_least(f.confidence, config.min_confidence)]
     kept.sort(key=lambda f: (f.line, f.column, f.rule, f.variable or ""))
     return Checked(flow, model, analysis, tuple(_number(kept)), tuple(suppressed), memos.new if memos is not None else {})
-
-
-def _memos_carry_over(old: Checked, model: FlowModel, analysis: Analysis) -> bool:
-    """Whether a statement's results in ``old`` hold in this check, given the same facts:
-    what a :class:`StatementRule` reads besides its statement, its subflow and its facts is
-    the catalogue, the name policy and, through an action's plan, the solution."""
-    return (old.analysis.catalogue is analysis.catalogue and old.analysis.names == analysis.names
-            and old.model.solution is None and model.solution is None)
 
 
 def _by_statement(rule: StatementRule, ctx: Context, recall: Recall[tuple[Finding, ...]]) -> list[Finding]:

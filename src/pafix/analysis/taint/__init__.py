@@ -9,12 +9,12 @@ fixpoint (:class:`Analysis`, :func:`analyse`). Import from here.
 """
 
 from pafix.analysis.catalogue import ActionSpec
-from pafix.analysis.taint.engine import Analysis, analyse
+from pafix.analysis.taint.engine import Analysis, analyse, carries_over
 from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, join, same, widened
 from pafix.analysis.taint.transfer import literal_args
 from pafix.syntax.nodes import root_name
 
 __all__ = [
-    "Analysis", "ActionSpec", "Event", "Label", "Origin", "State", "Taint", "analyse", "join",
+    "Analysis", "ActionSpec", "Event", "Label", "Origin", "State", "Taint", "analyse", "carries_over", "join",
     "literal_args", "root_name", "same", "widened",
 ]

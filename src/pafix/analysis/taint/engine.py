@@ -39,7 +39,7 @@ class Analysis(Transfer):
         super().__init__(model, catalogue, names)
         #: plans of an earlier analysis of the same buffer (see :meth:`_plan`)
         self._seed: dict[int, ActionPlan] = {}
-        if reuse is not None and _plans_carry_over(reuse, self):
+        if reuse is not None and carries_over(reuse, self):
             self._seed = reuse._plans
         self.secret_inputs: set[str] = set()
         #: the origin of each secret input: its kind (credential or data) and confidence
@@ -222,9 +222,10 @@ def _same_inputs(a: _RunInputs, b: _RunInputs) -> bool:
     return True
 
 
-def _plans_carry_over(old: Analysis, new: Analysis) -> bool:
-    """Whether a plan of ``old`` holds in ``new`` for the same node: what a plan reads besides
-    its node is the catalogue, the name policy and, for a child flow, the solution."""
+def carries_over(old: Analysis, new: Analysis) -> bool:
+    """Whether what ``old`` worked out from one node holds in ``new`` for the same node (an
+    action's plan here; a statement's rule results in :mod:`pafix.core`): besides the node,
+    those read the catalogue, the name policy and, for a child flow, the solution."""
     return (old.catalogue is new.catalogue and old.names == new.names
             and old.model.solution is None and new.model.solution is None)
 
