@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 from pafix.syntax import nodes as n
@@ -35,7 +36,7 @@ from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint import Analysis, root_name
 from pafix.config import Config, DEFAULT
 from pafix.findings import Edit, Fix
-from pafix.syntax.statement_memo import Memos
+from pafix.syntax.statement_memo import Memos, Recall
 
 #: suffixes of a password input whose stem names the matching user-name input
 PASSWORD_SUFFIXES = ("password", "pwd", "secret")
@@ -210,15 +211,12 @@ class _GlobalRefs:
         opaque: list[str] = []
         recall = memos.recall(_REFS_OPTION, None) if memos is not None else None
         for sf in model.subflows:
-            scope = (sf.name, sf.is_global)
-            for top in sf.body:
-                hit = recall.get(scope, top) if recall is not None else None
-                if hit is not None:
-                    part = _moved(hit[0], hit[1])
-                else:
-                    part = _part(sf, top)
-                    if recall is not None:
-                        recall.put(scope, top, part)
+            parts: Iterable[_Part]
+            if recall is None:  # a scan: the subflow's statements, walked once by the model
+                parts = (_collect(sf, sf.statements),)
+            else:
+                parts = _parts_by_statement(sf, recall)
+            for part in parts:
                 for read in part[0]:
                     reads.setdefault(read[0], []).append(read)
                 written.update(part[1])
@@ -241,12 +239,31 @@ class _GlobalRefs:
         return any(word.search(text) for text in self.opaque)
 
 
+def _parts_by_statement(sf: Subflow, recall: Recall[_Part]) -> Iterator[_Part]:
+    """The part of each top-level statement of ``sf`` (the editor): taken over from the last
+    check, moved, when the statement's text is unchanged."""
+    scope = (sf.name, sf.is_global)
+    for top in sf.body:
+        hit = recall.get(scope, top)
+        if hit is not None:
+            yield _moved(hit[0], hit[1])
+        else:
+            part = _part(sf, top)
+            recall.put(scope, top, part)
+            yield part
+
+
 def _part(sf: Subflow, top: n.Stmt) -> _Part:
     """What the top-level statement ``top`` of ``sf`` (nested ones included) holds of the index."""
+    return _collect(sf, n.walk_statements((top,)))
+
+
+def _collect(sf: Subflow, stmts: Iterable[n.Stmt]) -> _Part:
+    """What the statements ``stmts`` of ``sf`` hold of the index."""
     reads: list[Read] = []
     written: list[str] = []
     opaque: list[str] = []
-    for stmt in n.walk_statements((top,)):
+    for stmt in stmts:
         if isinstance(stmt, n.Annotation):
             opaque.append(stmt.value)
         for expr, is_written in n.statement_exprs(stmt):
