@@ -44,8 +44,8 @@ def _incremental(old: n.Flow, text: str) -> n.Flow | None:
         return old
     if old.trailers or old.trailer is not None or errors_of(old) or split_trailer(text) < len(text) or not old.body:
         return None
-    prefix = _common_prefix(source, text)
-    suffix = _common_suffix(source, text, min(len(source), len(text)) - prefix)
+    prefix = common_prefix(source, text)
+    suffix = common_suffix(source, text, min(len(source), len(text)) - prefix)
     changed_end = len(source) - suffix  # the changed range of the old text: [prefix, changed_end)
     start = source.rfind("\n", 0, prefix) + 1
     after = source.find("\n", changed_end)
@@ -106,7 +106,7 @@ def _remember(flow: n.Flow, errors: tuple[n.ErrorStmt, ...]) -> None:
     _LAST = (flow, errors)
 
 
-def _common_prefix(a: str, b: str) -> int:
+def common_prefix(a: str, b: str) -> int:
     """Length of the longest common prefix (binary search over C-speed slice compares)."""
     lo, hi = 0, min(len(a), len(b))
     while lo < hi:
@@ -118,7 +118,7 @@ def _common_prefix(a: str, b: str) -> int:
     return lo
 
 
-def _common_suffix(a: str, b: str, limit: int) -> int:
+def common_suffix(a: str, b: str, limit: int) -> int:
     """Length of the longest common suffix, at most ``limit``."""
     lo, hi = 0, limit
     la, lb = len(a), len(b)

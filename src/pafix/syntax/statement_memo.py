@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from pafix.syntax import nodes as n
-from pafix.syntax.incremental import _common_prefix as common_prefix, _common_suffix as common_suffix
+from pafix.syntax.incremental import common_prefix, common_suffix
 
 T = TypeVar("T")
 
