@@ -61,12 +61,9 @@ class Values:
         self._plans: dict[int, ActionPlan] = {}
         #: loop statement id -> the fixpoint it reached last (in this run of its subflow)
         self._loop_fixpoints: dict[int, State] = {}
-        #: the policy's answers by name, shared by every flow checked with it (see _answers)
-        self._secret_names = _answers(names, "name")
         #: variable key -> the fields of it the flow writes (``SET obj['a'] TO``, ``SET obj TO
         #: {'a': ...}``): a strong update of the variable forgets their field entries
         self.fields: dict[str, set[str]] = {}
-        self._secret_keys = _answers(names, "key")
         #: expression node id -> the taint of the origin the node makes by itself (see eval)
         self._sources: dict[int, Taint] = {}
         #: name node id -> what :meth:`_name_info` says of it
@@ -79,18 +76,6 @@ class Values:
     def new_state(self) -> State:
         """An empty state of this flow's variables."""
         return State(self.variables)
-
-    def _is_secret_name(self, name: str) -> bool:
-        hit = self._secret_names.get(name)
-        if hit is None:
-            hit = self._secret_names[name] = self.names.is_secret(name)
-        return hit
-
-    def _is_secret_key(self, key: str) -> bool:
-        hit = self._secret_keys.get(key)
-        if hit is None:
-            hit = self._secret_keys[key] = self.names.is_secret_key(key)
-        return hit
 
     def _event(self, event: Event) -> None:
         key = (event.kind, event.span.start, event.variable, event.param)
@@ -194,7 +179,7 @@ class Values:
         value = expr.value
         # a field of a variable (field-sensitive), or a property of something else
         base = self._eval_field(sf, value, expr.attr, state) if type(value) is n.Name else self.eval(sf, value, state)
-        if self._is_secret_key(expr.attr):
+        if self.names.is_secret_key(expr.attr):
             base = _join_taint(base, self._property_taint(sf, expr, expr.attr))
         return base
 
@@ -208,7 +193,7 @@ class Values:
             base = self._eval_field(sf, value, name, state)
         else:
             base = self.eval(sf, value, state)
-        if name is not None and self._is_secret_key(name):
+        if name is not None and self.names.is_secret_key(name):
             base = _join_taint(base, self._property_taint(sf, expr, name))
         return base
 
@@ -283,7 +268,7 @@ class Values:
         used = self.secret_used.get(key)
         if used is not None:
             return used
-        if self._is_secret_name(expr.name) and key not in self.model.inputs and key not in self.plain_connections:
+        if self.names.is_secret(expr.name) and key not in self.model.inputs and key not in self.plain_connections:
             return Origin(f"name:{key}", "secret-name", f"{expr.name} (secret by its name)", expr.span, sf.name, key,
                           "credential", "medium")
         return None
@@ -292,7 +277,7 @@ class Values:
         """What a variable the author marked sensitive holds: a credential when its name says
         so or it feeds a secret-bearing parameter (``Password:``, ``ConnectionString:``),
         sensitive data otherwise (a message, a recipient, a record)."""
-        if key in self.secret_used or self._is_secret_name(name):
+        if key in self.secret_used or self.names.is_secret(name):
             return "credential"
         return "data"
 
@@ -302,20 +287,6 @@ class Values:
         key = sf.key(rname, force_global=bool(root and root.is_global))
         return Origin(f"prop:{key}.{prop}", "secret-property", f"{rname}.{prop} (a secret property)",
                       expr.span, sf.name, key, "credential", "medium")
-
-
-#: (name policy, question) -> the policy's answers by name. ``NamePolicy.is_secret`` splits a
-#: name into words by regex (20 us); a scan asks it about the same few thousand names in flow
-#: after flow, so the answers outlive one analysis. A policy is a frozen value (equal
-#: policies answer alike); the cache is dropped when it grows past _ANSWERS_LIMIT names.
-_ANSWERS: dict[tuple[NamePolicy, str], dict[str, bool]] = {}
-_ANSWERS_LIMIT = 50_000
-
-
-def _answers(names: NamePolicy, question: str) -> dict[str, bool]:
-    if sum(len(d) for d in _ANSWERS.values()) > _ANSWERS_LIMIT:
-        _ANSWERS.clear()
-    return _ANSWERS.setdefault((names, question), {})
 
 
 _Eval = Callable[[Values, Subflow, Any, State], Taint]
