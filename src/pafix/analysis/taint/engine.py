@@ -25,6 +25,7 @@ from pafix.findings import Confidence, ValueKind
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.state import Event, Label, Origin, State, join, same, widened
 from pafix.analysis.taint.plans import ActionPlan
+from pafix.analysis.taint.replay import TABLE_MARGIN, TABLE_SLACK, Recorder, exec_top, replayable
 from pafix.analysis.taint.reverse import reverse_stores
 from pafix.analysis.taint.transfer import Transfer, field_of
 
@@ -35,18 +36,28 @@ class Analysis(Transfer):
     """Runs the taint analysis of one flow and collects events."""
 
     def __init__(self, model: FlowModel, catalogue: Catalogue, names: NamePolicy,
-                 reuse: Analysis | None = None) -> None:
+                 reuse: Analysis | None = None, remember: bool = False) -> None:
         super().__init__(model, catalogue, names)
         #: plans of an earlier analysis of the same buffer (see :meth:`_plan`)
         self._seed: dict[int, ActionPlan] = {}
-        if reuse is not None and carries_over(reuse, self):
+        carried = reuse is not None and carries_over(reuse, self)
+        if reuse is not None and carried:
             self._seed = reuse._plans
+        # the runs of the last analysis share its table of variables (see replay)
+        last = reuse.recorder if reuse is not None and carried and remember else None
+        if reuse is not None and last is not None and len(reuse.variables.names) <= last.table_limit:
+            self.variables = reuse.variables
+        else:
+            last = None
         self.secret_inputs: set[str] = set()
         #: the origin of each secret input: its kind (credential or data) and confidence
         self.input_origins: dict[str, Origin] = {}
         #: per subflow (in model order), the names of the subflows it calls
         self._callees: list[tuple[str, ...]] = []
         self._prepass()
+        if remember:
+            old = last.runs if reuse is not None and last is not None and replayable(reuse, self) else {}
+            self.recorder = Recorder(old, last.table_limit if last is not None else 0)
 
     def _plan(self, action: n.Action) -> ActionPlan:
         """The catalogue's answers for a call, taken over from the earlier analysis given as
@@ -165,7 +176,11 @@ class Analysis(Transfer):
                 last_inputs[i] = inputs
                 start = starts[0] if len(starts) == 1 else join(*starts)
                 self._loop_fixpoints.clear()  # they hold for one run: the exits of callees change
-                out = self.exec_body(sf, sf.body, start.copy())
+                rec = self.recorder
+                if rec is None:
+                    out = self.exec_body(sf, sf.body, start.copy())
+                else:  # the editor: replay what the statements above an edit did last time
+                    out = exec_top(self, rec, sf, start.copy())
                 self.exit[sf.name] = widened(self.exit.get(sf.name), out)
             # (a state still in place is unchanged: no need to compare its contents)
             if all(before[0].get(k) is v or same(before[0].get(k, empty), v) for k, v in self.entry.items()) and all(
@@ -231,12 +246,18 @@ def carries_over(old: Analysis, new: Analysis) -> bool:
 
 
 def analyse(model: FlowModel, catalogue: Catalogue, names: NamePolicy,
-            reuse: Analysis | None = None) -> tuple[Analysis, list[Event]]:
+            reuse: Analysis | None = None, remember: bool = False) -> tuple[Analysis, list[Event]]:
     """Analyse a flow. ``reuse``, an analysis of an earlier version of the same flow, lends
-    the plans of the call nodes both share (see :meth:`Analysis._plan`); the result is the
-    same without it."""
-    analysis = Analysis(model, catalogue, names, reuse)
+    the plans of the call nodes both share (see :meth:`Analysis._plan`), and, when both were
+    made with ``remember`` (the editor), what each top-level statement above an edit did
+    (:mod:`~pafix.analysis.taint.replay`); the result is the same without it."""
+    analysis = Analysis(model, catalogue, names, reuse, remember)
     events = analysis.run()
     analysis._seed = {}  # the earlier version's nodes need not outlive this run
+    rec = analysis.recorder
+    if rec is not None:
+        rec.old = {}
+        if not rec.table_limit:  # a table of its own: how far the next analyses may grow it
+            rec.table_limit = TABLE_SLACK * len(analysis.variables.names) + TABLE_MARGIN
     # raw data a flow keeps in a plain variable before it becomes a sensitive one
     return analysis, events + reverse_stores(model, analysis._plan, names, analysis.credential_vars)

@@ -9,7 +9,7 @@ exit states of subflows...).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pafix.syntax import nodes as n
 from pafix.analysis.catalogue import Catalogue, ValueKind
@@ -20,6 +20,9 @@ from pafix.analysis.taint.plans import ActionPlan, step as _step
 from pafix.syntax.nodes import root_name
 from pafix.analysis.taint.state import _EMPTY as _NONE
 from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, Variables, _join_taint
+
+if TYPE_CHECKING:
+    from pafix.analysis.taint.replay import Recorder
 
 # properties that turn a secret into something that is not (a length, a flag)
 NON_SECRET_PROPERTIES = frozenset(
@@ -72,12 +75,19 @@ class Values:
         #: (``Integrated Security=SSPI``): not secrets, whatever their name or use
         self.connection_texts = connection_texts(model)
         self.plain_connections = self.connection_texts.plain
+        #: the runs of top-level statements kept for the next analysis of the buffer, and
+        #: those of the last one (the editor's: see :mod:`~pafix.analysis.taint.replay`)
+        self.recorder: Recorder | None = None
+        #: how many ``CALL`` statements were run so far
+        self.calls_run = 0
 
     def new_state(self) -> State:
         """An empty state of this flow's variables."""
         return State(self.variables)
 
     def _event(self, event: Event) -> None:
+        if self.recorder is not None and self.recorder.log is not None:
+            self.recorder.log.append(event)  # what the statement being run records (replay)
         key = (event.kind, event.span.start, event.variable, event.param)
         old = self.events.get(key)
         if old is None:
@@ -259,6 +269,9 @@ class Values:
         return out
 
     def _name_origin(self, sf: Subflow, expr: n.Name, key: str) -> Origin | None:
+        if self.recorder is not None and self.recorder.reads is not None:
+            # what the statement being run reads of the first uses (replay)
+            self.recorder.reads[key] = self.secret_used.get(key)
         if key in self.model.sensitive:
             use = self.secret_used.get(key)
             kind, sure = marked_origin(expr.name, self.names, use.confidence if use is not None else None)
