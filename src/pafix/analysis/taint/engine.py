@@ -157,6 +157,8 @@ class Analysis(Transfer):
         self.entry = {main.name: self.initial_state()}
         empty = self.new_state()
         last_inputs: dict[int, _RunInputs] = {}
+        #: per subflow, the keys its last run asked about and found no credential variable
+        asked: dict[int, set[str]] = {}
         for _round in range(MAX_PROGRAM_ROUNDS):
             # entry and exit states are never changed in place (only replaced): keep references
             before = (dict(self.entry), dict(self.exit))
@@ -171,9 +173,10 @@ class Analysis(Transfer):
                     starts = (self.entry.get(sf.name, empty),)
                 inputs = self._run_inputs(starts, self._callees[i])
                 last = last_inputs.get(i)
-                if last is not None and _same_inputs(last, inputs):
+                if last is not None and _same_inputs(last, inputs, asked[i]):
                     continue  # it would redo its last run, whose effects are all in place already
                 last_inputs[i] = inputs
+                self.cred_misses = asked[i] = set()
                 start = starts[0] if len(starts) == 1 else join(*starts)
                 self._loop_fixpoints.clear()  # they hold for one run: the exits of callees change
                 rec = self.recorder
@@ -191,22 +194,26 @@ class Analysis(Transfer):
 
     def _run_inputs(self, starts: tuple[State, ...], callees: Iterable[str]) -> _RunInputs:
         """All that a run of a subflow reads besides the (unchanging) flow and catalogue: the
-        states its start state is joined from, the exit state of each subflow it calls, and the credential variables
-        seen so far (a set that only grows: its size tells whether it changed). Its run writes
+        states its start state is joined from, the exit state of each subflow it calls, and the
+        credential variables seen so far (a set that only grows). Its run writes
         only by joins and first-wins merges (entries, exits, events, child inputs), so a run with
         the same inputs as the subflow's last one would change nothing and can be skipped; the
         last round of the whole-program iteration is mostly such runs. The states are kept by
         reference (see :func:`_same_inputs`)."""
-        return starts, tuple(self.exit.get(c) for c in callees), len(self.credential_vars)
+        return starts, tuple(self.exit.get(c) for c in callees), frozenset(self.credential_vars)
 
 
 #: what a subflow's run depends on, see :meth:`Analysis._run_inputs`
-_RunInputs = tuple[tuple[State, ...], tuple[State | None, ...], int]
+_RunInputs = tuple[tuple[State, ...], tuple[State | None, ...], frozenset[str]]
 
 
-def _same_inputs(a: _RunInputs, b: _RunInputs) -> bool:
+def _same_inputs(a: _RunInputs, b: _RunInputs, asked: set[str]) -> bool:
     """Whether two runs of one subflow would do the same: their states hold the same taints
-    and the same object field entries, and as many credential variables are known. Entry and
+    and the same object field entries, and no credential variable was added since the first
+    that the first asked about (``asked``, see ``Values.is_credential_var``: every other
+    question gets the same answer; in a flow that fetches its credentials in Main, Main ran
+    twice for the credential variables it added itself, 2.0 -> 1.0 runs on the editor's
+    2,000-line benchmark flow). Entry and
     exit states are replaced, never changed in place, so the same state object is the same
     content; only states that were replaced are compared.
 
@@ -222,7 +229,7 @@ def _same_inputs(a: _RunInputs, b: _RunInputs) -> bool:
     state (``exec_call``), so it is the same as an exit with no taint and no field entry.
     Events, taints and everything the rules read are those of the strict test
     (``tests/test_taint_fast_paths.py`` compares both on every flow)."""
-    if a[2] != b[2] or len(a[0]) != len(b[0]) or len(a[1]) != len(b[1]):
+    if (a[2] != b[2] and not asked.isdisjoint(a[2] ^ b[2])) or len(a[0]) != len(b[0]) or len(a[1]) != len(b[1]):
         return False
     for x, y in zip(a[0] + a[1], b[0] + b[1]):
         if x is y:

@@ -73,6 +73,8 @@ class Run:
     events: tuple[Event, ...]  #: the events it recorded, in order
     creds_after: frozenset[str]
     reads: Reads  #: the ``secret_used`` entries its names read (in this run or an earlier one)
+    #: the keys it asked about and found no credential variable (``Values.is_credential_var``)
+    asked: frozenset[str]
 
 
 #: id of a chunk's first statement -> its runs (one per time the whole-program iteration ran it)
@@ -143,6 +145,7 @@ def exec_top(a: Analysis, rec: Recorder, sf: Subflow, state: State) -> State:
                     a._event(event)
                 if run.creds_after is not run.creds:
                     a.credential_vars.update(run.creds_after)
+                a.cred_misses.update(run.asked)
                 rec.adopt_creds(run.creds_after)
                 rec.replayed += 1
                 rec.node_reads[key] = run.reads
@@ -155,10 +158,13 @@ def exec_top(a: Analysis, rec: Recorder, sf: Subflow, state: State) -> State:
             log: list[Event] = []
             reads: dict[str, Origin | None] = {}
             rec.log, rec.reads = log, reads
+            outer, a.cred_misses = a.cred_misses, set()
             try:
                 state = exec_body(sf, stmts, state)
             finally:
                 rec.log = rec.reads = None
+                asked, a.cred_misses = a.cred_misses, outer
+                outer.update(asked)
             if a.calls_run == calls:  # a CALL reads and writes the callee's entry and exit
                 known = rec.node_reads.get(key, ())
                 if reads:
@@ -167,7 +173,7 @@ def exec_top(a: Analysis, rec: Recorder, sf: Subflow, state: State) -> State:
                     known = tuple(merged.items())
                 rec.node_reads[key] = known
                 _keep(runs, key, Run(stmts, scope, before, creds, state.copy(), tuple(log),
-                                     rec.creds_now(a.credential_vars), known))
+                                     rec.creds_now(a.credential_vars), known, frozenset(asked)))
     return state
 
 

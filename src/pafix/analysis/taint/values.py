@@ -56,6 +56,9 @@ class Values:
         self.entry: dict[str, State] = {}
         self.exit: dict[str, State] = {}
         self.credential_vars: set[str] = set()
+        #: the keys a run of a subflow asked about and found no credential variable (see
+        #: :meth:`is_credential_var`), per run
+        self.cred_misses: set[str] = set()
         self.secret_used: dict[str, Origin] = {}
         #: (child workflow id, input name) -> labels of the secrets a RunFlow passes there
         self.child_taints: dict[tuple[str, str], tuple[Label, ...]] = {}
@@ -128,9 +131,19 @@ class Values:
                 state[key + "."] = _join_taint(rest, new)
         if new:
             foreign = tuple(lab for lab in new.values() if lab.origin.variable != key)
-            if foreign and key not in self.model.sensitive and key not in self.credential_vars:
+            if foreign and key not in self.model.sensitive and not self.is_credential_var(key):
                 self._event(Event("store", sf.name, span, key, foreign, None, None, None, span))
         return state
+
+    def is_credential_var(self, key: str) -> bool:
+        """Whether ``key`` holds a credential of Get credential, as far as the run knows: the
+        set grows during a run, so a later visit may answer yes. A no is noted in
+        :attr:`cred_misses`, the keys whose answer the run read as no: a subflow need not be
+        run again for credential variables it never asked about (``engine._same_inputs``)."""
+        if key in self.credential_vars:
+            return True
+        self.cred_misses.add(key)
+        return False
 
     def sink(
         self, sf: Subflow, value: n.Expr, state: State, span: n.Span, action: str, param: str,
@@ -154,7 +167,7 @@ class Values:
                 info = self._name_info(sf, expr)
             key, extra, marked = info
             taint = state.taint.get(key, _NONE)  # (State.taint_of, inline: the most frequent read)
-            if extra is None or (not marked and key in self.credential_vars):
+            if extra is None or (not marked and self.is_credential_var(key)):
                 # a credential variable is enforced sensitive; its .Password is the secret
                 return taint
             return _join_taint(taint, extra)
