@@ -85,8 +85,9 @@ def test_globals_only_keeps_the_global_variables_and_shares_the_table() -> None:
         st.join_from(State(Variables()))  # states of two flows never meet
 
 
-def _strict_same_inputs(a: Any, b: Any) -> bool:
-    """The test before issue 16: the same states, empty variables included."""
+def _strict_same_inputs(a: Any, b: Any, _asked: Any) -> bool:
+    """The test before issue 16: the same states, empty variables included, and the same
+    credential variables, whether the last run asked about them or not."""
     if a[2] != b[2] or len(a[0]) != len(b[0]) or len(a[1]) != len(b[1]):
         return False
     return all(x is y or (x is not None and y is not None and x == y) for x, y in zip(a[0] + a[1], b[0] + b[1]))
@@ -131,3 +132,34 @@ def test_runs_skipped_for_empty_variables_change_nothing(models: list[FlowModel]
     for m in models:
         _outcome(m)
     assert calls["runs"] < strict_runs
+
+
+#: Main fetches a credential and uses it: no question about ``Cred`` comes before it is one
+FETCHED_THEN_USED = """PowerAutomateSecretVariables.GetCredential Credential: 'sql-prod' Timeout: 0 Credential=> Cred
+SET Copy TO Cred.Password
+"""
+#: a loop reads ``DbPassword`` (a secret by its name) before the fetch makes it a credential
+ASKED_BEFORE = """LOOP LoopIndex FROM 1 TO 2 STEP 1
+    SET Copy TO DbPassword
+    PowerAutomateSecretVariables.GetCredential Credential: 'sql-prod' Timeout: 0 Credential=> DbPassword
+END
+"""
+
+
+@pytest.mark.parametrize(("text", "fetched", "runs"), [(FETCHED_THEN_USED, "Cred", 1), (ASKED_BEFORE, "DbPassword", 2)])
+def test_main_runs_again_only_for_a_credential_variable_it_asked_about(
+        text: str, fetched: str, runs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    model = build_model(parse(text, "x.robin"))
+    relaxed = _outcome(model)
+    count = {"runs": 0}
+    real_exec = engine.Analysis.exec_body
+
+    def counting(self: engine.Analysis, sf: Any, body: Any, state: Any) -> Any:
+        count["runs"] += body is sf.body
+        return real_exec(self, sf, body, state)
+
+    monkeypatch.setattr(engine.Analysis, "exec_body", counting)
+    analysis, _ = analyse(model, catalogue_for(DEFAULT), names_for(DEFAULT))
+    assert analysis.credential_vars == {fetched} and count["runs"] == runs
+    monkeypatch.setattr(engine, "_same_inputs", _strict_same_inputs)
+    assert _outcome(model) == relaxed

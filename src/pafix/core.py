@@ -105,7 +105,7 @@ def _check_flow(
     catalogue = catalogue_for(config)
     names = names_for(config)
     model = build_model(flow, password_io, io_schema, solution)
-    analysis, events = analyse(model, catalogue, names, reuse.analysis if reuse is not None else None)
+    analysis, events = analyse(model, catalogue, names, reuse.analysis if reuse is not None else None, remember)
     options: dict[str, object] = {"config": config, "password_io": password_io}
     if dlp is not None:  # DLP policies for the PAF3xx rules (they report nothing without)
         options["dlp"] = dlp

@@ -73,7 +73,7 @@ class Actions(Values):
                 root = secret_root
                 if root is not None:
                     key = sf.key(root.name, force_global=root.is_global)
-                    if key not in self.model.sensitive and key not in self.credential_vars \
+                    if key not in self.model.sensitive and not self.is_credential_var(key) \
                             and key not in self.plain_connections:
                         self._event(Event("secret-param", sf.name, arg.span, key, tuple(taint.values()),
                                           action.name, arg.name, None, action.span))

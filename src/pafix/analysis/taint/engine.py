@@ -25,6 +25,7 @@ from pafix.findings import Confidence, ValueKind
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.state import Event, Label, Origin, State, join, same, widened
 from pafix.analysis.taint.plans import ActionPlan
+from pafix.analysis.taint.replay import TABLE_MARGIN, TABLE_SLACK, Recorder, exec_top, replayable
 from pafix.analysis.taint.reverse import reverse_stores
 from pafix.analysis.taint.transfer import Transfer, field_of
 
@@ -35,18 +36,28 @@ class Analysis(Transfer):
     """Runs the taint analysis of one flow and collects events."""
 
     def __init__(self, model: FlowModel, catalogue: Catalogue, names: NamePolicy,
-                 reuse: Analysis | None = None) -> None:
+                 reuse: Analysis | None = None, remember: bool = False) -> None:
         super().__init__(model, catalogue, names)
         #: plans of an earlier analysis of the same buffer (see :meth:`_plan`)
         self._seed: dict[int, ActionPlan] = {}
-        if reuse is not None and carries_over(reuse, self):
+        carried = reuse is not None and carries_over(reuse, self)
+        if reuse is not None and carried:
             self._seed = reuse._plans
+        # the runs of the last analysis share its table of variables (see replay)
+        last = reuse.recorder if reuse is not None and carried and remember else None
+        if reuse is not None and last is not None and len(reuse.variables.names) <= last.table_limit:
+            self.variables = reuse.variables
+        else:
+            last = None
         self.secret_inputs: set[str] = set()
         #: the origin of each secret input: its kind (credential or data) and confidence
         self.input_origins: dict[str, Origin] = {}
         #: per subflow (in model order), the names of the subflows it calls
         self._callees: list[tuple[str, ...]] = []
         self._prepass()
+        if remember:
+            old = last.runs if reuse is not None and last is not None and replayable(reuse, self) else {}
+            self.recorder = Recorder(old, last.table_limit if last is not None else 0)
 
     def _plan(self, action: n.Action) -> ActionPlan:
         """The catalogue's answers for a call, taken over from the earlier analysis given as
@@ -146,6 +157,8 @@ class Analysis(Transfer):
         self.entry = {main.name: self.initial_state()}
         empty = self.new_state()
         last_inputs: dict[int, _RunInputs] = {}
+        #: per subflow, the keys its last run asked about and found no credential variable
+        asked: dict[int, set[str]] = {}
         for _round in range(MAX_PROGRAM_ROUNDS):
             # entry and exit states are never changed in place (only replaced): keep references
             before = (dict(self.entry), dict(self.exit))
@@ -160,12 +173,17 @@ class Analysis(Transfer):
                     starts = (self.entry.get(sf.name, empty),)
                 inputs = self._run_inputs(starts, self._callees[i])
                 last = last_inputs.get(i)
-                if last is not None and _same_inputs(last, inputs):
+                if last is not None and _same_inputs(last, inputs, asked[i]):
                     continue  # it would redo its last run, whose effects are all in place already
                 last_inputs[i] = inputs
+                self.cred_misses = asked[i] = set()
                 start = starts[0] if len(starts) == 1 else join(*starts)
                 self._loop_fixpoints.clear()  # they hold for one run: the exits of callees change
-                out = self.exec_body(sf, sf.body, start.copy())
+                rec = self.recorder
+                if rec is None:
+                    out = self.exec_body(sf, sf.body, start.copy())
+                else:  # the editor: replay what the statements above an edit did last time
+                    out = exec_top(self, rec, sf, start.copy())
                 self.exit[sf.name] = widened(self.exit.get(sf.name), out)
             # (a state still in place is unchanged: no need to compare its contents)
             if all(before[0].get(k) is v or same(before[0].get(k, empty), v) for k, v in self.entry.items()) and all(
@@ -176,22 +194,26 @@ class Analysis(Transfer):
 
     def _run_inputs(self, starts: tuple[State, ...], callees: Iterable[str]) -> _RunInputs:
         """All that a run of a subflow reads besides the (unchanging) flow and catalogue: the
-        states its start state is joined from, the exit state of each subflow it calls, and the credential variables
-        seen so far (a set that only grows: its size tells whether it changed). Its run writes
+        states its start state is joined from, the exit state of each subflow it calls, and the
+        credential variables seen so far (a set that only grows). Its run writes
         only by joins and first-wins merges (entries, exits, events, child inputs), so a run with
         the same inputs as the subflow's last one would change nothing and can be skipped; the
         last round of the whole-program iteration is mostly such runs. The states are kept by
         reference (see :func:`_same_inputs`)."""
-        return starts, tuple(self.exit.get(c) for c in callees), len(self.credential_vars)
+        return starts, tuple(self.exit.get(c) for c in callees), frozenset(self.credential_vars)
 
 
 #: what a subflow's run depends on, see :meth:`Analysis._run_inputs`
-_RunInputs = tuple[tuple[State, ...], tuple[State | None, ...], int]
+_RunInputs = tuple[tuple[State, ...], tuple[State | None, ...], frozenset[str]]
 
 
-def _same_inputs(a: _RunInputs, b: _RunInputs) -> bool:
+def _same_inputs(a: _RunInputs, b: _RunInputs, asked: set[str]) -> bool:
     """Whether two runs of one subflow would do the same: their states hold the same taints
-    and the same object field entries, and as many credential variables are known. Entry and
+    and the same object field entries, and no credential variable was added since the first
+    that the first asked about (``asked``, see ``Values.is_credential_var``: every other
+    question gets the same answer; in a flow that fetches its credentials in Main, Main ran
+    twice for the credential variables it added itself, 2.0 -> 1.0 runs on the editor's
+    2,000-line benchmark flow). Entry and
     exit states are replaced, never changed in place, so the same state object is the same
     content; only states that were replaced are compared.
 
@@ -207,7 +229,7 @@ def _same_inputs(a: _RunInputs, b: _RunInputs) -> bool:
     state (``exec_call``), so it is the same as an exit with no taint and no field entry.
     Events, taints and everything the rules read are those of the strict test
     (``tests/test_taint_fast_paths.py`` compares both on every flow)."""
-    if a[2] != b[2] or len(a[0]) != len(b[0]) or len(a[1]) != len(b[1]):
+    if (a[2] != b[2] and not asked.isdisjoint(a[2] ^ b[2])) or len(a[0]) != len(b[0]) or len(a[1]) != len(b[1]):
         return False
     for x, y in zip(a[0] + a[1], b[0] + b[1]):
         if x is y:
@@ -231,12 +253,18 @@ def carries_over(old: Analysis, new: Analysis) -> bool:
 
 
 def analyse(model: FlowModel, catalogue: Catalogue, names: NamePolicy,
-            reuse: Analysis | None = None) -> tuple[Analysis, list[Event]]:
+            reuse: Analysis | None = None, remember: bool = False) -> tuple[Analysis, list[Event]]:
     """Analyse a flow. ``reuse``, an analysis of an earlier version of the same flow, lends
-    the plans of the call nodes both share (see :meth:`Analysis._plan`); the result is the
-    same without it."""
-    analysis = Analysis(model, catalogue, names, reuse)
+    the plans of the call nodes both share (see :meth:`Analysis._plan`), and, when both were
+    made with ``remember`` (the editor), what each top-level statement above an edit did
+    (:mod:`~pafix.analysis.taint.replay`); the result is the same without it."""
+    analysis = Analysis(model, catalogue, names, reuse, remember)
     events = analysis.run()
     analysis._seed = {}  # the earlier version's nodes need not outlive this run
+    rec = analysis.recorder
+    if rec is not None:
+        rec.old = {}
+        if not rec.table_limit:  # a table of its own: how far the next analyses may grow it
+            rec.table_limit = TABLE_SLACK * len(analysis.variables.names) + TABLE_MARGIN
     # raw data a flow keeps in a plain variable before it becomes a sensitive one
     return analysis, events + reverse_stores(model, analysis._plan, names, analysis.credential_vars)

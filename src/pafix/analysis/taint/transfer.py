@@ -174,6 +174,7 @@ class Transfer(Actions):
         return cur
 
     def exec_call(self, sf: Subflow, stmt: n.CallSubflow, state: State) -> State:
+        self.calls_run += 1  # (a run that calls a subflow is not replayed: see replay.exec_top)
         callee = self.subflows.get(stmt.target)
         if callee is None:
             return state

@@ -9,7 +9,7 @@ exit states of subflows...).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from pafix.syntax import nodes as n
 from pafix.analysis.catalogue import Catalogue, ValueKind
@@ -20,6 +20,9 @@ from pafix.analysis.taint.plans import ActionPlan, step as _step
 from pafix.syntax.nodes import root_name
 from pafix.analysis.taint.state import _EMPTY as _NONE
 from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, Variables, _join_taint
+
+if TYPE_CHECKING:
+    from pafix.analysis.taint.replay import Recorder
 
 # properties that turn a secret into something that is not (a length, a flag)
 NON_SECRET_PROPERTIES = frozenset(
@@ -53,6 +56,9 @@ class Values:
         self.entry: dict[str, State] = {}
         self.exit: dict[str, State] = {}
         self.credential_vars: set[str] = set()
+        #: the keys a run of a subflow asked about and found no credential variable (see
+        #: :meth:`is_credential_var`), per run
+        self.cred_misses: set[str] = set()
         self.secret_used: dict[str, Origin] = {}
         #: (child workflow id, input name) -> labels of the secrets a RunFlow passes there
         self.child_taints: dict[tuple[str, str], tuple[Label, ...]] = {}
@@ -72,12 +78,19 @@ class Values:
         #: (``Integrated Security=SSPI``): not secrets, whatever their name or use
         self.connection_texts = connection_texts(model)
         self.plain_connections = self.connection_texts.plain
+        #: the runs of top-level statements kept for the next analysis of the buffer, and
+        #: those of the last one (the editor's: see :mod:`~pafix.analysis.taint.replay`)
+        self.recorder: Recorder | None = None
+        #: how many ``CALL`` statements were run so far
+        self.calls_run = 0
 
     def new_state(self) -> State:
         """An empty state of this flow's variables."""
         return State(self.variables)
 
     def _event(self, event: Event) -> None:
+        if self.recorder is not None and self.recorder.log is not None:
+            self.recorder.log.append(event)  # what the statement being run records (replay)
         key = (event.kind, event.span.start, event.variable, event.param)
         old = self.events.get(key)
         if old is None:
@@ -118,9 +131,19 @@ class Values:
                 state[key + "."] = _join_taint(rest, new)
         if new:
             foreign = tuple(lab for lab in new.values() if lab.origin.variable != key)
-            if foreign and key not in self.model.sensitive and key not in self.credential_vars:
+            if foreign and key not in self.model.sensitive and not self.is_credential_var(key):
                 self._event(Event("store", sf.name, span, key, foreign, None, None, None, span))
         return state
+
+    def is_credential_var(self, key: str) -> bool:
+        """Whether ``key`` holds a credential of Get credential, as far as the run knows: the
+        set grows during a run, so a later visit may answer yes. A no is noted in
+        :attr:`cred_misses`, the keys whose answer the run read as no: a subflow need not be
+        run again for credential variables it never asked about (``engine._same_inputs``)."""
+        if key in self.credential_vars:
+            return True
+        self.cred_misses.add(key)
+        return False
 
     def sink(
         self, sf: Subflow, value: n.Expr, state: State, span: n.Span, action: str, param: str,
@@ -144,7 +167,7 @@ class Values:
                 info = self._name_info(sf, expr)
             key, extra, marked = info
             taint = state.taint.get(key, _NONE)  # (State.taint_of, inline: the most frequent read)
-            if extra is None or (not marked and key in self.credential_vars):
+            if extra is None or (not marked and self.is_credential_var(key)):
                 # a credential variable is enforced sensitive; its .Password is the secret
                 return taint
             return _join_taint(taint, extra)
@@ -259,6 +282,9 @@ class Values:
         return out
 
     def _name_origin(self, sf: Subflow, expr: n.Name, key: str) -> Origin | None:
+        if self.recorder is not None and self.recorder.reads is not None:
+            # what the statement being run reads of the first uses (replay)
+            self.recorder.reads[key] = self.secret_used.get(key)
         if key in self.model.sensitive:
             use = self.secret_used.get(key)
             kind, sure = marked_origin(expr.name, self.names, use.confidence if use is not None else None)

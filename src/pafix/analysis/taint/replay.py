@@ -1,0 +1,195 @@
+"""Replaying the statements above an edit: the editor's analysis of a buffer takes over, from
+the analysis of the last keystroke, what each unchanged top-level statement did.
+
+A keystroke in the middle of a 2,000-line flow leaves the statements above it the very nodes
+of the last parse (:mod:`pafix.syntax.incremental`), yet the analysis ran every one of them
+again: two thirds of a keystroke were the taint analysis of the whole flow. A top-level
+statement's run is a function of
+
+* its node (the same object: the same text at the same place),
+* the state it starts from and the credential variables known so far (both compared),
+* the subflow it runs in (its name and whether it is ``GLOBAL``: the variable keys),
+* facts of the whole flow that the transfer functions read: the sensitive names, the input
+  names, the fields each variable gets, the connection-string texts and the import aliases
+  (compared once, see :func:`replayable`), the catalogue, the name policy and no solution
+  (:func:`~pafix.analysis.taint.engine.carries_over`),
+* the origin of each variable used in a secret parameter that its names read
+  (``secret_used``: the first use may lie below the edit, where offsets moved; compared per
+  statement, from what the run read: :attr:`Run.reads`),
+* and, for a ``CALL``, the entry and exit states of the callee: a run that called a subflow
+  is never kept.
+
+and its effect is the state it ends with, the events it records (in order: a later event of
+the same key merges into an earlier one, so they are recorded again, not copied) and the
+credential variables it adds. So a run whose inputs are those of a run of the last analysis
+is that run: :func:`exec_top` takes its end state and records its events instead of running
+the statement. States are compared by contents, but a replayed statement hands on its
+recorded end state, which is the recorded start state of the next one: down a run of replayed
+statements the comparison is an identity test. For that, the two analyses share their table
+of variables (:class:`~pafix.analysis.taint.state.Variables`), which only grows; a table grown
+past :data:`TABLE_SLACK` times what one analysis needs is dropped with the runs.
+
+Statements below the edit are other nodes (moved), and run. Replaying is the editor's: a scan
+records nothing (``remember=False``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from pafix.syntax import nodes as n
+from pafix.analysis.model import Subflow
+from pafix.analysis.taint.state import Event, Origin, State
+
+if TYPE_CHECKING:
+    from pafix.analysis.taint.engine import Analysis
+
+#: a shared table of variables is dropped (with the runs) once it holds this many times the
+#: variables of the analysis that made it, plus :data:`TABLE_MARGIN`: a long editing session
+#: interns every name typed letter by letter
+TABLE_SLACK = 2
+TABLE_MARGIN = 256
+#: statements per chunk: a chunk is replayed or run as a whole. A snapshot of the state per
+#: statement costs more than the runs it saves (a write after a snapshot copies the taints);
+#: a chunk the edit falls in runs whole, and there are few of them
+CHUNK = 32
+
+#: the scope of a top-level statement: its subflow's name and whether it is ``GLOBAL``
+Scope = tuple[str, bool]
+#: what a run read of ``secret_used``: (variable key, its origin or None)
+Reads = tuple[tuple[str, Origin | None], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    """One run of one chunk of top-level statements: what it started from and what it did."""
+
+    stmts: tuple[n.Stmt, ...]  #: keeps the nodes, and so their ids, alive
+    scope: Scope
+    before: State  #: the start state (a snapshot: never written)
+    creds: frozenset[str]  #: the credential variables known at its start
+    after: State  #: the end state (a snapshot)
+    events: tuple[Event, ...]  #: the events it recorded, in order
+    creds_after: frozenset[str]
+    reads: Reads  #: the ``secret_used`` entries its names read (in this run or an earlier one)
+    #: the keys it asked about and found no credential variable (``Values.is_credential_var``)
+    asked: frozenset[str]
+
+
+#: id of a chunk's first statement -> its runs (one per time the whole-program iteration ran it)
+Runs = dict[int, list[Run]]
+
+
+class Recorder:
+    """The runs of one analysis (:attr:`runs`) and those of the last one it may replay
+    (:attr:`old`). Also what the statement being run reads and records (:attr:`reads`, the
+    events logged in :attr:`log`)."""
+
+    __slots__ = ("old", "runs", "reads", "log", "node_reads", "creds", "_creds_len", "table_limit", "replayed")
+
+    def __init__(self, old: Runs, table_limit: int) -> None:
+        self.old = old
+        self.runs: Runs = {}
+        self.reads: dict[str, Origin | None] | None = None
+        self.log: list[Event] | None = None
+        #: statement id -> the ``secret_used`` entries its names read (they are read once per
+        #: node and analysis: a later run of the statement reads the memo)
+        self.node_reads: dict[int, Reads] = {}
+        self.creds: frozenset[str] = frozenset()
+        self._creds_len = 0
+        #: how large the shared table of variables may grow (see :data:`TABLE_SLACK`)
+        self.table_limit = table_limit
+        self.replayed = 0  #: how many runs were replayed, not run
+
+    def creds_now(self, creds: set[str]) -> frozenset[str]:
+        """The credential variables as a frozen set, made again only when the set grew (it
+        only grows)."""
+        if len(creds) != self._creds_len:
+            self.creds = frozenset(creds)
+            self._creds_len = len(creds)
+        return self.creds
+
+    def adopt_creds(self, creds: frozenset[str]) -> None:
+        """After a replay: the set is ``creds`` (the same object as the run's, for identity)."""
+        self.creds, self._creds_len = creds, len(creds)
+
+
+def replayable(old: Analysis, new: Analysis) -> bool:
+    """Whether runs of ``old`` may stand for runs of ``new`` at all: the facts of the whole flow
+    the transfer functions read are the same (see the module docstring)."""
+    return (old.model.sensitive == new.model.sensitive
+            and old.model.inputs.keys() == new.model.inputs.keys()
+            and old.fields == new.fields
+            and old.connection_texts == new.connection_texts
+            and old.import_aliases == new.import_aliases)
+
+
+def exec_top(a: Analysis, rec: Recorder, sf: Subflow, state: State) -> State:
+    """``a.exec_body(sf, sf.body, state)``, with each chunk of statements whose run the last
+    analysis made from the same inputs replayed, and each run recorded for the next."""
+    scope = (sf.name, sf.is_global)
+    old, runs = rec.old, rec.runs
+    secret_used = a.secret_used
+    exec_body = a.exec_body
+    body = sf.body
+    for at in range(0, len(body), CHUNK):
+        stmts = body[at:at + CHUNK]
+        key = id(stmts[0])
+        creds = rec.creds_now(a.credential_vars)
+        for run in old.get(key, ()):
+            if (run.scope == scope and _same_nodes(run.stmts, stmts) and _same_state(run.before, state)
+                    and (run.creds is creds or run.creds == creds)
+                    and all(secret_used.get(var) == origin for var, origin in run.reads)):
+                for event in run.events:
+                    a._event(event)
+                if run.creds_after is not run.creds:
+                    a.credential_vars.update(run.creds_after)
+                a.cred_misses.update(run.asked)
+                rec.adopt_creds(run.creds_after)
+                rec.replayed += 1
+                rec.node_reads[key] = run.reads
+                _keep(runs, key, run)
+                state = run.after.copy()
+                break
+        else:
+            before = state.copy()
+            calls = a.calls_run
+            log: list[Event] = []
+            reads: dict[str, Origin | None] = {}
+            rec.log, rec.reads = log, reads
+            outer, a.cred_misses = a.cred_misses, set()
+            try:
+                state = exec_body(sf, stmts, state)
+            finally:
+                rec.log = rec.reads = None
+                asked, a.cred_misses = a.cred_misses, outer
+                outer.update(asked)
+            if a.calls_run == calls:  # a CALL reads and writes the callee's entry and exit
+                known = rec.node_reads.get(key, ())
+                if reads:
+                    merged = dict(known)
+                    merged.update(reads)
+                    known = tuple(merged.items())
+                rec.node_reads[key] = known
+                _keep(runs, key, Run(stmts, scope, before, creds, state.copy(), tuple(log),
+                                     rec.creds_now(a.credential_vars), known, frozenset(asked)))
+    return state
+
+
+def _same_nodes(a: tuple[n.Stmt, ...], b: tuple[n.Stmt, ...]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
+
+
+def _keep(runs: Runs, key: int, run: Run) -> None:
+    kept = runs.get(key)
+    if kept is None:
+        runs[key] = [run]
+    elif all(k is not run for k in kept):
+        kept.append(run)
+
+
+def _same_state(a: State, b: State) -> bool:
+    """The same variables with the same taints, labels and all (a replayed run's events carry
+    the labels of its start state). States of two tables of variables are never the same here."""
+    return a.vars is b.vars and a.mask == b.mask and (a.taint is b.taint or a.taint == b.taint)
