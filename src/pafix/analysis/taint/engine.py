@@ -24,7 +24,7 @@ from pafix.analysis.model import FlowModel, Subflow
 from pafix.findings import Confidence, ValueKind
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.state import Event, Label, Origin, State, join, same, widened
-from pafix.analysis.taint.plans import ActionPlan
+from pafix.analysis.taint.plans import PlanMemo
 from pafix.analysis.taint.reverse import reverse_stores
 from pafix.analysis.taint.transfer import Transfer, field_of
 
@@ -37,33 +37,15 @@ class Analysis(Transfer):
     def __init__(self, model: FlowModel, catalogue: Catalogue, names: NamePolicy,
                  reuse: Analysis | None = None) -> None:
         super().__init__(model, catalogue, names)
-        #: plans of an earlier analysis of the same buffer (see :meth:`_plan`)
-        self._seed: dict[int, ActionPlan] = {}
         if reuse is not None and carries_over(reuse, self):
-            self._seed = reuse._plans
+            # the plans of an earlier analysis of the same buffer, by call text (see Actions._plan)
+            self.plan_memo = PlanMemo(reuse.plan_memo)
         self.secret_inputs: set[str] = set()
         #: the origin of each secret input: its kind (credential or data) and confidence
         self.input_origins: dict[str, Origin] = {}
         #: per subflow (in model order), the names of the subflows it calls
         self._callees: list[tuple[str, ...]] = []
         self._prepass()
-
-    def _plan(self, action: n.Action) -> ActionPlan:
-        """The catalogue's answers for a call, taken over from the earlier analysis given as
-        ``reuse`` when this very node was in its flow. In the editor, the incremental parser
-        keeps the nodes of every statement before an edit, and a plan depends on the call's
-        node alone (with the same catalogue, name policy and no solution): a keystroke no
-        longer asks the catalogue again about every call above it. A node id found in the
-        seed is this node: the seed's plans keep their nodes alive, so no new node can have
-        one of their ids."""
-        plan = self._plans.get(id(action))
-        if plan is None:
-            seeded = self._seed.get(id(action))
-            if seeded is not None and seeded.action is action:
-                self._plans[id(action)] = seeded
-                return seeded
-            plan = super()._plan(action)
-        return plan
 
     # ---- set-up --------------------------------------------------------------------------
     def _prepass(self) -> None:
@@ -75,9 +57,10 @@ class Analysis(Transfer):
             for action in sf.actions:
                 if action.disabled:
                     continue
-                for arg, root in self._plan(action).secret_param_roots:
+                for i, root in self._plan(action).secret_param_roots:
                     if root is None:
                         continue
+                    arg = action.args[i]
                     key = sf.key(root.name, force_global=root.is_global)
                     if key in self.plain_connections:
                         continue  # connection-string text without a credential part
@@ -223,9 +206,9 @@ def _same_inputs(a: _RunInputs, b: _RunInputs) -> bool:
 
 
 def carries_over(old: Analysis, new: Analysis) -> bool:
-    """Whether what ``old`` worked out from one node holds in ``new`` for the same node (an
-    action's plan here; a statement's rule results in :mod:`pafix.core`): besides the node,
-    those read the catalogue, the name policy and, for a child flow, the solution."""
+    """Whether what ``old`` worked out from one node holds in ``new`` for a node of the same
+    text (an action's plan here; a statement's rule results in :mod:`pafix.core`): besides the
+    node, those read the catalogue, the name policy and, for a child flow, the solution."""
     return (old.catalogue is new.catalogue and old.names == new.names
             and old.model.solution is None and new.model.solution is None)
 
@@ -233,10 +216,10 @@ def carries_over(old: Analysis, new: Analysis) -> bool:
 def analyse(model: FlowModel, catalogue: Catalogue, names: NamePolicy,
             reuse: Analysis | None = None) -> tuple[Analysis, list[Event]]:
     """Analyse a flow. ``reuse``, an analysis of an earlier version of the same flow, lends
-    the plans of the call nodes both share (see :meth:`Analysis._plan`); the result is the
+    the plans of the calls whose text both share (see :class:`PlanMemo`); the result is the
     same without it."""
     analysis = Analysis(model, catalogue, names, reuse)
     events = analysis.run()
-    analysis._seed = {}  # the earlier version's nodes need not outlive this run
+    analysis.plan_memo.drop_inherited()  # the earlier version's plans need not outlive this run
     # raw data a flow keeps in a plain variable before it becomes a sensitive one
     return analysis, events + reverse_stores(model, analysis._plan, names, analysis.credential_vars)
