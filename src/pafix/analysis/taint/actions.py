@@ -20,8 +20,10 @@ class Actions(Values):
 
     def _plan(self, action: n.Action) -> ActionPlan:
         """The catalogue's answers for a call: by node id on every visit after the first, and
-        by the call's text across calls (:class:`~pafix.analysis.taint.plans.PlanMemo`). A call
-        with no text (a node made by code, not parsed from ``flow.source``) gets its own plan."""
+        by the call's text across calls (:class:`~pafix.analysis.taint.plans.PlanMemo`). The
+        flows checked are parsed from ``flow.source`` (every caller of ``core.check_flow``
+        parses), so a span's text is the call's text; a call with no text (a node made by code
+        with an empty span) gets a plan of its own."""
         plan = self._plans.get(id(action))
         if plan is None:
             span = action.span
