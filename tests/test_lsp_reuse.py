@@ -1,8 +1,8 @@
 """The editor's reuse of its last check gives what a fresh check gives.
 
 After each keystroke the language server re-parses only the statements an edit touched
-(:mod:`pafix.syntax.incremental`), lets the analysis take over the plans of the call nodes the
-parser kept (``check_flow(reuse=...)``) and the diagnostics of the findings above the edit
+(:mod:`pafix.syntax.incremental`), lets the analysis take over the plans of the calls whose
+text is unchanged (``check_flow(reuse=...)``) and the diagnostics of the findings above the edit
 (:class:`pafix.lsp.convert.DiagnosticMemo`). Random edit sequences on real flows: after every
 edit, findings, parse errors and diagnostics equal those of a check of the text from scratch.
 """

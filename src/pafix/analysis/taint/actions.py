@@ -19,27 +19,41 @@ class Actions(Values):
     """The transfer function of an action call."""
 
     def _plan(self, action: n.Action) -> ActionPlan:
+        """The catalogue's answers for a call: by node id on every visit after the first, and
+        by the call's text across calls (:class:`~pafix.analysis.taint.plans.PlanMemo`). The
+        flows checked are parsed from ``flow.source`` (every caller of ``core.check_flow``
+        parses), so a span's text is the call's text; a call with no text (a node made by code
+        with an empty span) gets a plan of its own."""
         plan = self._plans.get(id(action))
         if plan is None:
-            plan = ActionPlan(action, self.catalogue, self.names, self._child_flow)
+            span = action.span
+            text = self.model.flow.source[span.start:span.end]
+            plan = self.plan_memo.get(text) if text else None
+            if plan is None:
+                plan = ActionPlan(action, self.catalogue, self.names, self._child_flow)
+                if text:
+                    self.plan_memo.plans[text] = plan
             self._plans[id(action)] = plan
         return plan
 
     def secret_params(self, action: n.Action) -> list[n.Arg]:
         """The input arguments of ``action`` that carry a secret, by the catalogue and the
         call's literal arguments (worked out once per action, for the analysis and the rules)."""
-        return [arg for arg, _root in self._plan(action).secret_param_roots]
+        args = action.args
+        return [args[i] for i, _root in self._plan(action).secret_param_roots]
 
     def exec_action(self, sf: Subflow, action: n.Action, state: State) -> State:
         if action.disabled:
             return state
         plan = self._plan(action)
+        args = action.args  # the plan holds argument indices (it is shared by calls of the same text)
         child = plan.child
         inputs: dict[str, Taint] = {}
         all_in: Taint = {}
         echoed: Taint = {}  # what the action's error messages may quote
         carried = False  # a credential in a parameter that is not a secret one (DecryptText's text)
-        for arg, kind, secret_param, secret_root, untainted, intended, echoes, unseen in plan.inputs:
+        for i, kind, secret_param, secret_root, untainted, intended, echoes, unseen in plan.inputs:
+            arg = args[i]
             taint: Taint = {} if untainted else self.eval(sf, arg.value, state)
             inputs[arg.name] = taint
             all_in = _join_taint(all_in, taint)
@@ -88,7 +102,8 @@ class Actions(Values):
                 state[ERROR_VAR] = _join_taint(error, {
                     k: lab.then(step, via_error=True) for k, lab in echoed.items() if k not in error
                 })
-        for arg, updated, has_root in plan.updates:
+        for i, updated, has_root in plan.updates:
+            arg = args[i]
             gained: Taint = all_in if updated == "*" else {}
             if updated != "*":
                 for src in updated:
@@ -96,7 +111,8 @@ class Actions(Values):
             if gained and has_root:
                 state = self.assign(sf, arg.value, gained, state, arg.span, f"updated by {action.name}", weak=True)
         is_credential = plan.is_credential
-        for arg, sources, root, secret_output in plan.outputs:
+        for i, sources, root, secret_output in plan.outputs:
+            arg = args[i]
             taint = {}
             if sources == "*":
                 taint = all_in

@@ -24,7 +24,7 @@ from pafix.analysis.model import FlowModel, Subflow
 from pafix.findings import Confidence, ValueKind
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.state import Event, Label, Origin, State, join, same, widened
-from pafix.analysis.taint.plans import ActionPlan
+from pafix.analysis.taint.plans import PlanMemo
 from pafix.analysis.taint.replay import TABLE_MARGIN, TABLE_SLACK, Recorder, exec_top, replayable
 from pafix.analysis.taint.reverse import reverse_stores
 from pafix.analysis.taint.transfer import Transfer, field_of
@@ -38,11 +38,10 @@ class Analysis(Transfer):
     def __init__(self, model: FlowModel, catalogue: Catalogue, names: NamePolicy,
                  reuse: Analysis | None = None, remember: bool = False) -> None:
         super().__init__(model, catalogue, names)
-        #: plans of an earlier analysis of the same buffer (see :meth:`_plan`)
-        self._seed: dict[int, ActionPlan] = {}
         carried = reuse is not None and carries_over(reuse, self)
         if reuse is not None and carried:
-            self._seed = reuse._plans
+            # the plans of an earlier analysis of the same buffer, by call text (see Actions._plan)
+            self.plan_memo = PlanMemo(reuse.plan_memo)
         # the runs of the last analysis share its table of variables (see replay)
         last = reuse.recorder if reuse is not None and carried and remember else None
         if reuse is not None and last is not None and len(reuse.variables.names) <= last.table_limit:
@@ -59,23 +58,6 @@ class Analysis(Transfer):
             old = last.runs if reuse is not None and last is not None and replayable(reuse, self) else {}
             self.recorder = Recorder(old, last.table_limit if last is not None else 0)
 
-    def _plan(self, action: n.Action) -> ActionPlan:
-        """The catalogue's answers for a call, taken over from the earlier analysis given as
-        ``reuse`` when this very node was in its flow. In the editor, the incremental parser
-        keeps the nodes of every statement before an edit, and a plan depends on the call's
-        node alone (with the same catalogue, name policy and no solution): a keystroke no
-        longer asks the catalogue again about every call above it. A node id found in the
-        seed is this node: the seed's plans keep their nodes alive, so no new node can have
-        one of their ids."""
-        plan = self._plans.get(id(action))
-        if plan is None:
-            seeded = self._seed.get(id(action))
-            if seeded is not None and seeded.action is action:
-                self._plans[id(action)] = seeded
-                return seeded
-            plan = super()._plan(action)
-        return plan
-
     # ---- set-up --------------------------------------------------------------------------
     def _prepass(self) -> None:
         """Variables used in secret-bearing parameters hold secrets wherever they are read.
@@ -86,9 +68,10 @@ class Analysis(Transfer):
             for action in sf.actions:
                 if action.disabled:
                     continue
-                for arg, root in self._plan(action).secret_param_roots:
+                for i, root in self._plan(action).secret_param_roots:
                     if root is None:
                         continue
+                    arg = action.args[i]
                     key = sf.key(root.name, force_global=root.is_global)
                     if key in self.plain_connections:
                         continue  # connection-string text without a credential part
@@ -245,9 +228,9 @@ def _same_inputs(a: _RunInputs, b: _RunInputs, asked: set[str]) -> bool:
 
 
 def carries_over(old: Analysis, new: Analysis) -> bool:
-    """Whether what ``old`` worked out from one node holds in ``new`` for the same node (an
-    action's plan here; a statement's rule results in :mod:`pafix.core`): besides the node,
-    those read the catalogue, the name policy and, for a child flow, the solution."""
+    """Whether what ``old`` worked out from one node holds in ``new`` for a node of the same
+    text (an action's plan here; a statement's rule results in :mod:`pafix.core`): besides the
+    node, those read the catalogue, the name policy and, for a child flow, the solution."""
     return (old.catalogue is new.catalogue and old.names == new.names
             and old.model.solution is None and new.model.solution is None)
 
@@ -255,12 +238,12 @@ def carries_over(old: Analysis, new: Analysis) -> bool:
 def analyse(model: FlowModel, catalogue: Catalogue, names: NamePolicy,
             reuse: Analysis | None = None, remember: bool = False) -> tuple[Analysis, list[Event]]:
     """Analyse a flow. ``reuse``, an analysis of an earlier version of the same flow, lends
-    the plans of the call nodes both share (see :meth:`Analysis._plan`), and, when both were
-    made with ``remember`` (the editor), what each top-level statement above an edit did
-    (:mod:`~pafix.analysis.taint.replay`); the result is the same without it."""
+    the plans of the calls whose text both share (see :class:`PlanMemo`), and, when both were
+    made with ``remember`` (the editor), what each chunk of top-level statements above an edit
+    did (:mod:`~pafix.analysis.taint.replay`); the result is the same without it."""
     analysis = Analysis(model, catalogue, names, reuse, remember)
     events = analysis.run()
-    analysis._seed = {}  # the earlier version's nodes need not outlive this run
+    analysis.plan_memo.drop_inherited()  # the earlier version's plans need not outlive this run
     rec = analysis.recorder
     if rec is not None:
         rec.old = {}

@@ -1,12 +1,12 @@
-"""What the catalogue says of one action call, worked out once per call (:class:`ActionPlan`),
-and the helpers that read a call's arguments (literal arguments for catalogue conditions, the
+"""What the catalogue says of one action call, worked out once per call text (:class:`ActionPlan`,
+memoised by :class:`PlanMemo`), and the helpers that read a call's arguments (literal arguments for catalogue conditions, the
 variable an argument's access path starts from, the field it names).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
+from typing import NamedTuple, cast
 
 from pafix.syntax import nodes as n
 from pafix.syntax.nodes import root_name
@@ -82,16 +82,32 @@ def step(span: n.Span, message: str) -> TraceStep:
 
 
 
+class Root(NamedTuple):
+    """The variable an argument's access path starts from, without its position: what
+    :func:`~pafix.syntax.nodes.root_name` gives, as the analysis reads it (a variable key)."""
+
+    name: str
+    is_global: bool
+
+
+def _root(expr: n.Expr) -> Root | None:
+    name = root_name(expr)
+    return None if name is None else Root(name.name, name.is_global)
+
+
 class ActionPlan:
     """What the catalogue says of one action call: computed once, used on every visit (loops
     and whole-program rounds run a statement many times). Everything here depends only on the
-    call's text (its name, parameters and literal arguments)."""
+    call's text (its name, parameters and literal arguments), given the catalogue, the name
+    policy and the solution's child flows: arguments are held by their index in
+    ``action.args`` and root variables by name, never as nodes, so one plan serves every call
+    with the same text, wherever it is (:class:`PlanMemo`). The editor moves the nodes of every
+    statement below an edit to new positions (:mod:`pafix.syntax.incremental`): a plan tied to
+    its nodes would be made anew for each of them on every keystroke."""
 
-    __slots__ = ("action", "spec", "child", "inputs", "updates", "outputs", "is_credential",
-                 "secret_param_roots")
+    __slots__ = ("spec", "child", "inputs", "updates", "outputs", "is_credential", "secret_param_roots")
 
     def __init__(self, action: n.Action, catalogue: Catalogue, names: NamePolicy, child_of: ChildLookup) -> None:
-        self.action = action  # keeps the node (and so its id) alive
         spec = self.spec = catalogue.lookup(action.name)
         # The entry's answers that do not depend on the call's arguments are memoised per
         # parameter name (ActionSpec.param_facts); read the literal arguments only when a
@@ -99,19 +115,20 @@ class ActionPlan:
         # questions.
         lits = literal_args(action) if _reads_literals(spec) or action.name == "External.RunFlow" else _NO_LITERALS
         child = self.child = child_of(action, lits)
-        #: (arg, sink kind, is a secret parameter, its root variable, :func:`_never_tainted`,
-        #: the sink is the action's purpose, the action's errors quote it, the sink is beyond
-        #: what pafix sees) per input argument that a visit of the call can act on: one whose
-        #: value is never tainted does nothing there (no taint to sink, pass on or echo)
-        #: unless it is a secret parameter (its event) or an input of a child flow
-        self.inputs: list[tuple[n.Arg, str | None, bool, n.Name | None, bool, bool, bool, bool]] = []
-        #: (arg, the inputs it is updated from, has a root variable) per updated input argument
-        self.updates: list[tuple[n.Arg, Sources, bool]] = []
-        #: (arg, the inputs it derives from, its root variable, the kind of secret it always
-        #: holds or None) per output
-        self.outputs: list[tuple[n.Arg, Sources, n.Name | None, ValueKind | None]] = []
-        self.secret_param_roots: list[tuple[n.Arg, n.Name | None]] = []
-        for arg in action.args:
+        #: (index of the arg, sink kind, is a secret parameter, its root variable,
+        #: :func:`_never_tainted`, the sink is the action's purpose, the action's errors quote
+        #: it, the sink is beyond what pafix sees) per input argument that a visit of the call
+        #: can act on: one whose value is never tainted does nothing there (no taint to sink,
+        #: pass on or echo) unless it is a secret parameter (its event) or an input of a child flow
+        self.inputs: list[tuple[int, str | None, bool, Root | None, bool, bool, bool, bool]] = []
+        #: (index of the arg, the inputs it is updated from, has a root variable) per updated input argument
+        self.updates: list[tuple[int, Sources, bool]] = []
+        #: (index of the arg, the inputs it derives from, its root variable, the kind of secret
+        #: it always holds or None) per output
+        self.outputs: list[tuple[int, Sources, Root | None, ValueKind | None]] = []
+        #: (index of the arg, its root variable) per secret parameter
+        self.secret_param_roots: list[tuple[int, Root | None]] = []
+        for i, arg in enumerate(action.args):
             facts = spec.param_facts(arg.name, arg.dynamic)  # a memo of the entry's answers
             if arg.output:
                 secret_output: ValueKind | None = None
@@ -120,7 +137,7 @@ class ActionPlan:
                         secret_output = "credential" if _is_credential_name(arg.name, names) else "data"
                 elif spec.secret_outputs:
                     secret_output = spec.secret_output_kind(arg.name, arg.dynamic, lits)
-                self.outputs.append((arg, facts.output_sources, root_name(arg.value), secret_output))
+                self.outputs.append((i, facts.output_sources, _root(arg.value), secret_output))
                 continue
             secret_param = facts.secret
             if secret_param is None:  # a condition on the literal arguments decides
@@ -133,17 +150,57 @@ class ActionPlan:
                 kind = None
             if kind is not None and arg.dynamic and _names_a_secret(arg.name, names):
                 kind = None  # @secretName: the name of a secret to look up, not the secret
-            root = root_name(arg.value) if secret_param else None
+            root = _root(arg.value) if secret_param else None
             intended = rule is not None and rule.intended
             unseen = rule is not None and rule.unseen
             untainted = _never_tainted(arg.value)
             if not untainted or secret_param or (child is not None and arg.dynamic):
-                self.inputs.append((arg, kind, secret_param, root, untainted, intended, facts.echoes, unseen))
+                self.inputs.append((i, kind, secret_param, root, untainted, intended, facts.echoes, unseen))
             if secret_param:
-                self.secret_param_roots.append((arg, root))
+                self.secret_param_roots.append((i, root))
             if facts.updated is not None:
-                self.updates.append((arg, facts.updated, root_name(arg.value) is not None))
+                self.updates.append((i, facts.updated, root_name(arg.value) is not None))
         self.is_credential = action.module == "PowerAutomateSecretVariables"
+
+
+class PlanMemo:
+    """The plans of one analysis by the text of their call (``flow.source[span.start:span.end]``),
+    taking over those of an earlier analysis of the same buffer (``inherited``; the caller
+    checks that they carry over: same catalogue and name policy, no solution, see
+    ``engine.carries_over``).
+
+    Why by text: a plan depends on the call's text alone (see :class:`ActionPlan`), and a
+    call's text is what an edit leaves alone almost everywhere, while the editor's incremental
+    parse gives every statement below the edit new nodes. Keyed by text, a keystroke in the
+    middle of a 2,000-line flow plans only the call it touched instead of the ~360 below it;
+    calls repeated within a flow (the same ``Display.ShowMessageDialog``, the same
+    ``File.WriteText``) also share one plan in a scan. A slice and a string hash per call
+    planned, once per analysis, is much cheaper than comparing nodes.
+
+    Bounded: a memo holds the plans its own analysis asked for, at most one per call of the
+    flow, and lets go of the inherited ones when the analysis is done (:meth:`drop_inherited`),
+    so an editing session keeps one flow's plans, not every text it ever typed."""
+
+    __slots__ = ("plans", "_inherited")
+
+    def __init__(self, inherited: PlanMemo | None = None) -> None:
+        self.plans: dict[str, ActionPlan] = {}
+        self._inherited = inherited.plans if inherited is not None else _NO_PLANS
+
+    def get(self, text: str) -> ActionPlan | None:
+        """The plan of a call with this text, this analysis' or else the inherited one."""
+        plan = self.plans.get(text)
+        if plan is None:
+            plan = self._inherited.get(text)
+            if plan is not None:
+                self.plans[text] = plan
+        return plan
+
+    def drop_inherited(self) -> None:
+        self._inherited = _NO_PLANS
+
+
+_NO_PLANS: dict[str, ActionPlan] = {}  #: never written: the plans an analysis inherits when none carry over
 
 
 _NO_LITERALS: dict[str, str] = {}  #: never written: the literal arguments of a call nothing asks about

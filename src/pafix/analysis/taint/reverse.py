@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pafix.analysis.model import FlowModel, Subflow
 from pafix.analysis.names import NamePolicy
 from pafix.syntax.nodes import root_name
-from pafix.analysis.taint.plans import ActionPlan
+from pafix.analysis.taint.plans import ActionPlan, Root
 from pafix.analysis.taint.state import Event, Label, Origin
 from pafix.analysis.taint.values import NON_SECRET_PROPERTIES
 from pafix.syntax import nodes as n
@@ -125,18 +125,19 @@ def _content_steps(sf: Subflow, stmt: n.Stmt, plan: ActionPlan | None) -> Iterat
         src = _content_root(stmt.iterable)
         if src is not None:
             yield _key(sf, src), _key(sf, stmt.var)
-    elif plan is not None:
+    elif plan is not None and isinstance(stmt, n.Action):
         if not plan.spec.known or not plan.outputs:
             return
         # the plan's inputs hold every argument that reads a variable (what has a content root)
-        ins = [(arg, _content_root(arg.value)) for arg, *_ in plan.inputs]
-        for _out, sources, dst, _kind in plan.outputs:
-            if dst is None:
+        args = stmt.args
+        ins = [(args[i], _content_root(args[i].value)) for i, *_ in plan.inputs]
+        for _out, sources, out_root, _kind in plan.outputs:
+            if out_root is None:
                 continue
             for arg, src in ins:
                 key = "@" + arg.name if arg.dynamic else arg.name
                 if src is not None and (sources == "*" or key in sources):
-                    yield _key(sf, src), _key(sf, dst)
+                    yield _key(sf, src), _key(sf, out_root)
 
 
 def _fresh_outputs(sf: Subflow, plan: ActionPlan) -> Iterator[str]:
@@ -159,5 +160,5 @@ def _content_root(expr: n.Expr) -> n.Name | None:
     return None
 
 
-def _key(sf: Subflow, name: n.Name) -> str:
+def _key(sf: Subflow, name: n.Name | Root) -> str:
     return sf.key(name.name, force_global=name.is_global)

@@ -16,7 +16,7 @@ from pafix.analysis.catalogue import Catalogue, ValueKind
 from pafix.analysis.model import FlowModel, Subflow
 from pafix.analysis.kinds import connection_texts, marked_origin
 from pafix.analysis.names import NamePolicy
-from pafix.analysis.taint.plans import ActionPlan, step as _step
+from pafix.analysis.taint.plans import ActionPlan, PlanMemo, step as _step
 from pafix.syntax.nodes import root_name
 from pafix.analysis.taint.state import _EMPTY as _NONE
 from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, Variables, _join_taint
@@ -65,6 +65,9 @@ class Values:
         self.import_aliases = {s.alias for s in model.flow.body if isinstance(s, n.Import)} | {"appmask", "imgrepo"}
         #: what the catalogue says of each action call (it depends on the call alone), by node id
         self._plans: dict[int, ActionPlan] = {}
+        #: the same plans by the text of their call (replaced by one that inherits an earlier
+        #: analysis' plans in the editor, see ``engine.Analysis``)
+        self.plan_memo = PlanMemo()
         #: loop statement id -> the fixpoint it reached last (in this run of its subflow)
         self._loop_fixpoints: dict[int, State] = {}
         #: variable key -> the fields of it the flow writes (``SET obj['a'] TO``, ``SET obj TO
