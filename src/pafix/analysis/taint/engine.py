@@ -25,7 +25,8 @@ from pafix.findings import Confidence, ValueKind
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.state import Event, Label, Origin, State, join, same, widened
 from pafix.analysis.taint.plans import PlanMemo
-from pafix.analysis.taint.replay import TABLE_MARGIN, TABLE_SLACK, Recorder, exec_top, replayable
+from pafix.analysis.taint.replay import TABLE_MARGIN, TABLE_SLACK, exec_top, replayable
+from pafix.analysis.taint.runs import Recorder
 from pafix.analysis.taint.reverse import reverse_stores
 from pafix.analysis.taint.transfer import Transfer, field_of
 

@@ -35,15 +35,11 @@ records nothing (``remember=False``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from pafix.syntax import nodes as n
 from pafix.analysis.model import Subflow
+from pafix.analysis.taint.runs import Recorder, Run, Runs
 from pafix.analysis.taint.state import Event, Origin, State
-
-if TYPE_CHECKING:
-    from pafix.analysis.taint.engine import Analysis
+from pafix.analysis.taint.transfer import Transfer
 
 #: a shared table of variables is dropped (with the runs) once it holds this many times the
 #: variables of the analysis that made it, plus :data:`TABLE_MARGIN`: a long editing session
@@ -55,67 +51,7 @@ TABLE_MARGIN = 256
 #: a chunk the edit falls in runs whole, and there are few of them
 CHUNK = 32
 
-#: the scope of a top-level statement: its subflow's name and whether it is ``GLOBAL``
-Scope = tuple[str, bool]
-#: what a run read of ``secret_used``: (variable key, its origin or None)
-Reads = tuple[tuple[str, Origin | None], ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Run:
-    """One run of one chunk of top-level statements: what it started from and what it did."""
-
-    stmts: tuple[n.Stmt, ...]  #: keeps the nodes, and so their ids, alive
-    scope: Scope
-    before: State  #: the start state (a snapshot: never written)
-    creds: frozenset[str]  #: the credential variables known at its start
-    after: State  #: the end state (a snapshot)
-    events: tuple[Event, ...]  #: the events it recorded, in order
-    creds_after: frozenset[str]
-    reads: Reads  #: the ``secret_used`` entries its names read (in this run or an earlier one)
-    #: the keys it asked about and found no credential variable (``Values.is_credential_var``)
-    asked: frozenset[str]
-
-
-#: id of a chunk's first statement -> its runs (one per time the whole-program iteration ran it)
-Runs = dict[int, list[Run]]
-
-
-class Recorder:
-    """The runs of one analysis (:attr:`runs`) and those of the last one it may replay
-    (:attr:`old`). Also what the statement being run reads and records (:attr:`reads`, the
-    events logged in :attr:`log`)."""
-
-    __slots__ = ("old", "runs", "reads", "log", "node_reads", "creds", "_creds_len", "table_limit", "replayed")
-
-    def __init__(self, old: Runs, table_limit: int) -> None:
-        self.old = old
-        self.runs: Runs = {}
-        self.reads: dict[str, Origin | None] | None = None
-        self.log: list[Event] | None = None
-        #: statement id -> the ``secret_used`` entries its names read (they are read once per
-        #: node and analysis: a later run of the statement reads the memo)
-        self.node_reads: dict[int, Reads] = {}
-        self.creds: frozenset[str] = frozenset()
-        self._creds_len = 0
-        #: how large the shared table of variables may grow (see :data:`TABLE_SLACK`)
-        self.table_limit = table_limit
-        self.replayed = 0  #: how many runs were replayed, not run
-
-    def creds_now(self, creds: set[str]) -> frozenset[str]:
-        """The credential variables as a frozen set, made again only when the set grew (it
-        only grows)."""
-        if len(creds) != self._creds_len:
-            self.creds = frozenset(creds)
-            self._creds_len = len(creds)
-        return self.creds
-
-    def adopt_creds(self, creds: frozenset[str]) -> None:
-        """After a replay: the set is ``creds`` (the same object as the run's, for identity)."""
-        self.creds, self._creds_len = creds, len(creds)
-
-
-def replayable(old: Analysis, new: Analysis) -> bool:
+def replayable(old: Transfer, new: Transfer) -> bool:
     """Whether runs of ``old`` may stand for runs of ``new`` at all: the facts of the whole flow
     the transfer functions read are the same (see the module docstring)."""
     return (old.model.sensitive == new.model.sensitive
@@ -125,7 +61,7 @@ def replayable(old: Analysis, new: Analysis) -> bool:
             and old.import_aliases == new.import_aliases)
 
 
-def exec_top(a: Analysis, rec: Recorder, sf: Subflow, state: State) -> State:
+def exec_top(a: Transfer, rec: Recorder, sf: Subflow, state: State) -> State:
     """``a.exec_body(sf, sf.body, state)``, with each chunk of statements whose run the last
     analysis made from the same inputs replayed, and each run recorded for the next."""
     scope = (sf.name, sf.is_global)

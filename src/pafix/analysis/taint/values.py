@@ -9,7 +9,7 @@ exit states of subflows...).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 from pafix.syntax import nodes as n
 from pafix.analysis.catalogue import Catalogue, ValueKind
@@ -20,9 +20,7 @@ from pafix.analysis.taint.plans import ActionPlan, PlanMemo, step as _step
 from pafix.syntax.nodes import root_name
 from pafix.analysis.taint.state import _EMPTY as _NONE
 from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, Variables, _join_taint
-
-if TYPE_CHECKING:
-    from pafix.analysis.taint.replay import Recorder
+from pafix.analysis.taint.runs import Recorder
 
 # properties that turn a secret into something that is not (a length, a flag)
 NON_SECRET_PROPERTIES = frozenset(
