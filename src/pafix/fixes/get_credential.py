@@ -173,9 +173,11 @@ def _refers(sf: Subflow, name: n.Name) -> bool:
 
 #: a read of a global variable: (name, start, end, written ``GLOBAL.name``)
 Read = tuple[str, int, int, bool]
+#: the reads of one statement, by variable: (name, its reads in walk order) in order of first read
+_Reads = tuple[tuple[str, tuple[Read, ...]], ...]
 #: what one top-level statement holds of :class:`_GlobalRefs`: its reads, the globals it
 #: writes, its opaque texts
-_Part = tuple[tuple[Read, ...], tuple[str, ...], tuple[str, ...]]
+_Part = tuple[_Reads, tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,8 +192,11 @@ class _GlobalRefs:
     a keystroke no longer walks every expression of the flow."""
 
     model: FlowModel
-    #: the reads of each global variable, in walk order
-    reads: dict[str, list[Read]]
+    #: the reads of each global variable, in walk order: groups of reads, each with how far
+    #: to move it (the editor takes a statement's part over from the last check; moving
+    #: every read of the flow on each keystroke was half of PAF103's time, and a fix needs
+    #: the reads of one or two inputs)
+    reads: dict[str, list[tuple[tuple[Read, ...], int]]]
     #: global variables the flow assigns (``SET X TO``, ``=> X``, a loop variable)
     written: frozenset[str]
     #: text a reference cannot be rewritten in: ``@@`` annotations, Power Fx and unparsed
@@ -206,19 +211,19 @@ class _GlobalRefs:
 
     @classmethod
     def build(cls, model: FlowModel, memos: Memos | None = None) -> _GlobalRefs:
-        reads: dict[str, list[Read]] = {}
+        reads: dict[str, list[tuple[tuple[Read, ...], int]]] = {}
         written: set[str] = set()
         opaque: list[str] = []
         recall = memos.recall(_REFS_OPTION, None) if memos is not None else None
         for sf in model.subflows:
-            parts: Iterable[_Part]
+            parts: Iterable[tuple[_Part, int]]
             if recall is None:  # a scan: the subflow's statements, walked once by the model
-                parts = (_collect(sf, sf.statements),)
+                parts = ((_collect(sf, sf.statements), 0),)
             else:
                 parts = _parts_by_statement(sf, recall)
-            for part in parts:
-                for read in part[0]:
-                    reads.setdefault(read[0], []).append(read)
+            for part, delta in parts:
+                for name, group in part[0]:
+                    reads.setdefault(name, []).append((group, delta))
                 written.update(part[1])
                 opaque.extend(part[2])
         decls: dict[str, list[n.IODecl]] = {}
@@ -233,24 +238,34 @@ class _GlobalRefs:
                     sensitive.append(stmt)
         return cls(model, reads, frozenset(written), tuple(opaque), decls, tuple(sensitive), model.flow.newline)
 
+    def reads_of(self, var: str) -> list[Read]:
+        """The reads of the global ``var``, in walk order, where they are in this flow."""
+        out: list[Read] = []
+        for group, delta in self.reads.get(var, ()):
+            if delta:
+                out.extend((name, start + delta, end + delta, is_global) for name, start, end, is_global in group)
+            else:
+                out.extend(group)
+        return out
+
     def mentioned_opaquely(self, var: str) -> bool:
         """Whether ``var`` occurs as a whole word (not after a dot) in opaque text."""
         word = re.compile(rf"(?<![\w.]){re.escape(var)}(?!\w)")
         return any(word.search(text) for text in self.opaque)
 
 
-def _parts_by_statement(sf: Subflow, recall: Recall[_Part]) -> Iterator[_Part]:
-    """The part of each top-level statement of ``sf`` (the editor): taken over from the last
-    check, moved, when the statement's text is unchanged."""
+def _parts_by_statement(sf: Subflow, recall: Recall[_Part]) -> Iterator[tuple[_Part, int]]:
+    """The part of each top-level statement of ``sf`` (the editor), with how far its reads are
+    to be moved: taken over from the last check when the statement's text is unchanged."""
     scope = (sf.name, sf.is_global)
     for top in sf.body:
         hit = recall.get(scope, top)
         if hit is not None:
-            yield _moved(hit[0], hit[1])
+            yield hit[0], hit[1]
         else:
             part = _part(sf, top)
             recall.put(scope, top, part)
-            yield part
+            yield part, 0
 
 
 def _part(sf: Subflow, top: n.Stmt) -> _Part:
@@ -260,7 +275,7 @@ def _part(sf: Subflow, top: n.Stmt) -> _Part:
 
 def _collect(sf: Subflow, stmts: Iterable[n.Stmt]) -> _Part:
     """What the statements ``stmts`` of ``sf`` hold of the index."""
-    reads: list[Read] = []
+    reads: dict[str, list[Read]] = {}
     written: list[str] = []
     opaque: list[str] = []
     for stmt in stmts:
@@ -274,17 +289,10 @@ def _collect(sf: Subflow, stmts: Iterable[n.Stmt]) -> _Part:
             for e in (expr,) if n.is_leaf(expr) else n.walk_expr(expr):
                 if isinstance(e, n.Name):
                     if _refers(sf, e):
-                        reads.append((e.name, e.span.start, e.span.end, e.is_global))
+                        reads.setdefault(e.name, []).append((e.name, e.span.start, e.span.end, e.is_global))
                 elif isinstance(e, n.StringLit) and e.kind in ("fx", "invalid"):
                     opaque.append(e.raw)
-    return tuple(reads), tuple(written), tuple(opaque)
-
-
-def _moved(part: _Part, delta: int) -> _Part:
-    """``part`` of a statement ``delta`` characters further on (a read lies in its statement)."""
-    if not delta or not part[0]:
-        return part
-    return tuple((name, start + delta, end + delta, is_global) for name, start, end, is_global in part[0]), part[1], part[2]
+    return tuple((name, tuple(group)) for name, group in reads.items()), tuple(written), tuple(opaque)
 
 
 _REFS_OPTION = "credential_fix.global_refs"
@@ -316,7 +324,7 @@ class _Replacement:
             return None
         if var in refs.written or refs.mentioned_opaquely(var):
             return None
-        reads = sorted(refs.reads.get(var, ()), key=lambda x: x[1])
+        reads = sorted(refs.reads_of(var), key=lambda x: x[1])
         return cls(var, tuple(reads))
 
     def edits(self, replacement: str) -> list[Edit]:
