@@ -9,7 +9,8 @@ with the debounce switched off (init option ``debounceMs: 0``, so nothing is sub
 opens the flow and makes ``--edits`` small incremental edits (a character typed into, then
 removed from, a quoted text on a line in the middle: the syntax tree changes, the flow stays
 valid), timing each one until the diagnostics of that version
-arrive. It also times the core alone (``lint_text``: the incremental re-parse from the previous
+arrive (the headline figure) and until the client had read their bytes, before this Python
+client decoded them (``read_*``: what the server and the pipe take). It also times the core alone (``lint_text``: the incremental re-parse from the previous
 version, as in the server, + ``check_flow``) in this process on the same edits, so the server's
 own overhead can be told apart from the core's time.
 """
@@ -106,18 +107,32 @@ def edit_spot(text: str) -> tuple[int, int]:
     raise ValueError("no single-quoted text after the middle of the flow")
 
 
-async def measure(text: str, edits: int, timeout: float) -> tuple[list[float], float, int]:
+async def measure(text: str, edits: int, timeout: float) -> tuple[list[float], list[float], float, int]:
     client = LanguageClient("pafix-bench", "1")
     published: dict[tuple[str, int | None], float] = {}
+    #: when the body of each publish had been read, before this (Python) client decoded it
+    arrived: dict[tuple[str, int | None], float] = {}
+    read_at = [0.0]
     counts: dict[str, int] = {}
 
     @client.feature(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
     def on_publish(params: t.PublishDiagnosticsParams) -> None:
         published[(params.uri, params.version)] = time.perf_counter()
+        arrived[(params.uri, params.version)] = read_at[0]  # the last body read is this message's
         counts["last"] = len(params.diagnostics)
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p)}
     await client.start_io(sys.executable, "-m", "pafix", "lsp", env=env)
+    stdout = client._server.stdout if client._server is not None else None
+    if stdout is not None:  # pygls reads each message body with one readexactly
+        read_body = stdout.readexactly
+
+        async def timed_read(n: int) -> bytes:
+            body = await read_body(n)
+            read_at[0] = time.perf_counter()
+            return body
+
+        stdout.readexactly = timed_read  # type: ignore[method-assign]
     await client.initialize_async(t.InitializeParams(
         capabilities=t.ClientCapabilities(), initialization_options={"pafix": {"debounceMs": 0}},
     ))
@@ -138,6 +153,7 @@ async def measure(text: str, edits: int, timeout: float) -> tuple[list[float], f
 
     target, col = edit_spot(text)
     latencies: list[float] = []
+    arrivals: list[float] = []
     for i in range(edits):
         version = i + 2
         if i % 2 == 0:
@@ -150,10 +166,11 @@ async def measure(text: str, edits: int, timeout: float) -> tuple[list[float], f
         client.text_document_did_change(t.DidChangeTextDocumentParams(
             t.VersionedTextDocumentIdentifier(uri=uri, version=version), [change]))
         latencies.append((await wait(version)) - sent)
+        arrivals.append(arrived[(uri, version)] - sent)
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
-    return latencies, first, counts.get("last", 0)
+    return latencies, arrivals, first, counts.get("last", 0)
 
 
 def main() -> None:
@@ -183,9 +200,10 @@ def main() -> None:
         previous = result.checked
         parse_times.append(result.timings["parse"])
         check_times.append(result.timings["check"])
-    latencies, first, diagnostics = asyncio.run(measure(text, args.edits, args.timeout))
+    latencies, arrivals, first, diagnostics = asyncio.run(measure(text, args.edits, args.timeout))
 
     ms = [x * 1000 for x in latencies]
+    arrived_ms = [x * 1000 for x in arrivals]
     report = {
         "benchmark": "lsp didChange -> publishDiagnostics",
         "lines": line_count,
@@ -198,18 +216,24 @@ def main() -> None:
         "min_ms": round(min(ms), 1),
         "max_ms": round(max(ms), 1),
         "first_open_ms": round(first * 1000, 1),
+        # the same, up to the moment the client had read the bytes of the diagnostics, before
+        # this Python client decoded them (json.loads with pygls' typed hook: ~7 ms for the
+        # ~137 KB of 172 diagnostics; an editor's client decodes them in about a millisecond)
+        "read_median_ms": round(statistics.median(arrived_ms), 1),
+        "read_p95_ms": round(percentile(arrived_ms, 0.95), 1),
         "core_in_process_median_ms": round(statistics.median(core) * 1000, 1),
         "core_parse_median_ms": round(statistics.median(parse_times) * 1000, 1),
         "core_check_median_ms": round(statistics.median(check_times) * 1000, 1),
         "server_overhead_median_ms": round(statistics.median(ms) - statistics.median(core) * 1000, 1),
-        "target_median_ms": 100,
+        "target_p95_ms": 50,
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(f"{line_count} lines, {len(ms)} edits, debounce off: median {report['median_ms']} ms, "
-          f"p95 {report['p95_ms']} ms (first open {report['first_open_ms']} ms)")
+          f"p95 {report['p95_ms']} ms (first open {report['first_open_ms']} ms); bytes read by the client: "
+          f"median {report['read_median_ms']} ms, p95 {report['read_p95_ms']} ms")
     print(f"core alone (parse + check, in process): median {report['core_in_process_median_ms']} ms "
           f"(parse {report['core_parse_median_ms']} ms, check {report['core_check_median_ms']} ms); "
           f"server overhead ~{report['server_overhead_median_ms']} ms")
