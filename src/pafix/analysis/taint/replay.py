@@ -1,13 +1,15 @@
 """Replaying the statements above an edit: the editor's analysis of a buffer takes over, from
-the analysis of the last keystroke, what each unchanged top-level statement did.
+the analysis of the last keystroke, what each unchanged chunk of top-level statements did.
 
 A keystroke in the middle of a 2,000-line flow leaves the statements above it the very nodes
 of the last parse (:mod:`pafix.syntax.incremental`), yet the analysis ran every one of them
-again: two thirds of a keystroke were the taint analysis of the whole flow. A top-level
-statement's run is a function of
+again: two thirds of a keystroke were the taint analysis of the whole flow. A subflow's body
+is run in chunks of :data:`CHUNK` top-level statements, and the run of a chunk is a function of
 
-* its node (the same object: the same text at the same place),
-* the state it starts from and the credential variables known so far (both compared),
+* its nodes (the same objects: the same text at the same place),
+* the state it starts from and the credential variables known so far (both compared; the
+  keys it asked about and found no credential variable are recorded, :attr:`Run.asked`, for
+  the whole-program iteration's test of a rerun),
 * the subflow it runs in (its name and whether it is ``GLOBAL``: the variable keys),
 * facts of the whole flow that the transfer functions read: the sensitive names, the input
   names, the fields each variable gets, the connection-string texts and the import aliases
@@ -15,7 +17,7 @@ statement's run is a function of
   (:func:`~pafix.analysis.taint.engine.carries_over`),
 * the origin of each variable used in a secret parameter that its names read
   (``secret_used``: the first use may lie below the edit, where offsets moved; compared per
-  statement, from what the run read: :attr:`Run.reads`),
+  run, from what the run read: :attr:`Run.reads`),
 * and, for a ``CALL``, the entry and exit states of the callee: a run that called a subflow
   is never kept.
 
@@ -23,14 +25,15 @@ and its effect is the state it ends with, the events it records (in order: a lat
 the same key merges into an earlier one, so they are recorded again, not copied) and the
 credential variables it adds. So a run whose inputs are those of a run of the last analysis
 is that run: :func:`exec_top` takes its end state and records its events instead of running
-the statement. States are compared by contents, but a replayed statement hands on its
-recorded end state, which is the recorded start state of the next one: down a run of replayed
-statements the comparison is an identity test. For that, the two analyses share their table
+the chunk. States are compared by contents, but a replayed chunk hands on its recorded end
+state, which is the recorded start state of the next one: down a stretch of replayed chunks
+the comparison is an identity test. For that, the two analyses share their table
 of variables (:class:`~pafix.analysis.taint.state.Variables`), which only grows; a table grown
 past :data:`TABLE_SLACK` times what one analysis needs is dropped with the runs.
 
-Statements below the edit are other nodes (moved), and run. Replaying is the editor's: a scan
-records nothing (``remember=False``).
+Statements below the edit are other nodes (moved), and run: replaying them with their runs'
+positions moved was measured no faster than running them (docs/performance.md, round 5).
+Replaying is the editor's: a scan records nothing (``remember=False``).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ TABLE_MARGIN = 256
 #: statement costs more than the runs it saves (a write after a snapshot copies the taints);
 #: a chunk the edit falls in runs whole, and there are few of them
 CHUNK = 32
+
 
 def replayable(old: Transfer, new: Transfer) -> bool:
     """Whether runs of ``old`` may stand for runs of ``new`` at all: the facts of the whole flow
