@@ -131,3 +131,21 @@ def test_a_statement_that_read_a_use_the_edit_moved_runs_again(single: None) -> 
     later = lint_text(below, "buffer.robin", previous=first.checked.flow, reuse=first.checked)
     assert later.checked is not None and later.checked.analysis.recorder is not None
     assert later.checked.analysis.recorder.replayed == 4
+
+
+def test_a_table_of_variables_grown_past_its_limit_is_dropped_with_the_runs(single: None) -> None:
+    text = (ROOT / "examples" / "smtp-report.robin").read_text(encoding="utf-8")
+    first = lint_text(text, "buffer.robin")
+    assert first.checked is not None and first.checked.analysis.recorder is not None
+    again = lint_text(text + "# typed\n", "buffer.robin", previous=first.checked.flow, reuse=first.checked)
+    assert again.checked is not None and again.checked.analysis.variables is first.checked.analysis.variables
+    # a long session typed many names: the shared table is over its limit
+    limited = again.checked.analysis.recorder
+    assert limited is not None
+    limited.table_limit = len(again.checked.analysis.variables.names) - 1
+    third = lint_text(text + "# typed again\n", "buffer.robin", previous=again.checked.flow, reuse=again.checked)
+    assert third.checked is not None and third.checked.analysis.recorder is not None
+    assert third.checked.analysis.variables is not again.checked.analysis.variables
+    assert third.checked.analysis.recorder.replayed == 0
+    fresh = lint_text(text + "# typed again\n", "buffer.robin").checked
+    assert fresh is not None and _outcome(third.checked.analysis) == _outcome(fresh.analysis)
