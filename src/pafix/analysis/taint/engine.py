@@ -39,16 +39,15 @@ class Analysis(Transfer):
     def __init__(self, model: FlowModel, catalogue: Catalogue, names: NamePolicy,
                  reuse: Analysis | None = None, remember: bool = False) -> None:
         super().__init__(model, catalogue, names)
-        carried = reuse is not None and carries_over(reuse, self)
-        if reuse is not None and carried:
+        # the last analysis' recorder, when its runs may be replayed here (see replay)
+        last: Recorder | None = None
+        if reuse is not None and carries_over(reuse, self):
             # the plans of an earlier analysis of the same buffer, by call text (see Actions._plan)
             self.plan_memo = PlanMemo(reuse.plan_memo)
-        # the runs of the last analysis share its table of variables (see replay)
-        last = reuse.recorder if reuse is not None and carried and remember else None
-        if reuse is not None and last is not None and len(reuse.variables.names) <= last.table_limit:
-            self.variables = reuse.variables
-        else:
-            last = None
+            kept = reuse.recorder
+            if remember and kept is not None and len(reuse.variables.names) <= kept.table_limit:
+                last = kept
+                self.variables = reuse.variables  # its runs' states are of its table
         self.secret_inputs: set[str] = set()
         #: the origin of each secret input: its kind (credential or data) and confidence
         self.input_origins: dict[str, Origin] = {}

@@ -39,7 +39,7 @@ Runs = dict[int, list[Run]]
 
 class Recorder:
     """The runs of one analysis (:attr:`runs`) and those of the last one it may replay
-    (:attr:`old`). Also what the statement being run reads and records (:attr:`reads`, the
+    (:attr:`old`). Also what the chunk being run reads and records (:attr:`reads`, the
     events logged in :attr:`log`)."""
 
     __slots__ = ("old", "runs", "reads", "log", "node_reads", "creds", "_creds_len", "table_limit", "replayed")
@@ -49,8 +49,8 @@ class Recorder:
         self.runs: Runs = {}
         self.reads: dict[str, Origin | None] | None = None
         self.log: list[Event] | None = None
-        #: statement id -> the ``secret_used`` entries its names read (they are read once per
-        #: node and analysis: a later run of the statement reads the memo)
+        #: chunk (id of its first statement) -> the ``secret_used`` entries its names read (they
+        #: are read once per node and analysis: a later run of the chunk reads the memo)
         self.node_reads: dict[int, Reads] = {}
         self.creds: frozenset[str] = frozenset()
         self._creds_len = 0

@@ -79,8 +79,8 @@ class Values:
         #: (``Integrated Security=SSPI``): not secrets, whatever their name or use
         self.connection_texts = connection_texts(model)
         self.plain_connections = self.connection_texts.plain
-        #: the runs of top-level statements kept for the next analysis of the buffer, and
-        #: those of the last one (the editor's: see :mod:`~pafix.analysis.taint.replay`)
+        #: the runs of chunks of top-level statements kept for the next analysis of the buffer,
+        #: and those of the last one (the editor's: see :mod:`~pafix.analysis.taint.replay`)
         self.recorder: Recorder | None = None
         #: how many ``CALL`` statements were run so far
         self.calls_run = 0
@@ -91,7 +91,7 @@ class Values:
 
     def _event(self, event: Event) -> None:
         if self.recorder is not None and self.recorder.log is not None:
-            self.recorder.log.append(event)  # what the statement being run records (replay)
+            self.recorder.log.append(event)  # what the chunk being run records (replay)
         key = (event.kind, event.span.start, event.variable, event.param)
         old = self.events.get(key)
         if old is None:
@@ -284,7 +284,7 @@ class Values:
 
     def _name_origin(self, sf: Subflow, expr: n.Name, key: str) -> Origin | None:
         if self.recorder is not None and self.recorder.reads is not None:
-            # what the statement being run reads of the first uses (replay)
+            # what the chunk being run reads of the first uses (replay)
             self.recorder.reads[key] = self.secret_used.get(key)
         if key in self.model.sensitive:
             use = self.secret_used.get(key)
