@@ -256,7 +256,7 @@ async def test_suppress_action_for_a_diagnostic_of_an_older_version(client: Lang
     uri = new_uri(tmp_path)
     diags = await open_doc(client, uri, LEAK)
     [old] = by_code(diags, "PAF101")
-    assert "suppress" not in old.data and isinstance(old.data.get("at"), int)
+    assert "suppress" not in old.data and "at" not in old.data  # no offsets: see pafix.lsp.pull
     moved = "# a comment line added above\n" + LEAK
     await replace_doc(client, uri, 2, moved)
     actions = await client.text_document_code_action_async(t.CodeActionParams(

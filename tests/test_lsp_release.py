@@ -42,5 +42,44 @@ async def test_the_replaced_check_is_freed_after_the_new_diagnostics_are_sent(tm
     await ls.lint_and_publish(uri, 0)
     await asyncio.sleep(0)
     assert sent == [(1, False), (2, True)]
-    assert doc.retired is None and previous() is None  # freed once sent
+    assert doc.retired is None  # dropped once sent
+    # the worker thread may still hold the arguments of its last check for a moment (until
+    # its work item is dropped): once it is done, nothing holds the replaced check any more
     ls.executor.shutdown(wait=True)
+    assert previous() is None
+
+
+@pytest.mark.asyncio
+async def test_a_pulling_client_gets_its_answer_before_the_replaced_check_is_freed(tmp_path: Path) -> None:
+    ls = create_server()
+    ls.pull_diagnostics = True  # as if the client had declared textDocument.diagnostic
+    text = (ROOT / "examples" / "smtp-report.robin").read_text(encoding="utf-8")
+    uri = (tmp_path / "flow.robin").as_uri()
+    doc = ls.open_document(t.TextDocumentItem(uri, "robin", 1, text))
+    sent: list[tuple[str, bool]] = []
+    previous: Any = None
+
+    def send_data(message: dict[str, Any]) -> None:
+        assert "method" not in message  # nothing is published to a client that pulls
+        sent.append((message["result"]["kind"], previous is not None and previous() is not None))
+
+    ls.protocol._send_data = send_data  # type: ignore[method-assign]
+    ls.schedule(doc, 0)
+    answer = await ls.pull_report(uri, None)
+    ls.protocol._send_response(1, answer)
+    first = doc.checked
+    assert first is not None and doc.retired is None
+    previous = weakref.ref(first.analysis)
+    del first
+    ls.change_document(t.DidChangeTextDocumentParams(
+        t.VersionedTextDocumentIdentifier(uri=uri, version=2),
+        [t.TextDocumentContentChangeWholeDocument(text + "# typed\n")]))
+    ls.schedule(doc, 0)
+    again = await ls.pull_report(uri, answer["resultId"])
+    kept = doc.retired is not None and previous() is not None  # (no temporaries in an assert)
+    assert kept  # until the answer is sent
+    ls.protocol._send_response(2, again)
+    assert sent == [("full", False), ("unchanged", True)]
+    assert doc.retired is None  # dropped once sent
+    ls.executor.shutdown(wait=True)  # (see above)
+    assert previous() is None

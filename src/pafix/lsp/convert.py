@@ -82,10 +82,11 @@ def finding_diagnostic(uri: str, version: int | None, result: LintResult, index:
                        finding: Finding, encoding: str, locator: StatementLocator | None = None,
                        suppress: bool = True) -> dict[str, Any]:
     """One finding as an LSP ``Diagnostic`` (JSON). ``data`` carries the fix and the suppression
-    edits, so a code action needs no second check; with ``suppress=False`` it carries the
-    finding's offset (``at``) instead of the suppression edit, which :func:`suppress_edit_json`
-    makes when a code action asks for it (the server: one edit per finding and keystroke was
-    a tenth of its own time on a big flow)."""
+    edits, so a code action needs no second check; with ``suppress=False`` it carries no
+    suppression edit: :func:`suppress_edit_json` makes it from the diagnostic's range when a
+    code action asks for it (the server: one edit per finding and keystroke was a tenth of its
+    own time on a big flow). Nothing in it is an offset, so a diagnostic below an edit that
+    keeps its lines is equal to the last one but for ``data.v`` (see :mod:`pafix.lsp.pull`)."""
     start, end = _span(index, finding.start, finding.end, finding.line, finding.column)
     data: dict[str, Any] = {"v": version, "id": finding.fingerprint, "confidence": finding.confidence,
                             "kind": finding.kind}
@@ -103,8 +104,6 @@ def finding_diagnostic(uri: str, version: int | None, result: LintResult, index:
         data["remove"] = [edit_json(index, Edit(begin, stop, ""), encoding)]
     elif suppress:
         data["suppress"] = [suppress_edit_json(result, index, start, finding.rule, encoding, locator)]
-    else:
-        data["at"] = start
     diag: dict[str, Any] = {
         "range": range_json(index, start, end, encoding),
         "severity": int(SEVERITY.get(finding.severity, t.DiagnosticSeverity.Warning)),

@@ -10,19 +10,16 @@ from __future__ import annotations
 import asyncio
 import functools
 import gc
+import itertools
 import logging
 import time
-import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from lsprotocol import types as t
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
-from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
 from pafix import __version__
@@ -37,7 +34,10 @@ from pafix.lsp.convert import (
 from pafix.lsp.hover import PARSE_ERROR_HOVER, name_at, rule_hover, variable_hover
 from pafix.lsp.lint import CheckCollector, LintResult, lint_text
 from pafix.lsp.metadata import metadata_diagnostics
+from pafix.lsp.documents import Document, Linted
 from pafix.lsp.positions import LineIndex, negotiate_encoding
+from pafix.lsp.protocol import PafixProtocol, guarded, safe_trace
+from pafix.lsp.pull import RawResult, answer as pull_answer
 from pafix.lsp.settings import ConfigCache, Settings, merge_settings
 
 log = logging.getLogger("pafix.lsp")
@@ -46,88 +46,6 @@ FIX_ALL_KIND = "source.fixAll.pafix"
 CONFIG_GLOBS = ("**/pafix.toml", "**/pyproject.toml")
 
 R = TypeVar("R")
-
-
-class PafixProtocol(LanguageServerProtocol):
-    """pygls' protocol, except that document synchronisation is left to :class:`PafixServer`
-    (it keeps its own buffers, so pygls' copy would only cost time on every keystroke)."""
-
-    def _user(self, method: str, params: Any) -> Any:
-        if (handler := self.fm.features.get(method)) is not None:
-            yield handler, (params,), None
-
-    @lsp_method(t.TEXT_DOCUMENT_DID_OPEN)
-    def lsp_text_document__did_open(self, params: t.DidOpenTextDocumentParams) -> Any:
-        yield from self._user(t.TEXT_DOCUMENT_DID_OPEN, params)
-
-    @lsp_method(t.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(self, params: t.DidChangeTextDocumentParams) -> Any:
-        yield from self._user(t.TEXT_DOCUMENT_DID_CHANGE, params)
-
-    @lsp_method(t.TEXT_DOCUMENT_DID_CLOSE)
-    def lsp_text_document__did_close(self, params: t.DidCloseTextDocumentParams) -> Any:
-        yield from self._user(t.TEXT_DOCUMENT_DID_CLOSE, params)
-
-
-@dataclass(slots=True)
-class Linted:
-    version: int | None
-    result: LintResult
-    index: LineIndex
-    #: LSP ``Diagnostic`` values as JSON, ready to send
-    diagnostics: list[dict[str, Any]]
-
-
-@dataclass(slots=True)
-class Document:
-    uri: str
-    text: str
-    version: int | None
-    path: Path | None
-    index: LineIndex
-    linted: Linted | None = None
-    #: the check of ``future_version`` in flight, shared by everyone who needs it
-    future: asyncio.Future[Linted] | None = None
-    future_version: int | None = None
-    pending: asyncio.Task[None] | None = field(default=None, repr=False)
-    #: the latest parse of any version: what the next check re-parses incrementally from
-    flow: n.Flow | None = field(default=None, repr=False)
-    #: the latest check of any version: what the next check's analysis reuses
-    checked: Checked | None = field(default=None, repr=False)
-    #: the diagnostics of the latest check, for the next one
-    memo: DiagnosticMemo = field(default_factory=DiagnosticMemo, repr=False)
-    #: what a newer check replaced (parse, check, diagnostics), dropped once the newer
-    #: diagnostics are sent: freeing a 2,000-line flow's last check takes milliseconds
-    retired: tuple[Any, ...] | None = field(default=None, repr=False)
-
-    @property
-    def display_path(self) -> str:
-        return str(self.path) if self.path is not None else self.uri
-
-
-def _safe_trace(exc: BaseException) -> str:
-    """Where an error happened, without its message (an exception text may quote data)."""
-    return f"{type(exc).__name__}\n" + "".join(traceback.format_tb(exc.__traceback__))
-
-
-def guarded(default: Any = None) -> Callable[[Callable[..., Awaitable[R]]], Callable[..., Awaitable[R]]]:
-    """A handler whose errors are logged (type and stack only) and answered with ``default``
-    instead of a JSON-RPC error that would carry the exception's text to the client."""
-
-    def wrap(fn: Callable[..., Awaitable[R]]) -> Callable[..., Awaitable[R]]:
-        @functools.wraps(fn)
-        async def inner(*args: Any, **kwargs: Any) -> R:
-            try:
-                return await fn(*args, **kwargs)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # noqa: BLE001
-                log.error("pafix: %s failed: %s", fn.__name__, _safe_trace(exc))
-                return cast(R, default)
-
-        return inner
-
-    return wrap
 
 
 class PafixServer(LanguageServer):
@@ -147,10 +65,14 @@ class PafixServer(LanguageServer):
         self.client_resolve_edit = False
         self.client_pull_configuration = False
         self.client_watch_files = False
+        #: the client pulls diagnostics (``textDocument/diagnostic``): nothing is published
+        self.pull_diagnostics = False
+        self.client_diagnostic_refresh = False
+        self._result_ids = itertools.count(1)
 
     # ---- plumbing ---------------------------------------------------------------------------
     def report_server_error(self, error: Exception, source: Any) -> None:
-        log.error("pafix: internal error: %s", _safe_trace(error))
+        log.error("pafix: internal error: %s", safe_trace(error))
         try:
             self.window_log_message(t.LogMessageParams(t.MessageType.Error, f"pafix: internal error ({type(error).__name__})"))
         except Exception:  # noqa: BLE001 - the connection may be gone
@@ -217,7 +139,7 @@ class PafixServer(LanguageServer):
                 return Linted(version, result, index, make_diagnostics(uri, version, result, index, encoding,
                                                                          suppress=False, memo=memo))
         except Exception as exc:  # noqa: BLE001 - replace the stale list rather than keep it
-            log.error("pafix: cannot check %s: %s", path, _safe_trace(exc))
+            log.error("pafix: cannot check %s: %s", path, safe_trace(exc))
             failed = {
                 "range": {"start": {"line": 0, "character": 0}, "end": {"line": 0, "character": 0}},
                 "severity": int(t.DiagnosticSeverity.Warning),
@@ -248,7 +170,7 @@ class PafixServer(LanguageServer):
         def done(f: asyncio.Future[Linted]) -> None:
             if f.cancelled() or f.exception() is not None:
                 if not f.cancelled():
-                    log.error("pafix: check failed: %s", _safe_trace(cast(BaseException, f.exception())))
+                    log.error("pafix: check failed: %s", safe_trace(cast(BaseException, f.exception())))
                 return
             checked = f.result().result.checked
             # the objects this replaces are freed after the diagnostics are sent (lint_and_publish)
@@ -275,13 +197,44 @@ class PafixServer(LanguageServer):
                 raise
             return  # the check was dropped for a newer version
         except Exception as exc:  # noqa: BLE001
-            log.error("pafix: check failed: %s", _safe_trace(exc))
+            log.error("pafix: check failed: %s", safe_trace(exc))
             return
         current = self.docs.get(uri)
         if current is not doc or doc.version != version or linted.version != version:
             return  # a newer version is on its way: it wins
+        if self.pull_diagnostics:
+            return  # the client asks (pull_report), and the check is ready when it does
         self.publish(uri, linted.diagnostics, version)
-        doc.retired = None  # (see Document.retired)
+        doc.release()
+
+    async def current(self, doc: Document) -> Linted | None:
+        """The check of the document's latest version once its debounce is over (None once the
+        document is closed): a check dropped for a newer version is followed by that one's."""
+        while self.docs.get(doc.uri) is doc:
+            version, text, pending = doc.version, doc.text, doc.pending
+            try:
+                if pending is not None and not pending.done():
+                    await asyncio.shield(pending)  # the debounce, then the check (lint_and_publish)
+                linted = await self.linted(doc)
+            except asyncio.CancelledError:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # the request itself was cancelled
+                continue  # a newer version's change cancelled the wait: wait for that one
+            if doc.version == version and doc.text == text and linted.version == version:
+                return linted
+        return None
+
+    async def pull_report(self, uri: str, previous_id: str | None) -> RawResult:
+        """``textDocument/diagnostic``: the full diagnostics, or ``unchanged`` (see lsp/pull.py)."""
+        doc = self.docs.get(uri)
+        linted = await self.current(doc) if doc is not None else None
+        if doc is None or linted is None:
+            return RawResult(kind="full", items=[])
+        report, doc.reported = pull_answer(doc.reported, previous_id, linted.diagnostics,
+                                           lambda: str(next(self._result_ids)))
+        report.after = doc.release  # (see Document.retired)
+        return report
 
     def publish(self, uri: str, diagnostics: list[dict[str, Any]], version: int | None) -> None:
         """``textDocument/publishDiagnostics`` with diagnostics that are JSON already."""
@@ -304,6 +257,8 @@ class PafixServer(LanguageServer):
             doc.linted = None
             doc.future = None
             self.schedule(doc, 0)
+        if self.pull_diagnostics and self.client_diagnostic_refresh and self.docs:
+            self.workspace_diagnostic_refresh(None)  # the client pulls every document again
 
     # ---- fix all --------------------------------------------------------------------------------
     async def fix_all_edits(self, doc: Document, deadline: float | None = None) -> list[t.TextEdit]:
@@ -360,6 +315,8 @@ def create_server() -> PafixServer:
         ls.client_resolve_edit = "edit" in props
         ls.client_pull_configuration = bool(_get(caps, "workspace.configuration"))
         ls.client_watch_files = bool(_get(caps, "workspace.did_change_watched_files.dynamic_registration"))
+        ls.pull_diagnostics = _get(caps, "text_document.diagnostic") is not None
+        ls.client_diagnostic_refresh = bool(_get(caps, "workspace.diagnostics.refresh_support"))
         ls.settings = merge_settings(ls.settings, params.initialization_options)
 
     @ls.feature(t.INITIALIZED)
@@ -422,7 +379,14 @@ def create_server() -> PafixServer:
         doc = ls.docs.pop(params.text_document.uri, None)
         if doc is not None:
             ls._cancel(doc)
-        ls.publish(params.text_document.uri, [], None)
+        if not ls.pull_diagnostics:  # a client that pulls drops a closed document's itself
+            ls.publish(params.text_document.uri, [], None)
+
+    @ls.feature(t.TEXT_DOCUMENT_DIAGNOSTIC, t.DiagnosticOptions(
+        identifier=SOURCE, inter_file_dependencies=False, workspace_diagnostics=False))
+    @guarded(RawResult(kind="full", items=[]))
+    async def document_diagnostic(ls: PafixServer, params: t.DocumentDiagnosticParams) -> RawResult:
+        return await ls.pull_report(params.text_document.uri, params.previous_result_id)
 
     # ---- fixes ----------------------------------------------------------------------------------
     @ls.feature(t.TEXT_DOCUMENT_WILL_SAVE_WAIT_UNTIL)
@@ -466,19 +430,24 @@ def create_server() -> PafixServer:
         only = params.context.only
         actions: list[t.CodeAction] = []
         if _kind_wanted(t.CodeActionKind.QuickFix, only):
+            linted = doc.linted if doc.linted is not None and doc.linted.version == doc.version else None
             current: dict[str, dict[str, Any]] = {}
-            if doc.linted is not None and doc.linted.version == doc.version:
-                current = {d["data"]["id"]: d["data"] for d in doc.linted.diagnostics if "id" in d.get("data", {})}
+            if linted is not None:
+                current = {d["data"]["id"]: d for d in linted.diagnostics if "id" in d.get("data", {})}
             for diag in params.context.diagnostics:
                 if diag.source != SOURCE or not isinstance(diag.data, dict):
                     continue
                 data: dict[str, Any] | None = diag.data
+                start = diag.range.start
                 if diag.data.get("v") != doc.version:
-                    # published for an older version: the same finding in the current check,
-                    # else nothing (a new list is on its way)
-                    data = current.get(str(diag.data["id"])) if "id" in diag.data else None
+                    # made for an older version (not yet replaced, or pulled and unchanged since):
+                    # the same finding in the current check, else nothing (a new list is on its way)
+                    now = current.get(str(diag.data["id"])) if "id" in diag.data else None
+                    data = now["data"] if now is not None else None
+                    if now is not None:
+                        start = t.Position(now["range"]["start"]["line"], now["range"]["start"]["character"])
                 if data is not None:
-                    actions.extend(quick_fixes(ls, uri, doc.version, diag, data, doc.linted))
+                    actions.extend(quick_fixes(ls, uri, doc.version, diag, data, linted, start))
         if _kind_wanted(FIX_ALL_KIND, only):
             explicit = only is not None
             linted = doc.linted if doc.linted is not None and doc.linted.version == doc.version else None
@@ -510,7 +479,9 @@ def create_server() -> PafixServer:
         return action
 
     def quick_fixes(ls: PafixServer, uri: str, version: int | None, diag: t.Diagnostic, data: dict[str, Any],
-                    linted: Linted | None) -> list[t.CodeAction]:
+                    linted: Linted | None, start: t.Position) -> list[t.CodeAction]:
+        """The code actions of one diagnostic: ``data`` and ``start`` (where it begins) are
+        those of the current version's diagnostic of its finding, ``linted`` that version's check."""
         out: list[t.CodeAction] = []
         code = str(diag.code)
         fix = data.get("fix")
@@ -530,8 +501,11 @@ def create_server() -> PafixServer:
                 diagnostics=[diag], is_preferred=True, edit=ls.workspace_edit(uri, version, remove),
             ))
         suppress_json = data.get("suppress")
-        if suppress_json is None and isinstance(data.get("at"), int) and linted is not None and linted.version == version:
-            suppress_json = [suppress_edit_json(linted.result, linted.index, data["at"], code, ls.encoding)]
+        if (suppress_json is None and "id" in data and "remove" not in data and linted is not None
+                and linted.version == version and linted.result.checked is not None):
+            # a finding of a flow (not a parse error, an unused suppression or a solution's XML)
+            at = linted.index.offset(start.line, start.character, ls.encoding)
+            suppress_json = [suppress_edit_json(linted.result, linted.index, at, code, ls.encoding)]
         suppress = [e for e in (text_edit_from_json(x) for x in suppress_json or []) if e is not None]
         if suppress:
             out.append(t.CodeAction(

@@ -1,0 +1,76 @@
+"""Pull diagnostics (LSP 3.17 ``textDocument/diagnostic``): what the answer to a pull is.
+
+A client that can pull (VS Code's language client 8 and later, Neovim 0.10 and later, ...)
+asks for a document's diagnostics after each change and names the result it holds
+(``previousResultId``). Most keystrokes move no diagnostic: a character typed into a text, a
+comment, a name on a line nothing is reported on. Then the new check's diagnostics are the
+ones the client holds, and the answer is ``unchanged`` with that result's id: a few dozen
+bytes where a publish sends every diagnostic again (157 KB for the 172 diagnostics of the
+2,001-line flow of ``bench/lsp_latency.py``), which the server serialises and writes and the
+client decodes and draws again.
+
+"The same" ignores each diagnostic's ``data.v``, the version it was made for: a code action
+on a diagnostic of an older version finds the same finding of the current check by its id
+(``data.id``, see the server's ``code_action``), so an older version's diagnostics that are
+otherwise equal serve the current text as well. A client that cannot pull keeps getting
+``publishDiagnostics``; the server never does both for one client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+class RawResult(dict[str, Any]):
+    """A request's result that is JSON already. The server's protocol sends it as it is (pygls
+    would take it through its typed converter, which costs more than the check of a small
+    flow for hundreds of diagnostics) and then calls ``after``, if set."""
+
+    after: Callable[[], None] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Reported:
+    """The last full result a pull got for one document: its id and its diagnostics."""
+
+    result_id: str
+    diagnostics: list[dict[str, Any]]
+
+
+def _same_data(a: Any, b: Any) -> bool:
+    if not isinstance(a, dict) or not isinstance(b, dict):
+        return bool(a == b)
+    return a.keys() == b.keys() and all(a[k] == b[k] for k in a if k != "v")
+
+
+def same_diagnostics(held: list[dict[str, Any]], new: list[dict[str, Any]]) -> bool:
+    """Whether ``new`` are the diagnostics ``held``, in the same order, but for ``data.v``."""
+    if len(held) != len(new):
+        return False
+    for a, b in zip(held, new):
+        if a is b:
+            continue
+        if a.keys() != b.keys():
+            return False
+        for key, value in a.items():
+            if not (_same_data(value, b[key]) if key == "data" else value == b[key]):
+                return False
+    return True
+
+
+def answer(reported: Reported | None, previous_id: str | None, diagnostics: list[dict[str, Any]],
+           new_id: Callable[[], str]) -> tuple[RawResult, Reported]:
+    """The report for a pull naming ``previous_id``, and what to remember as reported.
+
+    ``unchanged`` only when the client holds the last result this server gave for the
+    document and the new diagnostics are those; anything else (a first pull, an id the server
+    no longer knows, other diagnostics) gets the full list under a new id."""
+    if reported is not None and previous_id == reported.result_id and same_diagnostics(reported.diagnostics, diagnostics):
+        return RawResult(kind="unchanged", resultId=reported.result_id), reported
+    result_id = new_id()
+    return RawResult(kind="full", resultId=result_id, items=diagnostics), Reported(result_id, diagnostics)
+
+
+__all__ = ["RawResult", "Reported", "answer", "same_diagnostics"]
