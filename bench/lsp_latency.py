@@ -111,7 +111,8 @@ def edit_spot(text: str) -> tuple[int, int]:
     raise ValueError("no single-quoted text after the middle of the flow")
 
 
-async def measure(text: str, edits: int, timeout: float, mode: str = "push") -> tuple[list[float], list[float], float, int, dict[str, int]]:
+async def measure(text: str, edits: int, timeout: float, mode: str = "push",
+                  newline: bool = False) -> tuple[list[float], list[float], float, int, dict[str, int]]:
     """Time each edit until its diagnostics arrive: published (``push``), or the answer to the
     ``textDocument/diagnostic`` request this client sends right after the change, naming the
     result it holds, as VS Code's client does (``pull``: the client declares it can pull, so
@@ -177,16 +178,18 @@ async def measure(text: str, edits: int, timeout: float, mode: str = "push") -> 
         kinds["full"] -= 1  # the open's (full, naturally): count the edits' answers only
 
     target, col = edit_spot(text)
+    typed, end = ("x", t.Position(target, col + 1)) if not newline else ("\n", t.Position(target + 1, 0))
+    if newline:
+        col = 0  # an empty line inserted above the middle line: every diagnostic below it moves
     latencies: list[float] = []
     arrivals: list[float] = []
     for i in range(edits):
         version = i + 2
         if i % 2 == 0:
             change = t.TextDocumentContentChangePartial(
-                range=t.Range(t.Position(target, col), t.Position(target, col)), text="x")
+                range=t.Range(t.Position(target, col), t.Position(target, col)), text=typed)
         else:
-            change = t.TextDocumentContentChangePartial(
-                range=t.Range(t.Position(target, col), t.Position(target, col + 1)), text="")
+            change = t.TextDocumentContentChangePartial(range=t.Range(t.Position(target, col), end), text="")
         sent = time.perf_counter()
         client.text_document_did_change(t.DidChangeTextDocumentParams(
             t.VersionedTextDocumentIdentifier(uri=uri, version=version), [change]))
@@ -203,6 +206,9 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=2000)
     ap.add_argument("--edits", type=int, default=50)
     ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--newline", action="store_true",
+                    help="type an empty line above the middle line instead of a character into a text "
+                         "(every diagnostic below it moves: a pull is answered in full)")
     ap.add_argument("--mode", choices=("push", "pull"), action="append",
                     help="how the client gets diagnostics (repeat for both; default: push, then pull)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "lsp_latency.json")
@@ -214,8 +220,8 @@ def main() -> None:
     # the core alone, in this process, on the texts the server sees: the first parse is whole,
     # then each edit re-parses incrementally from the previous version (as the server does)
     line, col = edit_spot(text)
-    at = sum(len(x) + 1 for x in text.split("\n")[:line]) + col
-    typed = text[:at] + "x" + text[at:]
+    at = sum(len(x) + 1 for x in text.split("\n")[:line]) + (0 if args.newline else col)
+    typed = text[:at] + ("\n" if args.newline else "x") + text[at:]
     core: list[float] = []
     parse_times: list[float] = []
     check_times: list[float] = []
@@ -228,7 +234,7 @@ def main() -> None:
         previous = result.checked
         parse_times.append(result.timings["parse"])
         check_times.append(result.timings["check"])
-    runs = {mode: asyncio.run(measure(text, args.edits, args.timeout, mode)) for mode in args.mode}
+    runs = {mode: asyncio.run(measure(text, args.edits, args.timeout, mode, args.newline)) for mode in args.mode}
 
     def figures(run: tuple[list[float], list[float], float, int, dict[str, int]]) -> dict[str, Any]:
         latencies, arrivals, first, diagnostics, kinds = run
@@ -258,6 +264,7 @@ def main() -> None:
         "lines": line_count,
         "characters": len(text),
         "debounce_ms": 0,
+        "edit": "an empty line typed above the middle line" if args.newline else "a character typed into a text",
     }
     for mode in args.mode:
         part = figures(runs[mode])
