@@ -9,13 +9,16 @@ Builds a flow of about ``--lines`` lines from the bodies of the repository's ``e
 with the debounce switched off (init option ``debounceMs: 0``, so nothing is subtracted),
 opens the flow and makes ``--edits`` small incremental edits (a character typed into, then
 removed from, a quoted text on a line in the middle: the syntax tree changes, the flow stays
-valid), timing each one until the diagnostics of that version
-arrive: published (``push``, the headline figures) or, for a client that declares it can pull,
-as the answer to the ``textDocument/diagnostic`` it sends after the change (``pull``, under
-``"pull"``, with how many answers were ``unchanged``) and until the client had read their bytes, before this Python
-client decoded them (``read_*``: what the server and the pipe take). It also times the core alone (``lint_text``: the incremental re-parse from the previous
-version, as in the server, + ``check_flow``) in this process on the same edits, so the server's
-own overhead can be told apart from the core's time.
+valid, no diagnostic moves; ``--newline``: an empty line typed above that line and removed,
+which moves every diagnostic below it), timing each one until the diagnostics of that version
+arrive. Two servers run side by side, edit by edit: one whose client takes
+``publishDiagnostics`` (``push``, the headline figures) and one whose client declares it can
+pull and asks with ``textDocument/diagnostic`` after each change (``pull``, under ``"pull"``,
+with how many answers were ``unchanged``). Each is also timed until the client had read the
+answer's bytes, before this Python client decoded them (``read_*``: what the server and the
+pipe take). It also times the core alone (``lint_text``: the incremental re-parse from the
+previous version, as in the server, + ``check_flow``) in this process on the same edits, so
+the server's own overhead can be told apart from the core's time.
 """
 
 from __future__ import annotations
@@ -111,94 +114,112 @@ def edit_spot(text: str) -> tuple[int, int]:
     raise ValueError("no single-quoted text after the middle of the flow")
 
 
-async def measure(text: str, edits: int, timeout: float, mode: str = "push",
-                  newline: bool = False) -> tuple[list[float], list[float], float, int, dict[str, int]]:
-    """Time each edit until its diagnostics arrive: published (``push``), or the answer to the
-    ``textDocument/diagnostic`` request this client sends right after the change, naming the
-    result it holds, as VS Code's client does (``pull``: the client declares it can pull, so
-    the server publishes nothing)."""
-    client = LanguageClient("pafix-bench", "1")
-    published: dict[tuple[str, int | None], float] = {}
-    #: when the body of each publish had been read, before this (Python) client decoded it
-    arrived: dict[tuple[str, int | None], float] = {}
-    read_at = [0.0]
-    counts: dict[str, int] = {}
+Run = tuple[list[float], list[float], float, int, dict[str, int]]
 
-    @client.feature(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    def on_publish(params: t.PublishDiagnosticsParams) -> None:
-        published[(params.uri, params.version)] = time.perf_counter()
-        arrived[(params.uri, params.version)] = read_at[0]  # the last body read is this message's
-        counts["last"] = len(params.diagnostics)
 
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p)}
-    await client.start_io(sys.executable, "-m", "pafix", "lsp", env=env)
-    stdout = client._server.stdout if client._server is not None else None
-    if stdout is not None:  # pygls reads each message body with one readexactly
-        read_body = stdout.readexactly
+class Session:
+    """One server process and its client, getting diagnostics one way: published (``push``),
+    or as the answer to the ``textDocument/diagnostic`` request the client sends right after
+    each change, naming the result it holds, as VS Code's client does (``pull``: the client
+    declares it can pull, so the server publishes nothing)."""
 
-        async def timed_read(n: int) -> bytes:
-            body = await read_body(n)
-            read_at[0] = time.perf_counter()
-            return body
+    def __init__(self, mode: str, timeout: float) -> None:
+        self.mode, self.timeout = mode, timeout
+        self.client = LanguageClient("pafix-bench", "1")
+        self.published: dict[int | None, float] = {}
+        #: when the body of each answer had been read, before this (Python) client decoded it
+        self.arrived: dict[int | None, float] = {}
+        self.read_at = 0.0
+        self.count = 0
+        self.held: str | None = None
+        self.kinds = {"full": 0, "unchanged": 0}
+        self.latencies: list[float] = []
+        self.arrivals: list[float] = []
+        self.first = 0.0
+        self.uri = str(from_fs_path(str(ROOT / "bench" / "results" / f"lsp-latency-{mode}.robin")))
 
-        stdout.readexactly = timed_read  # type: ignore[method-assign]
-    caps = t.ClientCapabilities()
-    if mode == "pull":
-        caps.text_document = t.TextDocumentClientCapabilities(diagnostic=t.DiagnosticClientCapabilities())
-    await client.initialize_async(t.InitializeParams(
-        capabilities=caps, initialization_options={"pafix": {"debounceMs": 0}},
-    ))
-    client.initialized(t.InitializedParams())
-    uri = str(from_fs_path(str(ROOT / "bench" / "results" / "lsp-latency.robin")))
-    held: list[str | None] = [None]
-    kinds = {"full": 0, "unchanged": 0}
+        @self.client.feature(t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+        def on_publish(params: t.PublishDiagnosticsParams) -> None:
+            self.published[params.version] = time.perf_counter()
+            self.arrived[params.version] = self.read_at  # the last body read is this message's
+            self.count = len(params.diagnostics)
 
-    async def wait(version: int) -> float:
-        if mode == "pull":
-            report = await asyncio.wait_for(client.text_document_diagnostic_async(t.DocumentDiagnosticParams(
-                t.TextDocumentIdentifier(uri), previous_result_id=held[0])), timeout)
-            published[(uri, version)] = time.perf_counter()
-            arrived[(uri, version)] = read_at[0]
-            kinds[report.kind] += 1
-            held[0] = report.result_id
+    async def start(self, text: str) -> None:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p)}
+        await self.client.start_io(sys.executable, "-m", "pafix", "lsp", env=env)
+        stdout = self.client._server.stdout if self.client._server is not None else None
+        if stdout is not None:  # pygls reads each message body with one readexactly
+            read_body = stdout.readexactly
+
+            async def timed_read(n: int) -> bytes:
+                body = await read_body(n)
+                self.read_at = time.perf_counter()
+                return body
+
+            stdout.readexactly = timed_read  # type: ignore[method-assign]
+        caps = t.ClientCapabilities()
+        if self.mode == "pull":
+            caps.text_document = t.TextDocumentClientCapabilities(diagnostic=t.DiagnosticClientCapabilities())
+        await self.client.initialize_async(t.InitializeParams(
+            capabilities=caps, initialization_options={"pafix": {"debounceMs": 0}},
+        ))
+        self.client.initialized(t.InitializedParams())
+        started = time.perf_counter()
+        self.client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(self.uri, "robin", 1, text)))
+        self.first = await self.wait(1) - started
+        self.kinds = {"full": 0, "unchanged": 0}  # the open's answer is not an edit's
+
+    async def wait(self, version: int) -> float:
+        if self.mode == "pull":
+            report = await asyncio.wait_for(self.client.text_document_diagnostic_async(t.DocumentDiagnosticParams(
+                t.TextDocumentIdentifier(self.uri), previous_result_id=self.held)), self.timeout)
+            self.published[version] = time.perf_counter()
+            self.arrived[version] = self.read_at
+            self.kinds[report.kind] += 1
+            self.held = report.result_id
             if isinstance(report, t.RelatedFullDocumentDiagnosticReport):
-                counts["last"] = len(report.items)
-            return published[(uri, version)]
-        end = time.perf_counter() + timeout
+                self.count = len(report.items)
+            return self.published[version]
+        end = time.perf_counter() + self.timeout
         while time.perf_counter() < end:
-            if (uri, version) in published:
-                return published[(uri, version)]
+            if version in self.published:
+                return self.published[version]
             await asyncio.sleep(0.0005)
         raise TimeoutError(f"no diagnostics for version {version}")
 
-    started = time.perf_counter()
-    client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(uri, "robin", 1, text)))
-    first = await wait(1) - started
-    if mode == "pull":
-        kinds["full"] -= 1  # the open's (full, naturally): count the edits' answers only
+    async def edit(self, version: int, change: t.TextDocumentContentChangePartial) -> None:
+        sent = time.perf_counter()
+        self.client.text_document_did_change(t.DidChangeTextDocumentParams(
+            t.VersionedTextDocumentIdentifier(uri=self.uri, version=version), [change]))
+        self.latencies.append((await self.wait(version)) - sent)
+        self.arrivals.append(self.arrived[version] - sent)
 
+    async def stop(self) -> Run:
+        await self.client.shutdown_async(None)
+        self.client.exit(None)
+        await self.client.stop()
+        return self.latencies, self.arrivals, self.first, self.count, self.kinds if self.mode == "pull" else {}
+
+
+async def measure(text: str, edits: int, timeout: float, modes: list[str], newline: bool = False) -> dict[str, Run]:
+    """One server per mode, all alive at once; each edit is made in every one of them in turn
+    (the order alternating from edit to edit), so the modes share the machine's moods."""
+    sessions = [Session(mode, timeout) for mode in modes]
+    for session in sessions:
+        await session.start(text)
     target, col = edit_spot(text)
     typed, end = ("x", t.Position(target, col + 1)) if not newline else ("\n", t.Position(target + 1, 0))
     if newline:
         col = 0  # an empty line inserted above the middle line: every diagnostic below it moves
-    latencies: list[float] = []
-    arrivals: list[float] = []
     for i in range(edits):
-        version = i + 2
         if i % 2 == 0:
             change = t.TextDocumentContentChangePartial(
                 range=t.Range(t.Position(target, col), t.Position(target, col)), text=typed)
         else:
             change = t.TextDocumentContentChangePartial(range=t.Range(t.Position(target, col), end), text="")
-        sent = time.perf_counter()
-        client.text_document_did_change(t.DidChangeTextDocumentParams(
-            t.VersionedTextDocumentIdentifier(uri=uri, version=version), [change]))
-        latencies.append((await wait(version)) - sent)
-        arrivals.append(arrived[(uri, version)] - sent)
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()
-    return latencies, arrivals, first, counts.get("last", 0), kinds if mode == "pull" else {}
+        for session in sessions if i % 2 == 0 else reversed(sessions):
+            await session.edit(i + 2, change)
+    return {session.mode: await session.stop() for session in sessions}
 
 
 def main() -> None:
@@ -210,7 +231,8 @@ def main() -> None:
                     help="type an empty line above the middle line instead of a character into a text "
                          "(every diagnostic below it moves: a pull is answered in full)")
     ap.add_argument("--mode", choices=("push", "pull"), action="append",
-                    help="how the client gets diagnostics (repeat for both; default: push, then pull)")
+                    help="how the client gets diagnostics (repeat for both, the default: the two servers "
+                         "run side by side, edit by edit)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "lsp_latency.json")
     args = ap.parse_args()
     args.mode = args.mode or ["push", "pull"]
@@ -234,9 +256,9 @@ def main() -> None:
         previous = result.checked
         parse_times.append(result.timings["parse"])
         check_times.append(result.timings["check"])
-    runs = {mode: asyncio.run(measure(text, args.edits, args.timeout, mode, args.newline)) for mode in args.mode}
+    runs = asyncio.run(measure(text, args.edits, args.timeout, args.mode, args.newline))
 
-    def figures(run: tuple[list[float], list[float], float, int, dict[str, int]]) -> dict[str, Any]:
+    def figures(run: Run) -> dict[str, Any]:
         latencies, arrivals, first, diagnostics, kinds = run
         ms = [x * 1000 for x in latencies]
         arrived_ms = [x * 1000 for x in arrivals]
