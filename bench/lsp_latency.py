@@ -160,6 +160,8 @@ class Session:
         caps = t.ClientCapabilities()
         if self.mode == "pull":
             caps.text_document = t.TextDocumentClientCapabilities(diagnostic=t.DiagnosticClientCapabilities())
+            caps.workspace = t.WorkspaceClientCapabilities(
+                diagnostics=t.DiagnosticWorkspaceClientCapabilities(refresh_support=True))
         await self.client.initialize_async(t.InitializeParams(
             capabilities=caps, initialization_options={"pafix": {"debounceMs": 0}},
         ))

@@ -23,7 +23,8 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features  # 
 from pafix.lsp.pull import Reported, answer, same_diagnostics  # noqa: E402
 from tests.test_lsp import BROKEN, CANARY, ENV, LEAK, apply_text_edits, by_code, edits_of  # noqa: E402
 
-pytestmark = pytest.mark.asyncio(loop_scope="module")
+#: the server tests share one server process (the module-scoped fixture) and its loop
+on_server = pytest.mark.asyncio(loop_scope="module")
 
 #: a line at the end moves no diagnostic of LEAK
 QUIET_EDIT = LEAK + "# a note at the end\n"
@@ -107,6 +108,7 @@ def published_for(client: LanguageClient, uri: str) -> list[t.PublishDiagnostics
 # ---- the server ------------------------------------------------------------------------------------
 
 
+@on_server
 async def test_unchanged_when_an_edit_moves_no_diagnostic(client: LanguageClient, tmp_path: Path) -> None:
     uri = new_uri(tmp_path)
     client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(uri, "robin", 1, LEAK)))
@@ -131,6 +133,7 @@ async def test_unchanged_when_an_edit_moves_no_diagnostic(client: LanguageClient
     assert published_for(client, uri) == []
 
 
+@on_server
 async def test_held_diagnostics_of_an_older_version_get_current_fixes(client: LanguageClient, tmp_path: Path) -> None:
     """After an ``unchanged`` answer the client holds the diagnostics of version 1 (``data.v``
     is 1) for version 2: their quick fixes come from the check of version 2."""
@@ -150,6 +153,7 @@ async def test_held_diagnostics_of_an_older_version_get_current_fixes(client: La
     assert fixed.startswith("@SENSITIVE: [Password, ConnString]\n") and fixed.endswith("# a note at the end\n")
 
 
+@on_server
 async def test_a_pull_overtaken_by_a_change_answers_for_the_newest_text(client: LanguageClient, tmp_path: Path) -> None:
     uri = new_uri(tmp_path)
     client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(uri, "robin", 1, LEAK)))
@@ -164,6 +168,7 @@ async def test_a_pull_overtaken_by_a_change_answers_for_the_newest_text(client: 
     assert [(d.code, d.range, d.message) for d in overtaken.items] == [(d.code, d.range, d.message) for d in late.items]
 
 
+@on_server
 async def test_config_change_asks_the_client_to_pull_again(client: LanguageClient, tmp_path: Path) -> None:
     uri = new_uri(tmp_path)
     client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(uri, "robin", 1, LEAK)))
@@ -179,6 +184,7 @@ async def test_config_change_asks_the_client_to_pull_again(client: LanguageClien
     assert by_code(full(await pull(client, uri)).items, "PAF101")
 
 
+@on_server
 async def test_close_publishes_nothing_and_a_closed_document_has_no_diagnostics(client: LanguageClient,
                                                                               tmp_path: Path) -> None:
     uri = new_uri(tmp_path)
@@ -189,6 +195,7 @@ async def test_close_publishes_nothing_and_a_closed_document_has_no_diagnostics(
     assert published_for(client, uri) == []
 
 
+@on_server
 async def test_pulled_diagnostics_hold_no_secret(client: LanguageClient, tmp_path: Path) -> None:
     uri = new_uri(tmp_path)
     client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(uri, "robin", 1, BROKEN)))
@@ -239,3 +246,24 @@ def test_answer() -> None:
     assert other["kind"] == "full" and other["resultId"] == "r2"
     changed, now = answer(reported, "r1", [_diag(1, "b", 2)], new_id)
     assert changed["kind"] == "full" and now.result_id == changed["resultId"] == "r3"
+
+
+@pytest.mark.parametrize("diagnostic, refresh, pulls", [
+    (True, True, True),
+    (True, False, False),  # could not be told to pull again after a configuration change
+    (False, True, False),
+    (False, False, False),
+])
+def test_who_pulls(diagnostic: bool, refresh: bool, pulls: bool) -> None:
+    from pafix.lsp.server import create_server
+
+    ls = create_server()
+    caps = t.ClientCapabilities(
+        text_document=t.TextDocumentClientCapabilities(
+            diagnostic=t.DiagnosticClientCapabilities() if diagnostic else None),
+        workspace=t.WorkspaceClientCapabilities(
+            diagnostics=t.DiagnosticWorkspaceClientCapabilities(refresh_support=refresh)),
+    )
+    ls.protocol.fm.features[t.INITIALIZE](t.InitializeParams(capabilities=caps))
+    assert ls.pull_diagnostics is pulls
+    ls.executor.shutdown(wait=False)

@@ -12,8 +12,11 @@ client decodes and draws again.
 "The same" ignores each diagnostic's ``data.v``, the version it was made for: a code action
 on a diagnostic of an older version finds the same finding of the current check by its id
 (``data.id``, see the server's ``code_action``), so an older version's diagnostics that are
-otherwise equal serve the current text as well. A client that cannot pull keeps getting
-``publishDiagnostics``; the server never does both for one client.
+otherwise equal serve the current text as well. The server pulls from a client that
+declares ``textDocument.diagnostic`` and ``workspace.diagnostics.refreshSupport`` (without
+the latter, a change of configuration could not make it pull again: some clients announce
+the one without the other); every other client keeps getting ``publishDiagnostics``, and
+the server never does both for one client.
 """
 
 from __future__ import annotations

@@ -67,7 +67,6 @@ class PafixServer(LanguageServer):
         self.client_watch_files = False
         #: the client pulls diagnostics (``textDocument/diagnostic``): nothing is published
         self.pull_diagnostics = False
-        self.client_diagnostic_refresh = False
         self._result_ids = itertools.count(1)
 
     # ---- plumbing ---------------------------------------------------------------------------
@@ -257,7 +256,7 @@ class PafixServer(LanguageServer):
             doc.linted = None
             doc.future = None
             self.schedule(doc, 0)
-        if self.pull_diagnostics and self.client_diagnostic_refresh and self.docs:
+        if self.pull_diagnostics and self.docs:
             self.workspace_diagnostic_refresh(None)  # the client pulls every document again
 
     # ---- fix all --------------------------------------------------------------------------------
@@ -315,8 +314,10 @@ def create_server() -> PafixServer:
         ls.client_resolve_edit = "edit" in props
         ls.client_pull_configuration = bool(_get(caps, "workspace.configuration"))
         ls.client_watch_files = bool(_get(caps, "workspace.did_change_watched_files.dynamic_registration"))
-        ls.pull_diagnostics = _get(caps, "text_document.diagnostic") is not None
-        ls.client_diagnostic_refresh = bool(_get(caps, "workspace.diagnostics.refresh_support"))
+        # pull only from a client that can also be told to pull again (a configuration file
+        # changed): without workspace/diagnostic/refresh it would keep stale diagnostics
+        ls.pull_diagnostics = (_get(caps, "text_document.diagnostic") is not None
+                               and bool(_get(caps, "workspace.diagnostics.refresh_support")))
         ls.settings = merge_settings(ls.settings, params.initialization_options)
 
     @ls.feature(t.INITIALIZED)
