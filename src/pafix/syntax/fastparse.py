@@ -202,8 +202,10 @@ _Kind = tuple[str, "dict[str, str] | None", int]
 _PLAIN, _ANONYMOUS, _MULTILINE = 0, 1, 2
 #: a contextual lexer: (the match method of its scanner, the _Kind of each group index)
 _Lexer = tuple[Any, list["_Kind | None"]]
-#: a reduction: (number of children, what it does to them -- see _reduction --, rule origin)
-_Rule = tuple[int, Any, str]
+#: a reduction under one lookahead: (number of children, what it does to them -- see
+#: _reduction --, rule origin, the lookahead, {state below: the state on top after the goto and
+#: every single-child reduction that follows}, filled as met)
+_Rule = tuple[int, Any, str, str, dict[int, int]]
 
 
 class FastParser:
@@ -225,22 +227,31 @@ class FastParser:
             raise ValueError("the fast driver needs the parse-time callbacks of a transformer")
         if any(isinstance(k, str) for k in callbacks):
             raise ValueError("terminal callbacks (Transformer methods named for terminals) are not supported")
-        # rows[state][symbol]: a shift or goto is the target state (>= 0), a reduction the
-        # negative index of its rule in self.rules (so rules[action] is the rule)
+        # rows[state][symbol]: a shift or goto is the target state (>= 0); a reduction is the
+        # negative index in self.rules of the entry of that rule *under that lookahead*, so
+        # rules[action] is the rule, and the goto that follows it depends on the state below
+        # alone: one int-keyed dict lookup instead of a (state, rule, lookahead) tuple built and
+        # hashed per reduction
         size = max(table.states) + 1
-        rule_list: list[_Rule] = []
-        rule_ids: dict[int, int] = {}
+        reductions: dict[int, tuple[int, Any, str]] = {}
         seq_origins = _seq_origins(list(callbacks))
         for row in table.states.values():
             for action, arg in row.values():
-                if action is not Shift and id(arg) not in rule_ids:
-                    rule_ids[id(arg)] = len(rule_list)
+                if action is not Shift and id(arg) not in reductions:
                     cb = _reduction(arg, callbacks[arg], transformer, seq_origins)
-                    rule_list.append((len(arg.expansion), cb, arg.origin.name))
+                    reductions[id(arg)] = (len(arg.expansion), cb, arg.origin.name)
+        rule_list: list[_Rule] = []
+        entry_ids: dict[tuple[int, str], int] = {}
+        for row in table.states.values():
+            for term, (action, arg) in row.items():
+                if action is not Shift and (id(arg), term) not in entry_ids:
+                    entry_ids[id(arg), term] = len(rule_list)
+                    count, cb, origin = reductions[id(arg)]
+                    rule_list.append((count, cb, origin, term, {}))
         count = len(rule_list)
         self.rows: list[dict[str, int]] = [{} for _ in range(size)]
         for state, row in table.states.items():
-            self.rows[state] = {term: arg if action is Shift else rule_ids[id(arg)] - count
+            self.rows[state] = {term: arg if action is Shift else entry_ids[id(arg), term] - count
                                 for term, (action, arg) in row.items()}
         self.rules: list[_Rule] = rule_list
         # Blanks are skipped before lexing when the grammar ignores exactly them (WS) and no
@@ -280,11 +291,6 @@ class FastParser:
             self.lexers[state] = entry
         self.newline_types = frozenset(newline_types)
         self.anonymous = anonymous
-        #: (state below, rule origin, lookahead) -> the state on top after the goto and every
-        #: single-child ``?rule`` reduction that follows (an atom climbs about nine of them to
-        #: ``expr``); (state below, state on top, lookahead) -> the same from a state on top
-        self.gotos: dict[tuple[int, str, str], int] = {}
-        self.units: dict[tuple[int, int, str], int] = {}
 
     def _goto_chain(self, below: int, origin: str, ttype: str) -> int:
         """The state on top after reducing to ``origin`` above ``below``, then every further
@@ -320,8 +326,6 @@ class FastParser:
         rows = self.rows
         rules = self.rules
         lexers = self.lexers
-        gotos = self.gotos
-        units = self.units
         newline_types = self.newline_types
         str_new = str.__new__
         end_state = self.end_states[start]
@@ -384,38 +388,36 @@ class FastParser:
                         values.append(token)
                         state = action
                         break
-                    size, cb, origin = rules[action]
+                    size, cb, origin, _, after = rules[action]
                     if cb is None:  # single-child rules: the value stays, only the state changes
-                        key = (states[-2], state, ttype)
-                        top = units.get(key)
+                        below = states[-2]
+                        top = after.get(below)
                         if top is None:
-                            top = units[key] = self._goto_chain(key[0], origin, ttype)
+                            top = after[below] = self._goto_chain(below, origin, ttype)
                         states[-1] = state = top
                         continue
                     if size == 1:  # a third of the reductions: the result takes its child's place
                         children = [values[-1]]
-                    else:  # the children make way for one slot that the result takes
-                        if size:
-                            children = values[-size:]
-                            del states[-size:]
-                            del values[-size:]
-                        else:
-                            children = []
+                    elif size:  # the result takes the first child's slot, the others go
+                        children = values[-size:]
+                        del states[1 - size:]
+                        del values[1 - size:]
+                    else:
+                        children = []
                         states.append(0)
                         values.append(None)
                     below = states[-2]
-                    goto = (below, origin, ttype)
-                    known = gotos.get(goto)
-                    if known is None:
-                        known = gotos[goto] = self._goto_chain(below, origin, ttype)
-                    states[-1] = state = known
+                    top = after.get(below)
+                    if top is None:
+                        top = after[below] = self._goto_chain(below, origin, ttype)
+                    states[-1] = state = top
                     values[-1] = cb(children)
             # ---- the end (as parse_from_state + feed_token($END, is_end=True)) ----
             while True:
                 action = rows[state]["$END"]
                 if action >= 0:
                     raise Fallback
-                size, cb, origin = rules[action]
+                size, cb, origin, _, _ = rules[action]
                 if size:
                     children = values[-size:]
                     del states[-size:]
