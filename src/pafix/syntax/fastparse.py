@@ -353,8 +353,9 @@ class FastParser:
                 # a name that may be a keyword (Lark's "unless" callback)
                 ttype = type_ if keywords is None else keywords.get(value, type_)
                 if kind == _ANONYMOUS:
-                    token = shared.get(type_)
-                    if token is None:
+                    try:
+                        token = shared[type_]
+                    except KeyError:
                         token = shared[type_] = _new_token(type_, value, start_pos, line, 1, line, 1, pos)
                     if type_ in newline_types:
                         newlines = value.count("\n")
@@ -391,8 +392,9 @@ class FastParser:
                     size, cb, origin, _, after = rules[action]
                     if cb is None:  # single-child rules: the value stays, only the state changes
                         below = states[-2]
-                        top = after.get(below)
-                        if top is None:
+                        try:  # a subscript, not .get(): no method call (a miss is once per key)
+                            top = after[below]
+                        except KeyError:
                             top = after[below] = self._goto_chain(below, origin, ttype)
                         states[-1] = state = top
                         continue
@@ -407,8 +409,9 @@ class FastParser:
                         states.append(0)
                         values.append(None)
                     below = states[-2]
-                    top = after.get(below)
-                    if top is None:
+                    try:
+                        top = after[below]
+                    except KeyError:
                         top = after[below] = self._goto_chain(below, origin, ttype)
                     states[-1] = state = top
                     values[-1] = cb(children)
