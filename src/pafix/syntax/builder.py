@@ -376,16 +376,14 @@ class _Builder(_Positions, Transformer[Token, Any]):
             parts = parts[1:]
         offset = len("GLOBAL.") if is_global else 0
         end = offset + len(parts[0])
-        expr: n.Expr = n.Name(self._sub(sp, 0, end), parts[0], is_global)
+        start, _, line, column, _, _ = sp
+        # a span from the token's start: its end moves on with each part (a one-line token)
+        expr: n.Expr = _new_name(_new_span(_SPAN, (start, start + end, line, column, line, column + end)),
+                                 parts[0], is_global)
         for part in parts[1:]:
             end += 1 + len(part)
-            expr = n.Attribute(self._sub(sp, 0, end), expr, part)
+            expr = _new_attribute(_new_span(_SPAN, (start, start + end, line, column, line, column + end)), expr, part)
         return expr
-
-    @staticmethod
-    def _sub(sp: n.Span, start: int, end: int) -> n.Span:
-        """A sub-span of a one-line token."""
-        return n.Span(sp.start + start, sp.start + end, sp.line, sp.column + start, sp.line, sp.column + end)
 
     def number(self, children: list[Any]) -> n.Number:
         return _new_number(self.tspan(children[0]), children[0].value)
@@ -468,16 +466,21 @@ class _Builder(_Positions, Transformer[Token, Any]):
         return tuple(parts)
 
     def _hole(self, raw: str, start: int, close: int, sp: n.Span) -> n.Hole:
-        line = sp.line + raw.count("\n", 0, start)
+        # the line of the hole and of its end: counted only in a text that has a newline
+        # before them (most are one line: no count)
         nl = raw.rfind("\n", 0, start)
-        column = (start - nl) if nl >= 0 else sp.column + start
-        text = raw[start + 1 : close]
+        if nl < 0:
+            line, column = sp.line, sp.column + start
+        else:
+            line, column = sp.line + raw.count("\n", 0, nl + 1), start - nl
         abs_start = sp.start + start
-        expr = self._parse_expr(text, abs_start + 1, line, column + 1)
-        end_line = sp.line + raw.count("\n", 0, close + 1)
-        nl_end = raw.rfind("\n", 0, close + 1)
-        end_column = (close + 1 - nl_end) if nl_end >= 0 else sp.column + close + 1
-        return _new_hole(n.Span(abs_start, sp.start + close + 1, line, column, end_line, end_column), expr)
+        expr = self._parse_expr(raw[start + 1 : close], abs_start + 1, line, column + 1)
+        nl_end = raw.rfind("\n", start, close)  # a quoted newline inside the hole
+        if nl_end < 0:
+            end_line, end_column = line, column + close + 1 - start
+        else:
+            end_line, end_column = line + raw.count("\n", start, nl_end + 1), close + 1 - nl_end
+        return _new_hole(_new_span(_SPAN, (abs_start, sp.start + close + 1, line, column, end_line, end_column)), expr)
 
     def _parse_expr(self, text: str, base: int, line: int, column: int) -> n.Expr:
         if _PLAIN_HOLE_RE.fullmatch(text) and ("." in text or text not in _expr_keywords()):
@@ -504,6 +507,11 @@ class _Builder(_Positions, Transformer[Token, Any]):
 
 #: in interpolated text: an escaped character, a literal percent sign, or the start of a hole
 _INTERPOLATION_RE = re.compile(r"\\[\s\S]|%%|%")
+#: the rest of a hole, to the ``%`` that closes it: escapes (a backslash and the next character)
+#: and quoted text (which may hold ``%`` and newlines) skipped; an unquoted newline, or a quote
+#: left open, ends the search with no ``%`` (no match). One C-level match instead of a Python
+#: loop over the hole's characters; possessive, so linear on any text.
+_HOLE_END_RE = re.compile(r"(?:[^'%\\\r\n]++|\\[\s\S]|'(?:[^'\\]++|\\[\s\S])*+')*+%")
 #: a hole that is one name or one dotted name (no blanks): one NAME or DOTTED token
 _PLAIN_HOLE_RE = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
 
@@ -518,20 +526,8 @@ def _expr_keywords() -> frozenset[str]:
 
 def _hole_end(raw: str, i: int, end: int) -> int:
     """Index of the ``%`` closing a hole that starts at ``i``, skipping quoted text; -1 if none."""
-    quote = False
-    while i < end:
-        ch = raw[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "'":
-            quote = not quote
-        elif ch == "%" and not quote:
-            return i
-        elif ch in "\r\n" and not quote:
-            return -1
-        i += 1
-    return -1
+    m = _HOLE_END_RE.match(raw, i, end)
+    return -1 if m is None else m.end() - 1
 
 
 # ---- the parser -----------------------------------------------------------------------------
