@@ -223,6 +223,7 @@ class FastParser:
         transformer = lark.options.transformer
         self.start_states: dict[str, int] = dict(table.start_states)
         self.end_states: dict[str, int] = dict(table.end_states)
+        self.end_state_set = frozenset(self.end_states.values())
         if not callbacks:
             raise ValueError("the fast driver needs the parse-time callbacks of a transformer")
         if any(isinstance(k, str) for k in callbacks):
@@ -299,6 +300,8 @@ class FastParser:
         rows, rules = self.rows, self.rules
         while True:
             top = rows[below][origin]
+            if top in self.end_state_set:  # the parse may end here: the caller checks
+                return top
             action = rows[top].get(ttype)
             if action is None or action >= 0 or rules[action][1] is not None:
                 return top
@@ -416,20 +419,33 @@ class FastParser:
                     states[-1] = state = top
                     values[-1] = cb(children)
             # ---- the end (as parse_from_state + feed_token($END, is_end=True)) ----
+            # the reductions as above, memoised chains of single-child rules included (an
+            # expression of a %...% hole climbs about nine of them); a chain never passes an
+            # end state (see _goto_chain), where the parse is accepted
             while True:
                 action = rows[state]["$END"]
                 if action >= 0:
                     raise Fallback
-                size, cb, origin, _, _ = rules[action]
-                if size:
-                    children = values[-size:]
-                    del states[-size:]
-                    del values[-size:]
-                else:
-                    children = []
-                state = rows[states[-1]][origin]
-                states.append(state)
-                values.append(children[0] if cb is None else cb(children))
+                size, cb, origin, _, after = rules[action]
+                if cb is not None:
+                    if size == 1:
+                        children = [values[-1]]
+                    elif size:
+                        children = values[-size:]
+                        del states[1 - size:]
+                        del values[1 - size:]
+                    else:
+                        children = []
+                        states.append(0)
+                        values.append(None)
+                below = states[-2]
+                try:
+                    top = after[below]
+                except KeyError:
+                    top = after[below] = self._goto_chain(below, origin, "$END")
+                states[-1] = state = top
+                if cb is not None:
+                    values[-1] = cb(children)
                 if state == end_state:
                     return values[-1]
         except Fallback:
