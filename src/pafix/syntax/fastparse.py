@@ -361,10 +361,14 @@ class FastParser:
                     except KeyError:
                         token = shared[type_] = _new_token(type_, value, start_pos, line, 1, line, 1, pos)
                     if type_ in newline_types:
-                        newlines = value.count("\n")
-                        if newlines:
-                            line += newlines
-                            line_start = start_pos + value.rindex("\n") + 1
+                        if value == "\n" or value == "\r\n":  # a line break (no method call)
+                            line += 1
+                            line_start = pos
+                        else:
+                            newlines = value.count("\n")
+                            if newlines:
+                                line += newlines
+                                line_start = start_pos + value.rindex("\n") + 1
                 else:
                     tok_line = line
                     column = start_pos - line_start + 1
