@@ -6,10 +6,14 @@
   counts newlines only when there is one before the hole);
 * a lone expression (what a hole holds), parsed by the fast driver, whose end reductions
   now go through the memoised single-child chains: the same tree as Lark's own driver,
-  spans included, placed anywhere in a file.
+  spans included, placed anywhere in a file;
+* the opaque regions of a clipboard copy (trailers, separators), found through the line
+  break before their first line instead of a ``^`` search tried at every character.
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -18,6 +22,7 @@ from lark.exceptions import UnexpectedInput
 
 import strategies as S
 from pafix.syntax import builder as B
+from pafix.syntax import trailers as T
 from pafix.syntax.parser import parse
 from trees import deep
 
@@ -94,3 +99,48 @@ def test_a_lone_expression_parses_as_lark_parses_it(text: str, base: int, line: 
     finally:
         builder.place(*saved)
     assert got == expected
+
+
+_LINES = ["SET a TO 1", "# [ControlRepository][PowerAutomateDesktop]", " # [ImageRepository][PowerAutomateDesktop] ",
+          "=====>", "  ==>", "x =>", "{", '  "a": "}"', "}", "} ", " }", "", "\t", "\ufeff=>", "# [ControlRepository]"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(_LINES), st.sampled_from(["\n", "\r\n", "\r", ""])), max_size=12),
+       st.integers(0, 3))
+def test_opaque_regions_are_found_as_a_search_of_every_line_finds_them(lines: list[tuple[str, str]], cut: int) -> None:
+    """trailers._search_line (the line break before a boundary or closing-brace line, then the
+    line matched) finds what a search of the ``^`` patterns from every character found."""
+    text = "".join(line + end for line, end in lines)
+    for pattern, nl_pattern in ((T._BOUNDARY_RE, T._BOUNDARY_NL_RE), (T._JSON_END_RE, T._JSON_END_NL_RE)):
+        for pos in range(len(text) + 1):
+            got = T._search_line(pattern, nl_pattern, text, pos)
+            expected = pattern.search(text, pos)
+            assert (got and got.span()) == (expected and expected.span())
+    assert T.regions(text) == _regions_reference(text)
+
+
+def _regions_reference(text: str) -> tuple[tuple[int, int], ...]:
+    """trailers.regions as it was, with a search of the ``^`` patterns."""
+    found: list[tuple[int, int]] = []
+    pos = 0
+    while pos < len(text):
+        m = T._BOUNDARY_RE.search(text, pos)
+        if m is None:
+            break
+        start, end = m.start(), T._next_line(text, m.end())
+        close = T._JSON_END_RE.search(text, end) if m.group("marker") is not None else None
+        if m.group("marker") is not None and close is None:
+            end = len(text)
+        else:
+            end = close.end() if close is not None else end
+            while end < len(text):
+                blank = T._CONTINUE_RE.match(text, end)
+                if blank is None or blank.end() == end:
+                    break
+                end = blank.end()
+        if found and found[-1][1] == start:
+            start = found.pop()[0]
+        found.append((start, end))
+        pos = end
+    return tuple(found)
