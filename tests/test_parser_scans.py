@@ -144,3 +144,20 @@ def _regions_reference(text: str) -> tuple[tuple[int, int], ...]:
         found.append((start, end))
         pos = end
     return tuple(found)
+
+
+def test_every_lexer_of_the_fast_driver_builds_on_first_use() -> None:
+    """The driver's scanners are compiled when a parse first lexes in their states: each
+    builds (Lark's internals as the driver reads them), then every state of its group holds
+    the compiled scanner's match and the kind of each of its groups."""
+    fast = B._fast()
+    assert fast is not None
+    for state, entry in enumerate(fast.lexers):
+        if entry is None:
+            continue
+        match, kinds = entry
+        match("", 0)  # builds it if not built yet
+        built, same_kinds = fast.lexers[state]  # type: ignore[misc]
+        assert isinstance(built.__self__, re.Pattern) and same_kinds is kinds
+        terminals = {kind[0] for kind in kinds if kind is not None}
+        assert terminals and terminals == set(built.__self__.groupindex)

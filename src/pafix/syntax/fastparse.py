@@ -261,37 +261,72 @@ class FastParser:
         # and WS itself is never matched (trailing blanks are found by _BLANK_RE).
         if not self._blanks_only_ws(frontend.lexer):
             raise ValueError("the grammar ignores more than blanks")
-        # the contextual lexer of each parser state (see _Lexer); the types whose tokens may
-        # hold a newline (Lark's own guess)
+        # the contextual lexer of each parser state (see _Lexer), compiled on first use (see
+        # _lazy_lexer); the types whose tokens may hold a newline (Lark's own guess)
         self.lexers: list[_Lexer | None] = [None] * size
-        built: dict[int, _Lexer] = {}
+        groups: dict[int, tuple[Any, list[int]]] = {}
         newline_types: set[str] = set()
         for state, basic in frontend.lexer.lexers.items():
-            entry = built.get(id(basic))
-            if entry is None:
-                scanner = basic.scanner  # builds basic.callback too
-                if len(scanner._mres) != 1:
-                    raise ValueError("a contextual lexer needs more than one regex")
-                mre = scanner._mres[0]
-                rx = re.compile("([ \t\f\ufeff]*+)(?:" + mre.pattern + ")", mre.flags)
-                # a match's lastindex is its terminal's group (it encloses any group inside)
-                names: list[str | None] = [None] * (rx.groups + 1)
-                for name, index in rx.groupindex.items():
-                    names[index] = name
-                keywords = _keyword_tables(dict(basic.callback))
-                kinds: list[_Kind | None] = [
-                    None if name is None else
-                    (name, keywords.get(name),
-                     _ANONYMOUS if name in anonymous else _MULTILINE if name in basic.newline_types else _PLAIN)
-                    for name in names]
-                entry = (rx.match, kinds)
-                built[id(basic)] = entry
+            if id(basic) not in groups:
+                groups[id(basic)] = (basic, [])
                 newline_types |= basic.newline_types
                 if set(basic.ignore_types) != {"WS"}:
                     raise ValueError("a contextual lexer ignores more than WS")
-            self.lexers[state] = entry
+                # what the scanner's callbacks will be, known before it is built: keyword
+                # tables only (see _keyword_tables), which need keywords without flags
+                if getattr(basic, "user_callbacks", None) != {}:
+                    raise ValueError("lexer callbacks other than keyword tables")
+                if any(isinstance(t.pattern, PatternStr) and t.pattern.flags for t in basic.terminals):
+                    raise ValueError("a keyword with flags")
+            groups[id(basic)][1].append(state)
         self.newline_types = frozenset(newline_types)
+        for basic, states in groups.values():
+            entry = self._lazy_lexer(basic, states, anonymous)
+            for state in states:
+                self.lexers[state] = entry
         self.anonymous = anonymous
+
+    def _lazy_lexer(self, basic: Any, states: list[int], anonymous: frozenset[str]) -> _Lexer:
+        """The lexer of the parser states ``states`` (one Lark BasicLexer), built when a parse
+        first lexes in one of them. Compiling the scanners (Lark's, then the driver's own) was
+        most of the driver's set-up, once per process (a tenth of a second, a twentieth of a
+        scan of 300 flows), and a parse of those flows uses 45 of the 73 distinct ones. Until
+        then the entry holds a function that builds the scanner, fills in the (shared, so far
+        empty) list of kinds, puts the scanner's match in the entries of all the states, and
+        matches: the parse loop reads entries as always."""
+        kinds: list[_Kind | None] = []
+        made: list[Any] = []
+
+        def first_match(text: str, pos: int) -> Any:
+            if not made:
+                match = self._scanner(basic, kinds, anonymous)
+                made.append(match)
+                for state in states:
+                    self.lexers[state] = (match, kinds)
+            return made[0](text, pos)
+
+        return first_match, kinds
+
+    @staticmethod
+    def _scanner(basic: Any, kinds: list[_Kind | None], anonymous: frozenset[str]) -> Any:
+        """The match method of the scanner of the BasicLexer ``basic``; ``kinds`` is filled
+        with the _Kind of each of its groups."""
+        scanner = basic.scanner  # builds basic.callback too
+        if len(scanner._mres) != 1:
+            raise ValueError("a contextual lexer needs more than one regex")
+        mre = scanner._mres[0]
+        rx = re.compile("([ \t\f\ufeff]*+)(?:" + mre.pattern + ")", mre.flags)
+        # a match's lastindex is its terminal's group (it encloses any group inside)
+        names: list[str | None] = [None] * (rx.groups + 1)
+        for name, index in rx.groupindex.items():
+            names[index] = name
+        keywords = _keyword_tables(dict(basic.callback))
+        kinds[:] = [
+            None if name is None else
+            (name, keywords.get(name),
+             _ANONYMOUS if name in anonymous else _MULTILINE if name in basic.newline_types else _PLAIN)
+            for name in names]
+        return rx.match
 
     def _goto_chain(self, below: int, origin: str, ttype: str) -> int:
         """The state on top after reducing to ``origin`` above ``below``, then every further
