@@ -458,33 +458,28 @@ class FastParser:
                     states[-1] = state = top
                     values[-1] = cb(children)
             # ---- the end (as parse_from_state + feed_token($END, is_end=True)) ----
-            # the reductions as above, memoised chains of single-child rules included (an
-            # expression of a %...% hole climbs about nine of them); a chain never passes an
-            # end state (see _goto_chain), where the parse is accepted
+            # a few reductions per parse: the children are popped and the result pushed (no
+            # slot reuse), the goto from the same memo, single-child chains in one step (a
+            # %...% hole's expression climbs about nine of them); a chain never passes an end
+            # state (see _goto_chain), where the parse is accepted
             while True:
                 action = rows[state]["$END"]
                 if action >= 0:
                     raise Fallback
                 size, cb, origin, _, after = rules[action]
-                if cb is not None:
-                    if size == 1:
-                        children = [values[-1]]
-                    elif size:
-                        children = values[-size:]
-                        del states[1 - size:]
-                        del values[1 - size:]
-                    else:
-                        children = []
-                        states.append(0)
-                        values.append(None)
-                below = states[-2]
+                if cb is None:  # a single-child chain: the value stays
+                    size = 1
+                first = len(values) - size
+                children = values[first:]
+                del values[first:]
+                del states[first + 1:]
+                below = states[-1]
                 try:
-                    top = after[below]
+                    state = after[below]
                 except KeyError:
-                    top = after[below] = self._goto_chain(below, origin, "$END")
-                states[-1] = state = top
-                if cb is not None:
-                    values[-1] = cb(children)
+                    state = after[below] = self._goto_chain(below, origin, "$END")
+                states.append(state)
+                values.append(children[0] if cb is None else cb(children))
                 if state == end_state:
                     return values[-1]
         except Fallback:
