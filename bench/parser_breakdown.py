@@ -50,6 +50,9 @@ STEPS = [
 def record(fast: FastParser, codes: list[str]) -> tuple[list[str], list[list[tuple[Any, str, int]]]]:
     """The (match, text, position) of every scanner call of each parse (holes included)."""
     calls: list[tuple[Any, str, int]] = []
+    for entry in fast.lexers:  # the scanners are compiled on first use: all of them now, so
+        if entry is not None:  # that the recorded matches are the compiled ones
+            entry[0]("", 0)
     original = list(fast.lexers)
 
     def recording(entry: Any) -> Any:

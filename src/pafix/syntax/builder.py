@@ -42,6 +42,13 @@ _new_attribute = maker(n.Attribute)
 _new_binop = maker(n.BinOp)
 _new_entry = maker(n.ObjectEntry)
 _new_hole = maker(n.Hole)
+_new_if = maker(n.If)
+_new_if_branch = maker(n.IfBranch)
+_new_block = maker(n.Block)
+_new_io_decl = maker(n.IODecl)
+_new_comment = maker(n.Comment)
+#: the tokens that name a subflow, label or block
+_NAME_TYPES = ("NAME", "STRING")
 _ESCAPE_RE = re.compile(r"\\([\s\S])")
 _ANNOTATION_RE = re.compile(
     r"^@@(?:'(?P<qkey>(?:[^'\\]|\\.)*)'|(?P<key>[^\s:]+))[ \t]*:[ \t]*'(?P<value>(?:[^'\\]|\\[\s\S])*)'[ \t]*$"
@@ -123,10 +130,11 @@ class _Builder(_Positions, Transformer[Token, Any]):
 
     # ---- structure ----------------------------------------------------------------------
     def start(self, children: list[Any]) -> n.Body:
-        return tuple(_nodes(children))
+        return tuple([c for c in children if c.__class__ is not Token])
 
     def body(self, children: list[Any]) -> n.Body:
-        return tuple(_nodes(children))
+        # the statements between the line breaks: every child that is not a token
+        return tuple([c for c in children if c.__class__ is not Token])
 
     handler_body = body
 
@@ -158,16 +166,17 @@ class _Builder(_Positions, Transformer[Token, Any]):
         return n.Sensitive(self.tok_to(children[0], children[-1]), names, cast(int, close.start_pos) + self.base)
 
     def io_decl(self, children: list[Any]) -> n.IODecl:
-        kind_tok, name_tok = children[0], next(c for c in children if _is_tok(c, "NAME"))
+        kind_tok, name_tok, _colon, props = children  # (INPUT | OUTPUT) NAME ":" expr
         kind: Literal["INPUT", "OUTPUT"] = "INPUT" if kind_tok.type == "INPUT" else "OUTPUT"
-        return n.IODecl(self.tok_to(children[0], children[-1]), kind, n.Name(self.tspan(name_tok), name_tok.value), _nodes(children)[-1])
+        name = _new_name(self.tspan(name_tok), name_tok.value, False)
+        return _new_io_decl(self.tok_to(kind_tok, props), kind, name, props, False)
 
     def comment(self, children: list[Any]) -> n.Comment:
         tok = children[0]
         text = tok.value
         if tok.type == "BLOCK_COMMENT":
-            return n.Comment(self.tspan(tok), text[2:-2], True)
-        return n.Comment(self.tspan(tok), text[1:], False)
+            return _new_comment(self.tspan(tok), text[2:-2], True, False)
+        return _new_comment(self.tspan(tok), text[1:], False, False)
 
     def region(self, children: list[Any]) -> n.Region:
         tok = children[0]
@@ -208,7 +217,9 @@ class _Builder(_Positions, Transformer[Token, Any]):
         return n.Action(self.tok_to(children[0], children[-1]), children[0].value, self._args(children))
 
     def _name_of(self, children: list[Any]) -> str:
-        tok = next(c for c in children[1:] if _is_tok(c, "NAME", "STRING"))
+        tok = children[1]  # the name follows the keyword (CALL, LABEL, GOTO, FUNCTION, BLOCK...)
+        if tok.__class__ is not Token or tok.type not in _NAME_TYPES:
+            tok = next(c for c in children[1:] if _is_tok(c, "NAME", "STRING"))
         text = tok.value
         return unescape(text[1:-1]) if tok.type == "STRING" else text
 
@@ -238,17 +249,20 @@ class _Builder(_Positions, Transformer[Token, Any]):
 
     # ---- blocks ---------------------------------------------------------------------------
     def if_stmt(self, children: list[Any]) -> n.If:
-        parts = _nodes(children)
-        cond, body = parts[0], parts[1]
-        then_idx = next(i for i, c in enumerate(children) if _is_tok(c) and c.value == "THEN")
-        first = n.IfBranch(self.span(children[: then_idx + 1] + [body]), cond, body)
-        branches = [first] + [p for p in parts[2:] if isinstance(p, n.IfBranch)]
-        orelse = next((p.body for p in parts[2:] if isinstance(p, _Else)), None)
-        return n.If(self.tok_to(children[0], children[-1]), tuple(branches), orelse)
+        # IF cond THEN _NL body else_if* [else] END, where cond is an expression (a node) or
+        # "(" action ")": the children are read by position, not searched
+        then_idx = 4 if children[1].__class__ is Token else 2
+        cond, body = children[then_idx - 1 if then_idx == 2 else 2], children[then_idx + 2]
+        first = _new_if_branch(self.span([*children[: then_idx + 1], body]), cond, body)
+        rest = children[then_idx + 3 : -1]  # the ELSE IF branches, then the ELSE
+        orelse = None
+        if rest and rest[-1].__class__ is _Else:
+            orelse = rest.pop().body
+        return _new_if(self.tok_to(children[0], children[-1]), (first, *rest), orelse, False)
 
     def else_if(self, children: list[Any]) -> n.IfBranch:
         cond, body = _nodes(children)
-        return n.IfBranch(self.span(children), cond, body)
+        return _new_if_branch(self.span(children), cond, body)
 
     def else_clause(self, children: list[Any]) -> _Else:
         return _Else(self.span(children), _nodes(children)[0])
@@ -291,30 +305,28 @@ class _Builder(_Positions, Transformer[Token, Any]):
         return n.While(self.tok_to(children[0], children[-1]), cond, body)
 
     def block_stmt(self, children: list[Any]) -> n.Block:
-        name = None
-        if _is_tok(children[1], "NAME", "STRING"):
-            name = self._name_of(children)
-        parts = _nodes(children)
-        handlers = tuple(p for p in parts if isinstance(p, n.BlockHandler))
-        body = next(p for p in reversed(parts) if isinstance(p, tuple))
-        return n.Block(self.tok_to(children[0], children[-1]), name, handlers, body)
+        # BLOCK [name] _NL _gap handler* END _NL body END
+        second = children[1]
+        name = self._name_of(children) if second.__class__ is Token and second.type in _NAME_TYPES else None
+        handlers = tuple([p for p in children if p.__class__ is n.BlockHandler])
+        return _new_block(self.tok_to(children[0], children[-1]), name, handlers, children[-2], False)
 
     def handler(self, children: list[Any]) -> n.BlockHandler:
-        name = None
-        if _is_tok(children[1], "NAME", "STRING"):
-            name = self._name_of(children)
-        body = next(p for p in reversed(children) if isinstance(p, tuple))
-        return n.BlockHandler(self.span(children), name, self._args(children), body)
+        # ON BLOCK ERROR [name] arg* _NL body
+        second = children[1]
+        name = self._name_of(children) if second.__class__ is Token and second.type in _NAME_TYPES else None
+        return n.BlockHandler(self.span(children), name, self._args(children), children[-1])
 
     def on_error(self, children: list[Any]) -> n.OnError:
         clause = self.on_error_clause(children)
-        more = tuple(p for p in children if isinstance(p, n.OnError))
+        more = tuple([p for p in children if p.__class__ is n.OnError])
         return replace(clause, more=more) if more else clause
 
     def on_error_clause(self, children: list[Any]) -> n.OnError:
-        name_tok = children[1] if _is_tok(children[1], "NAME") else None
-        body = next(p for p in children if isinstance(p, tuple))
-        return n.OnError(self.span(children), name_tok.value if name_tok is not None else None, body)
+        # ON ERROR [NAME] _NL handler_body (then, in on_error, the further clauses and END)
+        second = children[1]
+        named = second.__class__ is Token and second.type == "NAME"
+        return n.OnError(self.span(children), second.value if named else None, children[3 if named else 2])
 
     def on_error_repeat(self, children: list[Any]) -> n.OnErrorRepeat:
         (times,) = _nodes(children)
@@ -324,10 +336,12 @@ class _Builder(_Positions, Transformer[Token, Any]):
         return n.OnErrorRepeat(self.tok_to(children[0], children[-1]), times, wait, closed=closed)
 
     def function(self, children: list[Any]) -> n.Function:
+        # FUNCTION name [GLOBAL | params] _NL body END FUNCTION
         name = self._name_of(children)
-        params = next((p for p in children if isinstance(p, _Params)), None)
-        is_global = any(_is_tok(c, "GLOBAL") for c in children)
-        body = next(p for p in children if isinstance(p, tuple))
+        third = children[2]
+        params = third if third.__class__ is _Params else None
+        is_global = third.__class__ is Token and third.type == "GLOBAL"
+        body = children[-2]
         if params is None:
             return n.Function(self.tok_to(children[0], children[-1]), name, is_global, (), body)
         return n.Function(self.tok_to(children[0], children[-1]), name, is_global, params.names, body, outputs=params.outputs)
@@ -376,16 +390,14 @@ class _Builder(_Positions, Transformer[Token, Any]):
             parts = parts[1:]
         offset = len("GLOBAL.") if is_global else 0
         end = offset + len(parts[0])
-        expr: n.Expr = n.Name(self._sub(sp, 0, end), parts[0], is_global)
+        start, _, line, column, _, _ = sp
+        # a span from the token's start: its end moves on with each part (a one-line token)
+        expr: n.Expr = _new_name(_new_span(_SPAN, (start, start + end, line, column, line, column + end)),
+                                 parts[0], is_global)
         for part in parts[1:]:
             end += 1 + len(part)
-            expr = n.Attribute(self._sub(sp, 0, end), expr, part)
+            expr = _new_attribute(_new_span(_SPAN, (start, start + end, line, column, line, column + end)), expr, part)
         return expr
-
-    @staticmethod
-    def _sub(sp: n.Span, start: int, end: int) -> n.Span:
-        """A sub-span of a one-line token."""
-        return n.Span(sp.start + start, sp.start + end, sp.line, sp.column + start, sp.line, sp.column + end)
 
     def number(self, children: list[Any]) -> n.Number:
         return _new_number(self.tspan(children[0]), children[0].value)
@@ -468,16 +480,21 @@ class _Builder(_Positions, Transformer[Token, Any]):
         return tuple(parts)
 
     def _hole(self, raw: str, start: int, close: int, sp: n.Span) -> n.Hole:
-        line = sp.line + raw.count("\n", 0, start)
+        # the line of the hole and of its end: counted only in a text that has a newline
+        # before them (most are one line: no count)
         nl = raw.rfind("\n", 0, start)
-        column = (start - nl) if nl >= 0 else sp.column + start
-        text = raw[start + 1 : close]
+        if nl < 0:
+            line, column = sp.line, sp.column + start
+        else:
+            line, column = sp.line + raw.count("\n", 0, nl + 1), start - nl
         abs_start = sp.start + start
-        expr = self._parse_expr(text, abs_start + 1, line, column + 1)
-        end_line = sp.line + raw.count("\n", 0, close + 1)
-        nl_end = raw.rfind("\n", 0, close + 1)
-        end_column = (close + 1 - nl_end) if nl_end >= 0 else sp.column + close + 1
-        return _new_hole(n.Span(abs_start, sp.start + close + 1, line, column, end_line, end_column), expr)
+        expr = self._parse_expr(raw[start + 1 : close], abs_start + 1, line, column + 1)
+        nl_end = raw.rfind("\n", start, close)  # a quoted newline inside the hole
+        if nl_end < 0:
+            end_line, end_column = line, column + close + 1 - start
+        else:
+            end_line, end_column = line + raw.count("\n", start, nl_end + 1), close + 1 - nl_end
+        return _new_hole(_new_span(_SPAN, (abs_start, sp.start + close + 1, line, column, end_line, end_column)), expr)
 
     def _parse_expr(self, text: str, base: int, line: int, column: int) -> n.Expr:
         if _PLAIN_HOLE_RE.fullmatch(text) and ("." in text or text not in _expr_keywords()):
@@ -504,6 +521,11 @@ class _Builder(_Positions, Transformer[Token, Any]):
 
 #: in interpolated text: an escaped character, a literal percent sign, or the start of a hole
 _INTERPOLATION_RE = re.compile(r"\\[\s\S]|%%|%")
+#: the rest of a hole, to the ``%`` that closes it: escapes (a backslash and the next character)
+#: and quoted text (which may hold ``%`` and newlines) skipped; an unquoted newline, or a quote
+#: left open, ends the search with no ``%`` (no match). One C-level match instead of a Python
+#: loop over the hole's characters; possessive, so linear on any text.
+_HOLE_END_RE = re.compile(r"(?:[^'%\\\r\n]++|\\[\s\S]|'(?:[^'\\]++|\\[\s\S])*+')*+%")
 #: a hole that is one name or one dotted name (no blanks): one NAME or DOTTED token
 _PLAIN_HOLE_RE = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
 
@@ -518,20 +540,8 @@ def _expr_keywords() -> frozenset[str]:
 
 def _hole_end(raw: str, i: int, end: int) -> int:
     """Index of the ``%`` closing a hole that starts at ``i``, skipping quoted text; -1 if none."""
-    quote = False
-    while i < end:
-        ch = raw[i]
-        if ch == "\\":
-            i += 2
-            continue
-        if ch == "'":
-            quote = not quote
-        elif ch == "%" and not quote:
-            return i
-        elif ch in "\r\n" and not quote:
-            return -1
-        i += 1
-    return -1
+    m = _HOLE_END_RE.match(raw, i, end)
+    return -1 if m is None else m.end() - 1
 
 
 # ---- the parser -----------------------------------------------------------------------------

@@ -202,8 +202,10 @@ _Kind = tuple[str, "dict[str, str] | None", int]
 _PLAIN, _ANONYMOUS, _MULTILINE = 0, 1, 2
 #: a contextual lexer: (the match method of its scanner, the _Kind of each group index)
 _Lexer = tuple[Any, list["_Kind | None"]]
-#: a reduction: (number of children, what it does to them -- see _reduction --, rule origin)
-_Rule = tuple[int, Any, str]
+#: a reduction under one lookahead: (number of children, what it does to them -- see
+#: _reduction --, rule origin, the lookahead, {state below: the state on top after the goto and
+#: every single-child reduction that follows}, filled as met)
+_Rule = tuple[int, Any, str, str, dict[int, int]]
 
 
 class FastParser:
@@ -221,26 +223,36 @@ class FastParser:
         transformer = lark.options.transformer
         self.start_states: dict[str, int] = dict(table.start_states)
         self.end_states: dict[str, int] = dict(table.end_states)
+        self.end_state_set = frozenset(self.end_states.values())
         if not callbacks:
             raise ValueError("the fast driver needs the parse-time callbacks of a transformer")
         if any(isinstance(k, str) for k in callbacks):
             raise ValueError("terminal callbacks (Transformer methods named for terminals) are not supported")
-        # rows[state][symbol]: a shift or goto is the target state (>= 0), a reduction the
-        # negative index of its rule in self.rules (so rules[action] is the rule)
+        # rows[state][symbol]: a shift or goto is the target state (>= 0); a reduction is the
+        # negative index in self.rules of the entry of that rule *under that lookahead*, so
+        # rules[action] is the rule, and the goto that follows it depends on the state below
+        # alone: one int-keyed dict lookup instead of a (state, rule, lookahead) tuple built and
+        # hashed per reduction
         size = max(table.states) + 1
-        rule_list: list[_Rule] = []
-        rule_ids: dict[int, int] = {}
+        reductions: dict[int, tuple[int, Any, str]] = {}
         seq_origins = _seq_origins(list(callbacks))
         for row in table.states.values():
             for action, arg in row.values():
-                if action is not Shift and id(arg) not in rule_ids:
-                    rule_ids[id(arg)] = len(rule_list)
+                if action is not Shift and id(arg) not in reductions:
                     cb = _reduction(arg, callbacks[arg], transformer, seq_origins)
-                    rule_list.append((len(arg.expansion), cb, arg.origin.name))
+                    reductions[id(arg)] = (len(arg.expansion), cb, arg.origin.name)
+        rule_list: list[_Rule] = []
+        entry_ids: dict[tuple[int, str], int] = {}
+        for row in table.states.values():
+            for term, (action, arg) in row.items():
+                if action is not Shift and (id(arg), term) not in entry_ids:
+                    entry_ids[id(arg), term] = len(rule_list)
+                    count, cb, origin = reductions[id(arg)]
+                    rule_list.append((count, cb, origin, term, {}))
         count = len(rule_list)
         self.rows: list[dict[str, int]] = [{} for _ in range(size)]
         for state, row in table.states.items():
-            self.rows[state] = {term: arg if action is Shift else rule_ids[id(arg)] - count
+            self.rows[state] = {term: arg if action is Shift else entry_ids[id(arg), term] - count
                                 for term, (action, arg) in row.items()}
         self.rules: list[_Rule] = rule_list
         # Blanks are skipped before lexing when the grammar ignores exactly them (WS) and no
@@ -249,42 +261,72 @@ class FastParser:
         # and WS itself is never matched (trailing blanks are found by _BLANK_RE).
         if not self._blanks_only_ws(frontend.lexer):
             raise ValueError("the grammar ignores more than blanks")
-        # the contextual lexer of each parser state (see _Lexer); the types whose tokens may
-        # hold a newline (Lark's own guess)
+        # the contextual lexer of each parser state (see _Lexer), compiled on first use (see
+        # _lazy_lexer); the types whose tokens may hold a newline (Lark's own guess)
         self.lexers: list[_Lexer | None] = [None] * size
-        built: dict[int, _Lexer] = {}
+        groups: dict[int, tuple[Any, list[int]]] = {}
         newline_types: set[str] = set()
         for state, basic in frontend.lexer.lexers.items():
-            entry = built.get(id(basic))
-            if entry is None:
-                scanner = basic.scanner  # builds basic.callback too
-                if len(scanner._mres) != 1:
-                    raise ValueError("a contextual lexer needs more than one regex")
-                mre = scanner._mres[0]
-                rx = re.compile("([ \t\f\ufeff]*+)(?:" + mre.pattern + ")", mre.flags)
-                # a match's lastindex is its terminal's group (it encloses any group inside)
-                names: list[str | None] = [None] * (rx.groups + 1)
-                for name, index in rx.groupindex.items():
-                    names[index] = name
-                keywords = _keyword_tables(dict(basic.callback))
-                kinds: list[_Kind | None] = [
-                    None if name is None else
-                    (name, keywords.get(name),
-                     _ANONYMOUS if name in anonymous else _MULTILINE if name in basic.newline_types else _PLAIN)
-                    for name in names]
-                entry = (rx.match, kinds)
-                built[id(basic)] = entry
+            if id(basic) not in groups:
+                groups[id(basic)] = (basic, [])
                 newline_types |= basic.newline_types
                 if set(basic.ignore_types) != {"WS"}:
                     raise ValueError("a contextual lexer ignores more than WS")
-            self.lexers[state] = entry
+                # what the scanner's callbacks will be, known before it is built: keyword
+                # tables only (see _keyword_tables), which need keywords without flags
+                if getattr(basic, "user_callbacks", None) != {}:
+                    raise ValueError("lexer callbacks other than keyword tables")
+                if any(isinstance(t.pattern, PatternStr) and t.pattern.flags for t in basic.terminals):
+                    raise ValueError("a keyword with flags")
+            groups[id(basic)][1].append(state)
         self.newline_types = frozenset(newline_types)
+        for basic, states in groups.values():
+            entry = self._lazy_lexer(basic, states, anonymous)
+            for state in states:
+                self.lexers[state] = entry
         self.anonymous = anonymous
-        #: (state below, rule origin, lookahead) -> the state on top after the goto and every
-        #: single-child ``?rule`` reduction that follows (an atom climbs about nine of them to
-        #: ``expr``); (state below, state on top, lookahead) -> the same from a state on top
-        self.gotos: dict[tuple[int, str, str], int] = {}
-        self.units: dict[tuple[int, int, str], int] = {}
+
+    def _lazy_lexer(self, basic: Any, states: list[int], anonymous: frozenset[str]) -> _Lexer:
+        """The lexer of the parser states ``states`` (one Lark BasicLexer), built when a parse
+        first lexes in one of them. Compiling the scanners (Lark's, then the driver's own) was
+        most of the driver's set-up, once per process (a tenth of a second, a twentieth of a
+        scan of 300 flows), and a parse of those flows uses 45 of the 73 distinct ones. Until
+        then the entry holds a function that builds the scanner, fills in the (shared, so far
+        empty) list of kinds, puts the scanner's match in the entries of all the states, and
+        matches: the parse loop reads entries as always."""
+        kinds: list[_Kind | None] = []
+        made: list[Any] = []
+
+        def first_match(text: str, pos: int) -> Any:
+            if not made:
+                match = self._scanner(basic, kinds, anonymous)
+                made.append(match)
+                for state in states:
+                    self.lexers[state] = (match, kinds)
+            return made[0](text, pos)
+
+        return first_match, kinds
+
+    @staticmethod
+    def _scanner(basic: Any, kinds: list[_Kind | None], anonymous: frozenset[str]) -> Any:
+        """The match method of the scanner of the BasicLexer ``basic``; ``kinds`` is filled
+        with the _Kind of each of its groups."""
+        scanner = basic.scanner  # builds basic.callback too
+        if len(scanner._mres) != 1:
+            raise ValueError("a contextual lexer needs more than one regex")
+        mre = scanner._mres[0]
+        rx = re.compile("([ \t\f\ufeff]*+)(?:" + mre.pattern + ")", mre.flags)
+        # a match's lastindex is its terminal's group (it encloses any group inside)
+        names: list[str | None] = [None] * (rx.groups + 1)
+        for name, index in rx.groupindex.items():
+            names[index] = name
+        keywords = _keyword_tables(dict(basic.callback))
+        kinds[:] = [
+            None if name is None else
+            (name, keywords.get(name),
+             _ANONYMOUS if name in anonymous else _MULTILINE if name in basic.newline_types else _PLAIN)
+            for name in names]
+        return rx.match
 
     def _goto_chain(self, below: int, origin: str, ttype: str) -> int:
         """The state on top after reducing to ``origin`` above ``below``, then every further
@@ -293,6 +335,8 @@ class FastParser:
         rows, rules = self.rows, self.rules
         while True:
             top = rows[below][origin]
+            if top in self.end_state_set:  # the parse may end here: the caller checks
+                return top
             action = rows[top].get(ttype)
             if action is None or action >= 0 or rules[action][1] is not None:
                 return top
@@ -320,8 +364,6 @@ class FastParser:
         rows = self.rows
         rules = self.rules
         lexers = self.lexers
-        gotos = self.gotos
-        units = self.units
         newline_types = self.newline_types
         str_new = str.__new__
         end_state = self.end_states[start]
@@ -349,14 +391,19 @@ class FastParser:
                 # a name that may be a keyword (Lark's "unless" callback)
                 ttype = type_ if keywords is None else keywords.get(value, type_)
                 if kind == _ANONYMOUS:
-                    token = shared.get(type_)
-                    if token is None:
+                    try:
+                        token = shared[type_]
+                    except KeyError:
                         token = shared[type_] = _new_token(type_, value, start_pos, line, 1, line, 1, pos)
                     if type_ in newline_types:
-                        newlines = value.count("\n")
-                        if newlines:
-                            line += newlines
-                            line_start = start_pos + value.rindex("\n") + 1
+                        if value == "\n" or value == "\r\n":  # a line break (no method call)
+                            line += 1
+                            line_start = pos
+                        else:
+                            newlines = value.count("\n")
+                            if newlines:
+                                line += newlines
+                                line_start = start_pos + value.rindex("\n") + 1
                 else:
                     tok_line = line
                     column = start_pos - line_start + 1
@@ -384,45 +431,53 @@ class FastParser:
                         values.append(token)
                         state = action
                         break
-                    size, cb, origin = rules[action]
+                    size, cb, origin, _, after = rules[action]
                     if cb is None:  # single-child rules: the value stays, only the state changes
-                        key = (states[-2], state, ttype)
-                        top = units.get(key)
-                        if top is None:
-                            top = units[key] = self._goto_chain(key[0], origin, ttype)
+                        below = states[-2]
+                        try:  # a subscript, not .get(): no method call (a miss is once per key)
+                            top = after[below]
+                        except KeyError:
+                            top = after[below] = self._goto_chain(below, origin, ttype)
                         states[-1] = state = top
                         continue
                     if size == 1:  # a third of the reductions: the result takes its child's place
                         children = [values[-1]]
-                    else:  # the children make way for one slot that the result takes
-                        if size:
-                            children = values[-size:]
-                            del states[-size:]
-                            del values[-size:]
-                        else:
-                            children = []
+                    elif size:  # the result takes the first child's slot, the others go
+                        children = values[-size:]
+                        del states[1 - size:]
+                        del values[1 - size:]
+                    else:
+                        children = []
                         states.append(0)
                         values.append(None)
                     below = states[-2]
-                    goto = (below, origin, ttype)
-                    known = gotos.get(goto)
-                    if known is None:
-                        known = gotos[goto] = self._goto_chain(below, origin, ttype)
-                    states[-1] = state = known
+                    try:
+                        top = after[below]
+                    except KeyError:
+                        top = after[below] = self._goto_chain(below, origin, ttype)
+                    states[-1] = state = top
                     values[-1] = cb(children)
             # ---- the end (as parse_from_state + feed_token($END, is_end=True)) ----
+            # a few reductions per parse: the children are popped and the result pushed (no
+            # slot reuse), the goto from the same memo, single-child chains in one step (a
+            # %...% hole's expression climbs about nine of them); a chain never passes an end
+            # state (see _goto_chain), where the parse is accepted
             while True:
                 action = rows[state]["$END"]
                 if action >= 0:
                     raise Fallback
-                size, cb, origin = rules[action]
-                if size:
-                    children = values[-size:]
-                    del states[-size:]
-                    del values[-size:]
-                else:
-                    children = []
-                state = rows[states[-1]][origin]
+                size, cb, origin, _, after = rules[action]
+                if cb is None:  # a single-child chain: the value stays
+                    size = 1
+                first = len(values) - size
+                children = values[first:]
+                del values[first:]
+                del states[first + 1:]
+                below = states[-1]
+                try:
+                    state = after[below]
+                except KeyError:
+                    state = after[below] = self._goto_chain(below, origin, "$END")
                 states.append(state)
                 values.append(children[0] if cb is None else cb(children))
                 if state == end_state:

@@ -2,10 +2,19 @@
 
 A frozen dataclass's generated ``__init__`` sets each field with ``object.__setattr__`` (a
 generic attribute lookup per field, and keywords for the defaults double it); a parse builds
-about one node per token. :func:`maker` returns ``cls(*values)`` as ``object.__new__`` plus each
-slot descriptor's own ``__set__``: the same object (every field set, the class unchanged),
-measured 248 ns against 404 ns for an ``n.Name``. Only for the classes of :mod:`pafix.syntax.nodes`
-(frozen, slotted, no ``__post_init__``); every field is given, defaults included.
+about one node per token. :func:`maker` returns ``cls(*values)`` built another way, to the
+same object (the exact class, every field set, still frozen):
+
+* the object is made as an instance of a *draft* class: a plain class with the same
+  ``__slots__`` (so the same memory layout), not frozen, so each field is one plain attribute
+  store (the interpreter's specialised slot store, no call);
+* then its ``__class__`` is set to the node class, which CPython allows between two classes
+  of the same layout. From then on it is a frozen node like any other.
+
+Measured: 180 ns for an ``n.Arg`` (five fields) against 375 ns with a call to each slot's
+``__set__`` (the previous way) and 562 ns with ``__init__``. Only for the classes of
+:mod:`pafix.syntax.nodes` (frozen, slotted, no ``__post_init__``); every field is given, defaults
+included. A class whose layout the swap does not accept gets its own ``__init__``.
 """
 
 from __future__ import annotations
@@ -20,53 +29,19 @@ T = TypeVar("T")
 def maker(cls: type[T]) -> Callable[..., T]:
     """``cls(v1, v2, ...)`` with every field given by position (see the module docstring)."""
     assert dataclasses.is_dataclass(cls) and "__slots__" in cls.__dict__ and not hasattr(cls, "__post_init__")
-    setters: list[Any] = [cls.__dict__[f.name].__set__ for f in dataclasses.fields(cls)]
-    new = object.__new__
-    # one unrolled body per arity: a loop over the setters would cost what the lookups saved
-    if len(setters) == 2:
-        s0, s1 = setters
-
-        def make2(v0: Any, v1: Any) -> T:
-            node = new(cls)
-            s0(node, v0)
-            s1(node, v1)
-            return node
-
-        return make2
-    if len(setters) == 3:
-        s0, s1, s2 = setters
-
-        def make3(v0: Any, v1: Any, v2: Any) -> T:
-            node = new(cls)
-            s0(node, v0)
-            s1(node, v1)
-            s2(node, v2)
-            return node
-
-        return make3
-    if len(setters) == 4:
-        s0, s1, s2, s3 = setters
-
-        def make4(v0: Any, v1: Any, v2: Any, v3: Any) -> T:
-            node = new(cls)
-            s0(node, v0)
-            s1(node, v1)
-            s2(node, v2)
-            s3(node, v3)
-            return node
-
-        return make4
-    if len(setters) == 5:
-        s0, s1, s2, s3, s4 = setters
-
-        def make5(v0: Any, v1: Any, v2: Any, v3: Any, v4: Any) -> T:
-            node = new(cls)
-            s0(node, v0)
-            s1(node, v1)
-            s2(node, v2)
-            s3(node, v3)
-            s4(node, v4)
-            return node
-
-        return make5
-    return cls
+    names = tuple(f.name for f in dataclasses.fields(cls))
+    if tuple(cls.__dict__["__slots__"]) != names or cls.__bases__ != (object,):
+        return cls
+    draft = type(f"_{cls.__name__}Draft", (), {"__slots__": names})
+    params = ", ".join(f"v{i}" for i in range(len(names)))
+    stores = "".join(f"    node.{name} = v{i}\n" for i, name in enumerate(names))
+    source = f"def make_{cls.__name__}({params}):\n    node = new(draft)\n{stores}    node.__class__ = cls\n    return node\n"
+    scope: dict[str, Any] = {"new": object.__new__, "draft": draft, "cls": cls}
+    exec(source, scope)  # noqa: S102 - generated from the node class's own fields
+    make: Callable[..., T] = scope[f"make_{cls.__name__}"]
+    try:  # the swap needs the same layout: tried once
+        if type(make(*[None] * len(names))) is not cls:
+            return cls
+    except TypeError:
+        return cls
+    return make

@@ -91,13 +91,17 @@ def parse(text: str, path: str | None = None, *, recover: bool = False) -> n.Flo
     the flow is parsed as usual (what an editor needs while the user types, and what a scan
     reports on a file with one bad line).
     """
-    found = regions(text)
-    trailers = tuple(n.Trailer(n.Span(s, e, *_line_col(text, s), *_line_col(text, e))) for s, e in found)
-    tail = trailers[-1] if trailers and trailers[-1].span.end == len(text) else None
-    code = blank_regions(text, found)
-    if not recover:
-        return n.Flow(text, _parse_code(text, code, path), tail, path, trailers)
-    return _parse_recovering(text, code, tail, trailers, path, _parse_code)
+    # the collector stays paused until the Flow is built: the first allocation after it is
+    # back on would start a collection that walks every node of the new tree (allocated while
+    # it was paused), a tenth of a parse, even when the caller drops the tree at once
+    with _CollectorPaused():
+        found = regions(text)
+        trailers = tuple(n.Trailer(n.Span(s, e, *_line_col(text, s), *_line_col(text, e))) for s, e in found)
+        tail = trailers[-1] if trailers and trailers[-1].span.end == len(text) else None
+        code = blank_regions(text, found)
+        if not recover:
+            return n.Flow(text, _parse_code(text, code, path), tail, path, trailers)
+        return _parse_recovering(text, code, tail, trailers, path, _parse_code)
 
 
 def parse_expression(text: str) -> n.Expr:

@@ -31,6 +31,16 @@ _BOUNDARY_RE = re.compile(
 )
 #: the closing brace of an indented JSON document
 _JSON_END_RE = re.compile(r"^\}[ \t]*(?:\r\n|\n|\r|\Z)", re.M)
+# The two patterns above start with ``^``: a search tries a match at every character (~5 ns
+# each), and the JSON of a trailer is megabytes of base64, the code thousands of lines; they
+# were a tenth of a parse. Searched instead: the line break before such a line (a pattern that
+# starts with a literal, which the regex engine skips to at C speed), then the line is
+# matched by the pattern itself; a line at the search's start is matched first.
+_BOUNDARY_NL_RE = re.compile(
+    r"\n(?=[ \t\ufeff]*(?:# \[(?:ControlRepository|ImageRepository)\]\[PowerAutomateDesktop\]|=+>)[ \t]*\r?$)",
+    re.M,
+)
+_JSON_END_NL_RE = re.compile(r"\n(?=\}[ \t]*(?:\r\n|\n|\r|\Z))")
 #: a line that continues an opaque region: blank, another separator or another marker
 _CONTINUE_RE = re.compile(r"[ \t\ufeff]*(?:\r\n|\n|\r)|[ \t\ufeff]*\Z")
 
@@ -42,7 +52,7 @@ def regions(text: str) -> tuple[tuple[int, int], ...]:
     pos = 0
     size = len(text)
     while pos < size:
-        m = _BOUNDARY_RE.search(text, pos)
+        m = _search_line(_BOUNDARY_RE, _BOUNDARY_NL_RE, text, pos)
         if m is None:
             break
         start = m.start()
@@ -59,7 +69,7 @@ def _region_end(text: str, m: re.Match[str]) -> int:
     trailer) and the blank lines that follow; a trailer without a closing brace runs to the end."""
     pos = _next_line(text, m.end())
     if m.group("marker") is not None:
-        close = _JSON_END_RE.search(text, pos)
+        close = _search_line(_JSON_END_RE, _JSON_END_NL_RE, text, pos)
         if close is None:
             return len(text)
         pos = close.end()
@@ -69,6 +79,16 @@ def _region_end(text: str, m: re.Match[str]) -> int:
             break
         pos = blank.end()
     return pos
+
+
+def _search_line(line_re: re.Pattern[str], nl_re: re.Pattern[str], text: str, pos: int) -> re.Match[str] | None:
+    """``line_re.search(text, pos)`` for a pattern that matches whole lines from their start
+    (``^``), found through ``nl_re``: the line break before such a line (see above)."""
+    m = line_re.match(text, pos)
+    if m is not None:
+        return m
+    nl = nl_re.search(text, pos)
+    return None if nl is None else line_re.match(text, nl.end())
 
 
 def _next_line(text: str, pos: int) -> int:
@@ -81,7 +101,7 @@ def _next_line(text: str, pos: int) -> int:
 
 def split_trailer(text: str) -> int:
     """Offset where the first opaque region starts (or ``len(text)``)."""
-    m = _BOUNDARY_RE.search(text)
+    m = _search_line(_BOUNDARY_RE, _BOUNDARY_NL_RE, text, 0)
     return m.start() if m else len(text)
 
 
