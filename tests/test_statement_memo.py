@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,6 +24,7 @@ from pafix.rules.paf104_hardcoded_secret import HardcodedSecret
 from pafix.analysis.model import Subflow
 from pafix.syntax import nodes as n
 from pafix.syntax.parser import parse
+from pafix.syntax.statement_memo import MAX_BLOCK, layout
 from test_lsp_reuse import _edit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -198,3 +200,56 @@ def test_the_credential_fix_index_takes_over_unchanged_statements(monkeypatch: p
     assert again.findings == _scan_path(edited)
     fixed = [f for f in again.findings if f.rule == "PAF103" and f.fix is not None]
     assert fixed and fixed[0].fix != [f for f in first.findings if f.rule == "PAF103"][0].fix
+
+
+def _long_flow() -> str:
+    """~150 top-level statements (several blocks, see ``statement_memo.layout``), a subflow,
+    and an input the Get credential fix rewrites (its index of reads is remembered too)."""
+    pos = "".join(p.read_text(encoding="utf-8") for p in PAF104_FLOWS)
+    return (ROOT / "examples" / "smtp-report.robin").read_text(encoding="utf-8") + pos * 3 + FLOW
+
+
+def test_blocks_are_cut_by_the_statements_not_by_where_they_are() -> None:
+    text = _long_flow()
+    body = parse(text, "buffer.robin").body
+    blocks = layout(body)
+    assert len(blocks) > 3
+    assert blocks[0][0] == 0 and blocks[-1][1] == len(body)
+    assert all(a[1] == b[0] for a, b in zip(blocks, blocks[1:]))
+    assert all(0 < after - first <= MAX_BLOCK for first, after, *_ in blocks)
+    # a line typed above moves every statement: the same blocks, with the same shapes
+    moved = parse("SET Typed TO 1\n" + text, "buffer.robin").body
+    assert [b[4] for b in layout(moved[1:])] == [b[4] for b in blocks]
+
+
+def test_random_edits_on_a_long_flow_take_blocks_over_and_match_a_check_from_scratch(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pafix.fixes import get_credential
+
+    built: list[get_credential._GlobalRefs] = []
+    original = get_credential._GlobalRefs.build.__func__  # type: ignore[attr-defined]
+
+    def recorded(cls: type[get_credential._GlobalRefs], model: Any, memos: Any = None) -> get_credential._GlobalRefs:
+        refs: get_credential._GlobalRefs = original(cls, model, memos)
+        if memos is not None:
+            built.append(refs)
+        return refs
+
+    monkeypatch.setattr(get_credential._GlobalRefs, "build", classmethod(recorded))
+    calls = Calls(monkeypatch)
+    statements = 0
+    compared = 0
+    for text, checked in _random_edits(_long_flow(), seed=11, edits=40):
+        counted = calls.count
+        assert checked.findings == _scan_path(text)
+        calls.count = counted
+        statements += _statements(checked)
+        if built and built[-1].model is checked.model:  # the editor's index, as a scan builds it
+            refs, fresh = built[-1], original(get_credential._GlobalRefs, checked.model, None)
+            assert (refs.written, refs.opaque, refs.decls, refs.sensitive) == \
+                (fresh.written, fresh.opaque, fresh.decls, fresh.sensitive)
+            assert refs.reads.keys() == fresh.reads.keys()
+            assert all(refs.reads_of(name) == fresh.reads_of(name) for name in fresh.reads)
+            compared += 1
+    assert compared > 20
+    assert calls.count * 10 < statements  # whole blocks, and single statements, taken over

@@ -6,11 +6,12 @@ files and render results; the language server calls it on the editor's buffer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pafix.syntax import nodes as n
-from pafix.analysis.model import FlowModel, SolutionContext, build_model
+from pafix.analysis.model import FlowModel, SolutionContext, Subflow, build_model
 from pafix.analysis.names import NamePolicy, make_policy
 from pafix.analysis.taint import Analysis, analyse, carries_over
 from pafix.analysis.catalogue import Catalogue, load_catalogue
@@ -121,7 +122,7 @@ def _check_flow(
             continue
         rule = rule_cls()
         if memos is not None and isinstance(rule, StatementRule):
-            found.extend(_by_statement(rule, ctx, memos.recall(rule.code, rule.facts(ctx))))
+            found.extend(_by_statement(rule, ctx, memos))
         else:
             found.extend(rule.check(ctx))
     found = [_severity(f, config) for f in found]
@@ -136,24 +137,33 @@ def _check_flow(
     return Checked(flow, model, analysis, tuple(_number(kept)), tuple(suppressed), memos.new if memos is not None else {})
 
 
-def _by_statement(rule: StatementRule, ctx: Context, recall: Recall[tuple[Finding, ...]]) -> list[Finding]:
-    """``rule.check(ctx)``, with the findings of each statement whose text, column and subflow
-    the last check saw taken from it, moved (see :mod:`pafix.syntax.statement_memo`)."""
+def _by_statement(rule: StatementRule, ctx: Context, memos: Memos) -> list[Finding]:
+    """``rule.check(ctx)``, with the findings of each block of statements whose text, column
+    and subflow the last check saw taken from it, moved (see :mod:`pafix.syntax.statement_memo`)."""
+    recall: Recall[tuple[Finding, ...], tuple[Finding, ...]] = memos.recall(
+        rule.code, rule.facts(ctx), _moved_findings, _joined_findings)
     out: list[Finding] = []
     for sf in ctx.model.subflows:
-        scope = (sf.name, sf.is_global)
-        for stmt in sf.body:
-            hit = recall.get(scope, stmt)
-            if hit is not None:
-                found, delta, dline = hit
-                out.extend(moved_finding(f, delta, dline) for f in found)
-                continue
+
+        def compute(stmt: n.Stmt, sf: Subflow = sf) -> tuple[tuple[Finding, ...], bool]:
             found = tuple(rule.check_statement(ctx, sf, stmt))
-            out.extend(found)
             start, end = stmt.span.start, stmt.span.end
-            if all(x is not None and start <= x <= end for f in found for x in finding_offsets(f)):
-                recall.put(scope, stmt, found)
+            return found, all(x is not None and start <= x <= end for f in found for x in finding_offsets(f))
+
+        for found, delta, dline in recall.blocks((sf.name, sf.is_global), sf.body, compute):
+            if delta or dline:
+                out.extend(moved_finding(f, delta, dline) for f in found)
+            else:
+                out.extend(found)
     return out
+
+
+def _moved_findings(found: tuple[Finding, ...], delta: int, dline: int) -> tuple[Finding, ...]:
+    return tuple(moved_finding(f, delta, dline) for f in found)
+
+
+def _joined_findings(parts: Sequence[tuple[Finding, ...]]) -> tuple[Finding, ...]:
+    return tuple(f for part in parts for f in part)
 
 
 def _severity(f: Finding, config: Config) -> Finding:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from pafix.syntax import nodes as n
@@ -214,7 +214,7 @@ class _GlobalRefs:
         reads: dict[str, list[tuple[tuple[Read, ...], int]]] = {}
         written: set[str] = set()
         opaque: list[str] = []
-        recall = memos.recall(_REFS_OPTION, None) if memos is not None else None
+        recall = memos.recall(_REFS_OPTION, None, _moved_part, _joined_parts) if memos is not None else None
         for sf in model.subflows:
             parts: Iterable[tuple[_Part, int]]
             if recall is None:  # a scan: the subflow's statements, walked once by the model
@@ -254,18 +254,35 @@ class _GlobalRefs:
         return any(word.search(text) for text in self.opaque)
 
 
-def _parts_by_statement(sf: Subflow, recall: Recall[_Part]) -> Iterator[tuple[_Part, int]]:
-    """The part of each top-level statement of ``sf`` (the editor), with how far its reads are
-    to be moved: taken over from the last check when the statement's text is unchanged."""
-    scope = (sf.name, sf.is_global)
-    for top in sf.body:
-        hit = recall.get(scope, top)
-        if hit is not None:
-            yield hit[0], hit[1]
-        else:
-            part = _part(sf, top)
-            recall.put(scope, top, part)
-            yield part, 0
+def _parts_by_statement(sf: Subflow, recall: Recall[_Part, _Part]) -> Iterator[tuple[_Part, int]]:
+    """The parts of ``sf``'s top-level statements, gathered per block (the editor), with how
+    far their reads are to be moved: taken over from the last check when the text is unchanged."""
+    for part, delta, _dline in recall.blocks((sf.name, sf.is_global), sf.body, lambda top: (_part(sf, top), True)):
+        yield part, delta
+
+
+def _moved_part(part: _Part, delta: int, _dline: int) -> _Part:
+    """``part`` with its reads moved by ``delta`` (they hold offsets, no lines)."""
+    if not delta:
+        return part
+    reads = tuple((name, tuple((v, start + delta, end + delta, g) for v, start, end, g in group))
+                  for name, group in part[0])
+    return reads, part[1], part[2]
+
+
+def _joined_parts(parts: Sequence[_Part]) -> _Part:
+    """The part of consecutive statements: each name's reads in walk order."""
+    if len(parts) == 1:
+        return parts[0]
+    reads: dict[str, list[Read]] = {}
+    written: list[str] = []
+    opaque: list[str] = []
+    for part in parts:
+        for name, group in part[0]:
+            reads.setdefault(name, []).extend(group)
+        written.extend(part[1])
+        opaque.extend(part[2])
+    return tuple((name, tuple(group)) for name, group in reads.items()), tuple(written), tuple(opaque)
 
 
 def _part(sf: Subflow, top: n.Stmt) -> _Part:
