@@ -203,10 +203,10 @@ def test_the_credential_fix_index_takes_over_unchanged_statements(monkeypatch: p
 
 
 def _long_flow() -> str:
-    """~150 top-level statements (several blocks, see ``statement_memo.layout``), a subflow,
+    """~100 top-level statements (several blocks, see ``statement_memo.layout``), a subflow,
     and an input the Get credential fix rewrites (its index of reads is remembered too)."""
     pos = "".join(p.read_text(encoding="utf-8") for p in PAF104_FLOWS)
-    return (ROOT / "examples" / "smtp-report.robin").read_text(encoding="utf-8") + pos * 3 + FLOW
+    return (ROOT / "examples" / "smtp-report.robin").read_text(encoding="utf-8") + pos * 2 + FLOW
 
 
 def test_blocks_are_cut_by_the_statements_not_by_where_they_are() -> None:
@@ -239,7 +239,7 @@ def test_random_edits_on_a_long_flow_take_blocks_over_and_match_a_check_from_scr
     calls = Calls(monkeypatch)
     statements = 0
     compared = 0
-    for text, checked in _random_edits(_long_flow(), seed=11, edits=40):
+    for text, checked in _random_edits(_long_flow(), seed=11, edits=25):
         counted = calls.count
         assert checked.findings == _scan_path(text)
         calls.count = counted
@@ -251,5 +251,53 @@ def test_random_edits_on_a_long_flow_take_blocks_over_and_match_a_check_from_scr
             assert refs.reads.keys() == fresh.reads.keys()
             assert all(refs.reads_of(name) == fresh.reads_of(name) for name in fresh.reads)
             compared += 1
-    assert compared > 20
+    assert compared > 15
     assert calls.count * 10 < statements  # whole blocks, and single statements, taken over
+
+
+#: the reverse direction (PAF101, "... which its data becomes"), from
+#: ../shared/corpus/solutions/PADFramework_1_1_12501_241.zip (ConfigReaderLocalConnectors 59-61,
+#: 70, 111-118; WorkItemHandler 221, 244), as tests/test_detection_causes.py quotes them
+REVERSE = """File.ReadTextFromFile.ReadText File: Path Encoding: File.TextFileEncoding.UTF8 Content=> ConfigData
+Variables.ConvertJsonToCustomObject Json: ConfigData CustomObject=> Output_ConfigObject
+Excel.ReadFromExcel.ReadAllCells Instance: ExcelInstance ReadAsText: False FirstLineIsHeader: True RangeValue=> Table_ConfigData
+SET Output_ConfigObject TO {{ }}
+LOOP FOREACH CurrentItem IN Table_ConfigData
+    SET Output_ConfigObject[CurrentItem['Property Name']] TO CurrentItem['Value']
+END
+"""
+REVERSE_SUBFLOWS = """FUNCTION Complete GLOBAL
+Database.ExecuteSqlStatement.ConnectAndExecute ConnectionString: Conn Statement: $'''EXEC a''' Timeout: 30 Result=> Table_SPResult
+END FUNCTION
+FUNCTION GetItem GLOBAL
+Database.ExecuteSqlStatement.ConnectAndExecute ConnectionString: Conn Statement: $'''EXEC b''' Timeout: 30 Result=> Table_SPResult
+    Variables.ConvertJsonToCustomObject Json: Table_SPResult[0]['DataContent'] CustomObject=> Output_WorkItemData
+END FUNCTION
+"""
+
+
+def test_random_edits_keep_the_reverse_pass_and_connection_texts_of_a_check_from_scratch(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pafix.analysis import kinds
+    from pafix.analysis.taint import engine
+
+    seen: list[tuple[Any, list[Any]]] = []
+    reverse = engine.reverse_stores
+
+    def recorded(model: Any, plan_of: Any, names: Any, skip: Any = frozenset(), memos: Any = None) -> list[Any]:
+        events = reverse(model, plan_of, names, skip, memos)
+        seen.append((model, events))
+        assert events == reverse(model, plan_of, names, skip)  # the same, worked out whole
+        return events
+
+    monkeypatch.setattr(engine, "reverse_stores", recorded)
+    pos = "".join(p.read_text(encoding="utf-8") for p in PAF104_FLOWS)
+    text = ("@SENSITIVE: [Output_ConfigObject, Output_WorkItemData]\n" + (REVERSE + pos) * 2
+            + (ROOT / "examples" / "smtp-report.robin").read_text(encoding="utf-8") + REVERSE_SUBFLOWS)
+    reported = 0
+    for edited, checked in _random_edits(text, seed=23, edits=25):
+        assert seen[-1][0] is checked.model
+        assert checked.findings == _scan_path(edited)
+        assert checked.analysis.connection_texts == kinds.connection_texts(checked.model)
+        reported += sum("becomes" in f.message for f in checked.findings)
+    assert reported > 25

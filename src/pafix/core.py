@@ -106,15 +106,17 @@ def _check_flow(
     catalogue = catalogue_for(config)
     names = names_for(config)
     model = build_model(flow, password_io, io_schema, solution)
-    analysis, events = analyse(model, catalogue, names, reuse.analysis if reuse is not None else None, remember)
+    memos = None
+    if remember:
+        memos = Memos(reuse.memos if reuse is not None else {}, reuse.flow.source if reuse is not None else "",
+                      flow.source)
+    analysis, events = analyse(model, catalogue, names, reuse.analysis if reuse is not None else None, remember,
+                               memos)
+    if memos is not None and not (reuse is not None and carries_over(reuse.analysis, analysis)):
+        memos.forget()  # the rules' results read the catalogue, the name policy or the solution
     options: dict[str, object] = {"config": config, "password_io": password_io}
     if dlp is not None:  # DLP policies for the PAF3xx rules (they report nothing without)
         options["dlp"] = dlp
-    memos = None
-    if remember:
-        carried = reuse is not None and carries_over(reuse.analysis, analysis)
-        memos = Memos(reuse.memos if reuse is not None and carried else {},
-                      reuse.flow.source if reuse is not None else "", flow.source)
     ctx = Context(flow, model, analysis, events, catalogue, names, options, memos)
     found: list[Finding] = []
     for rule_cls in FLOW_RULES:

@@ -152,14 +152,19 @@ _MOVERS = _Movers()
 
 
 def shift(node: Any, delta: int, dline: int) -> Any:
-    """``node`` with every offset moved by ``delta`` and every line by ``dline`` (columns
-    stay: the node starts on a line after the edit)."""
+    """``node`` (or a span) with every offset moved by ``delta`` and every line by ``dline``
+    (columns stay: the node starts on a line after the edit)."""
     return _MOVERS[type(node)](node, delta, dline)
 
 
 def _shift_tuple(items: tuple[Any, ...], d: int, dl: int) -> tuple[Any, ...]:
     movers = _MOVERS
     return tuple([movers[type(x)](x, d, dl) for x in items])
+
+
+def _shift_span(span: n.Span, d: int, dl: int) -> n.Span:
+    s0, s1, s2, s3, s4, s5 = span
+    return n.Span(s0 + d, s1 + d, s2 + dl, s3, s4 + dl, s5)
 
 
 def _keep(x: Any, d: int, dl: int) -> Any:
@@ -177,6 +182,8 @@ def _make_shifter(cls: type) -> Any:
     :data:`_MOVERS`, one Python call per node instead of two."""
     if cls is tuple:
         return _shift_tuple
+    if cls is n.Span:  # a span on its own (a node's spans are moved inline, below)
+        return _shift_span
     if cls in (str, type(None), bool, int):
         return _keep
     if not dataclasses.is_dataclass(cls):

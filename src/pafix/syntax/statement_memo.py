@@ -48,6 +48,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter, itemgetter, sub
 from typing import Any, Generic, TypeVar
 
 from pafix.syntax import nodes as n
@@ -62,8 +63,8 @@ CUT = 16
 MAX_BLOCK = 32
 
 #: one block of a body: its first statement's index, the index after its last, its start and
-#: end offsets, its shape (each statement's start and end, from the block's start), and its
-#: first statement's column and line
+#: end offsets, its shape (its statements' lengths, then the gaps between them: each one's
+#: start and end from the block's start), and its first statement's column and line
 Block = tuple[int, int, int, int, tuple[int, ...], int, int]
 #: a statement kept in a block: its start, end and line from the block's, its column, its result
 Kept = tuple[int, int, int, int, Any]
@@ -73,20 +74,30 @@ Entry = tuple[Hashable, int, int, int, tuple[int, ...], Any, tuple[Kept, ...]]
 
 
 def layout(body: n.Body) -> list[Block]:
-    """``body`` cut into blocks (see the module's docstring)."""
-    spans = [stmt.span for stmt in body]
+    """``body`` cut into blocks (see the module's docstring). Run once per subflow and check
+    over every top-level statement, so the per-statement work is done by ``map`` over
+    lists: a block's shape is its statements' lengths and the gaps between them (what fixes
+    each one's start and end from the block's start), sliced out of two lists."""
+    spans = list(map(_SPAN, body))
+    starts = list(map(_START, spans))
+    ends = list(map(_END, spans))
+    lengths = list(map(sub, ends, starts))
+    gaps = list(map(sub, starts[1:], ends[:-1]))
     blocks: list[Block] = []
     first = 0
-    count = len(spans)
-    for k, span in enumerate(spans):
-        if (span[1] - span[0]) % CUT and k + 1 - first < MAX_BLOCK and k + 1 < count:
-            continue
-        start = spans[first][0]
-        part = spans[first : k + 1]
-        shape = tuple([s[0] - start for s in part] + [s[1] - start for s in part])
-        blocks.append((first, k + 1, start, span[1], shape, spans[first][3], spans[first][2]))
-        first = k + 1
+    for cut in [k + 1 for k, length in enumerate(lengths) if not length % CUT] + [len(spans)]:
+        while first < cut:
+            after = min(cut, first + MAX_BLOCK)
+            head = spans[first]
+            shape = tuple(lengths[first:after] + gaps[first : after - 1])
+            blocks.append((first, after, head[0], ends[after - 1], shape, head[3], head[2]))
+            first = after
     return blocks
+
+
+_SPAN = attrgetter("span")
+_START = itemgetter(0)
+_END = itemgetter(1)
 
 
 @dataclass(slots=True)
@@ -230,6 +241,11 @@ class Memos:
         recall: Recall[T, A] = Recall(self.old.get(name), facts, self._same, self._length, self, move, combine)
         self.new[name] = recall.memo
         return recall
+
+    def forget(self) -> None:
+        """Take nothing over from the last check for the users still to come (those whose
+        results read what changed since: another catalogue or name policy)."""
+        self.old = {}
 
     def layout(self, scope: Hashable, body: n.Body) -> list[Block]:
         """``body``'s blocks (the body of ``scope``), cut on first use."""

@@ -29,6 +29,7 @@ from pafix.analysis.taint.replay import TABLE_MARGIN, TABLE_SLACK, exec_top, rep
 from pafix.analysis.taint.runs import Recorder
 from pafix.analysis.taint.reverse import reverse_stores
 from pafix.analysis.taint.transfer import Transfer, field_of
+from pafix.syntax.statement_memo import Memos
 
 MAX_PROGRAM_ROUNDS = 8
 
@@ -37,8 +38,8 @@ class Analysis(Transfer):
     """Runs the taint analysis of one flow and collects events."""
 
     def __init__(self, model: FlowModel, catalogue: Catalogue, names: NamePolicy,
-                 reuse: Analysis | None = None, remember: bool = False) -> None:
-        super().__init__(model, catalogue, names)
+                 reuse: Analysis | None = None, remember: bool = False, memos: Memos | None = None) -> None:
+        super().__init__(model, catalogue, names, memos)
         # the last analysis' recorder, when its runs may be replayed here (see replay)
         last: Recorder | None = None
         if reuse is not None and carries_over(reuse, self):
@@ -236,12 +237,15 @@ def carries_over(old: Analysis, new: Analysis) -> bool:
 
 
 def analyse(model: FlowModel, catalogue: Catalogue, names: NamePolicy,
-            reuse: Analysis | None = None, remember: bool = False) -> tuple[Analysis, list[Event]]:
+            reuse: Analysis | None = None, remember: bool = False,
+            memos: Memos | None = None) -> tuple[Analysis, list[Event]]:
     """Analyse a flow. ``reuse``, an analysis of an earlier version of the same flow, lends
     the plans of the calls whose text both share (see :class:`PlanMemo`), and, when both were
     made with ``remember`` (the editor), what each chunk of top-level statements above an edit
-    did (:mod:`~pafix.analysis.taint.replay`); the result is the same without it."""
-    analysis = Analysis(model, catalogue, names, reuse, remember)
+    did (:mod:`~pafix.analysis.taint.replay`); ``memos``, the results per block of statements
+    of the editor's checks (:mod:`pafix.syntax.statement_memo`), what the statements write into
+    variables (the connection texts). The result is the same without them."""
+    analysis = Analysis(model, catalogue, names, reuse, remember, memos)
     events = analysis.run()
     analysis.plan_memo.drop_inherited()  # the earlier version's plans need not outlive this run
     rec = analysis.recorder
@@ -249,5 +253,7 @@ def analyse(model: FlowModel, catalogue: Catalogue, names: NamePolicy,
         rec.old = {}
         if not rec.table_limit:  # a table of its own: how far the next analyses may grow it
             rec.table_limit = TABLE_SLACK * len(analysis.variables.names) + TABLE_MARGIN
+    if memos is not None and reuse is not None and not carries_over(reuse, analysis):
+        memos.forget()  # what is kept from here on reads the catalogue (plans) or the name policy
     # raw data a flow keeps in a plain variable before it becomes a sensitive one
-    return analysis, events + reverse_stores(model, analysis._plan, names, analysis.credential_vars)
+    return analysis, events + reverse_stores(model, analysis._plan, names, analysis.credential_vars, memos)
