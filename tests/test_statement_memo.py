@@ -248,8 +248,8 @@ def test_random_edits_on_a_long_flow_take_blocks_over_and_match_a_check_from_scr
             refs, fresh = built[-1], original(get_credential._GlobalRefs, checked.model, None)
             assert (refs.written, refs.opaque, refs.decls, refs.sensitive) == \
                 (fresh.written, fresh.opaque, fresh.decls, fresh.sensitive)
-            assert refs.reads.keys() == fresh.reads.keys()
-            assert all(refs.reads_of(name) == fresh.reads_of(name) for name in fresh.reads)
+            names = {name for part, _delta in refs.reads + fresh.reads for name in part}
+            assert names and all(refs.reads_of(name) == fresh.reads_of(name) for name in names)
             compared += 1
     assert compared > 15
     assert calls.count * 10 < statements  # whole blocks, and single statements, taken over
@@ -266,6 +266,13 @@ LOOP FOREACH CurrentItem IN Table_ConfigData
     SET Output_ConfigObject[CurrentItem['Property Name']] TO CurrentItem['Value']
 END
 """
+#: one variable used first where it may be a secret (a connection string whose text is not
+#: seen: medium), then where it surely is (a password: high), as in
+#: fixtures/rules/PAF104/neg_connection_string_without_password.robin and
+#: fixtures/rules/PAF103/pos_input_used_as_password.robin
+USES = """Database.Connect ConnectionString: SharedSecret Connection=> SqlConn
+Email.SendEmail.AuthenticateAndSend SMTPServer: $'''smtp.contoso.com''' Port: 587 EnableSSL: True Username: $'''robot@contoso.com''' Password: SharedSecret From: $'''robot@contoso.com''' SendTo: $'''ops@contoso.com''' Subject: $'''Daily report''' Body: $'''All good''' IsBodyHtml: False IgnoreInvalidCertificate: False
+"""
 REVERSE_SUBFLOWS = """FUNCTION Complete GLOBAL
 Database.ExecuteSqlStatement.ConnectAndExecute ConnectionString: Conn Statement: $'''EXEC a''' Timeout: 30 Result=> Table_SPResult
 END FUNCTION
@@ -276,13 +283,15 @@ END FUNCTION
 """
 
 
-def test_random_edits_keep_the_reverse_pass_and_connection_texts_of_a_check_from_scratch(
+def test_random_edits_keep_the_reverse_pass_prepass_and_connection_texts_of_a_check_from_scratch(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from pafix.analysis import kinds
     from pafix.analysis.taint import engine
+    from pafix.analysis.taint.reverse import reverse_stores as reverse
+    from pafix.core import catalogue_for, names_for
+    from pafix.config import DEFAULT
 
     seen: list[tuple[Any, list[Any]]] = []
-    reverse = engine.reverse_stores
 
     def recorded(model: Any, plan_of: Any, names: Any, skip: Any = frozenset(), memos: Any = None) -> list[Any]:
         events = reverse(model, plan_of, names, skip, memos)
@@ -292,12 +301,18 @@ def test_random_edits_keep_the_reverse_pass_and_connection_texts_of_a_check_from
 
     monkeypatch.setattr(engine, "reverse_stores", recorded)
     pos = "".join(p.read_text(encoding="utf-8") for p in PAF104_FLOWS)
-    text = ("@SENSITIVE: [Output_ConfigObject, Output_WorkItemData]\n" + (REVERSE + pos) * 2
+    text = ("@SENSITIVE: [Output_ConfigObject, Output_WorkItemData]\n" + (REVERSE + USES + pos) * 2
             + (ROOT / "examples" / "smtp-report.robin").read_text(encoding="utf-8") + REVERSE_SUBFLOWS)
-    reported = 0
+    reported = used = surely = 0
     for edited, checked in _random_edits(text, seed=23, edits=25):
         assert seen[-1][0] is checked.model
         assert checked.findings == _scan_path(edited)
         assert checked.analysis.connection_texts == kinds.connection_texts(checked.model)
+        whole = engine.Analysis(checked.model, catalogue_for(DEFAULT), names_for(DEFAULT))  # a scan's
+        assert checked.analysis.fields == whole.fields
+        assert list(checked.analysis.secret_used.items()) == list(whole.secret_used.items())
+        used += len(whole.secret_used)
+        shared = whole.secret_used.get("SharedSecret")
+        surely += shared is not None and shared.confidence == "high"
         reported += sum("becomes" in f.message for f in checked.findings)
-    assert reported > 25
+    assert reported > 25 and used > 25 and surely > 10
