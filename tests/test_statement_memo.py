@@ -316,3 +316,60 @@ def test_random_edits_keep_the_reverse_pass_prepass_and_connection_texts_of_a_ch
         surely += shared is not None and shared.confidence == "high"
         reported += sum("becomes" in f.message for f in checked.findings)
     assert reported > 25 and used > 25 and surely > 10
+
+
+PAF102_FLOWS = sorted((ROOT / "fixtures" / "rules" / "PAF102").glob("pos_*.robin"))
+
+
+def _one_header(paths: list[Path]) -> str:
+    """The flows' Main bodies one after the other, each after a comment line, below one
+    header (their sensitive names, their first declaration of each input): an input declared
+    below an edit would move, and with it the origin its value starts the analysis with."""
+    sensitive: list[str] = []
+    io: dict[str, str] = {}
+    bodies: list[str] = []
+    for i, path in enumerate(paths):
+        flow = parse(path.read_text(encoding="utf-8", errors="replace"), path.name, recover=True)
+        if flow.errors or flow.functions:
+            continue
+        body = [f"# note {i}"]
+        for stmt in flow.body:
+            if isinstance(stmt, n.Sensitive):
+                sensitive.extend(x.name for x in stmt.names if x.name not in sensitive)
+            elif isinstance(stmt, n.IODecl):
+                io.setdefault(stmt.name.name, flow.text(stmt))
+            elif not isinstance(stmt, (n.Annotation, n.Import)):
+                body.append(flow.text(stmt))
+        bodies.append("\n".join(body) + "\n")
+    return f"@SENSITIVE: [{', '.join(sensitive)}]\n" + "".join(x + "\n" for x in io.values()) + "".join(bodies)
+
+
+def test_typing_in_comments_takes_sink_findings_of_replayed_events_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As an author types: letters typed into and deleted from comment lines (the analysis
+    replays the chunks above each edit; random edits of any kind are tested above)."""
+    from pafix.analysis.taint import Event
+    from pafix.rules.paf102_secret_reaches_sink import SecretReachesSink
+
+    worked: list[Event] = []
+    original = SecretReachesSink.check_event
+
+    def counted(rule: SecretReachesSink, ctx: Context, event: Event) -> Iterable[Finding]:
+        worked.append(event)
+        return original(rule, ctx, event)
+
+    monkeypatch.setattr(SecretReachesSink, "check_event", counted)
+    text = _one_header(PAF102_FLOWS * 2)
+    rng = random.Random(31)
+    last = _lint(text, None)
+    sinks = worked_out = 0
+    for _ in range(30):
+        notes = [i for i in range(len(text)) if text.startswith("\n# note", i)]
+        at = rng.choice(notes) + len("\n# note")
+        text = text[:at] + rng.choice("abc ") + text[at:] if rng.random() < 0.6 else text[:at] + text[at + 1:]
+        before = len(worked)
+        last = _lint(text, last)
+        worked_out += len(worked) - before
+        sinks += sum(e.kind == "sink" for e in last.analysis.events.values())
+        assert last.findings == _scan_path(text)
+    assert sinks > 300
+    assert worked_out * 4 < sinks * 3  # a quarter of the sink events (of chunks above the edits) taken over

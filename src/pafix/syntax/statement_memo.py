@@ -242,6 +242,12 @@ class Memos:
         self.new[name] = recall.memo
         return recall
 
+    @property
+    def prefix(self) -> int:
+        """The length of the text this check and the last share at their start (0 when
+        there is no last check)."""
+        return self._same[0]
+
     def forget(self) -> None:
         """Take nothing over from the last check for the users still to come (those whose
         results read what changed since: another catalogue or name policy)."""
