@@ -9,13 +9,14 @@ bundled flows and on random edits of them.
 from __future__ import annotations
 
 import random
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from pafix.syntax import nodes as n
 from pafix.syntax.parser import parse
-from pafix.syntax.suppress import SUPPRESS_RE, Suppression, find_suppressions
+from pafix.syntax.suppress import Suppression, find_suppressions, suppression_of
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,26 +32,15 @@ WITH_MARKER = sorted(p for p in (ROOT / "fixtures").rglob("*.robin") if "pafix:"
 
 
 def _whole_walk(flow: n.Flow) -> list[Suppression]:
-    """Every statement of the flow, sorted by start, each comment asked."""
+    """Every statement of the flow, sorted by start, each one asked; a suppression covers
+    the next statement in that order that is not a comment or an annotation."""
     stmts = sorted(n.walk_statements(flow.body), key=lambda s: s.span.start)
-    out: list[Suppression] = []
-    for i, stmt in enumerate(stmts):
-        if not isinstance(stmt, n.Comment) or stmt.block:
-            continue
-        m = SUPPRESS_RE.match(stmt.text)
-        if not m:
-            continue
-        codes = tuple(c.strip().upper() for c in m.group(2).split(",") if c.strip())
-        if m.group(1) == "ignore-file":
-            out.append(Suppression(stmt, codes, True, 0, 0))
-            continue
-        target = next((s for s in stmts[i + 1 :] if not isinstance(s, (n.Comment, n.Annotation))), None)
-        if target is None:
-            out.append(Suppression(stmt, codes, False, -1, -1))
-            continue
-        last = target.span.line if type(target) in n.COMPOUND else target.span.end_line
-        out.append(Suppression(stmt, codes, False, target.span.line, last))
-    return out
+
+    def after(i: int) -> n.Stmt | None:
+        return next((s for s in stmts[i + 1 :] if not isinstance(s, (n.Comment, n.Annotation))), None)
+
+    found = (suppression_of(stmt, partial(after, i)) for i, stmt in enumerate(stmts))
+    return [s for s in found if s is not None]
 
 
 def test_there_are_flows_with_suppressions() -> None:

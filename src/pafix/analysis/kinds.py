@@ -133,20 +133,7 @@ def connection_texts(model: FlowModel, memos: Memos | None = None) -> Connection
     if not any(type(stmt) is n.Set and _names_a_connection(_set_text(stmt))
                for sf in model.subflows for stmt in sf.statements):
         return NO_CONNECTION_TEXTS
-    literal_only: dict[str, bool] = {}
-    credential: set[str] = set()
-    for sf in model.subflows:
-        for stmt in sf.statements:
-            for key, literal in _writes(sf, stmt):
-                if literal is None:
-                    literal_only[key] = False
-                    continue
-                if connection_string_kind(literal) is not None:
-                    credential.add(key)
-                looks_plain = is_connection_string(literal)
-                literal_only[key] = literal_only.get(key, True) and looks_plain
-    plain = frozenset(k for k, ok in literal_only.items() if ok and k not in credential and k not in model.inputs)
-    return ConnectionTexts(plain, frozenset(credential))
+    return _texts_of(_joined_texts([_texts_written(sf, sf.statements) for sf in model.subflows]), model)
 
 
 #: what some statements write: per variable, whether every write is a literal that reads as a
@@ -169,9 +156,14 @@ def _by_block(model: FlowModel, memos: Memos) -> _Texts:
 def _top_texts(sf: Subflow, top: n.Stmt) -> tuple[_Texts, bool]:
     """What the top-level statement ``top`` (nested ones included) writes, and that it may be
     kept (it holds no position)."""
+    return _texts_written(sf, n.walk_statements((top,))), True
+
+
+def _texts_written(sf: Subflow, stmts: Iterable[n.Stmt]) -> _Texts:
+    """What the statements ``stmts`` of ``sf`` write."""
     literal_only: dict[str, bool] = {}
     credential: set[str] = set()
-    for stmt in n.walk_statements((top,)):
+    for stmt in stmts:
         for key, literal in _writes(sf, stmt):
             if literal is None:
                 literal_only[key] = False
@@ -179,7 +171,7 @@ def _top_texts(sf: Subflow, top: n.Stmt) -> tuple[_Texts, bool]:
             if connection_string_kind(literal) is not None:
                 credential.add(key)
             literal_only[key] = literal_only.get(key, True) and is_connection_string(literal)
-    return ((literal_only, frozenset(credential)) if literal_only else _NO_TEXTS), True
+    return (literal_only, frozenset(credential)) if literal_only else _NO_TEXTS
 
 
 def _same_texts(texts: _Texts, _delta: int, _dline: int) -> _Texts:

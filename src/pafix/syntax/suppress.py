@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from operator import attrgetter
 
 from pafix.syntax import nodes as n
@@ -44,22 +46,29 @@ def find_suppressions(flow: n.Flow) -> list[Suppression]:
     for i in tops:
         stmts = _in_order(body[i])
         for k, stmt in enumerate(stmts):
-            if not isinstance(stmt, n.Comment) or stmt.block:
-                continue
-            m = SUPPRESS_RE.match(stmt.text)
-            if not m:
-                continue
-            codes = tuple(c.strip().upper() for c in m.group(2).split(",") if c.strip())
-            if m.group(1) == "ignore-file":
-                out.append(Suppression(stmt, codes, True, 0, 0))
-                continue
-            target = _next_target(body, i, stmts, k)
-            if target is None:
-                out.append(Suppression(stmt, codes, False, -1, -1))
-                continue
-            last = target.span.line if type(target) in n.COMPOUND else target.span.end_line
-            out.append(Suppression(stmt, codes, False, target.span.line, last))
+            found = suppression_of(stmt, partial(_next_target, body, i, stmts, k))
+            if found is not None:
+                out.append(found)
     return out
+
+
+def suppression_of(stmt: n.Stmt, target: Callable[[], n.Stmt | None]) -> Suppression | None:
+    """The suppression the statement ``stmt`` makes, if it is a suppression comment;
+    ``target()`` gives the statement a line suppression covers (the next one that is not a
+    comment or an annotation), None at the end."""
+    if not isinstance(stmt, n.Comment) or stmt.block:
+        return None
+    m = SUPPRESS_RE.match(stmt.text)
+    if not m:
+        return None
+    codes = tuple(c.strip().upper() for c in m.group(2).split(",") if c.strip())
+    if m.group(1) == "ignore-file":
+        return Suppression(stmt, codes, True, 0, 0)
+    covered = target()
+    if covered is None:
+        return Suppression(stmt, codes, False, -1, -1)
+    last = covered.span.line if type(covered) in n.COMPOUND else covered.span.end_line
+    return Suppression(stmt, codes, False, covered.span.line, last)
 
 
 _MARKER = "pafix:"
