@@ -67,3 +67,19 @@ def test_boundary_near_searches_the_lines_it_is_given_whole() -> None:
     assert not boundary_near(text, 0, 4)
     assert not boundary_near(text, len(text) - 3, len(text))
     assert isinstance(parse(text, "f.robin", recover=True).body[0], n.Set)
+
+
+def test_every_node_class_has_a_mover_that_moves_its_span() -> None:
+    import dataclasses
+
+    from pafix.syntax.incremental import _MOVERS
+
+    classes = [c for c in vars(n).values() if isinstance(c, type) and dataclasses.is_dataclass(c)]
+    assert len(classes) > 40
+    for cls in classes:
+        assert callable(_MOVERS[cls])  # made without a cycle of movers making each other
+    flow = parse(FLOW, "f.robin")
+    moved = _MOVERS[tuple](flow.body, 7, 1)
+    assert moved == flow.body
+    assert [s.span.start for s in moved] == [s.span.start + 7 for s in flow.body]
+    assert [s.span.line for s in moved] == [s.span.line + 1 for s in flow.body]

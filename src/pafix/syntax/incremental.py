@@ -202,6 +202,14 @@ def _make_shifter(cls: type) -> Any:
         return _keep
     if not dataclasses.is_dataclass(cls):
         raise TypeError(f"cannot move a {cls.__name__}")
+    _MAKING.add(cls)
+    try:
+        return _generate(cls)
+    finally:
+        _MAKING.discard(cls)
+
+
+def _generate(cls: type) -> Any:
     body = ["    new = onew(cls)"]
     scope: dict[str, Any] = {"cls": cls, "Span": n.Span, "onew": object.__new__, "tnew": tuple.__new__,
                              "S": _MOVERS, "str": str}
@@ -245,11 +253,16 @@ def _make_shifter(cls: type) -> Any:
 
 def _node_class(name: str, owner: type) -> type | None:
     """The node class a field's type names, when it names exactly one (not a union, not
-    ``None``-able) other than ``owner`` (whose mover is being made)."""
+    ``None``-able) whose mover is not being made (``owner``'s, or one it is made for: a mover
+    made while another is made is bound to it, so a cycle of such fields is looked up)."""
     found = getattr(n, name, None) if name.isidentifier() else None
-    if isinstance(found, type) and dataclasses.is_dataclass(found) and found is not owner:
+    if isinstance(found, type) and dataclasses.is_dataclass(found) and found is not owner and found not in _MAKING:
         return found
     return None
+
+
+#: the node classes whose movers are being made (see :func:`_node_class`)
+_MAKING: set[type] = set()
 
 
 __all__ = ["errors_of", "reparse", "shift"]
