@@ -6,13 +6,14 @@ files and render results; the language server calls it on the editor's buffer.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from pafix.syntax import nodes as n
-from pafix.analysis.model import FlowModel, SolutionContext, build_model
+from pafix.analysis.model import FlowModel, SolutionContext, Subflow, build_model
 from pafix.analysis.names import NamePolicy, make_policy
-from pafix.analysis.taint import Analysis, analyse, carries_over
+from pafix.analysis.taint import Analysis, Event, analyse, carries_over
 from pafix.analysis.catalogue import Catalogue, load_catalogue
 from pafix.config import DEFAULT, Config
 from pafix.errors import ParseError
@@ -20,7 +21,7 @@ from pafix.findings import Finding, FileResult, SourceError, confidence_at_least
 from pafix.guard import NestingTooDeep, call_deep, public_message
 from pafix.syntax.parser import parse
 from pafix.rules import FLOW_RULES, BY_CODE, Context
-from pafix.rules.base import StatementRule, fingerprint
+from pafix.rules.base import EventRule, StatementRule, fingerprint
 from pafix.syntax.statement_memo import Memos, Recall, StatementMemo
 from pafix.syntax.suppress import Suppression, find_suppressions
 
@@ -41,6 +42,13 @@ class Checked:
     #: statement, for the next check of the same buffer (kept only when asked:
     #: ``check_flow(remember=True)``)
     memos: dict[str, StatementMemo[Any]] = field(default_factory=dict, compare=False, repr=False)
+    #: per :class:`EventRule`, the findings of each event it reported on (by the event's id,
+    #: with the event, which keeps the id its own), for the next check (as ``memos``)
+    event_memos: dict[str, EventMemo] = field(default_factory=dict, compare=False, repr=False)
+
+
+#: an event rule's findings per event, by the event's id (see :func:`_by_event`)
+EventMemo = dict[int, tuple[Event, tuple[Finding, ...]]]
 
 
 _CATALOGUES: dict[str, Catalogue] = {}
@@ -105,15 +113,20 @@ def _check_flow(
     catalogue = catalogue_for(config)
     names = names_for(config)
     model = build_model(flow, password_io, io_schema, solution)
-    analysis, events = analyse(model, catalogue, names, reuse.analysis if reuse is not None else None, remember)
+    memos = None
+    if remember:
+        memos = Memos(reuse.memos if reuse is not None else {}, reuse.flow.source if reuse is not None else "",
+                      flow.source)
+    analysis, events = analyse(model, catalogue, names, reuse.analysis if reuse is not None else None, remember,
+                               memos)
+    carried = reuse is not None and carries_over(reuse.analysis, analysis)
+    if memos is not None and not carried:
+        memos.forget()  # the rules' results read the catalogue, the name policy or the solution
+    old_events = reuse.event_memos if reuse is not None and carried else {}
+    new_events: dict[str, EventMemo] = {}
     options: dict[str, object] = {"config": config, "password_io": password_io}
     if dlp is not None:  # DLP policies for the PAF3xx rules (they report nothing without)
         options["dlp"] = dlp
-    memos = None
-    if remember:
-        carried = reuse is not None and carries_over(reuse.analysis, analysis)
-        memos = Memos(reuse.memos if reuse is not None and carried else {},
-                      reuse.flow.source if reuse is not None else "", flow.source)
     ctx = Context(flow, model, analysis, events, catalogue, names, options, memos)
     found: list[Finding] = []
     for rule_cls in FLOW_RULES:
@@ -121,7 +134,11 @@ def _check_flow(
             continue
         rule = rule_cls()
         if memos is not None and isinstance(rule, StatementRule):
-            found.extend(_by_statement(rule, ctx, memos.recall(rule.code, rule.facts(ctx))))
+            found.extend(_by_statement(rule, ctx, memos))
+        elif memos is not None and isinstance(rule, EventRule):
+            kept_events: EventMemo = {}
+            new_events[rule.code] = kept_events
+            found.extend(_by_event(rule, ctx, old_events.get(rule.code, {}), kept_events, memos.prefix))
         else:
             found.extend(rule.check(ctx))
     found = [_severity(f, config) for f in found]
@@ -133,27 +150,54 @@ def _check_flow(
     # below the asked confidence: not reported (a suppression that hid one still counts as used)
     kept = [f for f in kept if confidence_at_least(f.confidence, config.min_confidence)]
     kept.sort(key=lambda f: (f.line, f.column, f.rule, f.variable or ""))
-    return Checked(flow, model, analysis, tuple(_number(kept)), tuple(suppressed), memos.new if memos is not None else {})
+    return Checked(flow, model, analysis, tuple(_number(kept)), tuple(suppressed), memos.new if memos is not None else {},
+                   new_events)
 
 
-def _by_statement(rule: StatementRule, ctx: Context, recall: Recall[tuple[Finding, ...]]) -> list[Finding]:
-    """``rule.check(ctx)``, with the findings of each statement whose text, column and subflow
-    the last check saw taken from it, moved (see :mod:`pafix.syntax.statement_memo`)."""
+def _by_statement(rule: StatementRule, ctx: Context, memos: Memos) -> list[Finding]:
+    """``rule.check(ctx)``, with the findings of each block of statements whose text, column
+    and subflow the last check saw taken from it, moved (see :mod:`pafix.syntax.statement_memo`)."""
+    recall: Recall[tuple[Finding, ...], tuple[Finding, ...]] = memos.recall(
+        rule.code, rule.facts(ctx), _moved_findings, _joined_findings)
     out: list[Finding] = []
     for sf in ctx.model.subflows:
-        scope = (sf.name, sf.is_global)
-        for stmt in sf.body:
-            hit = recall.get(scope, stmt)
-            if hit is not None:
-                found, delta, dline = hit
-                out.extend(moved_finding(f, delta, dline) for f in found)
-                continue
+
+        def compute(stmt: n.Stmt, sf: Subflow = sf) -> tuple[tuple[Finding, ...], bool]:
             found = tuple(rule.check_statement(ctx, sf, stmt))
-            out.extend(found)
             start, end = stmt.span.start, stmt.span.end
-            if all(x is not None and start <= x <= end for f in found for x in finding_offsets(f)):
-                recall.put(scope, stmt, found)
+            return found, all(x is not None and start <= x <= end for f in found for x in finding_offsets(f))
+
+        for found, delta, dline in recall.blocks((sf.name, sf.is_global), sf.body, compute):
+            if delta or dline:
+                out.extend(moved_finding(f, delta, dline) for f in found)
+            else:
+                out.extend(found)
     return out
+
+
+def _by_event(rule: EventRule, ctx: Context, old: EventMemo, new: EventMemo, prefix: int) -> list[Finding]:
+    """``rule.check(ctx)``, with the findings of each event the last check reported on taken
+    from it: the same event object (the analysis replayed the chunk that records it, so it
+    says what it said then) whose span lies in the text both checks share (the fingerprint
+    reads it). Every event's findings are kept for the next check."""
+    out: list[Finding] = []
+    for event in rule.events(ctx):
+        hit = old.get(id(event))
+        if hit is not None and hit[0] is event and event.span.end <= prefix:
+            found = hit[1]
+        else:
+            found = tuple(rule.check_event(ctx, event))
+        new[id(event)] = (event, found)
+        out.extend(found)
+    return out
+
+
+def _moved_findings(found: tuple[Finding, ...], delta: int, dline: int) -> tuple[Finding, ...]:
+    return tuple(moved_finding(f, delta, dline) for f in found)
+
+
+def _joined_findings(parts: Sequence[tuple[Finding, ...]]) -> tuple[Finding, ...]:
+    return tuple(f for part in parts for f in part)
 
 
 def _severity(f: Finding, config: Config) -> Finding:

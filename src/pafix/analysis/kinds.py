@@ -29,11 +29,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING
 
 from pafix.analysis.names import NamePolicy
 from pafix.findings import CONFIDENCES, Confidence, ValueKind
 from pafix.syntax import nodes as n
+from pafix.syntax.statement_memo import Memos, Recall
 
 if TYPE_CHECKING:  # the taint package imports this module
     from pafix.analysis.model import FlowModel, Subflow
@@ -113,7 +115,7 @@ class ConnectionTexts:
 NO_CONNECTION_TEXTS = ConnectionTexts(frozenset(), frozenset())
 
 
-def connection_texts(model: FlowModel) -> ConnectionTexts:
+def connection_texts(model: FlowModel, memos: Memos | None = None) -> ConnectionTexts:
     """Sort variables by the literals written into them. A variable written by an action, a
     ``CALL``, a loop, or declared as an input has text pafix cannot see: in neither set. Holes
     are left to the taint analysis (a credential interpolated in taints the variable).
@@ -121,24 +123,77 @@ def connection_texts(model: FlowModel) -> ConnectionTexts:
     A variable gets into a set only through a ``SET`` of a literal that reads as a connection
     string or has a credential part: a flow with none (every flow of the corpus and of the
     generated fleet) is answered without asking every statement what it writes, which was an
-    eighth of the analysis."""
+    eighth of the analysis.
+
+    With ``memos`` (the editor), what each block of top-level statements writes is taken over
+    from the last check when its text is unchanged (:mod:`pafix.syntax.statement_memo`): it
+    names variables and holds no position. The answer is the same."""
+    if memos is not None:
+        return _texts_of(_by_block(model, memos), model)
     if not any(type(stmt) is n.Set and _names_a_connection(_set_text(stmt))
                for sf in model.subflows for stmt in sf.statements):
         return NO_CONNECTION_TEXTS
+    return _texts_of(_joined_texts([_texts_written(sf, sf.statements) for sf in model.subflows]), model)
+
+
+#: what some statements write: per variable, whether every write is a literal that reads as a
+#: connection string; and the variables some literal with a credential part is written into
+_Texts = tuple[dict[str, bool], frozenset[str]]
+_NO_TEXTS: _Texts = ({}, frozenset())
+_TEXTS_MEMO = "analysis.connection_texts"
+
+
+def _by_block(model: FlowModel, memos: Memos) -> _Texts:
+    """:func:`connection_texts`' walk, gathered per block of top-level statements."""
+    recall: Recall[_Texts, _Texts] = memos.recall(_TEXTS_MEMO, None, _same_texts, _joined_texts)
+    parts: list[_Texts] = []
+    for sf in model.subflows:
+        for part, _delta, _dline in recall.blocks((sf.name, sf.is_global), sf.body, partial(_top_texts, sf)):
+            parts.append(part)
+    return _joined_texts(parts)
+
+
+def _top_texts(sf: Subflow, top: n.Stmt) -> tuple[_Texts, bool]:
+    """What the top-level statement ``top`` (nested ones included) writes, and that it may be
+    kept (it holds no position)."""
+    return _texts_written(sf, n.walk_statements((top,))), True
+
+
+def _texts_written(sf: Subflow, stmts: Iterable[n.Stmt]) -> _Texts:
+    """What the statements ``stmts`` of ``sf`` write."""
     literal_only: dict[str, bool] = {}
     credential: set[str] = set()
-    for sf in model.subflows:
-        for stmt in sf.statements:
-            for key, literal in _writes(sf, stmt):
-                if literal is None:
-                    literal_only[key] = False
-                    continue
-                if connection_string_kind(literal) is not None:
-                    credential.add(key)
-                looks_plain = is_connection_string(literal)
-                literal_only[key] = literal_only.get(key, True) and looks_plain
+    for stmt in stmts:
+        for key, literal in _writes(sf, stmt):
+            if literal is None:
+                literal_only[key] = False
+                continue
+            if connection_string_kind(literal) is not None:
+                credential.add(key)
+            literal_only[key] = literal_only.get(key, True) and is_connection_string(literal)
+    return (literal_only, frozenset(credential)) if literal_only else _NO_TEXTS
+
+
+def _same_texts(texts: _Texts, _delta: int, _dline: int) -> _Texts:
+    return texts  # names and flags: nothing to move
+
+
+def _joined_texts(parts: Sequence[_Texts]) -> _Texts:
+    literal_only: dict[str, bool] = {}
+    credential: set[str] = set()
+    for part in parts:
+        if part is _NO_TEXTS:
+            continue
+        for key, ok in part[0].items():
+            literal_only[key] = literal_only.get(key, True) and ok
+        credential |= part[1]
+    return (literal_only, frozenset(credential)) if literal_only else _NO_TEXTS
+
+
+def _texts_of(texts: _Texts, model: FlowModel) -> ConnectionTexts:
+    literal_only, credential = texts
     plain = frozenset(k for k, ok in literal_only.items() if ok and k not in credential and k not in model.inputs)
-    return ConnectionTexts(plain, frozenset(credential))
+    return ConnectionTexts(plain, credential) if plain or credential else NO_CONNECTION_TEXTS
 
 
 def _writes(sf: Subflow, stmt: n.Stmt) -> Sequence[tuple[str, str | None]]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from pafix.syntax import nodes as n
@@ -173,8 +173,8 @@ def _refers(sf: Subflow, name: n.Name) -> bool:
 
 #: a read of a global variable: (name, start, end, written ``GLOBAL.name``)
 Read = tuple[str, int, int, bool]
-#: the reads of one statement, by variable: (name, its reads in walk order) in order of first read
-_Reads = tuple[tuple[str, tuple[Read, ...]], ...]
+#: the reads of some statements, by variable: its reads in walk order (never changed once made)
+_Reads = dict[str, tuple[Read, ...]]
 #: what one top-level statement holds of :class:`_GlobalRefs`: its reads, the globals it
 #: writes, its opaque texts
 _Part = tuple[_Reads, tuple[str, ...], tuple[str, ...]]
@@ -192,11 +192,12 @@ class _GlobalRefs:
     a keystroke no longer walks every expression of the flow."""
 
     model: FlowModel
-    #: the reads of each global variable, in walk order: groups of reads, each with how far
-    #: to move it (the editor takes a statement's part over from the last check; moving
-    #: every read of the flow on each keystroke was half of PAF103's time, and a fix needs
-    #: the reads of one or two inputs)
-    reads: dict[str, list[tuple[tuple[Read, ...], int]]]
+    #: the reads of global variables, in walk order: each part's reads by variable, with how
+    #: far to move them (the editor takes a block's part over from the last check; moving
+    #: every read of the flow on each keystroke was half of PAF103's time, and merging every
+    #: part's reads by variable as much again, when a fix needs the reads of one or two
+    #: inputs: :meth:`reads_of` gathers one variable's)
+    reads: tuple[tuple[_Reads, int], ...]
     #: global variables the flow assigns (``SET X TO``, ``=> X``, a loop variable)
     written: frozenset[str]
     #: text a reference cannot be rewritten in: ``@@`` annotations, Power Fx and unparsed
@@ -211,10 +212,10 @@ class _GlobalRefs:
 
     @classmethod
     def build(cls, model: FlowModel, memos: Memos | None = None) -> _GlobalRefs:
-        reads: dict[str, list[tuple[tuple[Read, ...], int]]] = {}
+        reads: list[tuple[_Reads, int]] = []
         written: set[str] = set()
         opaque: list[str] = []
-        recall = memos.recall(_REFS_OPTION, None) if memos is not None else None
+        recall = memos.recall(_REFS_OPTION, None, _moved_part, _joined_parts) if memos is not None else None
         for sf in model.subflows:
             parts: Iterable[tuple[_Part, int]]
             if recall is None:  # a scan: the subflow's statements, walked once by the model
@@ -222,8 +223,8 @@ class _GlobalRefs:
             else:
                 parts = _parts_by_statement(sf, recall)
             for part, delta in parts:
-                for name, group in part[0]:
-                    reads.setdefault(name, []).append((group, delta))
+                if part[0]:
+                    reads.append((part[0], delta))
                 written.update(part[1])
                 opaque.extend(part[2])
         decls: dict[str, list[n.IODecl]] = {}
@@ -236,12 +237,15 @@ class _GlobalRefs:
                     decls.setdefault(stmt.name.name, []).append(stmt)
                 elif isinstance(stmt, n.Sensitive) and not stmt.disabled:
                     sensitive.append(stmt)
-        return cls(model, reads, frozenset(written), tuple(opaque), decls, tuple(sensitive), model.flow.newline)
+        return cls(model, tuple(reads), frozenset(written), tuple(opaque), decls, tuple(sensitive), model.flow.newline)
 
     def reads_of(self, var: str) -> list[Read]:
         """The reads of the global ``var``, in walk order, where they are in this flow."""
         out: list[Read] = []
-        for group, delta in self.reads.get(var, ()):
+        for part, delta in self.reads:
+            group = part.get(var)
+            if group is None:
+                continue
             if delta:
                 out.extend((name, start + delta, end + delta, is_global) for name, start, end, is_global in group)
             else:
@@ -254,18 +258,35 @@ class _GlobalRefs:
         return any(word.search(text) for text in self.opaque)
 
 
-def _parts_by_statement(sf: Subflow, recall: Recall[_Part]) -> Iterator[tuple[_Part, int]]:
-    """The part of each top-level statement of ``sf`` (the editor), with how far its reads are
-    to be moved: taken over from the last check when the statement's text is unchanged."""
-    scope = (sf.name, sf.is_global)
-    for top in sf.body:
-        hit = recall.get(scope, top)
-        if hit is not None:
-            yield hit[0], hit[1]
-        else:
-            part = _part(sf, top)
-            recall.put(scope, top, part)
-            yield part, 0
+def _parts_by_statement(sf: Subflow, recall: Recall[_Part, _Part]) -> Iterator[tuple[_Part, int]]:
+    """The parts of ``sf``'s top-level statements, gathered per block (the editor), with how
+    far their reads are to be moved: taken over from the last check when the text is unchanged."""
+    for part, delta, _dline in recall.blocks((sf.name, sf.is_global), sf.body, lambda top: (_part(sf, top), True)):
+        yield part, delta
+
+
+def _moved_part(part: _Part, delta: int, _dline: int) -> _Part:
+    """``part`` with its reads moved by ``delta`` (they hold offsets, no lines)."""
+    if not delta:
+        return part
+    reads = {name: tuple((v, start + delta, end + delta, g) for v, start, end, g in group)
+             for name, group in part[0].items()}
+    return reads, part[1], part[2]
+
+
+def _joined_parts(parts: Sequence[_Part]) -> _Part:
+    """The part of consecutive statements: each name's reads in walk order."""
+    if len(parts) == 1:
+        return parts[0]
+    reads: dict[str, list[Read]] = {}
+    written: list[str] = []
+    opaque: list[str] = []
+    for part in parts:
+        for name, group in part[0].items():
+            reads.setdefault(name, []).extend(group)
+        written.extend(part[1])
+        opaque.extend(part[2])
+    return {name: tuple(group) for name, group in reads.items()}, tuple(written), tuple(opaque)
 
 
 def _part(sf: Subflow, top: n.Stmt) -> _Part:
@@ -292,7 +313,7 @@ def _collect(sf: Subflow, stmts: Iterable[n.Stmt]) -> _Part:
                         reads.setdefault(e.name, []).append((e.name, e.span.start, e.span.end, e.is_global))
                 elif isinstance(e, n.StringLit) and e.kind in ("fx", "invalid"):
                     opaque.append(e.raw)
-    return tuple((name, tuple(group)) for name, group in reads.items()), tuple(written), tuple(opaque)
+    return {name: tuple(group) for name, group in reads.items()}, tuple(written), tuple(opaque)
 
 
 _REFS_OPTION = "credential_fix.global_refs"

@@ -132,6 +132,28 @@ class StatementRule(Rule):
         raise NotImplementedError
 
 
+class EventRule(Rule):
+    """A rule whose findings are those of each event it picks (:meth:`events`), each worked
+    out from that event alone (its labels, spans and names) and the flow's text at the event's
+    span (the fingerprint). In the editor the analysis replays the chunks of statements above
+    an edit, recording the very event objects of the last check again; the core then takes an
+    event's findings over from the last check when it is the same object and its span lies
+    in the text both checks share (``tests/test_statement_memo.py`` checks that every edit gets
+    the findings of a check from scratch)."""
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for event in self.events(ctx):
+            yield from self.check_event(ctx, event)
+
+    def events(self, ctx: Context) -> Iterable[Event]:
+        """The events the rule reports on, in the order of its findings."""
+        raise NotImplementedError
+
+    def check_event(self, ctx: Context, event: Event) -> Iterable[Finding]:
+        """The findings of one event of :meth:`events`."""
+        raise NotImplementedError
+
+
 def best_label(labels: Sequence[Label]) -> Label:
     """The label to show: a declared source beats a name heuristic; then the shortest path."""
     rank = {"sensitive": 0, "input": 0, "secret-output": 0, "secret-param": 1, "secret-property": 1,

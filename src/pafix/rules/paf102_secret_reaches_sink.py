@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pafix.findings import Finding, TraceStep
 from pafix.analysis.kinds import credential_labels
-from pafix.rules.base import Context, Rule, best_label, judged, only_heuristic
+from pafix.analysis.taint import Event
+from pafix.findings import Finding, TraceStep
+from pafix.rules.base import Context, EventRule, best_label, judged, only_heuristic
 
 SINK_WORDS = {
     "display": "shows it on screen",
@@ -22,7 +23,7 @@ SINK_WORDS = {
 }
 
 
-class SecretReachesSink(Rule):
+class SecretReachesSink(EventRule):
     """A secret reaches an action that reveals it.
 
     ## What it does
@@ -62,26 +63,26 @@ class SecretReachesSink(Rule):
     name = "secret-reaches-sink"
     severity = "error"
 
-    def check(self, ctx: Context) -> Iterable[Finding]:
-        for event in sorted(ctx.events, key=lambda e: e.span.start):
-            if event.kind != "sink":
-                continue
-            # (sensitive data never reaches a sink that is its intended use: the analysis keeps
-            # only credentials there, see the catalogue's ``intended`` sinks)
-            labels = credential_labels(event.labels) or event.labels
-            kind, confidence = judged(labels)
-            label = best_label(labels)
-            what = SINK_WORDS.get(event.sink_kind or "", "reveals it")
-            source = label.origin.label
-            if kind == "data":
-                source = f"sensitive data from {source}"
-            message = f"{source} reaches {event.param} of {event.action}, which {what}"
-            sink_step = TraceStep(event.span.line, event.span.column,
-                                  f"sink: {event.param} of {event.action}", event.span.start, event.span.end)
-            yield self.finding(
-                ctx, event.span, message, subflow=event.subflow,
-                variable=label.origin.variable and ctx.display(label.origin.variable),
-                trace=label.trace() + (sink_step,),
-                severity="warning" if only_heuristic(labels) else None,
-                kind=kind, confidence=confidence,
-            )
+    def events(self, ctx: Context) -> Iterable[Event]:
+        return sorted((e for e in ctx.events if e.kind == "sink"), key=lambda e: e.span.start)
+
+    def check_event(self, ctx: Context, event: Event) -> Iterable[Finding]:
+        # (sensitive data never reaches a sink that is its intended use: the analysis keeps
+        # only credentials there, see the catalogue's ``intended`` sinks)
+        labels = credential_labels(event.labels) or event.labels
+        kind, confidence = judged(labels)
+        label = best_label(labels)
+        what = SINK_WORDS.get(event.sink_kind or "", "reveals it")
+        source = label.origin.label
+        if kind == "data":
+            source = f"sensitive data from {source}"
+        message = f"{source} reaches {event.param} of {event.action}, which {what}"
+        sink_step = TraceStep(event.span.line, event.span.column,
+                              f"sink: {event.param} of {event.action}", event.span.start, event.span.end)
+        yield self.finding(
+            ctx, event.span, message, subflow=event.subflow,
+            variable=label.origin.variable and ctx.display(label.origin.variable),
+            trace=label.trace() + (sink_step,),
+            severity="warning" if only_heuristic(labels) else None,
+            kind=kind, confidence=confidence,
+        )

@@ -105,6 +105,14 @@ def split_trailer(text: str) -> int:
     return m.start() if m else len(text)
 
 
+def boundary_near(text: str, start: int, end: int) -> bool:
+    """Whether a trailer or separator line starts on a line of ``text`` from the one holding
+    ``start`` to the one holding ``end`` (the lines an edit touched)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    return _BOUNDARY_RE.search(text, line_start, len(text) if line_end < 0 else line_end + 1) is not None
+
+
 def blank_regions(text: str, found: tuple[tuple[int, int], ...]) -> str:
     """``text`` up to its last region (a region running to the end is cut off), the other
     regions replaced by spaces with their line breaks kept: every offset stays that of

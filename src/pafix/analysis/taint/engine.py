@@ -15,7 +15,8 @@ This module drives the fixpoint (:class:`Analysis`, :func:`analyse`); the lattic
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import partial
 
 from pafix.syntax import nodes as n
 from pafix.analysis.catalogue import Catalogue
@@ -29,18 +30,53 @@ from pafix.analysis.taint.replay import TABLE_MARGIN, TABLE_SLACK, exec_top, rep
 from pafix.analysis.taint.runs import Recorder
 from pafix.analysis.taint.reverse import reverse_stores
 from pafix.analysis.taint.transfer import Transfer, field_of
+from pafix.syntax.incremental import shift
+from pafix.syntax.statement_memo import Memos, Recall
 
 MAX_PROGRAM_ROUNDS = 8
+
+
+#: the prepass' memo (see :meth:`Analysis._prepass`)
+_PREPASS_MEMO = "analysis.prepass"
+#: per variable used in a secret-bearing parameter: how sure, what the use is, where
+_Uses = dict[str, tuple[Confidence, str, n.Span]]
+#: what some statements hold for the prepass: the fields written into each variable, the uses
+_Prepass = tuple[dict[str, frozenset[str]], _Uses]
+
+
+def _moved_prepass(part: _Prepass, delta: int, dline: int) -> _Prepass:
+    if not delta and not dline:
+        return part
+    return part[0], {key: (sure, what, shift(span, delta, dline)) for key, (sure, what, span) in part[1].items()}
+
+
+def _joined_prepass(parts: Sequence[_Prepass]) -> _Prepass:
+    """The part of consecutive statements: the fields of all, the first use as sure as any."""
+    if len(parts) == 1:
+        return parts[0]
+    fields: dict[str, frozenset[str]] = {}
+    uses: _Uses = {}
+    for part_fields, part_uses in parts:
+        for key, names in part_fields.items():
+            known = fields.get(key)
+            fields[key] = names if known is None else known | names
+        for key, use in part_uses.items():
+            old = uses.get(key)
+            if old is None or (old[0] != "high" and use[0] == "high"):
+                uses[key] = use
+    return fields, uses
 
 
 class Analysis(Transfer):
     """Runs the taint analysis of one flow and collects events."""
 
     def __init__(self, model: FlowModel, catalogue: Catalogue, names: NamePolicy,
-                 reuse: Analysis | None = None, remember: bool = False) -> None:
-        super().__init__(model, catalogue, names)
+                 reuse: Analysis | None = None, remember: bool = False, memos: Memos | None = None) -> None:
+        super().__init__(model, catalogue, names, memos)
         # the last analysis' recorder, when its runs may be replayed here (see replay)
         last: Recorder | None = None
+        if reuse is not None and not carries_over(reuse, self) and memos is not None:
+            memos.forget()  # what is kept from here on reads the catalogue (plans) or the name policy
         if reuse is not None and carries_over(reuse, self):
             # the plans of an earlier analysis of the same buffer, by call text (see Actions._plan)
             self.plan_memo = PlanMemo(reuse.plan_memo)
@@ -53,39 +89,39 @@ class Analysis(Transfer):
         self.input_origins: dict[str, Origin] = {}
         #: per subflow (in model order), the names of the subflows it calls
         self._callees: list[tuple[str, ...]] = []
-        self._prepass()
+        self._prepass(memos)
         if remember:
             old = last.runs if reuse is not None and last is not None and replayable(reuse, self) else {}
             self.recorder = Recorder(old, last.table_limit if last is not None else 0)
 
     # ---- set-up --------------------------------------------------------------------------
-    def _prepass(self) -> None:
+    def _prepass(self, memos: Memos | None) -> None:
         """Variables used in secret-bearing parameters hold secrets wherever they are read.
-        Also notes which subflows each subflow calls (for :meth:`_run_inputs`)."""
+        Also notes the fields each variable gets written, and which subflows each subflow
+        calls (for :meth:`_run_inputs`). With ``memos`` (the editor), what each block of
+        top-level statements holds of both is taken over from the last check when its text is
+        unchanged (:mod:`pafix.syntax.statement_memo`; it reads the plans, so the memos were
+        forgotten across catalogues, and the flow's connection texts, its facts)."""
+        recall: Recall[_Prepass, _Prepass] | None = None
+        if memos is not None:
+            facts = (self.plain_connections, self.connection_texts.with_credential)
+            recall = memos.recall(_PREPASS_MEMO, facts, _moved_prepass, _joined_prepass)
         for sf in self.model.subflows:
-            self._note_fields(sf)
             self._callees.append(sf.calls)
-            for action in sf.actions:
-                if action.disabled:
-                    continue
-                for i, root in self._plan(action).secret_param_roots:
-                    if root is None:
-                        continue
-                    arg = action.args[i]
-                    key = sf.key(root.name, force_global=root.is_global)
-                    if key in self.plain_connections:
-                        continue  # connection-string text without a credential part
-                    # a connection string whose text pafix cannot see may or may not carry one
-                    sure: Confidence = "high"
-                    if is_connection_string_param(arg.name) and key not in self.connection_texts.with_credential:
-                        sure = "medium"
+            parts: list[tuple[_Prepass, int, int]]
+            if recall is None:  # a scan: the subflow's statements and actions, walked once by the model
+                parts = [(self._prepass_part(sf, sf.statements, sf.actions), 0, 0)]
+            else:
+                parts = recall.blocks((sf.name, sf.is_global), sf.body, partial(self._top_prepass, sf))
+            for (fields, uses), delta, dline in parts:
+                for key, names in fields.items():
+                    self.fields.setdefault(key, set()).update(names)
+                for key, (sure, what, span) in uses.items():
                     old = self.secret_used.get(key)
                     if old is None or (old.confidence != "high" and sure == "high"):
-                        self.secret_used[key] = Origin(
-                            f"param:{key}", "secret-param",
-                            f"{root.name} is used as the {arg.name} of {action.name}",
-                            arg.span, sf.name, key, "credential", sure,
-                        )
+                        self.secret_used[key] = Origin(f"param:{key}", "secret-param", what,
+                                                       shift(span, delta, dline) if delta or dline else span,
+                                                       sf.name, key, "credential", sure)
         parent = self.model.solution.tainted_inputs if self.model.solution else {}
         parent_kinds = self.model.solution.tainted_kinds if self.model.solution else {}
         for var in self.model.inputs.values():
@@ -113,19 +149,48 @@ class Analysis(Transfer):
             self.input_origins[name] = Origin(f"input:{name}", "input", what, var.decl.name.span, "Main", name,
                                               kind, sure)
 
-    def _note_fields(self, sf: Subflow) -> None:
-        """The fields each variable gets written (see ``Transfer.fields``)."""
-        for stmt in sf.statements:
+    def _top_prepass(self, sf: Subflow, top: n.Stmt) -> tuple[_Prepass, bool]:
+        """What the top-level statement ``top`` of ``sf`` holds for the prepass, and that it
+        may be kept (its spans are its arguments')."""
+        stmts = tuple(n.walk_statements((top,)))
+        actions = [a for stmt in stmts if type(stmt) is not n.CallSubflow for a in n.statement_actions(stmt)]
+        return self._prepass_part(sf, stmts, actions), True
+
+    def _prepass_part(self, sf: Subflow, stmts: Iterable[n.Stmt], actions: Iterable[n.Action]) -> _Prepass:
+        """The fields the statements ``stmts`` of ``sf`` write into each variable (see
+        ``Transfer.fields``), and the variables ``actions`` (theirs) use in a secret-bearing
+        parameter: for each, its first use as sure as any (how sure, what, where)."""
+        fields: dict[str, set[str]] = {}
+        for stmt in stmts:
             if type(stmt) is not n.Set:
                 continue
             fld = field_of(stmt.target)
             if fld is not None:
                 key = sf.key(fld[0].name, force_global=fld[0].is_global)
-                self.fields.setdefault(key, set()).add(fld[1])
+                fields.setdefault(key, set()).add(fld[1])
             elif isinstance(stmt.value, n.ObjectLit) and isinstance(stmt.target, n.Name):
                 key = sf.key(stmt.target.name, force_global=stmt.target.is_global)
-                names = self.fields.setdefault(key, set())
+                names = fields.setdefault(key, set())
                 names.update(e.key.literal for e in stmt.value.entries if e.key.literal is not None)
+        uses: _Uses = {}
+        for action in actions:
+            if action.disabled:
+                continue
+            for i, root in self._plan(action).secret_param_roots:
+                if root is None:
+                    continue
+                arg = action.args[i]
+                key = sf.key(root.name, force_global=root.is_global)
+                if key in self.plain_connections:
+                    continue  # connection-string text without a credential part
+                # a connection string whose text pafix cannot see may or may not carry one
+                sure: Confidence = "high"
+                if is_connection_string_param(arg.name) and key not in self.connection_texts.with_credential:
+                    sure = "medium"
+                old = uses.get(key)
+                if old is None or (old[0] != "high" and sure == "high"):
+                    uses[key] = (sure, f"{root.name} is used as the {arg.name} of {action.name}", arg.span)
+        return {key: frozenset(names) for key, names in fields.items()}, uses
 
     def initial_state(self) -> State:
         state = self.new_state()
@@ -236,12 +301,15 @@ def carries_over(old: Analysis, new: Analysis) -> bool:
 
 
 def analyse(model: FlowModel, catalogue: Catalogue, names: NamePolicy,
-            reuse: Analysis | None = None, remember: bool = False) -> tuple[Analysis, list[Event]]:
+            reuse: Analysis | None = None, remember: bool = False,
+            memos: Memos | None = None) -> tuple[Analysis, list[Event]]:
     """Analyse a flow. ``reuse``, an analysis of an earlier version of the same flow, lends
     the plans of the calls whose text both share (see :class:`PlanMemo`), and, when both were
     made with ``remember`` (the editor), what each chunk of top-level statements above an edit
-    did (:mod:`~pafix.analysis.taint.replay`); the result is the same without it."""
-    analysis = Analysis(model, catalogue, names, reuse, remember)
+    did (:mod:`~pafix.analysis.taint.replay`); ``memos``, the results per block of statements
+    of the editor's checks (:mod:`pafix.syntax.statement_memo`), what the statements write into
+    variables (the connection texts). The result is the same without them."""
+    analysis = Analysis(model, catalogue, names, reuse, remember, memos)
     events = analysis.run()
     analysis.plan_memo.drop_inherited()  # the earlier version's plans need not outlive this run
     rec = analysis.recorder
@@ -250,4 +318,4 @@ def analyse(model: FlowModel, catalogue: Catalogue, names: NamePolicy,
         if not rec.table_limit:  # a table of its own: how far the next analyses may grow it
             rec.table_limit = TABLE_SLACK * len(analysis.variables.names) + TABLE_MARGIN
     # raw data a flow keeps in a plain variable before it becomes a sensitive one
-    return analysis, events + reverse_stores(model, analysis._plan, names, analysis.credential_vars)
+    return analysis, events + reverse_stores(model, analysis._plan, names, analysis.credential_vars, memos)

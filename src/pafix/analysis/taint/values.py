@@ -18,6 +18,7 @@ from pafix.analysis.kinds import connection_texts, marked_origin
 from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.plans import ActionPlan, PlanMemo, step as _step
 from pafix.syntax.nodes import root_name
+from pafix.syntax.statement_memo import Memos
 from pafix.analysis.taint.state import _EMPTY as _NONE
 from pafix.analysis.taint.state import Event, Label, Origin, State, Taint, Variables, _join_taint
 from pafix.analysis.taint.runs import Recorder
@@ -40,7 +41,7 @@ class Values:
     reads and writes besides the states (events, credential variables, entry and exit states of
     subflows...)."""
 
-    def __init__(self, model: FlowModel, catalogue: Catalogue, names: NamePolicy) -> None:
+    def __init__(self, model: FlowModel, catalogue: Catalogue, names: NamePolicy, memos: Memos | None = None) -> None:
         self.model = model
         self.catalogue = catalogue
         self.names = names
@@ -77,7 +78,7 @@ class Values:
         self._names: dict[int, tuple[str, Taint | None, bool]] = {}
         #: variables only ever set to connection-string text without a credential part
         #: (``Integrated Security=SSPI``): not secrets, whatever their name or use
-        self.connection_texts = connection_texts(model)
+        self.connection_texts = connection_texts(model, memos)
         self.plain_connections = self.connection_texts.plain
         #: the runs of chunks of top-level statements kept for the next analysis of the buffer,
         #: and those of the last one (the editor's: see :mod:`~pafix.analysis.taint.replay`)
