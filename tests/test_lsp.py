@@ -591,3 +591,20 @@ async def test_no_secret_in_any_message_hover_or_edit(client: LanguageClient, tm
     blob = "\n".join(seen)
     assert "CA***" in blob  # the redacted form is there...
     assert CANARY not in blob and "91ab" not in blob  # ...the value never is
+
+
+async def test_a_new_min_confidence_republishes(client: LanguageClient, tmp_path: Path) -> None:
+    """Changing ``minConfidence`` re-checks the open documents (the diagnostics shown were
+    filtered by the old one)."""
+    low = (Path(__file__).resolve().parents[1] / "fixtures" / "rules" / "PAF101"
+           / "pos_error_echoed_by_database.robin").read_text(encoding="utf-8")
+    uri = new_uri(tmp_path)
+    assert not by_code(await open_doc(client, uri, low), "PAF101")
+    mark = len(client.published)  # type: ignore[attr-defined]
+    await set_settings(client, minConfidence="low")
+    try:
+        republished = await wait_next(client, uri, mark)
+        [finding] = by_code(republished.diagnostics, "PAF101")
+        assert isinstance(finding.data, dict) and finding.data["confidence"] == "low"
+    finally:
+        await set_settings(client, minConfidence="medium")

@@ -267,3 +267,28 @@ def test_who_pulls(diagnostic: bool, refresh: bool, pulls: bool) -> None:
     ls.protocol.fm.features[t.INITIALIZE](t.InitializeParams(capabilities=caps))
     assert ls.pull_diagnostics is pulls
     ls.executor.shutdown(wait=False)
+
+
+#: a finding of low confidence only (fixtures/rules/PAF101/pos_error_echoed_by_database.robin)
+LOW = (Path(__file__).resolve().parents[1] / "fixtures" / "rules" / "PAF101"
+       / "pos_error_echoed_by_database.robin").read_text(encoding="utf-8")
+
+
+@on_server
+async def test_a_new_min_confidence_asks_for_every_document_again(client: LanguageClient, tmp_path: Path) -> None:
+    uri = new_uri(tmp_path)
+    client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(uri, "robin", 1, LOW)))
+    first = full(await pull(client, uri))
+    assert not by_code(first.items, "PAF101")
+    before = client.refreshes  # type: ignore[attr-defined]
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings={"pafix": {"minConfidence": "low"}}))
+    try:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 30
+        while client.refreshes == before and loop.time() < end:  # type: ignore[attr-defined]
+            await asyncio.sleep(0.01)
+        assert client.refreshes == before + 1  # type: ignore[attr-defined]
+        [low] = by_code(full(await pull(client, uri, first.result_id)).items, "PAF101")
+        assert isinstance(low.data, dict) and low.data["confidence"] == "low"
+    finally:
+        client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings={"pafix": {"minConfidence": "medium"}}))

@@ -351,6 +351,8 @@ def create_server() -> PafixServer:
         ls.settings = merge_settings(ls.settings, params.settings)
         if ls.settings == before:
             await pull_configuration(ls)
+        if ls.settings.min_confidence != before.min_confidence:
+            ls.relint_all()  # the open documents' diagnostics are of the old confidence
 
     @ls.feature(t.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: PafixServer, params: t.DidChangeWatchedFilesParams) -> None:
