@@ -204,8 +204,9 @@ _PLAIN, _ANONYMOUS, _MULTILINE = 0, 1, 2
 _Lexer = tuple[Any, list["_Kind | None"]]
 #: a reduction under one lookahead: (number of children, what it does to them -- see
 #: _reduction --, rule origin, the lookahead, {state below: the state on top after the goto and
-#: every single-child reduction that follows}, filled as met)
-_Rule = tuple[int, Any, str, str, dict[int, int]]
+#: every single-child reduction that follows, and the action there under the same lookahead},
+#: filled as met)
+_Rule = tuple[int, Any, str, str, dict[int, tuple[int, int]]]
 
 
 class FastParser:
@@ -273,6 +274,7 @@ class FastParser:
                 else entry_ids[id(arg), term, reduced] - count
                 for term, (action, arg) in row.items()}
         self.rules: list[_Rule] = rule_list
+        self._miss = -len(rule_list) - 1  # see _goto_next
         # Blanks are skipped before lexing when the grammar ignores exactly them (WS) and no
         # other terminal can start with one (checked on each terminal's pattern): each scanner
         # starts with a possessive group that eats them, a token starts where that group ends,
@@ -390,6 +392,14 @@ class FastParser:
                 return top
             origin = rules[action][2]
 
+    def _goto_next(self, below: int, origin: str, ttype: str) -> tuple[int, int]:
+        """:meth:`_goto_chain`, and the action in the state it gives under the same lookahead
+        (the loop's next step, read without a lookup). A table miss (a syntax error) is stored
+        as ``self._miss``, a reduction index past the end of ``rules``: the loop's lookup of it
+        raises ``IndexError``, and the parse falls back to Lark as on any table miss."""
+        top = self._goto_chain(below, origin, ttype)
+        return top, self.rows[top].get(ttype, self._miss)
+
     @staticmethod
     def _blanks_only_ws(lexer: Any) -> bool:
         root = lexer.root_lexer
@@ -467,8 +477,8 @@ class FastParser:
                         line_start = start_pos + value.rindex("\n") + 1
                     end_column = pos - line_start + 1
                 # ---- feed it (as ParserState.feed_token) ----
+                action = rows[state][ttype]
                 while True:
-                    action = rows[state][ttype]
                     if action >= 0:
                         if action >= direct_base:  # reduced at once: a node from the token's fields
                             state = action - direct_base
@@ -495,10 +505,10 @@ class FastParser:
                     if cb is None:  # single-child rules: the value stays, only the state changes
                         below = states[-2]
                         try:  # a subscript, not .get(): no method call (a miss is once per key)
-                            top = after[below]
+                            state, action = after[below]
                         except KeyError:
-                            top = after[below] = self._goto_chain(below, origin, ttype)
-                        states[-1] = state = top
+                            state, action = after[below] = self._goto_next(below, origin, ttype)
+                        states[-1] = state
                         continue
                     if size == 1:  # a third of the reductions: the result takes its child's place
                         children = [values[-1]]
@@ -512,10 +522,10 @@ class FastParser:
                         values.append(None)
                     below = states[-2]
                     try:
-                        top = after[below]
+                        state, action = after[below]
                     except KeyError:
-                        top = after[below] = self._goto_chain(below, origin, ttype)
-                    states[-1] = state = top
+                        state, action = after[below] = self._goto_next(below, origin, ttype)
+                    states[-1] = state
                     values[-1] = cb(children)
             # ---- the end (as parse_from_state + feed_token($END, is_end=True)) ----
             # a few reductions per parse: the children are popped and the result pushed (no
@@ -534,10 +544,9 @@ class FastParser:
                 del values[first:]
                 del states[first + 1:]
                 below = states[-1]
-                try:
-                    state = after[below]
-                except KeyError:
-                    state = after[below] = self._goto_chain(below, origin, "$END")
+                if below not in after:
+                    after[below] = self._goto_next(below, origin, "$END")
+                state = after[below][0]
                 states.append(state)
                 values.append(children[0] if cb is None else cb(children))
                 if state == end_state:
