@@ -49,6 +49,32 @@ def test_the_fast_driver_is_on() -> None:
     assert B._fast() is not None
 
 
+#: numbers, dotted names, booleans and strings in an expression (a NAME may start a call)
+_ONE_TOKEN_EXPRESSIONS = {"DOTTED", "NUMBER", "TRUE", "FALSE", "STRING", "ISTRING", "ESTRING", "FXSTRING", "BACKTICK"}
+
+
+def test_one_token_expressions_are_built_as_their_token_is_shifted(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast driver builds these nodes from the token's fields, without a Token (see
+    FastParser._direct_states): the same trees as Lark's driver, at the top of a file, in a
+    %...% hole that is parsed (positions moved into the file) and in a re-parsed region."""
+    fast = B._fast()
+    assert fast is not None
+    table = B._parser()[0].parser.parser.parser.parse_table
+    shifted = {term for row in table.states.values() for term, (_action, target) in row.items()
+               if isinstance(target, int) and fast.direct[target] is not None}
+    assert shifted == _ONE_TOKEN_EXPRESSIONS
+    text = ("SET a.b TO $'''x %c.d + 1.5% y\n  %e[2] = True%'''\nSET f TO [False, 'g', `h`, 2]\n"
+            "IF i.j = $fx'=1' THEN\n  SET k TO $'''%l.m * 2%'''\nEND\n")
+    start = text.index("SET f")
+
+    def outcome() -> Any:
+        return deep(P.parse(text)), deep(P.parse_region(text, start, len(text)))
+
+    with_fast = outcome()
+    monkeypatch.setattr(B, "_fast", lambda: None)
+    assert outcome() == with_fast
+
+
 def _same_as_lark(code: str) -> None:
     """The fast driver's tree is Lark's own (spans included), or both refuse the text."""
     lark, _builder = B._parser()

@@ -115,6 +115,11 @@ def _is_tok(x: object, *types: str) -> bool:
     return isinstance(x, Token) and (not types or x.type in types)
 
 
+def _fields(tok: Token) -> tuple[Any, ...]:
+    """A token's fields, in the order of ``Token``'s arguments (the *_token callbacks')."""
+    return (tok.type, tok.value, tok.start_pos, tok.line, tok.column, tok.end_line, tok.end_column, tok.end_pos)
+
+
 def _nodes(children: list[Any]) -> list[Any]:
     """The children that are not tokens (both drivers build exact ``Token`` instances)."""
     return [c for c in children if c.__class__ is not Token and c is not None]
@@ -374,6 +379,8 @@ class _Builder(_Positions, Transformer[Token, Any]):
         return n.Call(self.tok_to(children[0], children[-1]), children[0].value, tuple(_nodes(children)))
 
     def name(self, children: list[Any]) -> n.Expr:
+        # a NAME in an expression may start a call: the fast driver builds its token (see
+        # name_token for the DOTTED name it reduces as it shifts)
         tok = children[0]
         text = tok.value
         if "." not in text:  # the usual case, without the call to _name_at
@@ -399,17 +406,40 @@ class _Builder(_Positions, Transformer[Token, Any]):
             expr = _new_attribute(_new_span(_SPAN, (start, start + end, line, column, line, column + end)), expr, part)
         return expr
 
+    # The one-token expressions below: the fast driver reduces them as it shifts the token,
+    # calling the *_token function with the fields of a token it never builds (see
+    # FastParser._direct_states); Lark's driver calls the rule's callback, which calls the same.
+    def name_token(self, kind: str, text: str, start: int, line: int, column: int,
+                   end_line: int, end_column: int, end: int) -> n.Expr:
+        sp = (_new_span(_SPAN, (start, end, line, column, end_line, end_column)) if self.whole
+              else self.at(start, end, line, column, end_line, end_column))
+        return _new_name(sp, text, False) if "." not in text else self._name_at(text, sp)
+
     def number(self, children: list[Any]) -> n.Number:
-        return _new_number(self.tspan(children[0]), children[0].value)
+        return self.number_token(*_fields(children[0]))
+
+    def number_token(self, kind: str, text: str, start: int, line: int, column: int,
+                     end_line: int, end_column: int, end: int) -> n.Number:
+        sp = (_new_span(_SPAN, (start, end, line, column, end_line, end_column)) if self.whole
+              else self.at(start, end, line, column, end_line, end_column))
+        return _new_number(sp, text)
 
     def boolean(self, children: list[Any]) -> n.Bool:
-        return _new_bool(self.tspan(children[0]), children[0].value == "True")
+        return self.boolean_token(*_fields(children[0]))
+
+    def boolean_token(self, kind: str, text: str, start: int, line: int, column: int,
+                      end_line: int, end_column: int, end: int) -> n.Bool:
+        sp = (_new_span(_SPAN, (start, end, line, column, end_line, end_column)) if self.whole
+              else self.at(start, end, line, column, end_line, end_column))
+        return _new_bool(sp, text == "True")
 
     def string(self, children: list[Any]) -> n.StringLit:
-        tok = children[0]
-        raw = tok.value
-        sp = self.tspan(tok)
-        kind = tok.type
+        return self.string_token(*_fields(children[0]))
+
+    def string_token(self, kind: str, raw: str, start: int, line: int, column: int,
+                     end_line: int, end_column: int, end: int) -> n.StringLit:
+        sp = (_new_span(_SPAN, (start, end, line, column, end_line, end_column)) if self.whole
+              else self.at(start, end, line, column, end_line, end_column))
         if kind == "ISTRING":
             return _new_string(sp, "interpolated", raw, self._interpolate(raw, sp))
         if kind == "STRING":
@@ -558,7 +588,10 @@ def _parser() -> tuple[Lark, _Builder]:
 @lru_cache(maxsize=1)
 def _fast() -> FastParser | None:
     try:
-        return FastParser(_parser()[0], anonymous=frozenset({"_NL"}))  # spans never read a newline
+        lark, builder = _parser()
+        direct = {"name": builder.name_token, "number": builder.number_token,
+                  "boolean": builder.boolean_token, "string": builder.string_token}
+        return FastParser(lark, anonymous=frozenset({"_NL"}), direct=direct)  # spans never read a newline
     except Exception as exc:  # a Lark release whose internals differ: said, not silent
         warnings.warn(FastPathUnavailable(
             f"the fast parser is off with Lark {lark_version} ({type(exc).__name__}: {exc}); "

@@ -204,8 +204,9 @@ _PLAIN, _ANONYMOUS, _MULTILINE = 0, 1, 2
 _Lexer = tuple[Any, list["_Kind | None"]]
 #: a reduction under one lookahead: (number of children, what it does to them -- see
 #: _reduction --, rule origin, the lookahead, {state below: the state on top after the goto and
-#: every single-child reduction that follows}, filled as met)
-_Rule = tuple[int, Any, str, str, dict[int, int]]
+#: every single-child reduction that follows, and the action there under the same lookahead},
+#: filled as met)
+_Rule = tuple[int, Any, str, str, dict[int, tuple[int, int]]]
 
 
 class FastParser:
@@ -213,9 +214,15 @@ class FastParser:
 
     ``anonymous`` names terminals whose tokens the callbacks only ever test by type (the
     builder's ``_NL``): they are never positioned, so every one of them is the same token.
+
+    ``direct`` maps the callbacks of one-token rules (``atom: NUMBER -> number``) to a function
+    of the token's fields (``Token``'s arguments: type, value, start_pos, line, column,
+    end_line, end_column, end_pos) that returns what the callback returns for that one token
+    (the builder's callback calls the same function). See :meth:`_direct_states`.
     """
 
-    def __init__(self, lark: Lark, anonymous: frozenset[str] = frozenset()) -> None:
+    def __init__(self, lark: Lark, anonymous: frozenset[str] = frozenset(),
+                 direct: dict[str, Callable[..., Any]] | None = None) -> None:
         frontend: Any = lark.parser
         parser = frontend.parser.parser
         table = parser.parse_table
@@ -241,20 +248,33 @@ class FastParser:
                 if action is not Shift and id(arg) not in reductions:
                     cb = _reduction(arg, callbacks[arg], transformer, seq_origins)
                     reductions[id(arg)] = (len(arg.expansion), cb, arg.origin.name)
+        # the states whose token is reduced as it is shifted (see _direct_states): the value on
+        # top there is already the rule's node, so their reductions only change the state (as a
+        # single-child rule's: the value stays), through entries of their own
+        self.direct = self._direct_states(table, callbacks, transformer, direct or {}, anonymous, size)
         rule_list: list[_Rule] = []
-        entry_ids: dict[tuple[int, str], int] = {}
-        for row in table.states.values():
+        entry_ids: dict[tuple[int, str, bool], int] = {}
+        for state, row in table.states.items():
+            reduced = self.direct[state] is not None
             for term, (action, arg) in row.items():
-                if action is not Shift and (id(arg), term) not in entry_ids:
-                    entry_ids[id(arg), term] = len(rule_list)
+                if action is not Shift and (id(arg), term, reduced) not in entry_ids:
+                    entry_ids[id(arg), term, reduced] = len(rule_list)
                     count, cb, origin = reductions[id(arg)]
-                    rule_list.append((count, cb, origin, term, {}))
+                    rule_list.append((count, None if reduced else cb, origin, term, {}))
         count = len(rule_list)
+        # a shift into such a state is its number plus direct_base: the parse loop tells it
+        # from a plain shift by one comparison (a goto never enters one: a state is entered by
+        # one symbol, here a terminal)
+        self.direct_base = size
         self.rows: list[dict[str, int]] = [{} for _ in range(size)]
         for state, row in table.states.items():
-            self.rows[state] = {term: arg if action is Shift else entry_ids[id(arg), term] - count
-                                for term, (action, arg) in row.items()}
+            reduced = self.direct[state] is not None
+            self.rows[state] = {
+                term: (arg + size if self.direct[arg] is not None else arg) if action is Shift
+                else entry_ids[id(arg), term, reduced] - count
+                for term, (action, arg) in row.items()}
         self.rules: list[_Rule] = rule_list
+        self._miss = -len(rule_list) - 1  # see _goto_next
         # Blanks are skipped before lexing when the grammar ignores exactly them (WS) and no
         # other terminal can start with one (checked on each terminal's pattern): each scanner
         # starts with a possessive group that eats them, a token starts where that group ends,
@@ -285,6 +305,36 @@ class FastParser:
             for state in states:
                 self.lexers[state] = entry
         self.anonymous = anonymous
+
+    @staticmethod
+    def _direct_states(table: Any, callbacks: dict[Any, Any], transformer: Any,
+                       direct: dict[str, Callable[..., Any]], anonymous: frozenset[str],
+                       size: int) -> list[Callable[..., Any] | None]:
+        """For each parser state, the ``direct`` function of a rule when the state is entered by
+        shifting the rule's one terminal and every action in it, under any lookahead, reduces by
+        that rule (the states after a NUMBER, a DOTTED name or a string in an expression; not
+        after a NAME, which may start a call). The driver then builds the rule's node as it
+        shifts, from the token's fields, and no ``Token`` is built; the reduction that follows
+        only changes the state.
+
+        Reducing before the lookahead is read is what LALR's default reductions do: an invalid
+        lookahead is still met before anything is shifted (and the parse falls back to Lark,
+        which raises its own error). Only a rule whose callback is the transformer's own method
+        (no child filter, no single-child expansion) is reduced so."""
+        states: list[Callable[..., Any] | None] = [None] * size
+        for state, row in table.states.items():
+            rules = {id(arg): arg for action, arg in row.values() if action is not Shift}
+            if len(rules) != 1 or any(action is Shift for action, _ in row.values()):
+                continue
+            (rule,) = rules.values()
+            name = rule.alias or rule.origin.name
+            fn = direct.get(name)
+            expansion = rule.expansion
+            if (fn is None or len(expansion) != 1 or not expansion[0].is_term
+                    or expansion[0].name in anonymous or callbacks[rule] != getattr(transformer, name, None)):
+                continue
+            states[state] = fn
+        return states
 
     def _lazy_lexer(self, basic: Any, states: list[int], anonymous: frozenset[str]) -> _Lexer:
         """The lexer of the parser states ``states`` (one Lark BasicLexer), built when a parse
@@ -342,6 +392,14 @@ class FastParser:
                 return top
             origin = rules[action][2]
 
+    def _goto_next(self, below: int, origin: str, ttype: str) -> tuple[int, int]:
+        """:meth:`_goto_chain`, and the action in the state it gives under the same lookahead
+        (the loop's next step, read without a lookup). A table miss (a syntax error) is stored
+        as ``self._miss``, a reduction index past the end of ``rules``: the loop's lookup of it
+        raises ``IndexError``, and the parse falls back to Lark as on any table miss."""
+        top = self._goto_chain(below, origin, ttype)
+        return top, self.rows[top].get(ttype, self._miss)
+
     @staticmethod
     def _blanks_only_ws(lexer: Any) -> bool:
         root = lexer.root_lexer
@@ -364,6 +422,8 @@ class FastParser:
         rows = self.rows
         rules = self.rules
         lexers = self.lexers
+        directs = self.direct
+        direct_base = self.direct_base
         newline_types = self.newline_types
         str_new = str.__new__
         end_state = self.end_states[start]
@@ -405,6 +465,9 @@ class FastParser:
                                 line += newlines
                                 line_start = start_pos + value.rindex("\n") + 1
                 else:
+                    # the token is built when it is shifted (reductions only read its type),
+                    # and not at all when it is reduced as it is shifted (see _direct_states)
+                    token = None
                     tok_line = line
                     column = start_pos - line_start + 1
                     # a multi-line terminal by Lark's guess (NAME and PARAM among them) that
@@ -412,21 +475,28 @@ class FastParser:
                     if kind and "\n" in value:
                         line += value.count("\n")
                         line_start = start_pos + value.rindex("\n") + 1
-                    # Token._future_new(ttype, value, start_pos, tok_line, column, line, end
-                    # column, pos), inlined: a call frame is a third of its cost
-                    token = str_new(Token, value)
-                    token.type = ttype
-                    token.start_pos = start_pos
-                    token.value = value
-                    token.line = tok_line
-                    token.column = column
-                    token.end_line = line
-                    token.end_column = pos - line_start + 1
-                    token.end_pos = pos
+                    end_column = pos - line_start + 1
                 # ---- feed it (as ParserState.feed_token) ----
+                action = rows[state][ttype]
                 while True:
-                    action = rows[state][ttype]
                     if action >= 0:
+                        if action >= direct_base:  # reduced at once: a node from the token's fields
+                            state = action - direct_base
+                            states.append(state)
+                            values.append(directs[state](ttype, value, start_pos, tok_line, column, line, end_column, pos))
+                            break
+                        if token is None:
+                            # Token._future_new(ttype, value, start_pos, tok_line, column, line,
+                            # end_column, pos), inlined: a call frame is a third of its cost
+                            token = str_new(Token, value)
+                            token.type = ttype
+                            token.start_pos = start_pos
+                            token.value = value
+                            token.line = tok_line
+                            token.column = column
+                            token.end_line = line
+                            token.end_column = end_column
+                            token.end_pos = pos
                         states.append(action)
                         values.append(token)
                         state = action
@@ -435,10 +505,10 @@ class FastParser:
                     if cb is None:  # single-child rules: the value stays, only the state changes
                         below = states[-2]
                         try:  # a subscript, not .get(): no method call (a miss is once per key)
-                            top = after[below]
+                            state, action = after[below]
                         except KeyError:
-                            top = after[below] = self._goto_chain(below, origin, ttype)
-                        states[-1] = state = top
+                            state, action = after[below] = self._goto_next(below, origin, ttype)
+                        states[-1] = state
                         continue
                     if size == 1:  # a third of the reductions: the result takes its child's place
                         children = [values[-1]]
@@ -452,10 +522,10 @@ class FastParser:
                         values.append(None)
                     below = states[-2]
                     try:
-                        top = after[below]
+                        state, action = after[below]
                     except KeyError:
-                        top = after[below] = self._goto_chain(below, origin, ttype)
-                    states[-1] = state = top
+                        state, action = after[below] = self._goto_next(below, origin, ttype)
+                    states[-1] = state
                     values[-1] = cb(children)
             # ---- the end (as parse_from_state + feed_token($END, is_end=True)) ----
             # a few reductions per parse: the children are popped and the result pushed (no
@@ -474,10 +544,9 @@ class FastParser:
                 del values[first:]
                 del states[first + 1:]
                 below = states[-1]
-                try:
-                    state = after[below]
-                except KeyError:
-                    state = after[below] = self._goto_chain(below, origin, "$END")
+                if below not in after:
+                    after[below] = self._goto_next(below, origin, "$END")
+                state = after[below][0]
                 states.append(state)
                 values.append(children[0] if cb is None else cb(children))
                 if state == end_state:

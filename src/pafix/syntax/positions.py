@@ -48,8 +48,14 @@ class _Positions:
     def tspan(self, tok: Token) -> n.Span:
         if self.whole:  # the whole file (not a %...% hole)
             return _new_span(_SPAN, (tok.start_pos, tok.end_pos, tok.line, tok.column, tok.end_line, tok.end_column))
-        start, line, column = self._moved(tok.start_pos, tok.line, tok.column)  # type: ignore[arg-type]
-        end, end_line, end_column = self._moved(tok.end_pos, tok.end_line, tok.end_column)  # type: ignore[arg-type]
+        return self.at(tok.start_pos, tok.end_pos, tok.line, tok.column, tok.end_line, tok.end_column)  # type: ignore[arg-type]
+
+    def at(self, start: int, end: int, line: int, column: int, end_line: int, end_column: int) -> n.Span:
+        """The span of a token given by its fields (one the fast driver never built)."""
+        if self.whole:
+            return _new_span(_SPAN, (start, end, line, column, end_line, end_column))
+        start, line, column = self._moved(start, line, column)
+        end, end_line, end_column = self._moved(end, end_line, end_column)
         return _new_span(_SPAN, (start, end, line, column, end_line, end_column))
 
     def _edge(self, x: Any, last: bool) -> n.Span | None:
