@@ -166,32 +166,55 @@ class HardcodedSecret(StatementRule):
         """The literals of one statement that hold a secret, each with its message (and "note"
         for an encrypted literal), in the order the reasons are tried; a literal may come more
         than once (the caller reports its first). Called for every statement of a flow: kept to
-        a few type tests and dictionary look-ups for the statements with nothing to report."""
+        a few type tests and dictionary look-ups for the statements with nothing to report:
+        an action's arguments (a third of the statements) and a SET's value are read directly,
+        not through ``statement_exprs``' pairs, and a plain text argument (a third of the
+        arguments) goes to the memo without a call."""
         hits: list[StmtHit] = []
         kind = type(stmt)
-        for action in n.statement_actions(stmt):
-            spec = ctx.catalogue.lookup(action.name)
-            for arg in ctx.analysis.secret_params(action):
-                if arg.name.lower().endswith("connectionstring") or spec.text_form(arg.name) is not None:
-                    continue  # only the secret written inside it counts (read below)
-                lit = _literal(arg.value)
-                if lit is not None and not is_placeholder(lit.literal or ""):
-                    hits.append((lit, f"hard-coded secret {redact(lit.literal or '')!r} in {arg.name} of {action.name}",
-                                 None))
-            if spec.text_forms:
-                hits.extend(self._check_forms(ctx, action, spec, scanned))
-        if kind is n.Set:
+        if kind is n.Action:  # a third of the statements: its arguments are its expressions
+            action = cast(n.Action, stmt)
+            self._action_hits(ctx, action, scanned, hits)
+            names = ctx.names
+            for arg in action.args:
+                arg_value = arg.value
+                value_kind = type(arg_value)
+                if value_kind in _NO_TEXT:  # names, numbers, flags: no text (as in _literal_hits)
+                    continue
+                if value_kind is n.StringLit:
+                    text = cast(n.StringLit, arg_value)
+                    piece = text.parts[0] if len(text.parts) == 1 else None
+                    if type(piece) is str and text.kind != "encrypted":
+                        # one piece of plain text, the other half of the arguments: its memo
+                        # at once (what _literal_hits does with it)
+                        said = scanned.get(text.raw)
+                        if said is None:
+                            said = scanned[text.raw] = text_secrets(piece, None, None, names)
+                        for message, _confidence in said:
+                            hits.append((text, message, None))
+                        continue
+                _literal_hits(arg_value, scanned, names, hits)
+            return hits
+        if kind is n.If or kind is n.While or kind is n.Wait:  # conditions may be action calls
+            for action in n.statement_actions(stmt):
+                self._action_hits(ctx, action, scanned, hits)
+        elif kind is n.Set:
             assign = cast(n.Set, stmt)
             root = root_name(assign.target)
             if root is not None:
                 # the name first (a memo): most assignments are to plain variables, and the
                 # placeholder test runs a dozen patterns
                 secret_name = ctx.names.is_secret(root.name)
-                if secret_name or sf.key(root.name, force_global=root.is_global) in ctx.model.sensitive:
+                sensitive = ctx.model.sensitive  # (empty in most flows: then no key to make)
+                if secret_name or (sensitive and sf.key(root.name, force_global=root.is_global) in sensitive):
                     lit = _literal(assign.value)
                     value = (lit.literal or "") if lit is not None else ""
                     if lit is not None and (secret_name or looks_secret(value)) and not is_placeholder(value):
                         hits.append((lit, f"hard-coded secret {redact(value)!r} assigned to {root.name}", None))
+            if type(assign.target) is not n.Name:  # an index's text (obj['a']) is read too
+                _literal_hits(assign.target, scanned, ctx.names, hits)
+            _literal_hits(assign.value, scanned, ctx.names, hits)
+            return hits
         elif kind is n.IODecl:
             decl = cast(n.IODecl, stmt)
             if decl.kind == "INPUT" and isinstance(decl.props, n.ObjectLit):
@@ -205,27 +228,22 @@ class HardcodedSecret(StatementRule):
                                  None))
         names = ctx.names
         for expr, _written in n.statement_exprs(stmt):
-            expr_kind = type(expr)
-            lits: Sequence[n.StringLit]
-            if expr_kind is n.StringLit and n.is_leaf(expr):  # plain text: no walk
-                lits = (cast(n.StringLit, expr),)
-            elif expr_kind in _NO_TEXT:  # the most common arguments: nothing to read
-                continue
-            elif expr_kind is n.Attribute and _is_property_path(cast(n.Attribute, expr)):
-                continue  # obj.a.b: a fifth of the other arguments, and no text in them
-            else:
-                lits = [e for e in n.walk_expr(expr) if isinstance(e, n.StringLit)]
-            for lit in lits:
-                if lit.kind == "encrypted":
-                    hits.append((lit, ENCRYPTED_NOTE, "note"))
-                    continue
-                # a literal outside any text form is memoised by its raw text alone (see Scanned)
-                said = scanned.get(lit.raw)
-                if said is None:
-                    said = scanned[lit.raw] = text_secrets(_text(lit), None, None, names)
-                for message, _confidence in said:
-                    hits.append((lit, message, None))
+            _literal_hits(expr, scanned, names, hits)
         return hits
+
+    def _action_hits(self, ctx: Context, action: n.Action, scanned: Scanned, hits: list[StmtHit]) -> None:
+        """Literals in the secret parameters of ``action``, and credentials inside the text of
+        the parameters that hold a URL, a body, headers, a command line or a script."""
+        spec = ctx.catalogue.lookup(action.name)
+        for arg in ctx.analysis.secret_params(action):
+            if arg.name.lower().endswith("connectionstring") or spec.text_form(arg.name) is not None:
+                continue  # only the secret written inside it counts (read below)
+            lit = _literal(arg.value)
+            if lit is not None and not is_placeholder(lit.literal or ""):
+                hits.append((lit, f"hard-coded secret {redact(lit.literal or '')!r} in {arg.name} of {action.name}",
+                             None))
+        if spec.text_forms:
+            hits.extend(self._check_forms(ctx, action, spec, scanned))
 
     def _check_forms(
         self, ctx: Context, action: n.Action, spec: ActionSpec, scanned: Scanned
@@ -257,11 +275,51 @@ def _is_property_path(expr: n.Attribute) -> bool:
     return type(value) is n.Name
 
 
+def _literal_hits(expr: n.Expr, scanned: Scanned, names: NamePolicy, hits: list[StmtHit]) -> None:
+    """The secrets the text literals of ``expr`` hold by their text alone (token formats,
+    connection strings, key=value, JSON, XML, header forms), and the encrypted ones as notes."""
+    expr_kind = type(expr)
+    lits: Sequence[n.StringLit]
+    if expr_kind is n.StringLit and n.is_leaf(expr):  # plain text: no walk
+        lits = (cast(n.StringLit, expr),)
+    elif expr_kind in _NO_TEXT:  # the most common arguments: nothing to read
+        return
+    elif expr_kind is n.Attribute and _is_property_path(cast(n.Attribute, expr)):
+        return  # obj.a.b: a fifth of the other arguments, and no text in them
+    else:
+        lits = _string_literals(expr)
+    for lit in lits:
+        if lit.kind == "encrypted":
+            hits.append((lit, ENCRYPTED_NOTE, "note"))
+            continue
+        # a literal outside any text form is memoised by its raw text alone (see Scanned)
+        said = scanned.get(lit.raw)
+        if said is None:
+            said = scanned[lit.raw] = text_secrets(_text(lit), None, None, names)
+        for message, _confidence in said:
+            hits.append((lit, message, None))
+
+
 def _string_literals(expr: n.Expr) -> Sequence[n.StringLit]:
     """The text literals in ``expr``, holes included (a leaf is answered without a walk)."""
     if n.is_leaf(expr):
         return (expr,) if isinstance(expr, n.StringLit) else ()
-    return [e for e in n.walk_expr(expr) if isinstance(e, n.StringLit)]
+    # n.walk_expr's order (preorder, source order), without its generator and without
+    # descending into the leaves that hold no text (names, numbers; a fifth of the nodes)
+    found: list[n.StringLit] = []
+    stack: list[n.Expr] = [expr]
+    inner = n.inner_exprs
+    while stack:
+        e = stack.pop()
+        kind = type(e)
+        if kind is n.StringLit:
+            found.append(cast(n.StringLit, e))
+        elif kind in _NO_TEXT:
+            continue
+        children = inner(kind)
+        if children is not None:
+            stack.extend(children(e))
+    return found
 
 
 def _text(lit: n.StringLit) -> str:
@@ -318,7 +376,10 @@ def text_secrets(text: str, form: str | None = None, program: str | None = None,
         if tm and HOLE not in tm.group(0) and entropy(tm.group(0)) >= MIN_ENTROPY:
             found.append((f"hard-coded {label} {redact(tm.group(0))!r}", "high"))
             break
-    if names is not None and not found:
+    # Outside a text form only the pair, JSON, XML, user-info and header forms are read, and
+    # each needs one of these characters (see pair_secrets, header_secrets): most literals
+    # (names, paths, selectors, messages) have none, and skip making three generators.
+    if names is not None and not found and (form is not None or "=" in text or ":" in text or "</" in text):
         hit = next(_form_secrets(text, form, program, names), None)
         if hit is not None:
             found.append((f"hard-coded {hit.what} {redact(text[hit.start:hit.end])!r}", hit.confidence))

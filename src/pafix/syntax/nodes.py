@@ -681,6 +681,11 @@ _INNER: dict[type, Callable[[Any], Sequence[Expr]]] = {
 }
 
 
+#: the function giving the expressions directly inside one of a type (None: a leaf type), in
+#: the reverse source order a stack takes them, for walks specialised to what they look for
+inner_exprs = _INNER.get
+
+
 def is_leaf(expr: Expr) -> bool:
     """Whether ``expr`` holds no other expression: a name, a number, a boolean, text without
     ``%...%`` holes (most arguments of a flow)."""
