@@ -22,25 +22,26 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+#: the text of a trailer's first line (a comment)
+_MARKER = r"# \[(?:ControlRepository|ImageRepository)\]\[PowerAutomateDesktop\]"
+#: a trailer line or a subflow separator line (``=====>``), from the line's start
+_BOUNDARY_LINE = r"[ \t\ufeff]*(?:(?P<marker>" + _MARKER + r")|=+>)[ \t]*\r?$"
+#: the closing brace of an indented JSON document, from the line's start
+_JSON_END_LINE = r"\}[ \t]*(?:\r\n|\n|\r|\Z)"
+
 #: the comment line that starts a trailer
-TRAILER_RE = re.compile(r"^[ \t\ufeff]*# \[(?:ControlRepository|ImageRepository)\]\[PowerAutomateDesktop\][ \t]*\r?$", re.M)
-#: a trailer line or a subflow separator line (``=====>``): where an opaque region starts
-_BOUNDARY_RE = re.compile(
-    r"^[ \t\ufeff]*(?:(?P<marker># \[(?:ControlRepository|ImageRepository)\]\[PowerAutomateDesktop\])|=+>)[ \t]*\r?$",
-    re.M,
-)
+TRAILER_RE = re.compile(r"^[ \t\ufeff]*" + _MARKER + r"[ \t]*\r?$", re.M)
+#: a trailer line or a subflow separator line: where an opaque region starts
+_BOUNDARY_RE = re.compile("^" + _BOUNDARY_LINE, re.M)
 #: the closing brace of an indented JSON document
-_JSON_END_RE = re.compile(r"^\}[ \t]*(?:\r\n|\n|\r|\Z)", re.M)
+_JSON_END_RE = re.compile("^" + _JSON_END_LINE, re.M)
 # The two patterns above start with ``^``: a search tries a match at every character (~5 ns
 # each), and the JSON of a trailer is megabytes of base64, the code thousands of lines; they
 # were a tenth of a parse. Searched instead: the line break before such a line (a pattern that
 # starts with a literal, which the regex engine skips to at C speed), then the line is
 # matched by the pattern itself; a line at the search's start is matched first.
-_BOUNDARY_NL_RE = re.compile(
-    r"\n(?=[ \t\ufeff]*(?:# \[(?:ControlRepository|ImageRepository)\]\[PowerAutomateDesktop\]|=+>)[ \t]*\r?$)",
-    re.M,
-)
-_JSON_END_NL_RE = re.compile(r"\n(?=\}[ \t]*(?:\r\n|\n|\r|\Z))")
+_BOUNDARY_NL_RE = re.compile(r"\n(?=" + _BOUNDARY_LINE + ")", re.M)
+_JSON_END_NL_RE = re.compile(r"\n(?=" + _JSON_END_LINE + ")")
 #: a line that continues an opaque region: blank, another separator or another marker
 _CONTINUE_RE = re.compile(r"[ \t\ufeff]*(?:\r\n|\n|\r)|[ \t\ufeff]*\Z")
 
