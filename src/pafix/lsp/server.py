@@ -432,8 +432,9 @@ def create_server() -> PafixServer:
             return None
         only = params.context.only
         actions: list[t.CodeAction] = []
+        # the check of the current version, if it is done
+        linted = doc.linted if doc.linted is not None and doc.linted.version == doc.version else None
         if _kind_wanted(t.CodeActionKind.QuickFix, only):
-            linted = doc.linted if doc.linted is not None and doc.linted.version == doc.version else None
             current: dict[str, dict[str, Any]] = {}
             if linted is not None:
                 current = {d["data"]["id"]: d for d in linted.diagnostics if "id" in d.get("data", {})}
@@ -453,7 +454,6 @@ def create_server() -> PafixServer:
                     actions.extend(quick_fixes(ls, uri, doc.version, diag, data, linted, start))
         if _kind_wanted(FIX_ALL_KIND, only):
             explicit = only is not None
-            linted = doc.linted if doc.linted is not None and doc.linted.version == doc.version else None
             if linted is None and explicit:
                 linted = await ls.linted(doc)
             if linted is not None and lint_mod.safe_fixes(linted.result.findings):
