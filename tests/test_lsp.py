@@ -51,6 +51,10 @@ SET ConnString TO $'''Server=db;Password=%Password%'''
 Email.SendEmail.AuthenticateAndSend SMTPServer: $'''smtp.contoso.com''' Port: 587 EnableSSL: True Username: $'''robot''' Password: $'''{CANARY}''' From: $'''a@b.c''' SendTo: $'''ops@contoso.com''' Subject: $'''x''' Body: $'''y''' IsBodyHtml: False IgnoreInvalidCertificate: False
 """
 
+#: a finding of low confidence only, hidden at the default (medium)
+LOW = (Path(__file__).resolve().parents[1] / "fixtures" / "rules" / "PAF101"
+       / "pos_error_echoed_by_database.robin").read_text(encoding="utf-8")
+
 
 # ---- the client ---------------------------------------------------------------------------------
 
@@ -596,10 +600,8 @@ async def test_no_secret_in_any_message_hover_or_edit(client: LanguageClient, tm
 async def test_a_new_min_confidence_republishes(client: LanguageClient, tmp_path: Path) -> None:
     """Changing ``minConfidence`` re-checks the open documents (the diagnostics shown were
     filtered by the old one)."""
-    low = (Path(__file__).resolve().parents[1] / "fixtures" / "rules" / "PAF101"
-           / "pos_error_echoed_by_database.robin").read_text(encoding="utf-8")
     uri = new_uri(tmp_path)
-    assert not by_code(await open_doc(client, uri, low), "PAF101")
+    assert not by_code(await open_doc(client, uri, LOW), "PAF101")
     mark = len(client.published)  # type: ignore[attr-defined]
     await set_settings(client, minConfidence="low")
     try:

@@ -21,7 +21,9 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities  
 from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features  # noqa: E402
 
 from pafix.lsp.pull import Reported, answer, same_diagnostics  # noqa: E402
-from tests.test_lsp import BROKEN, CANARY, ENV, LEAK, apply_text_edits, by_code, edits_of  # noqa: E402
+from tests.test_lsp import (  # noqa: E402
+    BROKEN, CANARY, ENV, LEAK, LOW, apply_text_edits, by_code, edits_of, new_uri as _new_uri,
+)
 
 #: the server tests share one server process (the module-scoped fixture) and its loop
 on_server = pytest.mark.asyncio(loop_scope="module")
@@ -76,11 +78,17 @@ async def client(lsp_client: LanguageClient):  # type: ignore[no-untyped-def]
     await lsp_client.shutdown_session()
 
 
-_counter = iter(range(1, 10_000))
-
-
 def new_uri(tmp_path: Path) -> str:
-    return str(from_fs_path(str(tmp_path / f"pull-{next(_counter)}.robin")))
+    return _new_uri(tmp_path, "pull")
+
+
+async def refreshed(client: LanguageClient, before: int) -> None:
+    """Wait for the server's next ``workspace/diagnostic/refresh`` after ``before`` of them."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 30
+    while client.refreshes == before and loop.time() < end:  # type: ignore[attr-defined]
+        await asyncio.sleep(0.01)
+    assert client.refreshes == before + 1  # type: ignore[attr-defined]
 
 
 def change(client: LanguageClient, uri: str, version: int, text: str) -> None:
@@ -176,11 +184,7 @@ async def test_config_change_asks_the_client_to_pull_again(client: LanguageClien
     before = client.refreshes  # type: ignore[attr-defined]
     client.workspace_did_change_watched_files(t.DidChangeWatchedFilesParams([
         t.FileEvent(str(from_fs_path(str(tmp_path / "pafix.toml"))), t.FileChangeType.Created)]))
-    loop = asyncio.get_running_loop()
-    end = loop.time() + 30
-    while client.refreshes == before and loop.time() < end:  # type: ignore[attr-defined]
-        await asyncio.sleep(0.01)
-    assert client.refreshes == before + 1  # type: ignore[attr-defined]
+    await refreshed(client, before)
     assert by_code(full(await pull(client, uri)).items, "PAF101")
 
 
@@ -269,10 +273,6 @@ def test_who_pulls(diagnostic: bool, refresh: bool, pulls: bool) -> None:
     ls.executor.shutdown(wait=False)
 
 
-#: a finding of low confidence only (fixtures/rules/PAF101/pos_error_echoed_by_database.robin)
-LOW = (Path(__file__).resolve().parents[1] / "fixtures" / "rules" / "PAF101"
-       / "pos_error_echoed_by_database.robin").read_text(encoding="utf-8")
-
 
 @on_server
 async def test_a_new_min_confidence_asks_for_every_document_again(client: LanguageClient, tmp_path: Path) -> None:
@@ -283,11 +283,7 @@ async def test_a_new_min_confidence_asks_for_every_document_again(client: Langua
     before = client.refreshes  # type: ignore[attr-defined]
     client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings={"pafix": {"minConfidence": "low"}}))
     try:
-        loop = asyncio.get_running_loop()
-        end = loop.time() + 30
-        while client.refreshes == before and loop.time() < end:  # type: ignore[attr-defined]
-            await asyncio.sleep(0.01)
-        assert client.refreshes == before + 1  # type: ignore[attr-defined]
+        await refreshed(client, before)
         [low] = by_code(full(await pull(client, uri, first.result_id)).items, "PAF101")
         assert isinstance(low.data, dict) and low.data["confidence"] == "low"
     finally:
