@@ -273,7 +273,6 @@ def test_who_pulls(diagnostic: bool, refresh: bool, pulls: bool) -> None:
     ls.executor.shutdown(wait=False)
 
 
-
 @on_server
 async def test_a_new_min_confidence_asks_for_every_document_again(client: LanguageClient, tmp_path: Path) -> None:
     uri = new_uri(tmp_path)
