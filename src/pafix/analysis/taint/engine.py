@@ -50,6 +50,12 @@ def _moved_prepass(part: _Prepass, delta: int, dline: int) -> _Prepass:
     return part[0], {key: (sure, what, shift(span, delta, dline)) for key, (sure, what, span) in part[1].items()}
 
 
+def _replaces(kept: Confidence | None, new: Confidence) -> bool:
+    """Whether a variable's use in a secret-bearing parameter of confidence ``new`` replaces
+    the one kept so far (``kept``): the first use is kept unless a later one is surer."""
+    return kept is None or (kept != "high" and new == "high")
+
+
 def _joined_prepass(parts: Sequence[_Prepass]) -> _Prepass:
     """The part of consecutive statements: the fields of all, the first use as sure as any."""
     if len(parts) == 1:
@@ -62,7 +68,7 @@ def _joined_prepass(parts: Sequence[_Prepass]) -> _Prepass:
             fields[key] = names if known is None else known | names
         for key, use in part_uses.items():
             old = uses.get(key)
-            if old is None or (old[0] != "high" and use[0] == "high"):
+            if _replaces(old[0] if old is not None else None, use[0]):
                 uses[key] = use
     return fields, uses
 
@@ -118,7 +124,7 @@ class Analysis(Transfer):
                     self.fields.setdefault(key, set()).update(names)
                 for key, (sure, what, span) in uses.items():
                     old = self.secret_used.get(key)
-                    if old is None or (old.confidence != "high" and sure == "high"):
+                    if _replaces(old.confidence if old is not None else None, sure):
                         self.secret_used[key] = Origin(f"param:{key}", "secret-param", what,
                                                        shift(span, delta, dline) if delta or dline else span,
                                                        sf.name, key, "credential", sure)
@@ -188,7 +194,7 @@ class Analysis(Transfer):
                 if is_connection_string_param(arg.name) and key not in self.connection_texts.with_credential:
                     sure = "medium"
                 old = uses.get(key)
-                if old is None or (old[0] != "high" and sure == "high"):
+                if _replaces(old[0] if old is not None else None, sure):
                     uses[key] = (sure, f"{root.name} is used as the {arg.name} of {action.name}", arg.span)
         return {key: frozenset(names) for key, names in fields.items()}, uses
 
