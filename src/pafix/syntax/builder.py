@@ -411,8 +411,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
     # FastParser._direct_states); Lark's driver calls the rule's callback, which calls the same.
     def name_token(self, kind: str, text: str, start: int, line: int, column: int,
                    end_line: int, end_column: int, end: int) -> n.Expr:
-        sp = (_new_span(_SPAN, (start, end, line, column, end_line, end_column)) if self.whole
-              else self.at(start, end, line, column, end_line, end_column))
+        sp = self.at(start, end, line, column, end_line, end_column)
         return _new_name(sp, text, False) if "." not in text else self._name_at(text, sp)
 
     def number(self, children: list[Any]) -> n.Number:
@@ -420,8 +419,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
 
     def number_token(self, kind: str, text: str, start: int, line: int, column: int,
                      end_line: int, end_column: int, end: int) -> n.Number:
-        sp = (_new_span(_SPAN, (start, end, line, column, end_line, end_column)) if self.whole
-              else self.at(start, end, line, column, end_line, end_column))
+        sp = self.at(start, end, line, column, end_line, end_column)
         return _new_number(sp, text)
 
     def boolean(self, children: list[Any]) -> n.Bool:
@@ -429,8 +427,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
 
     def boolean_token(self, kind: str, text: str, start: int, line: int, column: int,
                       end_line: int, end_column: int, end: int) -> n.Bool:
-        sp = (_new_span(_SPAN, (start, end, line, column, end_line, end_column)) if self.whole
-              else self.at(start, end, line, column, end_line, end_column))
+        sp = self.at(start, end, line, column, end_line, end_column)
         return _new_bool(sp, text == "True")
 
     def string(self, children: list[Any]) -> n.StringLit:
@@ -438,8 +435,7 @@ class _Builder(_Positions, Transformer[Token, Any]):
 
     def string_token(self, kind: str, raw: str, start: int, line: int, column: int,
                      end_line: int, end_column: int, end: int) -> n.StringLit:
-        sp = (_new_span(_SPAN, (start, end, line, column, end_line, end_column)) if self.whole
-              else self.at(start, end, line, column, end_line, end_column))
+        sp = self.at(start, end, line, column, end_line, end_column)
         if kind == "ISTRING":
             return _new_string(sp, "interpolated", raw, self._interpolate(raw, sp))
         if kind == "STRING":
