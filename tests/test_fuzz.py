@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import fuzz_checks as F
-import pytest
 from mutations import as_text, mutated_bytes, mutated_flows, nested_flows
 from pafix.syntax.textio import DecodeError, decode, encode
 

@@ -25,7 +25,7 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features  # 
 
 from pafix.fixes.edits import apply_edits  # noqa: E402
 from pafix.findings import Edit  # noqa: E402
-from pafix.lsp.lint import lint_text, safe_fixes  # noqa: E402
+from pafix.lsp.lint import lint_text  # noqa: E402
 from pafix.lsp.positions import LineIndex  # noqa: E402
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")

@@ -37,7 +37,6 @@ from pafix.access.environment import (
     EnvironmentState,
     Principal,
     Share,
-    address,
     guid,
     is_guid,
     read_access_rights,

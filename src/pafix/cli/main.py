@@ -19,7 +19,7 @@ from pafix.findings import FileResult
 from pafix.report import ScanStats, render_github, render_json, render_sarif, render_text
 from pafix.cli.cache import ResultCache
 from pafix.cli.jobs import run_scan, tasks_of_paths
-from pafix.cli.options import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, fail, load_cli_config
+from pafix.cli.options import EXIT_CLEAN, EXIT_ERROR, fail, load_cli_config
 from pafix.cli.sources import expand, read_units
 from pafix.cli.baseline import read_baseline_option
 

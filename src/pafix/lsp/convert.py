@@ -243,10 +243,6 @@ def diff_edits(old: str, new: str, encoding: str, index: LineIndex | None = None
     return edits
 
 
-def edits_from_fixes(index: LineIndex, edits: list[Edit], encoding: str) -> list[t.TextEdit]:
-    return [t.TextEdit(lsp_range(index, e.start, e.end, encoding), e.text) for e in edits]
-
-
 __all__ = [
     "PARSE_ERROR_CODE", "RULES_URL", "SEVERITY", "SOURCE", "diagnostics", "diff_edits", "edit_json", "range_json",
     "finding_diagnostic", "lsp_range", "rule_href", "text_edit_from_json",

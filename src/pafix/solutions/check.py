@@ -24,7 +24,7 @@ from pafix.analysis.uses import path_only_inputs
 from pafix.core import catalogue_for, check_flow, names_for
 from pafix.errors import ParseError
 from pafix.findings import FileResult, SourceError
-from pafix.guard import NestingTooDeep, debugging, internal_error, public_message
+from pafix.guard import NestingTooDeep, debugging, internal_error
 from pafix.syntax.parser import parse
 from pafix.units import Unit
 

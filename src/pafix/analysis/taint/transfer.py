@@ -33,7 +33,7 @@ class Transfer(Actions):
     :class:`~pafix.analysis.taint.engine.Analysis` drives them over the whole flow."""
 
     # ---- statements -----------------------------------------------------------------------
-    # ``exec_body``, ``exec_stmt``, ``exec_action`` and ``assign`` update the state they are
+    # ``exec_body``, ``exec_action`` and ``assign`` update the state they are
     # given in place (its caller owns it and hands over a copy where it needs the old one).
     def exec_body(self, sf: Subflow, body: n.Body, state: State) -> State:
         handlers = _STMT_HANDLERS
@@ -47,10 +47,6 @@ class Transfer(Actions):
             if handler is not None:
                 state = handler(self, sf, stmt, state)
         return state
-
-    def exec_stmt(self, sf: Subflow, stmt: n.Stmt, state: State) -> State:
-        handler = _STMT_HANDLERS.get(type(stmt))
-        return state if handler is None else handler(self, sf, stmt, state)
 
     def _exec_set(self, sf: Subflow, stmt: n.Set, state: State) -> State:
         taint = self.eval(sf, stmt.value, state)
@@ -224,7 +220,7 @@ def _settled(joined: State, taint: dict[str, Any], mask: int) -> bool:
 
 
 _StmtHandler = Callable[[Transfer, Subflow, Any, State], State]
-#: what :meth:`Transfer.exec_stmt` does per statement type; other statements (comments,
+#: what :meth:`Transfer.exec_body` does per statement type; other statements (comments,
 #: regions, labels, declarations...) leave the state as it is
 _STMT_HANDLERS: dict[type, _StmtHandler] = {
     n.Set: Transfer._exec_set,

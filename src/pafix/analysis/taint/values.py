@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from pafix.syntax import nodes as n
-from pafix.analysis.catalogue import Catalogue, ValueKind
+from pafix.analysis.catalogue import Catalogue
 from pafix.analysis.model import FlowModel, Subflow
 from pafix.analysis.kinds import connection_texts, marked_origin
 from pafix.analysis.names import NamePolicy
@@ -300,14 +300,6 @@ class Values:
             return Origin(f"name:{key}", "secret-name", f"{expr.name} (secret by its name)", expr.span, sf.name, key,
                           "credential", "medium")
         return None
-
-    def value_kind_of(self, name: str, key: str) -> ValueKind:
-        """What a variable the author marked sensitive holds: a credential when its name says
-        so or it feeds a secret-bearing parameter (``Password:``, ``ConnectionString:``),
-        sensitive data otherwise (a message, a recipient, a record)."""
-        if key in self.secret_used or self.names.is_secret(name):
-            return "credential"
-        return "data"
 
     def _property_origin(self, sf: Subflow, expr: n.Expr, prop: str) -> Origin:
         root = root_name(expr)
