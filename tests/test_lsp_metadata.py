@@ -17,7 +17,7 @@ from lsprotocol import types as t  # noqa: E402
 from pygls.uris import from_fs_path  # noqa: E402
 from pytest_lsp import LanguageClient  # noqa: E402
 # the module's server, as test_lsp.py starts it (a fixture imported is this module's own)
-from test_lsp import by_code, client, replace_doc, wait_published  # noqa: E402,F401
+from test_lsp import by_code, client, replace_doc, wait_published  # noqa: E402,F401,F811
 
 from pafix.config import DEFAULT, parse_config  # noqa: E402
 from pafix.lsp.metadata import _tag_end, lint_metadata, solution_file  # noqa: E402
