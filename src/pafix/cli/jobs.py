@@ -26,11 +26,10 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pafix.config import Config
 from pafix.findings import FileResult
@@ -42,6 +41,11 @@ from pafix.units import Unit
 from pafix.guard import SCAN_GC_THRESHOLDS  # restored when the scan ends
 from pafix.syntax.textio import read_flow_bytes
 
+if TYPE_CHECKING:  # imported when a pool is started: a scan in one process needs none of it
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+#: ``concurrent.futures.FIRST_COMPLETED`` (that module is imported with the pool)
+_FIRST_COMPLETED = "FIRST_COMPLETED"
 #: characters (bytes, for a file not read yet) of flow text per chunk sent to a worker (a task
 #: is never split): about 2,000 lines of a generated fleet, 1,200 of the real corpus
 CHUNK_SIZE = 384 * 1024
@@ -226,6 +230,8 @@ class _Runner:
         self.buffer.append((index, work, key))
         self.buffered_size += _size(work)
         if self.jobs > 1 and self.pool is None and self.buffered_size >= MIN_PARALLEL_SIZE:
+            from concurrent.futures import ProcessPoolExecutor
+
             _prepare_analysis()  # before the fork: the workers inherit it instead of each building it
             self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_pool_context(),
                                             initializer=_init_worker, initargs=(self.config, self.ambient_blob))
@@ -237,7 +243,7 @@ class _Runner:
         assert self.pool is not None
         # bounded: wait for a chunk to come back before sending more
         while len(self.in_flight) >= self.jobs * 2:
-            self._collect(FIRST_COMPLETED)
+            self._collect(_FIRST_COMPLETED)
         chunk, self.buffer, self.buffered_size = self.buffer, [], 0
         if not chunk:
             return
@@ -246,6 +252,8 @@ class _Runner:
         self.counters.chunks += 1
 
     def _collect(self, how: str) -> None:
+        from concurrent.futures import wait
+
         done, _ = wait(list(self.in_flight), return_when=how)
         for fut in done:
             keys = self.in_flight.pop(fut)
@@ -261,7 +269,7 @@ class _Runner:
         try:
             self._flush_tail()
             while self.in_flight:
-                self._collect(FIRST_COMPLETED)
+                self._collect(_FIRST_COMPLETED)
         finally:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
