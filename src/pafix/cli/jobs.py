@@ -150,19 +150,23 @@ def _size(work: Work) -> int:
 _WORKER: dict[str, Any] = {}
 
 
-def _prepare_analysis() -> None:
-    """Import what analysing needs and build the parser's tables (once per process). The
-    front end imports none of it until a flow must be analysed (a scan answered from the
-    cache needs none); a pool calls this first, so forked workers share it."""
+def _prepare_analysis(config: Config) -> None:
+    """Import what analysing needs, build the parser's tables and the config's catalogue
+    (reading catalogue.toml: 15 ms) and name policy, once per process. The front end imports
+    none of it until a flow must be analysed (a scan answered from the cache needs none); a
+    pool calls this first, so forked workers share it (each built its own catalogue before)."""
+    from pafix.core import catalogue_for, names_for
     from pafix.solutions import check as solution_check  # noqa: F401 - the core, the rules, the analysis
     from pafix.syntax.parser import _fast, _parser
 
     _parser()
     _fast()
+    catalogue_for(config)  # the workers' copies of config have the same key
+    names_for(config)
 
 
 def _init_worker(config: Config, ambient_blob: bytes | None) -> None:
-    _prepare_analysis()  # already done when forked; spawned workers (macOS, Windows) do it here
+    _prepare_analysis(config)  # already done when forked; spawned workers (macOS, Windows) do it here
     gc.set_threshold(*SCAN_GC_THRESHOLDS)
     _exit_with_parent()
     _WORKER["config"] = config
@@ -232,7 +236,7 @@ class _Runner:
         if self.jobs > 1 and self.pool is None and self.buffered_size >= MIN_PARALLEL_SIZE:
             from concurrent.futures import ProcessPoolExecutor
 
-            _prepare_analysis()  # before the fork: the workers inherit it instead of each building it
+            _prepare_analysis(self.config)  # before the fork: the workers inherit it instead of each building it
             self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=_pool_context(),
                                             initializer=_init_worker, initargs=(self.config, self.ambient_blob))
             self.counters.workers = self.jobs
