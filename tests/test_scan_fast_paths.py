@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from pafix.analysis.literals import _LINE_PAIR_RE, comment_secrets, header_secrets, pair_secrets
 from pafix.analysis.model import build_model
-from pafix.analysis.names import make_policy
+from pafix.analysis.names import make_policy, words
 from pafix.config import DEFAULT, Config
 from pafix.core import check_source, names_for
 from pafix.errors import ParseError
@@ -243,6 +243,28 @@ def test_a_comment_without_a_separator_holds_no_form(body: str) -> None:
 def test_a_comment_holding_only_an_xml_element_is_read() -> None:
     found = list(comment_secrets("old body <Password>Hunter2!x</Password>", make_policy()))
     assert [(hit.what, hit.confidence) for hit in found] == [("<Password> element", "medium")]
+
+
+# ---- the name policy's words -------------------------------------------------------------------
+_REF_WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def _ref_words(name: str) -> list[str]:
+    """``words`` before issue 16's round 7: split at the separators, each piece searched."""
+    return [w.lower() for chunk in re.split(r"[^A-Za-z0-9]+", name) for w in _REF_WORD_RE.findall(chunk)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZbYP9_0-. é١ßKx"), max_size=24) | st.text(max_size=16))
+def test_words_are_those_of_each_piece_between_separators(name: str) -> None:
+    assert words(name) == _ref_words(name)
+
+
+def test_words_of_real_names() -> None:
+    for name, expected in [("strCoStarUser_Password", ["str", "co", "star", "user", "password"]),
+                           ("ABCDef1_x", ["abc", "def", "1", "x"]), ("APIKey", ["api", "key"]),
+                           ("Input_ConnectionString", ["input", "connection", "string"]), ("PWé", ["pw"])]:
+        assert words(name) == expected == _ref_words(name)
 
 
 # ---- the name policy's memo -------------------------------------------------------------------
