@@ -22,6 +22,7 @@ from pafix.analysis.catalogue import (
     default_catalogue,
     load_catalogue,
 )
+from pafix.analysis.catalogue.spec import _match_rank
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CORPUS_ACTIONS = Path(__file__).resolve().parent / "data" / "corpus_actions.txt"
@@ -269,6 +270,21 @@ def test_tie_between_equal_prefixes_goes_to_the_later_entry() -> None:
     cat = load_catalogue(extra=[{"pattern": "Contoso.Act", "note": "a"}, {"pattern": "Contoso.Act.*", "note": "b"}])
     assert cat.lookup("Contoso.Act.X").note == "b"
     assert cat.lookup("Contoso.Act").note == "a"
+
+
+def test_lookup_tries_only_the_module_s_entries_and_the_wildcard_ones() -> None:
+    """``lookup`` ranks only the entries of the name's module and those with a ``*`` in their
+    first segment (``Cont*``); it answers as ranking every entry does, for every action of the corpus'
+    list and names made to sit on the edges (no module, an empty one, a module's own name)."""
+    cat = load_catalogue(extra=[{"pattern": "Cont*", "note": "any module"}, {"pattern": "C*", "note": "any C module"},
+                                {"pattern": "Contoso", "note": "bare"}])
+    names = {"Contoso", "Contoso.Act", "Contosox.Act", "Cont", "Cx.Act", "", ".", ".Act", "X", "Display.*", "Web"}
+    names |= {line.strip() for line in CORPUS_ACTIONS.read_text(encoding="utf-8").splitlines() if line.strip()}
+    for name in names:
+        ranked = [((*rank, i), spec) for i, spec in enumerate(cat.entries)
+                  if (rank := _match_rank(spec.pattern, name)) is not None]
+        assert cat.lookup(name) is (max(ranked, key=lambda pair: pair[0])[1] if ranked else cat.default), name
+    assert cat.lookup("Contosox.Act").note == "any module" and cat.lookup("Cx.Act").note == "any C module"
 
 
 # --------------------------------------------------------------------------- semantics

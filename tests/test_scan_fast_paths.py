@@ -4,8 +4,9 @@
   answer like the generators they replaced
   (the reference implementations are kept here), and each subflow's ``statements``,
   ``actions`` and ``calls`` of the model are what the rules and the taint prepass walked for;
-* PAF104's shortcuts: each token pattern's declared shortest match is the pattern's own, and
-  the memo of scanned literals, shared by the flows of a run, is kept apart per name policy;
+* PAF104's shortcuts: each token pattern's declared shortest match is the pattern's own, the
+  memo of scanned literals, shared by the flows of a run, is kept apart per name policy, and a
+  comment without ``:``, ``=`` or ``</`` is answered without reading its forms;
 * the name policy of a config is made once and its memo of answers stays its own.
 """
 
@@ -20,8 +21,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from pafix.analysis.literals import _LINE_PAIR_RE, comment_secrets, header_secrets, pair_secrets
 from pafix.analysis.model import build_model
-from pafix.analysis.names import make_policy
+from pafix.analysis.names import make_policy, words
 from pafix.config import DEFAULT, Config
 from pafix.core import check_source, names_for
 from pafix.errors import ParseError
@@ -222,6 +224,47 @@ def test_scanned_literals_are_kept_apart_per_name_policy() -> None:
     for _ in range(2):
         assert found(DEFAULT) == []
         assert found(extra) == ["hard-coded zorgle= value 'Qx***'"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab</>@ \n-#'Passwordkey1!x%"), max_size=60))
+def test_a_comment_without_a_separator_holds_no_form(body: str) -> None:
+    """``comment_secrets`` returns at once for a comment with none of ``:``, ``=``, ``</``
+    (most comments: prose, rulers): none of the forms it reads can match such a text."""
+    text = "password " + body
+    if "</" in text:
+        return
+    names = make_policy()
+    assert list(pair_secrets(text, names)) == [] and list(header_secrets(text, names)) == []
+    assert _LINE_PAIR_RE.search(text) is None
+    assert list(comment_secrets(text, names)) == []
+
+
+def test_a_comment_holding_only_an_xml_element_is_read() -> None:
+    found = list(comment_secrets("old body <Password>Hunter2!x</Password>", make_policy()))
+    assert [(hit.what, hit.confidence) for hit in found] == [("<Password> element", "medium")]
+
+
+# ---- the name policy's words -------------------------------------------------------------------
+_REF_WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
+
+
+def _ref_words(name: str) -> list[str]:
+    """``words`` before issue 16's round 7: split at the separators, each piece searched."""
+    return [w.lower() for chunk in re.split(r"[^A-Za-z0-9]+", name) for w in _REF_WORD_RE.findall(chunk)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZbYP9_0-. é١ßKx"), max_size=24) | st.text(max_size=16))
+def test_words_are_those_of_each_piece_between_separators(name: str) -> None:
+    assert words(name) == _ref_words(name)
+
+
+def test_words_of_real_names() -> None:
+    for name, expected in [("strCoStarUser_Password", ["str", "co", "star", "user", "password"]),
+                           ("ABCDef1_x", ["abc", "def", "1", "x"]), ("APIKey", ["api", "key"]),
+                           ("Input_ConnectionString", ["input", "connection", "string"]), ("PWé", ["pw"])]:
+        assert words(name) == expected == _ref_words(name)
 
 
 # ---- the name policy's memo -------------------------------------------------------------------

@@ -79,8 +79,8 @@ def _scan_json(*args: str | Path, env: dict[str, str] | None = None) -> tuple[in
 
 
 def test_jobs_1_and_2_give_the_same_json(fleet: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scan_jobs, "MIN_PARALLEL_LINES", 0)  # a pool even for a small folder
-    monkeypatch.setattr(scan_jobs, "CHUNK_LINES", 5)  # and many chunks
+    monkeypatch.setattr(scan_jobs, "MIN_PARALLEL_SIZE", 0)  # a pool even for a small folder
+    monkeypatch.setattr(scan_jobs, "CHUNK_SIZE", 5)  # and many chunks
     code1, one = _scan_json("--no-cache", "--jobs", "1", fleet)
     assert scan_jobs.LAST.workers == 0
     code2, two = _scan_json("--no-cache", "--jobs", "2", fleet)
@@ -90,8 +90,8 @@ def test_jobs_1_and_2_give_the_same_json(fleet: Path, tmp_path: Path, monkeypatc
 
 
 def test_results_keep_the_units_order_whatever_the_jobs(fleet: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(scan_jobs, "MIN_PARALLEL_LINES", 0)
-    monkeypatch.setattr(scan_jobs, "CHUNK_LINES", 1)
+    monkeypatch.setattr(scan_jobs, "MIN_PARALLEL_SIZE", 0)
+    monkeypatch.setattr(scan_jobs, "CHUNK_SIZE", 1)
     serial = scan_units((str(fleet),), DEFAULT, jobs=1)
     parallel = scan_units((str(fleet),), DEFAULT, jobs=2)
     assert [(r.path, r.flow) for r in serial] == [(r.path, r.flow) for r in parallel]
@@ -111,7 +111,7 @@ def test_a_solution_is_one_task(fleet: Path) -> None:
 def test_real_corpus_serial_equals_parallel(monkeypatch: pytest.MonkeyPatch) -> None:
     if not REAL.is_dir():
         pytest.skip("../shared/corpus/real is absent")
-    monkeypatch.setattr(scan_jobs, "MIN_PARALLEL_LINES", 0)
+    monkeypatch.setattr(scan_jobs, "MIN_PARALLEL_SIZE", 0)
     assert scan_units((str(REAL),), DEFAULT, jobs=1) == scan_units((str(REAL),), DEFAULT, jobs=2)
 
 
@@ -241,7 +241,7 @@ DLP_POLICY = ROOT / "fixtures" / "dlp" / "admin-api-v2-policy.json"
 def test_dlp_policies_reach_the_workers_and_the_cache_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     if not DLP_POLICY.is_file() or not REAL.is_dir():
         pytest.skip("needs fixtures/dlp and ../shared/corpus/real")
-    monkeypatch.setattr(scan_jobs, "MIN_PARALLEL_LINES", 0)
+    monkeypatch.setattr(scan_jobs, "MIN_PARALLEL_SIZE", 0)
     policy = ["--dlp-policy", str(DLP_POLICY)]
     _, serial = _scan_json("--no-cache", "--jobs", "1", *policy, REAL)
     _, parallel = _scan_json("--no-cache", "--jobs", "2", *policy, REAL)

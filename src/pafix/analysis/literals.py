@@ -212,6 +212,8 @@ def comment_secrets(text: str, names: NamePolicy) -> Iterator[SecretText]:
     header, a URL with user-info), or ``password: Hunter2!`` / ``api key = ...`` lines whose
     value is one word that looks like a secret (prose that mentions passwords has more words,
     or a plain word). Always medium confidence: a comment may hold an old or sample value."""
+    if ":" not in text and "=" not in text and "</" not in text:
+        return  # every form read here needs one of them; most comments (prose, rulers) have none
     seen: set[int] = set()
     for hit in (*pair_secrets(text, names), *header_secrets(text, names)):
         if hit.start not in seen:

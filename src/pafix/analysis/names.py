@@ -66,18 +66,19 @@ MAIL_WORDS = frozenset(
 # type prefixes in common PAD naming conventions that say "not a text value"
 NON_SECRET_PREFIXES = frozenset({"num", "int", "bool", "b", "dt", "datetime", "dbl", "dec"})
 
-_WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+")
-_SEPARATORS_RE = re.compile(r"[^A-Za-z0-9]+")
+#: the words of an identifier, read over the whole name: ASCII, so that a character outside
+#: ``A-Za-z0-9`` (a separator: ``_``, ``-``, ``é``, ``١``) is in no word and ends an upper-case
+#: run as the end of the name does (``\b``; ``_``, a word character, is named)
+_WORD_RE = re.compile(r"[A-Z]+(?=[A-Z][a-z]|\d|\b|_)|[A-Z]?[a-z]+|[A-Z]+|\d+", re.ASCII)
 #: a memo's size past which it starts again (names are few, but a fleet of flows has many)
 _MEMO_MAX = 65_536
 
 
 def words(name: str) -> list[str]:
-    """Split an identifier into lower-case words: ``strCoStarUser_Password`` → str co star user password."""
-    out: list[str] = []
-    for chunk in _SEPARATORS_RE.split(name):
-        out.extend(w.lower() for w in _WORD_RE.findall(chunk))
-    return out
+    """Split an identifier into lower-case words: ``strCoStarUser_Password`` → str co star user
+    password. (One ``findall`` over the name: it was split at its separators first and each
+    piece searched, a third of the time of the name policy's answers in a scan.)"""
+    return [w.lower() for w in _WORD_RE.findall(name)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +111,9 @@ class NamePolicy:
             return False
         if ws[0] in NON_SECRET_PREFIXES and len(ws) > 1:
             return False
-        if any(w in NON_SECRET_WORDS for w in ws) or any(w in self.extra_non_secret for w in ws):
+        if not NON_SECRET_WORDS.isdisjoint(ws) or not self.extra_non_secret.isdisjoint(ws):
             return False
-        if any(w in SECRET_WORDS or w in self.extra_secret for w in ws):
+        if not SECRET_WORDS.isdisjoint(ws) or not self.extra_secret.isdisjoint(ws):
             return True
         joined = "".join(ws)
         return any(p in joined for p in SECRET_PHRASES)

@@ -21,7 +21,6 @@ from pafix.cli.cache import ResultCache
 from pafix.cli.jobs import run_scan, tasks_of_paths
 from pafix.cli.options import EXIT_CLEAN, EXIT_ERROR, fail, load_cli_config
 from pafix.cli.sources import expand, read_units
-from pafix.cli.baseline import read_baseline_option
 
 # The parser, the rules and the analysis are imported where they are used: a scan answered
 # from the result cache needs none of them, and importing them took a third of its time.
@@ -198,7 +197,11 @@ def scan_cmd(paths: tuple[str, ...], fmt: str, output: str | None, color: bool |
     from_stdin = paths == ("-",)
     config_start = (so.stdin_config_start(stdin_filename or "-"),) if from_stdin else paths
     config = load_cli_config(config_path, config_start, select, ignore).with_min_confidence(min_confidence)
-    baseline = read_baseline_option(baseline_file) if baseline_file else None
+    baseline = None
+    if baseline_file:  # (its module reads solution manifests: not imported by every scan)
+        from pafix.cli.baseline import read_baseline_option
+
+        baseline = read_baseline_option(baseline_file)
     dlp = settings_from_cli(dlp_policies, dlp_action_ids)
     started = time.perf_counter()
     with dlp_scope(dlp):  # check_units has no dlp parameter: the policies reach check_flow this way
