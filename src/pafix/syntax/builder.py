@@ -587,8 +587,7 @@ def _fast() -> FastParser | None:
         lark, builder = _parser()
         direct = {"name": builder.name_token, "number": builder.number_token,
                   "boolean": builder.boolean_token, "string": builder.string_token}
-        # spans never read a newline; a statement ends at one (the shape tries are per line)
-        return FastParser(lark, anonymous=frozenset({"_NL"}), direct=direct, line_end="_NL")
+        return FastParser(lark, anonymous=frozenset({"_NL"}), direct=direct)  # spans never read a newline
     except Exception as exc:  # a Lark release whose internals differ: said, not silent
         warnings.warn(FastPathUnavailable(
             f"the fast parser is off with Lark {lark_version} ({type(exc).__name__}: {exc}); "

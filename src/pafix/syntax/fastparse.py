@@ -207,20 +207,6 @@ _Lexer = tuple[Any, list["_Kind | None"]]
 #: every single-child reduction that follows, and the action there under the same lookahead},
 #: filled as met)
 _Rule = tuple[int, Any, str, str, dict[int, tuple[int, int]]]
-#: a node of a shape trie (see FastParser.parse_shapes): the step each next terminal type
-#: takes from there, or None where the driver must leave the trie (a reduction reaches below
-#: the trie's root, or a syntax error)
-_Node = dict[str, "_Edge | None"]
-#: one step of a shape trie: (the node reached -- None after a line break, where the next
-#: line's trie starts --, the state on top, how many of the root's states the path has popped,
-#: the states it pushed in their place -- together the driver's stack when it leaves the trie
-#: --, the reductions to run on the values as (number of children, callback), and the direct
-#: function of the shift or None for a plain token shift)
-_Edge = tuple["_Node | None", int, int, tuple[int, ...], tuple[tuple[int, Any], ...], "Callable[..., Any] | None"]
-#: edges a process keeps in its shape tries at most (see _shape_edge): a flow has a few hundred
-#: line shapes; a long-running process parsing unusual text stops growing them there
-_MAX_EDGES = 200_000
-_ROOT_DEPTH = 4
 
 
 class FastParser:
@@ -236,7 +222,7 @@ class FastParser:
     """
 
     def __init__(self, lark: Lark, anonymous: frozenset[str] = frozenset(),
-                 direct: dict[str, Callable[..., Any]] | None = None, line_end: str | None = None) -> None:
+                 direct: dict[str, Callable[..., Any]] | None = None) -> None:
         frontend: Any = lark.parser
         parser = frontend.parser.parser
         table = parser.parse_table
@@ -319,11 +305,6 @@ class FastParser:
             for state in states:
                 self.lexers[state] = entry
         self.anonymous = anonymous
-        self.newline = line_end
-        # the shape tries, one per root state (see parse); made empty, filled as met
-        self.shapes = True
-        self.roots: dict[tuple[int, ...], _Node] = {}
-        self.edges = 0
 
     @staticmethod
     def _direct_states(table: Any, callbacks: dict[Any, Any], transformer: Any,
@@ -419,58 +400,6 @@ class FastParser:
         top = self._goto_chain(below, origin, ttype)
         return top, self.rows[top].get(ttype, self._miss)
 
-    def _root(self, states: list[int]) -> tuple[tuple[int, ...], _Node]:
-        """The shape trie rooted at the top states of the stack ``states``: (its key, the trie)."""
-        base = tuple(states[-_ROOT_DEPTH:])
-        try:
-            return base, self.roots[base]
-        except KeyError:
-            node: _Node = {}
-            self.roots[base] = node
-            return base, node
-
-    def _shape_edge(self, node: _Node, base: tuple[int, ...], drop: int, rel: tuple[int, ...],
-                    ttype: str) -> _Edge | None:
-        """The step a token of type ``ttype`` takes from a shape trie's ``node``: the top of the
-        parser stack is ``base`` (the trie's root) less its last ``drop`` states, with the
-        states ``rel`` above. It is what
-        the parse loop would do, worked out once on the table: the reductions (with the same
-        goto memo logic, single-child chains folded), then the shift. None when a reduction
-        would pop ``base`` (its goto depends on the states below, which the trie does not
-        know) or on a table miss: the loop then leaves the trie and takes the token itself.
-        The edge is stored in ``node``."""
-        if self.edges >= _MAX_EDGES:
-            return None  # not stored: the trie stops growing (the loop takes the token itself)
-        rows, rules = self.rows, self.rules
-        kept = len(base) - drop
-        stack = [*base[:kept], *rel]
-        program: list[tuple[int, Any]] = []
-        action = rows[stack[-1]].get(ttype, self._miss)
-        edge: _Edge | None = None
-        while action != self._miss:
-            if action >= 0:  # the shift
-                direct = None
-                if action >= self.direct_base:
-                    action -= self.direct_base
-                    direct = self.direct[action]
-                stack.append(action)
-                child = None if ttype == self.newline else {}
-                edge = (child, action, len(base) - kept, tuple(stack[kept:]), tuple(program), direct)
-                break
-            size, cb, origin, _, _ = rules[action]
-            popped = 1 if cb is None else size  # a single-child step replaces the top
-            if len(stack) - popped < 1:
-                break  # below the root: unknown here
-            del stack[len(stack) - popped:]
-            kept = min(kept, len(stack))
-            if cb is not None:
-                program.append((size, cb))
-            state, action = self._goto_next(stack[-1], origin, ttype)
-            stack.append(state)
-        node[ttype] = edge
-        self.edges += 1
-        return edge
-
     @staticmethod
     def _blanks_only_ws(lexer: Any) -> bool:
         root = lexer.root_lexer
@@ -506,11 +435,6 @@ class FastParser:
         line = 1
         line_start = 0
         shared: dict[str, Token] = {}
-        # the shape trie of the state on top (see parse_shapes): None outside a trie; ``rel``
-        # the states above its root, which are pushed on ``states`` only when the loop leaves it
-        shapes = self.shapes
-        base, node = self._root(states) if shapes else ((), None)
-        root_top, drop, rel = len(states), 0, ()
         try:
             while pos < end:
                 match, kinds = lexers[state]  # type: ignore[misc]
@@ -552,45 +476,6 @@ class FastParser:
                         line += value.count("\n")
                         line_start = start_pos + value.rindex("\n") + 1
                     end_column = pos - line_start + 1
-                # ---- a step of the shape trie: the recorded reductions, then the shift ----
-                if node is not None:
-                    try:
-                        edge = node[ttype]
-                    except KeyError:
-                        edge = self._shape_edge(node, base, drop, rel, ttype)
-                    if edge is not None:
-                        node, state, drop, rel, program, direct = edge
-                        for size, cb in program:  # as the reductions below, states aside
-                            if size == 1:
-                                values[-1] = cb([values[-1]])
-                            elif size:
-                                children = values[-size:]
-                                del values[1 - size:]
-                                values[-1] = cb(children)
-                            else:
-                                values.append(cb([]))
-                        if direct is not None:
-                            values.append(direct(ttype, value, start_pos, tok_line, column, line, end_column, pos))
-                        elif token is None:
-                            token = str_new(Token, value)  # as below
-                            token.type = ttype
-                            token.start_pos = start_pos
-                            token.value = value
-                            token.line = tok_line
-                            token.column = column
-                            token.end_line = line
-                            token.end_column = end_column
-                            token.end_pos = pos
-                            values.append(token)
-                        else:
-                            values.append(token)
-                        if node is None:  # a line break: the next line's trie
-                            states[root_top - drop:] = rel
-                            base, node = self._root(states)
-                            root_top, drop, rel = len(states), 0, ()
-                        continue
-                    states[root_top - drop:] = rel  # leaving the trie: the stack it stood for
-                    node = None
                 # ---- feed it (as ParserState.feed_token) ----
                 action = rows[state][ttype]
                 while True:
@@ -642,11 +527,6 @@ class FastParser:
                         state, action = after[below] = self._goto_next(below, origin, ttype)
                     states[-1] = state
                     values[-1] = cb(children)
-                if shapes:  # a shape trie rooted at the states the token was shifted to
-                    base, node = self._root(states)
-                    root_top, drop, rel = len(states), 0, ()
-            if node is not None:
-                states[root_top - drop:] = rel
             # ---- the end (as parse_from_state + feed_token($END, is_end=True)) ----
             # a few reductions per parse: the children are popped and the result pushed (no
             # slot reuse), the goto from the same memo, single-child chains in one step (a
