@@ -417,11 +417,14 @@ class FastParser:
                 m = match(text, scan)
                 if m is None:
                     raise Fallback
-                scan = m.end()
+                # the token is its terminal's group, which starts where the scan did (a
+                # subscript and no span tuple: cheaper than m.span(group) and a slice)
                 group = m.lastindex
                 type_, keywords, kind = kinds[group]
-                start_pos, pos = m.span(group)
-                value = text[start_pos:pos]
+                value = m[group]
+                start_pos = scan
+                pos = scan + len(value)
+                scan = m.end()
                 # a name that may be a keyword (Lark's "unless" callback)
                 ttype = type_ if keywords is None else keywords.get(value, type_)
                 if kind == ANONYMOUS:
