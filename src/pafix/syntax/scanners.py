@@ -82,9 +82,13 @@ class ScannerGroup:
         return self._full
 
     def for_char(self, char: str) -> Lexer:
-        """The scanner for a token that starts with ``char``, stored in :attr:`by_char`."""
+        """The scanner for a token that starts with ``char``, stored in :attr:`by_char` for
+        an ASCII character (a non-ASCII one gets the whole alternation, each time: a text
+        of many distinct letters does not grow the dictionary)."""
         lexer = self.full()
-        if char in ASCII and char not in BLANKS and self._firsts is not None:
+        if char not in ASCII:
+            return lexer
+        if char not in BLANKS and self._firsts is not None:
             kept = tuple(t.name for t, first in self._firsts if first is None or char in first)
             # (no terminal at all: the whole alternation, which fails there as well)
             if kept and len(kept) < len(self._firsts):
