@@ -74,11 +74,12 @@ class ScannerGroup:
                 raise ValueError("a contextual lexer needs more than one regex")
             mre = scanner._mres[0]
             self._full = self._compile(mre.pattern, mre.flags)
-            pieces = [self._piece(t) for t in scanner.terminals]
+            terminals = getattr(scanner, "terminals", None) or []
             # the per-character scanners are cut from the same pieces: only when they make
-            # Lark's regex again (else every character gets the whole alternation)
-            if "|".join(pieces) == mre.pattern:
-                self._firsts = [(t, first_chars(t.pattern.to_regexp(), mre.flags)) for t in scanner.terminals]
+            # Lark's regex again (else every character gets the whole alternation; the test of
+            # this Lark internal in tests/test_lark_internals.py says so)
+            if "|".join(self._piece(t) for t in terminals) == mre.pattern:
+                self._firsts = [(t, first_chars(t.pattern.to_regexp(), mre.flags)) for t in terminals]
         return self._full
 
     def for_char(self, char: str) -> Lexer:
