@@ -276,7 +276,7 @@ class FastParser:
                 if set(basic.ignore_types) != {"WS"}:
                     raise ValueError("a contextual lexer ignores more than WS")
                 # what the scanner's callbacks will be, known before it is built: keyword
-                # tables only (see _keyword_tables), which need keywords without flags
+                # tables only (see scanners.keyword_tables), which need keywords without flags
                 if getattr(basic, "user_callbacks", None) != {}:
                     raise ValueError("lexer callbacks other than keyword tables")
                 if any(isinstance(t.pattern, PatternStr) and t.pattern.flags for t in basic.terminals):
