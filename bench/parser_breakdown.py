@@ -48,12 +48,11 @@ STEPS = [
 
 
 def record(fast: FastParser, codes: list[str]) -> tuple[list[str], list[list[tuple[Any, str, int]]]]:
-    """The (match, text, position) of every scanner call of each parse (holes included)."""
+    """The (match, text, position) of every scanner call of each parse (holes included). The
+    driver reads its scanners by first character from each scanner group's ``by_char``
+    (``pafix.syntax.scanners``): those entries are spied on, and so are those a parse adds."""
     calls: list[tuple[Any, str, int]] = []
-    for entry in fast.lexers:  # the scanners are compiled on first use: all of them now, so
-        if entry is not None:  # that the recorded matches are the compiled ones
-            entry[0]("", 0)
-    original = list(fast.lexers)
+    groups = list({id(g): g for g in fast.groups if g is not None}.values())
 
     def recording(entry: Any) -> Any:
         match = entry[0]
@@ -64,7 +63,22 @@ def record(fast: FastParser, codes: list[str]) -> tuple[list[str], list[list[tup
 
         return (spy, *entry[1:])
 
-    fast.lexers[:] = [None if e is None else recording(e) for e in original]
+    def spied_for_char(group: Any) -> Any:
+        made = group.for_char
+
+        def for_char(char: str) -> Any:
+            entry = group.by_char[char] = recording(made(char))
+            return entry
+
+        return for_char
+
+    for group in groups:  # the scanners are compiled on first use: every ASCII one now, so
+        for code in range(128):  # that the recorded matches are the compiled ones
+            group.for_char(chr(code))
+    saved = [(group, dict(group.by_char)) for group in groups]
+    for group, entries in saved:
+        group.by_char.update((char, recording(entry)) for char, entry in entries.items())
+        group.for_char = spied_for_char(group)  # type: ignore[method-assign]
     kept: list[str] = []
     plans: list[list[tuple[Any, str, int]]] = []
     try:
@@ -77,7 +91,10 @@ def record(fast: FastParser, codes: list[str]) -> tuple[list[str], list[list[tup
             kept.append(code)
             plans.append(list(calls))
     finally:
-        fast.lexers[:] = original
+        for group, entries in saved:
+            del group.for_char
+            group.by_char.clear()
+            group.by_char.update(entries)
     return kept, plans
 
 

@@ -125,6 +125,16 @@ def _unless_callbacks() -> None:
     assert all(isinstance(t.pattern.value, str) and hasattr(t.pattern, "flags") for t in terminals)
 
 
+def _scanner_terminals() -> None:
+    for basic in _frontend().lexer.lexers.values():
+        scanner = basic.scanner
+        pieces = "|".join("(?P<%s>%s)" % (t.name, t.pattern.to_regexp()) for t in scanner.terminals)
+        assert len(scanner._mres) == 1 and pieces == scanner._mres[0].pattern, (
+            "Scanner._mres[0] is no longer the alternation of Scanner.terminals in order "
+            "(pafix.syntax.scanners cuts it per first character: without it every token is scanned "
+            "by the whole alternation, slower)")
+
+
 INTERNALS: dict[str, Callable[[], None]] = {
     "imported classes (PatternStr, UnlessCallback, ChildFilterLALR_NoPlaceholders, ExpandSingleChild, Shift)": _imports,
     "Token._future_new(type, value, start_pos, line, column, end_line, end_column, end_pos)": _token_future_new,
@@ -134,6 +144,8 @@ INTERNALS: dict[str, Callable[[], None]] = {
     "Lark.parser.lexer: ContextualLexer.lexers, BasicLexer.scanner._mres/callback/ignore_types/newline_types":
         _contextual_lexers,
     "UnlessCallback.scanner.terminals (keyword retyping)": _unless_callbacks,
+    "Scanner.terminals, in the order of the alternation Scanner._mres[0] (scanners by first character)":
+        _scanner_terminals,
 }
 
 

@@ -19,9 +19,11 @@ from collections.abc import Callable
 from typing import Any
 
 from lark import Lark, Token, Transformer
-from lark.lexer import PatternStr, UnlessCallback
+from lark.lexer import PatternStr
 from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders, ExpandSingleChild
 from lark.parsers.lalr_analysis import Shift
+
+from pafix.syntax.scanners import ANONYMOUS, BLANKS, Kind, Lexer, ScannerGroup
 
 
 def _is_default_tree(cb: Any, transformer: Any) -> bool:
@@ -163,21 +165,6 @@ def _empty(children: list[Any]) -> _Seq:
     return _Seq()
 
 
-def _keyword_tables(callbacks: dict[str, Any]) -> dict[str, dict[str, str]]:
-    """Lark retypes a ``NAME`` that spells a keyword with an ``UnlessCallback`` (a regex
-    fullmatch of the keyword strings per token). For plain strings that is a dictionary lookup:
-    ``{"NAME": {"SET": "SET", ...}}``. A callback of any other shape: ``ValueError`` (the
-    caller then leaves parsing to Lark)."""
-    keywords: dict[str, dict[str, str]] = {}
-    for type_, cb in callbacks.items():
-        terminals = getattr(getattr(cb, "scanner", None), "terminals", None)
-        if not (isinstance(cb, UnlessCallback) and terminals
-                and all(isinstance(t.pattern, PatternStr) and not t.pattern.flags for t in terminals)):
-            raise ValueError(f"lexer callback of {type_} is not a keyword table")
-        keywords[type_] = {t.pattern.value: t.name for t in terminals}
-    return keywords
-
-
 class Fallback(Exception):
     """The fast path cannot handle this input: use ``Lark.parse``."""
 
@@ -191,17 +178,7 @@ class FastPathUnavailable(RuntimeWarning):
 
 #: Token(type, value, start_pos, line, column, end_line, end_column, end_pos), minus the argument checks
 _new_token: Any = Token._future_new
-_BLANKS = frozenset(" \t\f\ufeff")
 _BLANK_RE = re.compile("[ \t\f\ufeff]+")
-
-
-#: what the driver does with a token of one terminal, by the scanner group that matched it:
-#: (terminal, its keyword table or None, _PLAIN / _ANONYMOUS / _MULTILINE). One list index per
-#: token instead of three set or dict lookups of the terminal's name.
-_Kind = tuple[str, "dict[str, str] | None", int]
-_PLAIN, _ANONYMOUS, _MULTILINE = 0, 1, 2
-#: a contextual lexer: (the match method of its scanner, the _Kind of each group index)
-_Lexer = tuple[Any, list["_Kind | None"]]
 #: a reduction under one lookahead: (number of children, what it does to them -- see
 #: _reduction --, rule origin, the lookahead, {state below: the state on top after the goto and
 #: every single-child reduction that follows, and the action there under the same lookahead},
@@ -275,15 +252,21 @@ class FastParser:
                 for term, (action, arg) in row.items()}
         self.rules: list[_Rule] = rule_list
         self._miss = -len(rule_list) - 1  # see _goto_next
-        # Blanks are skipped before lexing when the grammar ignores exactly them (WS) and no
+        # Blanks are skipped, not lexed, when the grammar ignores exactly them (WS) and no
         # other terminal can start with one (checked on each terminal's pattern): each scanner
-        # starts with a possessive group that eats them, a token starts where that group ends,
-        # and WS itself is never matched (trailing blanks are found by _BLANK_RE).
+        # ends with a possessive run that eats the blanks after its token (the driver skips
+        # those the text starts with), so the next token starts where the match ends, the
+        # character there picks its scanner, and WS itself is never matched.
         if not self._blanks_only_ws(frontend.lexer):
             raise ValueError("the grammar ignores more than blanks")
-        # the contextual lexer of each parser state (see _Lexer), compiled on first use (see
-        # _lazy_lexer); the types whose tokens may hold a newline (Lark's own guess)
-        self.lexers: list[_Lexer | None] = [None] * size
+        # the scanners of each parser state (see scanners.ScannerGroup), compiled on first use:
+        # by_char[state] is its group's dict of scanners by a token's first character, the one
+        # the parse loop reads, filled by groups[state].for_char; lexers[state] the whole
+        # alternation (see _lazy_lexer). The types whose tokens may hold a newline (Lark's own
+        # guess).
+        self.lexers: list[Lexer | None] = [None] * size
+        self.groups: list[ScannerGroup | None] = [None] * size
+        self.by_char: list[dict[str, Lexer] | None] = [None] * size
         groups: dict[int, tuple[Any, list[int]]] = {}
         newline_types: set[str] = set()
         for state, basic in frontend.lexer.lexers.items():
@@ -293,7 +276,7 @@ class FastParser:
                 if set(basic.ignore_types) != {"WS"}:
                     raise ValueError("a contextual lexer ignores more than WS")
                 # what the scanner's callbacks will be, known before it is built: keyword
-                # tables only (see _keyword_tables), which need keywords without flags
+                # tables only (see scanners.keyword_tables), which need keywords without flags
                 if getattr(basic, "user_callbacks", None) != {}:
                     raise ValueError("lexer callbacks other than keyword tables")
                 if any(isinstance(t.pattern, PatternStr) and t.pattern.flags for t in basic.terminals):
@@ -301,9 +284,12 @@ class FastParser:
             groups[id(basic)][1].append(state)
         self.newline_types = frozenset(newline_types)
         for basic, states in groups.values():
-            entry = self._lazy_lexer(basic, states, anonymous)
+            group = ScannerGroup(basic, anonymous)
+            entry = self._lazy_lexer(group, states)
             for state in states:
                 self.lexers[state] = entry
+                self.groups[state] = group
+                self.by_char[state] = group.by_char
         self.anonymous = anonymous
 
     @staticmethod
@@ -336,47 +322,25 @@ class FastParser:
             states[state] = fn
         return states
 
-    def _lazy_lexer(self, basic: Any, states: list[int], anonymous: frozenset[str]) -> _Lexer:
-        """The lexer of the parser states ``states`` (one Lark BasicLexer), built when a parse
-        first lexes in one of them. Compiling the scanners (Lark's, then the driver's own) was
-        most of the driver's set-up, once per process (a tenth of a second, a twentieth of a
-        scan of 300 flows), and a parse of those flows uses 45 of the 73 distinct ones. Until
-        then the entry holds a function that builds the scanner, fills in the (shared, so far
-        empty) list of kinds, puts the scanner's match in the entries of all the states, and
-        matches: the parse loop reads entries as always."""
-        kinds: list[_Kind | None] = []
-        made: list[Any] = []
+    def _lazy_lexer(self, group: ScannerGroup, states: list[int]) -> Lexer:
+        """The whole alternation of the parser states ``states``, built when it is first used
+        (the parse loop reads the scanners by first character, which build it; tests and
+        ``bench/parser_breakdown.py`` read these). Compiling the scanners (Lark's, then the
+        driver's own) was most of the driver's set-up, once per process (a tenth of a second,
+        a twentieth of a scan of 300 flows), and a parse of those flows uses 45 of the 73
+        distinct ones. Until then the entry holds a function that builds the scanner, fills in
+        the (shared, so far empty) list of kinds, puts the scanner's match in the entries of
+        all the states, and matches."""
+        kinds: list[Kind | None] = []
 
         def first_match(text: str, pos: int) -> Any:
-            if not made:
-                match = self._scanner(basic, kinds, anonymous)
-                made.append(match)
-                for state in states:
-                    self.lexers[state] = (match, kinds)
-            return made[0](text, pos)
+            match, built = group.full()
+            kinds[:] = built
+            for state in states:
+                self.lexers[state] = (match, kinds)
+            return match(text, pos)
 
         return first_match, kinds
-
-    @staticmethod
-    def _scanner(basic: Any, kinds: list[_Kind | None], anonymous: frozenset[str]) -> Any:
-        """The match method of the scanner of the BasicLexer ``basic``; ``kinds`` is filled
-        with the _Kind of each of its groups."""
-        scanner = basic.scanner  # builds basic.callback too
-        if len(scanner._mres) != 1:
-            raise ValueError("a contextual lexer needs more than one regex")
-        mre = scanner._mres[0]
-        rx = re.compile("([ \t\f\ufeff]*+)(?:" + mre.pattern + ")", mre.flags)
-        # a match's lastindex is its terminal's group (it encloses any group inside)
-        names: list[str | None] = [None] * (rx.groups + 1)
-        for name, index in rx.groupindex.items():
-            names[index] = name
-        keywords = _keyword_tables(dict(basic.callback))
-        kinds[:] = [
-            None if name is None else
-            (name, keywords.get(name),
-             _ANONYMOUS if name in anonymous else _MULTILINE if name in basic.newline_types else _PLAIN)
-            for name in names]
-        return rx.match
 
     def _goto_chain(self, below: int, origin: str, ttype: str) -> int:
         """The state on top after reducing to ``origin`` above ``below``, then every further
@@ -407,7 +371,7 @@ class FastParser:
             return False
         for term in root.terminals:
             rx = re.compile(term.pattern.to_regexp())
-            for blank in _BLANKS:
+            for blank in BLANKS:
                 for tail in ("x", "END", "'a'", "1", "#", "@", "(", "\n"):
                     m = rx.match(blank + tail)
                     if term.name == "WS":
@@ -421,7 +385,8 @@ class FastParser:
     def parse(self, text: str, start: str) -> Any:
         rows = self.rows
         rules = self.rules
-        lexers = self.lexers
+        by_char = self.by_char
+        groups = self.groups
         directs = self.direct
         direct_base = self.direct_base
         newline_types = self.newline_types
@@ -430,27 +395,39 @@ class FastParser:
         state = self.start_states[start]
         states = [state]
         values: list[Any] = []
-        pos = 0
+        pos = 0  # the end of the token (its start_pos: the start)
+        # where the next scan starts: after the last token and the blanks after it (each
+        # scanner skips those, see scanners.ScannerGroup), or after the blanks the text starts with
+        blanks = _BLANK_RE.match(text)
+        scan = 0 if blanks is None else blanks.end()
         end = len(text)
         line = 1
         line_start = 0
         shared: dict[str, Token] = {}
         try:
-            while pos < end:
-                match, kinds = lexers[state]  # type: ignore[misc]
-                # ---- the next token (as BasicLexer.next_token, blanks before it skipped) ----
-                m = match(text, pos)
+            while scan < end:
+                # ---- the next token (as BasicLexer.next_token, blanks around it skipped) ----
+                # by the scanner for its first character (see scanners.ScannerGroup): the
+                # blanks after the last token were skipped with it
+                char = text[scan]
+                try:
+                    match, kinds = by_char[state][char]  # type: ignore[index]
+                except KeyError:
+                    match, kinds = groups[state].for_char(char)  # type: ignore[union-attr]
+                m = match(text, scan)
                 if m is None:
-                    if _BLANK_RE.fullmatch(text, pos):  # trailing blanks (an ignored WS)
-                        break
                     raise Fallback
+                # the token is its terminal's group, which starts where the scan did (a
+                # subscript and no span tuple: cheaper than m.span(group) and a slice)
                 group = m.lastindex
                 type_, keywords, kind = kinds[group]
-                start_pos, pos = m.span(group)
-                value = text[start_pos:pos]
+                value = m[group]
+                start_pos = scan
+                pos = scan + len(value)
+                scan = m.end()
                 # a name that may be a keyword (Lark's "unless" callback)
                 ttype = type_ if keywords is None else keywords.get(value, type_)
-                if kind == _ANONYMOUS:
+                if kind == ANONYMOUS:
                     try:
                         token = shared[type_]
                     except KeyError:
