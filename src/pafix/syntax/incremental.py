@@ -23,6 +23,7 @@ touches nothing but blanks at a place where a statement boundary might move.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from bisect import bisect_left
 from operator import attrgetter
 from typing import Any
@@ -87,7 +88,39 @@ def _incremental(old: n.Flow, text: str) -> n.Flow | None:
     flow = n.Flow(text, body[:first] + region + moved, None, old.path)
     # the old flow had no errors, so the new one has those of the region alone
     _remember(flow, tuple(s for s in n.walk_statements(region) if isinstance(s, n.ErrorStmt)))
+    global _MOVED
+    _MOVED = Moved(old, flow, start, end, delta, dline)
     return flow
+
+
+@dataclass(frozen=True, slots=True)
+class Moved:
+    """How :func:`reparse` made ``new`` from ``old``: the old text's region ``[start, end)``
+    was parsed again; every statement of ``old`` (at any depth) ending before ``start`` is in
+    ``new`` as it is, every one starting after ``end`` is in ``new`` moved by
+    ``delta`` offsets and ``dline`` lines (the same text, and so the same lengths)."""
+
+    old: n.Flow
+    new: n.Flow
+    start: int
+    end: int
+    delta: int
+    dline: int
+
+
+#: what the last incremental :func:`reparse` moved (one record, replaced whole: it keeps the
+#: two flows alive until the next re-parse)
+_MOVED: Moved | None = None
+
+
+def moved_by_reparse(old_source: str, source: str) -> Moved | None:
+    """The last :func:`reparse`'s record when it turned the text ``old_source`` into
+    ``source`` (the very string objects: a parse of a text gives the same spans whichever
+    way it is made, so any flow of these texts has statements where the record says)."""
+    known = _MOVED
+    if known is not None and known.old.source is old_source and known.new.source is source:
+        return known
+    return None
 
 
 #: a statement's end offset (the top-level statements of a body follow each other: their ends
@@ -265,4 +298,4 @@ def _node_class(name: str, owner: type) -> type | None:
 _MAKING: set[type] = set()
 
 
-__all__ = ["errors_of", "reparse", "shift"]
+__all__ = ["Moved", "errors_of", "moved_by_reparse", "reparse", "shift"]
