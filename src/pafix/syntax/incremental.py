@@ -185,24 +185,32 @@ _OFFSET_FIELDS = {(n.Sensitive, "close")}
 
 
 class _Movers(dict[type, Any]):
-    """The mover of each type met in a tree, by exact type, made on first use of a type."""
+    """The mover of each type met in a tree, by exact type, made on first use of a type.
+    ``lines``: whether they move lines too; the movers of a table that does not (an edit
+    within one line, most keystrokes) keep each span's lines as they are, which saves two
+    new ints per node (adding 0 to an int above 256 makes a new one): ~7% of the move."""
+
+    def __init__(self, lines: bool) -> None:
+        super().__init__()
+        self.lines = lines
 
     def __missing__(self, cls: type) -> Any:
-        mover = self[cls] = _make_shifter(cls)
+        mover = self[cls] = _make_shifter(cls, self)
         return mover
 
 
-_MOVERS = _Movers()
+_MOVERS = _Movers(lines=True)
+_MOVERS_SAME_LINES = _Movers(lines=False)
 
 
 def shift(node: Any, delta: int, dline: int) -> Any:
     """``node`` (or a span) with every offset moved by ``delta`` and every line by ``dline``
     (columns stay: the node starts on a line after the edit)."""
-    return _MOVERS[type(node)](node, delta, dline)
+    return (_MOVERS if dline else _MOVERS_SAME_LINES)[type(node)](node, delta, dline)
 
 
 def _shift_tuple(items: tuple[Any, ...], d: int, dl: int) -> tuple[Any, ...]:
-    movers = _MOVERS
+    movers = _MOVERS if dl else _MOVERS_SAME_LINES
     return tuple([movers[type(x)](x, d, dl) for x in items])
 
 
@@ -215,7 +223,7 @@ def _keep(x: Any, d: int, dl: int) -> Any:
     return x
 
 
-def _make_shifter(cls: type) -> Any:
+def _make_shifter(cls: type, movers: _Movers) -> Any:
     """One function per node class, generated from its fields (as :mod:`dataclasses` makes
     ``__init__``). A generic field loop was three times slower. Written for speed: it runs
     for every node below an edit on every keystroke (~450,000 in a 20,000-line flow):
@@ -223,7 +231,7 @@ def _make_shifter(cls: type) -> Any:
     descriptor (what the frozen dataclass's ``__init__`` does through ``object.__setattr__``
     by name); a span is unpacked once and rebuilt with ``tuple.__new__`` (a named tuple's
     ``__new__`` is a Python function); a child is moved by its type's mover, one Python call
-    per node: looked up in :data:`_MOVERS` by the child's type where the field holds a union,
+    per node: looked up in ``movers`` by the child's type where the field holds a union,
     the field's own class's mover called directly where it holds one class (``Action.args``:
     no node class is subclassed). A text's parts are mostly one piece of text and no hole:
     then the tuple is kept as it is, as is an empty tuple."""
@@ -237,20 +245,21 @@ def _make_shifter(cls: type) -> Any:
         raise TypeError(f"cannot move a {cls.__name__}")
     _MAKING.add(cls)
     try:
-        return _generate(cls)
+        return _generate(cls, movers)
     finally:
         _MAKING.discard(cls)
 
 
-def _generate(cls: type) -> Any:
+def _generate(cls: type, movers: _Movers) -> Any:
     body = ["    new = onew(cls)"]
     scope: dict[str, Any] = {"cls": cls, "Span": n.Span, "onew": object.__new__, "tnew": tuple.__new__,
-                             "S": _MOVERS, "str": str}
+                             "S": movers, "str": str}
+    span = "(s0 + d, s1 + d, s2 + dl, s3, s4 + dl, s5)" if movers.lines else "(s0 + d, s1 + d, s2, s3, s4, s5)"
     for f in dataclasses.fields(cls):
         value = f"node.{f.name}"
         if f.type == "Span":
             body.append(f"    s0, s1, s2, s3, s4, s5 = {value}")
-            moved = "tnew(Span, (s0 + d, s1 + d, s2 + dl, s3, s4 + dl, s5))"
+            moved = f"tnew(Span, {span})"
         elif (cls, f.name) in _OFFSET_FIELDS:
             moved = f"{value} + d"
         elif f.type in _PLAIN_TYPES:
@@ -265,7 +274,7 @@ def _generate(cls: type) -> Any:
             body.append(f"    v = {value}")
             one = _node_class(str(f.type)[len("tuple["):].removesuffix(", ...]"), cls)
             if one is not None:
-                scope[f"m_{f.name}"] = _MOVERS[one]
+                scope[f"m_{f.name}"] = movers[one]
                 moved = f"tuple([m_{f.name}(x, d, dl) for x in v]) if v else v"
             else:
                 moved = "tuple([S[type(x)](x, d, dl) for x in v]) if v else v"
@@ -273,7 +282,7 @@ def _generate(cls: type) -> Any:
             body.append(f"    x = {value}")
             one = _node_class(str(f.type), cls)
             if one is not None:
-                scope[f"m_{f.name}"] = _MOVERS[one]
+                scope[f"m_{f.name}"] = movers[one]
                 moved = f"m_{f.name}(x, d, dl)"
             else:
                 moved = "S[type(x)](x, d, dl)"
