@@ -137,3 +137,13 @@ def test_errors_of_a_reparsed_flow_are_its_walked_errors(data: st.DataObject) ->
         assert deep(errors_of(new)) == deep(new.errors)
         assert errors_of(old) == old.errors  # asked about an older flow: walked, not mixed up
         old = new
+
+
+def test_common_ends_are_the_longest_prefix_and_suffix_each_on_its_own() -> None:
+    from pafix.syntax.incremental import common_ends
+
+    old, new = "SET a TO 1\n", "SET a TO 1\nSET a TO 1\n"  # a line typed above the line it repeats
+    assert common_ends(old, new) == (len(old), len(old))  # they overlap in the longer text
+    assert common_ends(new, old) == (len(old), len(old))  # another pair: not the last answer
+    assert common_ends("abc", "abd") == (2, 0)
+    assert common_ends("", "x") == (0, 0)

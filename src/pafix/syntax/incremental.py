@@ -48,8 +48,8 @@ def _incremental(old: n.Flow, text: str) -> n.Flow | None:
         return old
     if old.trailers or old.trailer is not None or errors_of(old) or not old.body:
         return None
-    prefix = common_prefix(source, text)
-    suffix = common_suffix(source, text, min(len(source), len(text)) - prefix)
+    prefix, suffix = common_ends(source, text)
+    suffix = min(suffix, min(len(source), len(text)) - prefix)  # the two do not overlap here
     # the old text has no trailer or separator line (the parse would have made it a trailer),
     # so one in the new text is on a line the edit touched: only those are searched (a search
     # of the whole text was 1.3 ms of a keystroke on 2,000 lines)
@@ -150,6 +150,25 @@ def errors_of(flow: n.Flow) -> tuple[n.ErrorStmt, ...]:
 def _remember(flow: n.Flow, errors: tuple[n.ErrorStmt, ...]) -> None:
     global _LAST
     _LAST = (flow, errors)
+
+
+def common_ends(a: str, b: str) -> tuple[int, int]:
+    """The lengths of the longest common prefix and of the longest common suffix of ``a`` and
+    ``b`` (each on its own: they may overlap). A keystroke asks three times about the same two
+    texts (the re-parse, the statement memos, the diagnostics' memo), ~0.9 ms each on a
+    20,000-line flow: the last answer is kept, for the very same two strings."""
+    global _ENDS
+    known = _ENDS
+    if known is not None and known[0] is a and known[1] is b:
+        return known[2], known[3]
+    prefix = common_prefix(a, b)
+    suffix = common_suffix(a, b, min(len(a), len(b)))
+    _ENDS = (a, b, prefix, suffix)
+    return prefix, suffix
+
+
+#: the last two texts :func:`common_ends` was asked about, and its answer
+_ENDS: tuple[str, str, int, int] | None = None
 
 
 def common_prefix(a: str, b: str) -> int:
@@ -309,4 +328,4 @@ def _node_class(name: str, owner: type) -> type | None:
 _MAKING: set[type] = set()
 
 
-__all__ = ["Moved", "errors_of", "moved_by_reparse", "reparse", "shift"]
+__all__ = ["Moved", "common_ends", "errors_of", "moved_by_reparse", "reparse", "shift"]

@@ -52,7 +52,7 @@ from operator import attrgetter, itemgetter, sub
 from typing import Any, Generic, TypeVar
 
 from pafix.syntax import nodes as n
-from pafix.syntax.incremental import Moved, common_prefix, common_suffix, moved_by_reparse
+from pafix.syntax.incremental import Moved, common_ends, moved_by_reparse
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -284,8 +284,7 @@ class Memos:
             # each on its own, not one edit's prefix and suffix: a line typed above a line it
             # repeats the start of ("SET ..." above "SET ...") leaves them overlapping, and
             # every character of each still equals its counterpart in the old text
-            prefix = common_prefix(old_source, source)
-            suffix = common_suffix(old_source, source, min(len(old_source), len(source)))
+            prefix, suffix = common_ends(old_source, source)
             self._same = (prefix, suffix, len(source) - len(old_source))
         else:
             self._same = (0, 0, 0)
