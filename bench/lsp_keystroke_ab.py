@@ -7,7 +7,8 @@ A keystroke is what the server does with one ``didChange`` (bench/lsp_latency.py
 character typed into a quoted text in the middle of the flow, then removed): ``lint_text``
 with the incremental re-parse from the last version and the reuse of the last check, then the
 diagnostics' JSON with the server's memo (``DiagnosticMemo``), the line index of the new text
-included, under the server's collector settings (thresholds, what was loaded frozen, and its
+included (moved from the last one, ``LineIndex.edited``, where the checkout has it, as its server
+does), under the server's collector settings (thresholds, what was loaded frozen, and its
 ``CheckCollector`` around each check where the checkout has one). Each round runs every flow size
 once in a fresh process per checkout (``PYTHONPATH`` = that ``src``), the two checkouts in
 alternating order, and times each keystroke in CPU seconds of the process
@@ -58,7 +59,10 @@ def worker(text_file: Path, edits: int) -> dict[str, Any]:
     typed = text[:at] + "x" + text[at:]
     last = lint_text(text, "bench.robin")
     memo = DiagnosticMemo()
-    diagnostics(URI, 1, last, LineIndex(text), "utf-16", suppress=False, memo=memo)
+    index = LineIndex(text)
+    diagnostics(URI, 1, last, index, "utf-16", suppress=False, memo=memo)
+    # the server moves the last index by each change where the checkout can (LineIndex.edited)
+    incremental = hasattr(LineIndex, "edited")
     cpu: list[float] = []
     parse: list[float] = []
     check: list[float] = []
@@ -67,7 +71,11 @@ def worker(text_file: Path, edits: int) -> dict[str, Any]:
         current = typed if i % 2 == 0 else text
         prev = last.checked
         t0 = time.process_time()
-        index = LineIndex(current)  # the server builds it when the change arrives
+        # the server builds it when the change arrives: "x" typed at ``at``, then deleted
+        if incremental:
+            index = index.edited(at, at + (i % 2), current)
+        else:
+            index = LineIndex(current)
         with collector:
             result = lint_text(current, "bench.robin", previous=prev.flow if prev else None, reuse=prev)
             diags = diagnostics(URI, i + 2, result, index, "utf-16", suppress=False, memo=memo)

@@ -109,6 +109,19 @@ def test_shift_moves_offsets_and_lines_but_not_columns() -> None:
     assert moved.close == flow.body[1].close + 10  # an offset that is not a span
 
 
+
+def test_a_shift_within_a_line_keeps_lines_as_the_shift_by_zero_lines_does() -> None:
+    """An edit within one line moves the nodes below it with the movers that keep lines (no
+    new ints for them): the same nodes as the movers that add the line delta, 0."""
+    from pafix.syntax import incremental
+
+    for text in TEXTS:
+        body = parse(text, "f.robin").body
+        kept = shift(body, 7, 0)
+        added = tuple(incremental._MOVERS[type(s)](s, 7, 0) for s in body)
+        assert deep(kept) == deep(added)
+        assert all(a.span.start == b.span.start + 7 and a.span.line == b.span.line for a, b in zip(kept, body))
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_errors_of_a_reparsed_flow_are_its_walked_errors(data: st.DataObject) -> None:
@@ -124,3 +137,13 @@ def test_errors_of_a_reparsed_flow_are_its_walked_errors(data: st.DataObject) ->
         assert deep(errors_of(new)) == deep(new.errors)
         assert errors_of(old) == old.errors  # asked about an older flow: walked, not mixed up
         old = new
+
+
+def test_common_ends_are_the_longest_prefix_and_suffix_each_on_its_own() -> None:
+    from pafix.syntax.incremental import common_ends
+
+    old, new = "SET a TO 1\n", "SET a TO 1\nSET a TO 1\n"  # a line typed above the line it repeats
+    assert common_ends(old, new) == (len(old), len(old))  # they overlap in the longer text
+    assert common_ends(new, old) == (len(old), len(old))  # another pair: not the last answer
+    assert common_ends("abc", "abd") == (2, 0)
+    assert common_ends("", "x") == (0, 0)

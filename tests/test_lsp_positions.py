@@ -136,3 +136,18 @@ def test_line_starts_and_ends_are_those_of_the_line_breaks(text: str) -> None:
     assert [index.line_end(i) for i in range(index.line_count)] == ends
     plain = LineIndex(text.replace("\r", ""))
     assert plain.starts == [0] + [m.end() for m in re.finditer("\n", text.replace("\r", ""))]
+
+
+@given(TEXT, st.data())
+def test_an_edited_index_is_the_index_of_the_edited_text(text: str, data: st.DataObject) -> None:
+    # the server's way (a change's range replaced): the lines around the change found again,
+    # those below moved; a \r before the change may join a \n it inserts, and the reverse
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    inserted = data.draw(TEXT.filter(lambda s: len(s) < 8))
+    new = text[:start] + inserted + text[end:]
+    edited = LineIndex(text).edited(start, end, new)
+    whole = LineIndex(new)
+    assert edited.text == new
+    assert edited.starts == whole.starts
+    assert [edited.line_end(i) for i in range(edited.line_count)] == [whole.line_end(i) for i in range(whole.line_count)]

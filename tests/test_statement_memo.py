@@ -24,6 +24,7 @@ from pafix.rules.paf104_hardcoded_secret import HardcodedSecret
 from pafix.analysis.model import Subflow
 from pafix.syntax import nodes as n
 from pafix.syntax.parser import parse
+from pafix.syntax import statement_memo
 from pafix.syntax.statement_memo import MAX_BLOCK, layout
 from test_lsp_reuse import _edit
 
@@ -220,6 +221,28 @@ def test_blocks_are_cut_by_the_statements_not_by_where_they_are() -> None:
     # a line typed above moves every statement: the same blocks, with the same shapes
     moved = parse("SET Typed TO 1\n" + text, "buffer.robin").body
     assert [b[4] for b in layout(moved[1:])] == [b[4] for b in blocks]
+
+
+
+def test_random_edits_cut_blocks_from_the_last_ones_as_a_whole_cut_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each check's blocks are made from the last check's (``relayout``) when the parser
+    re-parsed a region and moved the rest: they must be the blocks cut from scratch."""
+    made: list[bool] = []
+    original = statement_memo.relayout
+
+    def counted(*args: Any) -> Any:
+        blocks = original(*args)
+        made.append(blocks is not None)
+        return blocks
+
+    monkeypatch.setattr(statement_memo, "relayout", counted)
+    text = _long_flow() * 3
+    for _edited, _checked in _random_edits(text, seed=5, edits=60):
+        kept = statement_memo._LAST_LAYOUTS
+        assert kept is not None and kept[1]
+        for body, blocks in kept[1].values():
+            assert blocks == layout(body)
+    assert sum(made) > 30  # most checks cut only around the edit
 
 
 def test_random_edits_on_a_long_flow_take_blocks_over_and_match_a_check_from_scratch(

@@ -11,7 +11,7 @@ from lsprotocol import types as t
 from pafix.findings import Edit, Finding, TraceStep
 from pafix.lsp.lint import LintResult, StatementLocator, suppression_insert
 from pafix.lsp.positions import LineIndex
-from pafix.syntax.incremental import common_prefix
+from pafix.syntax.incremental import common_ends
 
 SOURCE = "pafix"
 RULES_URL = "https://github.com/pafix/pafix/blob/main/docs/rules.md"
@@ -170,7 +170,7 @@ def _reused(memo: DiagnosticMemo, uri: str, version: int | None, result: LintRes
     limit = -1  # offsets below it are in the text the memo's diagnostics were made for
     if state is not None and state[0] == uri and state[1] == encoding:
         known = state[3]
-        limit = common_prefix(state[2], result.text) - 1
+        limit = common_ends(state[2], result.text)[0] - 1
     out: list[dict[str, Any]] = []
     made: dict[Finding, dict[str, Any]] = {}
     for f in result.findings:

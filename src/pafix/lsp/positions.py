@@ -63,6 +63,26 @@ def _char_units(ch: str, encoding: str) -> int:
     return 1
 
 
+def _bounds(text: str, lo: int, hi: int) -> tuple[list[int], list[int]]:
+    """The start and the content's end of each line of ``text[lo:hi]`` (``lo`` starts a line),
+    offsets in ``text``; a break at the region's very end starts an empty last line."""
+    part = text[lo:hi]
+    if "\r" not in part:
+        # only "\n" breaks (the usual text): line lengths from a C-speed split, summed up;
+        # a regex match object per line took ~20 ms per keystroke on a 20,000-line flow
+        starts = list(accumulate((len(line) + 1 for line in part.split("\n")), initial=lo))
+        starts.pop()  # the sum past the last line
+        ends = [start - 1 for start in starts[1:]]
+    else:
+        starts = [lo]
+        ends = []
+        for m in _BREAK.finditer(part):
+            ends.append(lo + m.start())
+            starts.append(lo + m.end())
+    ends.append(hi)
+    return starts, ends
+
+
 class LineIndex:
     """Line starts of one text, for converting offsets and positions."""
 
@@ -70,21 +90,34 @@ class LineIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        if "\r" not in text:
-            # only "\n" breaks (the usual text): line lengths from a C-speed split, summed up;
-            # a regex match object per line took ~20 ms per keystroke on a 20,000-line flow
-            starts = [0, *accumulate(len(line) + 1 for line in text.split("\n"))]
-            starts.pop()  # the sum past the last line
-            ends = [start - 1 for start in starts[1:]]
-        else:
-            starts = [0]
-            ends = []
-            for m in _BREAK.finditer(text):
-                ends.append(m.start())
-                starts.append(m.end())
-        ends.append(len(text))
-        self.starts = starts
-        self._ends = ends  # end of each line's content (before its line break)
+        self.starts, self._ends = _bounds(text, 0, len(text))  # _ends: each line's content's end
+
+    def edited(self, start: int, end: int, text: str) -> LineIndex:
+        """The index of ``text``: this index's text with ``[start, end)`` replaced. The lines
+        from the one before ``start``'s to the second after ``end``'s are found again; those
+        above are these, those below these moved. What the server does with each change: a
+        whole index of a 20,000-line text was ~8.5 ms a keystroke.
+
+        Why those lines: a line break is ``\\r\\n``, ``\\r`` or ``\\n``, so a change
+        can join a ``\\r`` ending the line before ``start``'s to a ``\\n`` it inserts;
+        the line before that starts after text the change left as it was. The second line
+        after ``end``'s starts after a break that lies after ``end``, and the text around
+        that break is unchanged too."""
+        delta = len(text) - len(self.text)
+        first = max(self.line_of(start) - 1, 0)
+        below = self.line_of(end) + 2  # the first line taken over, moved
+        moved = below < len(self.starts)
+        starts, ends = _bounds(text, self.starts[first], self.starts[below] + delta if moved else len(text))
+        if moved:  # the last line found is the empty one at the region's end: the one taken over
+            starts.pop()
+            ends.pop()
+            starts += [x + delta for x in self.starts[below:]]
+            ends += [x + delta for x in self._ends[below:]]
+        index = LineIndex.__new__(LineIndex)
+        index.text = text
+        index.starts = self.starts[:first] + starts
+        index._ends = self._ends[:first] + ends
+        return index
 
     @property
     def line_count(self) -> int:

@@ -111,9 +111,10 @@ class PafixServer(LanguageServer):
                 if end < start:
                     start, end = end, start
                 text = text[:start] + change.text + text[end:]
+                index = index.edited(start, end, text)
             else:
                 text = change.text
-            index = LineIndex(text)
+                index = LineIndex(text)
         doc.text, doc.index, doc.version = text, index, params.text_document.version
         if doc.future is not None and doc.future_version != doc.version and not doc.future.done():
             doc.future.cancel()  # not started yet: never run; running: its result is dropped
