@@ -86,8 +86,9 @@ def finding_diagnostic(uri: str, version: int | None, result: LintResult, index:
     ``confidence`` and ``kind``: the fix's edits and the removal of an unused suppression are
     made when a code action asks for them, from the current check's finding of that id
     (:func:`fix_edits`, :func:`removal_edits`), not carried in every diagnostic on every
-    keystroke (they were a third of its bytes, and a fix's edits name lines anywhere in the
-    file, so a line typed above any of them changed the diagnostic). With ``suppress=True`` it
+    keystroke (16 of the 138 KB of the 2,001-line bench flow's 172 diagnostics; and a fix's
+    edits name lines anywhere in the file, so a line typed above any of them changed the
+    diagnostic). With ``suppress=True`` it
     carries the suppression edit (for callers outside the server); the server makes that at
     code-action time too (:func:`suppress_edit_json`). Nothing in it is an offset, so a
     diagnostic below an edit that keeps its lines is equal to the last one but for ``data.v``
@@ -158,10 +159,10 @@ _Memo = tuple[str, str, str, dict[Finding, dict[str, Any]]]
 class DiagnosticMemo:
     """The diagnostics of the last check of one buffer, for the next check of it.
 
-    A diagnostic is the finding plus LSP positions of the offsets it names (its range, its
-    fix's edits, its trace), and a position depends only on the text before it. So a finding
-    of the next check equal to one of the last, all of whose offsets lie before the first
-    changed character, gets the same diagnostic but for its version: the findings above an
+    A diagnostic is the finding plus LSP positions of the offsets it names (its range and its
+    trace; not its fix's edits, made when a code action asks), and a position depends only on
+    the text before it. So a finding of the next check equal to one of the last, whose range
+    and trace lie before the first changed character, gets the same diagnostic but for its version: the findings above an
     edit are not converted again. One tuple, replaced whole, so a check running late in another
     thread cannot pair one text with the diagnostics of another."""
 
