@@ -632,3 +632,22 @@ async def test_a_new_min_confidence_republishes(client: LanguageClient, tmp_path
         assert isinstance(finding.data, dict) and finding.data["confidence"] == "low"
     finally:
         await set_settings(client, minConfidence="medium")
+
+
+async def test_quick_fix_while_the_current_version_is_checked_again(client: LanguageClient, tmp_path: Path) -> None:
+    """A new ``minConfidence`` drops the current version's check (relint_all); a code action
+    asked right after it, on a diagnostic of that version, waits for the new check and makes
+    the fix from it (a diagnostic carries no edits to fall back on)."""
+    uri = new_uri(tmp_path)
+    [d] = by_code(await open_doc(client, uri, LEAK), "PAF101")
+    # no request in between: the server drops the check, then gets the code action
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings={"pafix": {"minConfidence": "low"}}))
+    try:
+        actions = await client.text_document_code_action_async(t.CodeActionParams(
+            t.TextDocumentIdentifier(uri), d.range, t.CodeActionContext(diagnostics=[d], only=[t.CodeActionKind.QuickFix]),
+        ))
+        fix = next(a for a in actions or [] if isinstance(a, t.CodeAction) and a.title == "PAF101: mark ConnString as sensitive")
+        assert fix.edit is not None
+        assert apply_text_edits(LEAK, edits_of(fix.edit, uri, version=1)).startswith("@SENSITIVE: [Password, ConnString]\n")
+    finally:
+        await set_settings(client, minConfidence="medium")
