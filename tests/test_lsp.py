@@ -197,7 +197,8 @@ async def test_leak_diagnostic_range_and_trace(client: LanguageClient, tmp_path:
     assert [(r.location.range.start.line, r.location.range.start.character) for r in related] == [(1, 7), (3, 4)]
     assert related[0].message == "Password (secret input variable)"
     assert related[1].message == "stored in ConnString (SET)"
-    assert isinstance(d.data, dict) and d.data["v"] == 1 and d.data["fix"]["safety"] == "safe"
+    # data names the finding and the version; the quick fix's edits are made when asked for
+    assert isinstance(d.data, dict) and d.data == {"v": 1, "id": d.data["id"], "confidence": "high", "kind": "credential"}
     # a sink finding is a warning or error with its own code
     assert by_code(diags, "PAF102")
 
@@ -229,9 +230,12 @@ async def test_unsafe_fix_is_labelled(client: LanguageClient, tmp_path: Path) ->
         t.TextDocumentIdentifier(uri), d.range, t.CodeActionContext(diagnostics=[d], only=[t.CodeActionKind.QuickFix]),
     ))
     titles = [a.title for a in actions or [] if isinstance(a, t.CodeAction)]
-    unsafe = [x for x in titles if x.endswith("(unsafe)")]
-    if d.data.get("fix"):  # PAF103 offers the Get credential fix (pafix.fixes.get_credential)
-        assert unsafe and all(a.kind == t.CodeActionKind.QuickFix for a in actions or [])
+    # PAF103 offers the Get credential fix (pafix.fixes.get_credential), though its diagnostic
+    # carries no edits: they are made from the current check's finding
+    assert "fix" not in d.data
+    assert titles[0].startswith("PAF103: get credential 'Password' into Password_Credential") and \
+        titles[0].endswith("(unsafe)")
+    assert all(a.kind == t.CodeActionKind.QuickFix for a in actions or [])
     assert "PAF103: suppress with a comment (# pafix: ignore[PAF103])" in titles
 
 
@@ -288,6 +292,24 @@ async def test_unused_suppression_can_be_removed(client: LanguageClient, tmp_pat
     fixed = apply_text_edits(text, edits_of(remove.edit, uri))
     assert fixed == LEAK
     assert not by_code(await replace_doc(client, uri, 2, fixed), "PAF902")
+
+
+async def test_unused_suppression_of_an_older_version_removes_the_current_line(client: LanguageClient,
+                                                                              tmp_path: Path) -> None:
+    """The removal is made from the current check (a diagnostic carries no edit), so one asked
+    with the diagnostic of the previous version deletes the comment where it is now."""
+    uri = new_uri(tmp_path)
+    text = LEAK.replace("END\n", "END\n# pafix: ignore[PAF101] nothing here\n", 1)
+    [old] = by_code(await open_doc(client, uri, text), "PAF902")
+    assert isinstance(old.data, dict) and "remove" not in old.data
+    moved = "# a comment line added above\n" + text
+    await replace_doc(client, uri, 2, moved)
+    actions = await client.text_document_code_action_async(t.CodeActionParams(
+        t.TextDocumentIdentifier(uri), old.range, t.CodeActionContext(diagnostics=[old]),
+    ))
+    [remove] = [a for a in actions or [] if isinstance(a, t.CodeAction) and a.kind == t.CodeActionKind.QuickFix]
+    assert remove.title == "PAF902: remove the unused suppression comment" and remove.edit is not None
+    assert apply_text_edits(moved, edits_of(remove.edit, uri, version=2)) == "# a comment line added above\n" + LEAK
 
 
 async def test_stale_diagnostics_give_no_actions(client: LanguageClient, tmp_path: Path) -> None:
@@ -608,5 +630,24 @@ async def test_a_new_min_confidence_republishes(client: LanguageClient, tmp_path
         republished = await wait_next(client, uri, mark)
         [finding] = by_code(republished.diagnostics, "PAF101")
         assert isinstance(finding.data, dict) and finding.data["confidence"] == "low"
+    finally:
+        await set_settings(client, minConfidence="medium")
+
+
+async def test_quick_fix_while_the_current_version_is_checked_again(client: LanguageClient, tmp_path: Path) -> None:
+    """A new ``minConfidence`` drops the current version's check (relint_all); a code action
+    asked right after it, on a diagnostic of that version, waits for the new check and makes
+    the fix from it (a diagnostic carries no edits to fall back on)."""
+    uri = new_uri(tmp_path)
+    [d] = by_code(await open_doc(client, uri, LEAK), "PAF101")
+    # no request in between: the server drops the check, then gets the code action
+    client.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings={"pafix": {"minConfidence": "low"}}))
+    try:
+        actions = await client.text_document_code_action_async(t.CodeActionParams(
+            t.TextDocumentIdentifier(uri), d.range, t.CodeActionContext(diagnostics=[d], only=[t.CodeActionKind.QuickFix]),
+        ))
+        fix = next(a for a in actions or [] if isinstance(a, t.CodeAction) and a.title == "PAF101: mark ConnString as sensitive")
+        assert fix.edit is not None
+        assert apply_text_edits(LEAK, edits_of(fix.edit, uri, version=1)).startswith("@SENSITIVE: [Password, ConnString]\n")
     finally:
         await set_settings(client, minConfidence="medium")

@@ -161,6 +161,34 @@ async def test_held_diagnostics_of_an_older_version_get_current_fixes(client: La
     assert fixed.startswith("@SENSITIVE: [Password, ConnString]\n") and fixed.endswith("# a note at the end\n")
 
 
+#: PAF103 (and PAF105) on the input's line, whose Get credential fix also edits the IF line
+INPUT_ONLY = "".join(LEAK.splitlines(keepends=True)[1:3]) + "END\n"
+
+
+@on_server
+async def test_a_line_between_a_finding_and_its_fix_edits_changes_nothing(client: LanguageClient,
+                                                                           tmp_path: Path) -> None:
+    """A diagnostic carries no fix edits, so a line typed between a finding and the lines its
+    fix edits moves none of the diagnostics: ``unchanged``, and the held diagnostic's quick fix
+    edits the lines where they are now."""
+    uri = new_uri(tmp_path)
+    client.text_document_did_open(t.DidOpenTextDocumentParams(t.TextDocumentItem(uri, "robin", 1, INPUT_ONLY)))
+    first = full(await pull(client, uri))
+    [held] = by_code(first.items, "PAF103")
+    assert all(d.range.end.line == 0 for d in first.items)
+    lines = INPUT_ONLY.splitlines(keepends=True)
+    moved = lines[0] + "# a line typed between\n" + "".join(lines[1:])
+    change(client, uri, 2, moved)
+    assert (await pull(client, uri, first.result_id)).kind == "unchanged"
+    actions = await client.text_document_code_action_async(t.CodeActionParams(
+        t.TextDocumentIdentifier(uri), held.range, t.CodeActionContext(diagnostics=[held]),
+    ))
+    fix = next(a for a in actions or [] if isinstance(a, t.CodeAction) and a.title.endswith("(unsafe)"))
+    assert fix.edit is not None
+    fixed = apply_text_edits(moved, edits_of(fix.edit, uri, version=2)).splitlines()
+    assert "# a line typed between" in fixed and LEAK.splitlines()[2].replace("Password", "Password_Credential.Password", 1) in fixed
+
+
 @on_server
 async def test_a_pull_overtaken_by_a_change_answers_for_the_newest_text(client: LanguageClient, tmp_path: Path) -> None:
     uri = new_uri(tmp_path)

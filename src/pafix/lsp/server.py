@@ -26,10 +26,11 @@ from pafix import __version__
 from pafix.syntax import nodes as n
 from pafix.config import Config
 from pafix.core import Checked
+from pafix.findings import Finding
 from pafix.lsp import lint as lint_mod
 from pafix.lsp.convert import (
-    PARSE_ERROR_CODE, SOURCE, DiagnosticMemo, diagnostics as make_diagnostics, diff_edits, lsp_range, suppress_edit_json,
-    text_edit_from_json,
+    PARSE_ERROR_CODE, SOURCE, DiagnosticMemo, diagnostics as make_diagnostics, diff_edits, finding_start, fix_edits,
+    lsp_range, removal_edits, suppress_edit_json, text_edit_from_json,
 )
 from pafix.lsp.hover import PARSE_ERROR_HOVER, name_at, rule_hover, variable_hover
 from pafix.lsp.lint import CheckCollector, LintResult, lint_text
@@ -436,23 +437,20 @@ def create_server() -> PafixServer:
         # the check of the current version, if it is done
         linted = doc.linted if doc.linted is not None and doc.linted.version == doc.version else None
         if _kind_wanted(t.CodeActionKind.QuickFix, only):
-            current: dict[str, dict[str, Any]] = {}
-            if linted is not None:
-                current = {d["data"]["id"]: d for d in linted.diagnostics if "id" in d.get("data", {})}
-            for diag in params.context.diagnostics:
-                if diag.source != SOURCE or not isinstance(diag.data, dict):
-                    continue
-                data: dict[str, Any] | None = diag.data
-                start = diag.range.start
-                if diag.data.get("v") != doc.version:
-                    # made for an older version (not yet replaced, or pulled and unchanged since):
-                    # the same finding in the current check, else nothing (a new list is on its way)
-                    now = current.get(str(diag.data["id"])) if "id" in diag.data else None
-                    data = now["data"] if now is not None else None
-                    if now is not None:
-                        start = t.Position(now["range"]["start"]["line"], now["range"]["start"]["character"])
-                if data is not None:
-                    actions.extend(quick_fixes(ls, uri, doc.version, diag, data, linted, start))
+            ours = [(d, d.data) for d in params.context.diagnostics
+                    if d.source == SOURCE and isinstance(d.data, dict) and "id" in d.data]
+            if linted is None and any(data.get("v") == doc.version for _, data in ours):
+                # a diagnostic of the current version whose check was dropped since (relint_all)
+                linted = await ls.linted(doc)
+                linted = linted if linted.version == doc.version else None
+            # a diagnostic of any version (of an older one: not yet replaced, or pulled and
+            # unchanged since) gets the actions of the same finding in the current check, found
+            # by its id; none when it has gone (a new list is on its way)
+            found = {f.fingerprint: f for f in linted.result.findings} if linted is not None and ours else {}
+            for diag, data in ours:
+                finding = found.get(str(data["id"]))
+                if finding is not None and linted is not None:
+                    actions.extend(quick_fixes(ls, uri, doc.version, diag, finding, linted))
         if _kind_wanted(FIX_ALL_KIND, only):
             explicit = only is not None
             if linted is None and explicit:
@@ -482,41 +480,38 @@ def create_server() -> PafixServer:
                 action.edit = ls.workspace_edit(doc.uri, doc.version, edits)
         return action
 
-    def quick_fixes(ls: PafixServer, uri: str, version: int | None, diag: t.Diagnostic, data: dict[str, Any],
-                    linted: Linted | None, start: t.Position) -> list[t.CodeAction]:
-        """The code actions of one diagnostic: ``data`` and ``start`` (where it begins) are
-        those of the current version's diagnostic of its finding, ``linted`` that version's check."""
+    def quick_fixes(ls: PafixServer, uri: str, version: int | None, diag: t.Diagnostic, finding: Finding,
+                    linted: Linted) -> list[t.CodeAction]:
+        """The code actions of one diagnostic: ``finding`` is its finding in ``linted``, the
+        check of the current version, from which the edits are made (a diagnostic carries none)."""
         out: list[t.CodeAction] = []
         code = str(diag.code)
-        fix = data.get("fix")
-        if isinstance(fix, dict):
-            edits = [e for e in (text_edit_from_json(x) for x in fix.get("edits", [])) if e is not None]
-            if edits:
-                unsafe = fix.get("safety") != "safe"
-                title = f"{code}: {fix.get('title', 'fix')}" + (" (unsafe)" if unsafe else "")
-                out.append(t.CodeAction(
-                    title=title, kind=t.CodeActionKind.QuickFix, diagnostics=[diag],
-                    is_preferred=not unsafe, edit=ls.workspace_edit(uri, version, edits),
-                ))
-        remove = [e for e in (text_edit_from_json(x) for x in data.get("remove", [])) if e is not None]
+        index = linted.index
+        edits = fix_edits(index, finding, ls.encoding)
+        if finding.fix is not None and edits:
+            unsafe = finding.fix.safety != "safe"
+            title = f"{code}: {finding.fix.description}" + (" (unsafe)" if unsafe else "")
+            out.append(t.CodeAction(
+                title=title, kind=t.CodeActionKind.QuickFix, diagnostics=[diag],
+                is_preferred=not unsafe, edit=ls.workspace_edit(uri, version, edits),
+            ))
+        remove = removal_edits(index, finding, ls.encoding)
         if remove:
             out.append(t.CodeAction(
                 title=f"{code}: remove the unused suppression comment", kind=t.CodeActionKind.QuickFix,
                 diagnostics=[diag], is_preferred=True, edit=ls.workspace_edit(uri, version, remove),
             ))
-        suppress_json = data.get("suppress")
-        if (suppress_json is None and "id" in data and "remove" not in data and linted is not None
-                and linted.version == version and linted.result.checked is not None):
-            # a finding of a flow (not a parse error, an unused suppression or a solution's XML)
-            at = linted.index.offset(start.line, start.character, ls.encoding)
-            suppress_json = [suppress_edit_json(linted.result, linted.index, at, code, ls.encoding)]
-        suppress = [e for e in (text_edit_from_json(x) for x in suppress_json or []) if e is not None]
-        if suppress:
-            out.append(t.CodeAction(
-                title=f"{code}: suppress with a comment (# pafix: ignore[{code}])",
-                kind=t.CodeActionKind.QuickFix, diagnostics=[diag],
-                edit=ls.workspace_edit(uri, version, suppress),
-            ))
+        elif linted.result.checked is not None:
+            # a finding of a flow (not a solution's XML)
+            at = finding_start(index, finding)
+            suppress_json = suppress_edit_json(linted.result, index, at, code, ls.encoding)
+            suppress = text_edit_from_json(suppress_json)
+            if suppress is not None:
+                out.append(t.CodeAction(
+                    title=f"{code}: suppress with a comment (# pafix: ignore[{code}])",
+                    kind=t.CodeActionKind.QuickFix, diagnostics=[diag],
+                    edit=ls.workspace_edit(uri, version, [suppress]),
+                ))
         return out
 
     # ---- hover ------------------------------------------------------------------------------------
