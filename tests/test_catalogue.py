@@ -3,6 +3,7 @@ coverage of every action used in the corpus."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import tomllib
@@ -11,6 +12,7 @@ import zipfile
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -285,6 +287,38 @@ def test_lookup_tries_only_the_module_s_entries_and_the_wildcard_ones() -> None:
                   if (rank := _match_rank(spec.pattern, name)) is not None]
         assert cat.lookup(name) is (max(ranked, key=lambda pair: pair[0])[1] if ranked else cat.default), name
     assert cat.lookup("Contosox.Act").note == "any module" and cat.lookup("Cx.Act").note == "any C module"
+
+
+def test_a_lookup_made_while_the_module_index_is_being_made_answers_right() -> None:
+    """Another thread may look a name up between two writes of the first lookup into the
+    per-module index (``_by_module``): it must see all of it or none of it, not the entries
+    of the modules met so far (a wrong answer, then kept in the cache) or no ``*`` list."""
+    cat = load_catalogue(extra=[{"pattern": "Cont*", "note": "any module"}])
+    inner: list[str | None] = []
+
+    class Interleaved(dict[str, Any]):
+        def _other_thread(self) -> None:
+            if not inner:
+                inner.append(None)
+                try:
+                    inner[0] = Catalogue.lookup(fresh, "Contosox.Act").note
+                except KeyError as exc:  # the "*" list not there yet
+                    inner[0] = f"KeyError {exc}"
+
+        def setdefault(self, key: str, default: Any = None) -> Any:
+            found = super().setdefault(key, default)
+            self._other_thread()
+            return found
+
+        def update(self, *args: Any, **kwargs: Any) -> None:
+            super().update(*args, **kwargs)
+            self._other_thread()
+
+    fresh = dataclasses.replace(cat)
+    object.__setattr__(fresh, "_by_module", Interleaved())
+    object.__setattr__(fresh, "_cache", {})
+    assert fresh.lookup("Display.ShowMessageDialog.ShowMessage").known
+    assert inner == ["any module"]
 
 
 # --------------------------------------------------------------------------- semantics

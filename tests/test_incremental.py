@@ -109,7 +109,6 @@ def test_shift_moves_offsets_and_lines_but_not_columns() -> None:
     assert moved.close == flow.body[1].close + 10  # an offset that is not a span
 
 
-
 def test_a_shift_within_a_line_keeps_lines_as_the_shift_by_zero_lines_does() -> None:
     """An edit within one line moves the nodes below it with the movers that keep lines (no
     new ints for them): the same nodes as the movers that add the line delta, 0."""
@@ -121,6 +120,7 @@ def test_a_shift_within_a_line_keeps_lines_as_the_shift_by_zero_lines_does() -> 
         added = tuple(incremental._MOVERS[type(s)](s, 7, 0) for s in body)
         assert deep(kept) == deep(added)
         assert all(a.span.start == b.span.start + 7 and a.span.line == b.span.line for a, b in zip(kept, body))
+
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())

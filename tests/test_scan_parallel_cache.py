@@ -322,3 +322,29 @@ def test_an_unreadable_stat_index_is_rebuilt(fleet: Path, tmp_path: Path, monkey
     reads.clear()
     assert scan_units((str(fleet),), DEFAULT, cache=ResultCache(tmp_path / "c")) == first
     assert reads == []
+
+
+def test_a_file_gone_before_a_worker_reads_it_is_reported_not_fatal(fleet: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a cache a loose file is read by the process that checks it (a worker, in a
+    pool), after the walk listed it: one deleted in between is that file's read error, with
+    the path as listed (relative here), and every other file is checked, whatever ``jobs``."""
+    monkeypatch.setattr(scan_jobs, "MIN_PARALLEL_SIZE", 0)
+    monkeypatch.setattr(scan_jobs, "CHUNK_SIZE", 1)
+    monkeypatch.chdir(fleet.parent)
+    gone = Path("fleet") / "team1" / "flow01.robin"
+    answers = []
+    for jobs in (1, 2):
+        tasks = list(scan_jobs.tasks_of_paths(["fleet"]))
+        saved = gone.read_bytes()
+        gone.unlink()
+        try:
+            answers.append(scan_jobs.run_scan(tasks, DEFAULT, jobs=jobs))
+        finally:
+            gone.write_bytes(saved)
+        assert scan_jobs.LAST.workers == (0 if jobs == 1 else 2)
+    serial, parallel = answers
+    assert serial == parallel
+    by_path = {r.path: r for r in parallel}
+    assert ["cannot read" in e.message for e in by_path[str(gone)].errors] == [True]
+    assert all(r.findings and not r.errors for p, r in by_path.items() if "/flow" in p and p != str(gone))

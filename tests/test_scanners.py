@@ -52,6 +52,33 @@ def test_unknown_or_empty_first_characters_are_any(pattern: str) -> None:
     assert first_chars("SET", re.IGNORECASE) is None
 
 
+def test_flags_set_for_the_whole_pattern_are_read() -> None:
+    """The flags a pattern sets for all of itself count as those given: ``(?i)abc`` may start
+    with ``A``; with ``re.ASCII``, ``\\S`` and ``\\W`` match ``\\x1c``-``\\x1f`` (Unicode's
+    ``\\s`` holds them)."""
+    assert first_chars("(?i)abc") is None
+    for pattern, flags in ((r"\S", re.ASCII), (r"(?a)\S", 0), (r"[\S]x", re.ASCII), (r"(?a)[^\s]", 0)):
+        found = first_chars(pattern, flags)
+        assert found is None or "\x1c" in found, pattern
+
+
+#: constructs of regular expressions, the flags and classes whose meaning the flags change too
+_CONSTRUCTS = ["a", "B", "[a-c]", "[^a]", "\\d", "\\w", "\\s", "\\S", "\\W", "[^\\s]", "é", "(?=a)", "(?!b)",
+               "\\b", "(?:a|B)", "(?:a|)", "x*", "x+", "x?", "(?i:a)", "(?a:\\S)", ".", "\\x1c", "^", "$"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_CONSTRUCTS), min_size=1, max_size=4),
+       st.sampled_from(["", "(?i)", "(?a)", "(?s)"]), st.sampled_from([0, re.ASCII, re.IGNORECASE]),
+       st.text(alphabet=st.sampled_from("aAbBcxX_ \x1c\x00é9\n"), min_size=1, max_size=5))
+def test_a_match_never_starts_with_a_character_left_out(parts: list[str], prefix: str, flags: int, text: str) -> None:
+    pattern = prefix + "".join(parts)
+    found = first_chars(pattern, flags)
+    m = re.match(pattern, text, flags)
+    if found is not None and m is not None and text[0] in ASCII:
+        assert text[0] in found, (pattern, flags, text)
+
+
 def test_a_negated_class_starts_with_every_other_character() -> None:
     assert first_chars("[^a\\d]") == ASCII - set("a0123456789")
 

@@ -223,7 +223,6 @@ def test_blocks_are_cut_by_the_statements_not_by_where_they_are() -> None:
     assert [b[4] for b in layout(moved[1:])] == [b[4] for b in blocks]
 
 
-
 def test_random_edits_cut_blocks_from_the_last_ones_as_a_whole_cut_would(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each check's blocks are made from the last check's (``relayout``) when the parser
     re-parsed a region and moved the rest: they must be the blocks cut from scratch."""

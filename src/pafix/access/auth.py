@@ -28,15 +28,19 @@ def credential_for(method: str) -> TokenCredential:
         import azure.identity as identity
     except ImportError:
         raise DataverseError("the online commands need azure-identity and httpx: pip install 'pafix[online]'") from None
+    # (typed here: without the online extra installed mypy sees azure.identity as Any)
+    credential: TokenCredential
     if method == "cli":
-        return identity.AzureCliCredential()
-    if method == "device-code":
-        return identity.DeviceCodeCredential()
-    if method == "environment":
-        return identity.EnvironmentCredential()
-    if method == "default":
-        return identity.DefaultAzureCredential()
-    raise DataverseError(f"unknown authentication method {method!r} (one of: {', '.join(AUTH_METHODS)})")
+        credential = identity.AzureCliCredential()
+    elif method == "device-code":
+        credential = identity.DeviceCodeCredential()
+    elif method == "environment":
+        credential = identity.EnvironmentCredential()
+    elif method == "default":
+        credential = identity.DefaultAzureCredential()
+    else:
+        raise DataverseError(f"unknown authentication method {method!r} (one of: {', '.join(AUTH_METHODS)})")
+    return credential
 
 
 def connect(url: str, method: str, **options: float | int) -> DataverseClient:

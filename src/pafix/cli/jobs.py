@@ -44,8 +44,6 @@ from pafix.syntax.textio import read_flow_bytes
 if TYPE_CHECKING:  # imported when a pool is started: a scan in one process needs none of it
     from concurrent.futures import Future, ProcessPoolExecutor
 
-#: ``concurrent.futures.FIRST_COMPLETED`` (that module is imported with the pool)
-_FIRST_COMPLETED = "FIRST_COMPLETED"
 #: characters (bytes, for a file not read yet) of flow text per chunk sent to a worker (a task
 #: is never split): about 2,000 lines of a generated fleet, 1,200 of the real corpus
 CHUNK_SIZE = 384 * 1024
@@ -264,7 +262,7 @@ class _Runner:
         assert self.pool is not None
         # bounded: wait for a chunk to come back before sending more
         while len(self.in_flight) >= self.jobs * 2:
-            self._collect(_FIRST_COMPLETED)
+            self._collect()
         chunk, self.buffer, self.buffered_size = self.buffer, [], 0
         if not chunk:
             return
@@ -272,10 +270,11 @@ class _Runner:
         self.in_flight[fut] = {i: k for i, _u, k in chunk}
         self.counters.chunks += 1
 
-    def _collect(self, how: str) -> None:
-        from concurrent.futures import wait
+    def _collect(self) -> None:
+        """Wait for at least one chunk in flight and hand its results over."""
+        from concurrent.futures import FIRST_COMPLETED, wait  # (imported with the pool)
 
-        done, _ = wait(list(self.in_flight), return_when=how)
+        done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
         for fut in done:
             keys = self.in_flight.pop(fut)
             for index, res in fut.result():
@@ -290,7 +289,7 @@ class _Runner:
         try:
             self._flush_tail()
             while self.in_flight:
-                self._collect(_FIRST_COMPLETED)
+                self._collect()
         finally:
             self.pool.shutdown(wait=True, cancel_futures=True)
 

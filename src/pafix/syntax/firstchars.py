@@ -28,18 +28,20 @@ except ImportError:  # pragma: no cover - a Python without them: every terminal 
 ASCII = frozenset(chr(i) for i in range(128))
 
 
-def _category_sets() -> dict[Any, frozenset[str]]:
-    """The ASCII characters of each ``\\d \\D \\w \\W \\s \\S`` class, as ``re`` matches them."""
+def _category_sets(flags: int) -> dict[Any, frozenset[str]]:
+    """The ASCII characters of each ``\\d \\D \\w \\W \\s \\S`` class, as ``re`` matches them
+    with ``flags`` (``re.ASCII`` changes them: ``\\S`` then matches ``\\x1c``-``\\x1f``)."""
     if _C is None:
         return {}
     found = {}
     for name, pattern in (("DIGIT", r"\d"), ("NOT_DIGIT", r"\D"), ("WORD", r"\w"), ("NOT_WORD", r"\W"),
                           ("SPACE", r"\s"), ("NOT_SPACE", r"\S")):
-        found[getattr(_C, "CATEGORY_" + name)] = frozenset(c for c in ASCII if re.fullmatch(pattern, c))
+        found[getattr(_C, "CATEGORY_" + name)] = frozenset(c for c in ASCII if re.fullmatch(pattern, c, flags))
     return found
 
 
-_CATEGORIES = _category_sets()
+#: the classes' characters, by whether the pattern is matched with ``re.ASCII``
+_CATEGORIES = {False: _category_sets(0), True: _category_sets(re.ASCII)}
 
 
 class _Unknown(Exception):
@@ -49,55 +51,63 @@ class _Unknown(Exception):
 def first_chars(regexp: str, flags: int = 0) -> frozenset[str] | None:
     """The ASCII characters a match of ``regexp`` (compiled with ``flags``) can start with, a
     superset; ``None`` when that is not known, or when it can match the empty string."""
-    if _P is None or flags & re.IGNORECASE:
+    if _P is None:
         return None
     try:
-        chars, nullable = _sequence(list(_P.parse(regexp, flags)))
+        parsed = _P.parse(regexp, flags)
+        # the pattern's flags: those given and those it sets for all of it (``(?i)abc``)
+        if parsed.state.flags & re.IGNORECASE:
+            return None
+        chars, nullable = _sequence(list(parsed), _CATEGORIES[bool(parsed.state.flags & re.ASCII)])
     except (_Unknown, re.error, RecursionError):
         return None
     return None if nullable else frozenset(chars)
 
 
-def _sequence(items: list[tuple[Any, Any]]) -> tuple[set[str], bool]:
+#: the ASCII characters of each class category (``\\d``...), as the pattern's flags make them
+_Categories = dict[Any, frozenset[str]]
+
+
+def _sequence(items: list[tuple[Any, Any]], cats: _Categories) -> tuple[set[str], bool]:
     """First characters of a sequence, and whether all of it can match the empty string."""
     chars: set[str] = set()
     for op, av in items:
-        first, nullable = _item(op, av)
+        first, nullable = _item(op, av, cats)
         chars |= first
         if not nullable:
             return chars, False
     return chars, True
 
 
-def _item(op: Any, av: Any) -> tuple[set[str], bool]:
+def _item(op: Any, av: Any, cats: _Categories) -> tuple[set[str], bool]:
     assert _C is not None
     if op is _C.LITERAL:
         return {chr(av)}, False
     if op is _C.IN:
-        return _char_class(av), False
+        return _char_class(av, cats), False
     if op is _C.SUBPATTERN:  # (group, added flags, removed flags, pattern)
         if av[1] or av[2]:
             raise _Unknown
-        return _sequence(list(av[3]))
+        return _sequence(list(av[3]), cats)
     if op is _C.ATOMIC_GROUP:
-        return _sequence(list(av))
+        return _sequence(list(av), cats)
     if op is _C.BRANCH:
         chars: set[str] = set()
         nullable = False
         for branch in av[1]:
-            first, empty = _sequence(list(branch))
+            first, empty = _sequence(list(branch), cats)
             chars |= first
             nullable = nullable or empty
         return chars, nullable
     if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):  # (min, max, pattern)
-        first, empty = _sequence(list(av[2]))
+        first, empty = _sequence(list(av[2]), cats)
         return first, av[0] == 0 or empty
     if op in (_C.AT, _C.ASSERT, _C.ASSERT_NOT):  # zero-width: what follows starts the match
         return set(), True
     raise _Unknown  # ANY, NOT_LITERAL, GROUPREF...: taken as any character
 
 
-def _char_class(items: list[tuple[Any, Any]]) -> set[str]:
+def _char_class(items: list[tuple[Any, Any]], cats: _Categories) -> set[str]:
     assert _C is not None
     chars: set[str] = set()
     negate = False
@@ -108,8 +118,8 @@ def _char_class(items: list[tuple[Any, Any]]) -> set[str]:
             chars.add(chr(av))
         elif op is _C.RANGE:
             chars |= {chr(i) for i in range(av[0], min(av[1], 127) + 1)}
-        elif op is _C.CATEGORY and av in _CATEGORIES:
-            chars |= _CATEGORIES[av]
+        elif op is _C.CATEGORY and av in cats:
+            chars |= cats[av]
         else:
             raise _Unknown
     return set(ASCII - chars) if negate else chars

@@ -122,8 +122,7 @@ def relayout(body: n.Body, old_body: n.Body, old_blocks: list[Block], moved: Mov
     # the first block below the region that follows a cut after a moved statement
     below = above
     while below < count:
-        first, after, start = old_blocks[below][:3]
-        if below > above and start > moved.end:
+        if below > above and old_blocks[below][2] > moved.end:  # (its start)
             p_first, p_after, _p_start, p_end, p_shape = old_blocks[below - 1][:5]
             last_length = p_shape[p_after - p_first - 1]
             if p_end - last_length > moved.end and not last_length % CUT:

@@ -385,10 +385,13 @@ class Catalogue:
         name a process meets (212 entries, ~40 us a name)."""
         by_module = self._by_module
         if not by_module:
+            # made whole, then published in one ``update``: a lookup from another thread (a
+            # library user's; the server checks in one) must not read it half made
+            made: dict[str, list[tuple[int, ActionSpec]]] = {"*": []}
             for index, spec in enumerate(self.entries):
                 first = spec.pattern.partition(".")[0]
-                by_module.setdefault("*" if "*" in first else first, []).append((index, spec))
-            by_module.setdefault("*", [])
+                made.setdefault("*" if "*" in first else first, []).append((index, spec))
+            by_module.update(made)
         # (in any order: _resolve ranks each match with its index)
         return by_module.get(name.partition(".")[0], []) + by_module["*"]
 
