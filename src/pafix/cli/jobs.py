@@ -211,8 +211,8 @@ def _run_chunk(tasks: list[tuple[int, Work]]) -> list[tuple[int, list[FileResult
 def _check_here(units: list[Unit], config: Config) -> list[FileResult]:
     from pafix.solutions.check import check_units  # the parser and the rules: not needed on a cache hit
 
-    _prepare_analysis(config)
-
+    if not _FROZEN:  # the first task of a scan in this process prepares it
+        _prepare_analysis(config)
     return list(check_units(units, config))
 
 
