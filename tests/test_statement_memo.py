@@ -223,9 +223,8 @@ def test_blocks_are_cut_by_the_statements_not_by_where_they_are() -> None:
     assert [b[4] for b in layout(moved[1:])] == [b[4] for b in blocks]
 
 
-def test_random_edits_cut_blocks_from_the_last_ones_as_a_whole_cut_would(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each check's blocks are made from the last check's (``relayout``) when the parser
-    re-parsed a region and moved the rest: they must be the blocks cut from scratch."""
+def _count_relayouts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each call of ``statement_memo.relayout`` made the blocks (True) or gave up."""
     made: list[bool] = []
     original = statement_memo.relayout
 
@@ -235,6 +234,13 @@ def test_random_edits_cut_blocks_from_the_last_ones_as_a_whole_cut_would(monkeyp
         return blocks
 
     monkeypatch.setattr(statement_memo, "relayout", counted)
+    return made
+
+
+def test_random_edits_cut_blocks_from_the_last_ones_as_a_whole_cut_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each check's blocks are made from the last check's (``relayout``) when the parser
+    re-parsed a region and moved the rest: they must be the blocks cut from scratch."""
+    made = _count_relayouts(monkeypatch)
     text = _long_flow() * 3
     for _edited, checked in _random_edits(text, seed=5, edits=60):
         kept = checked.memos
@@ -249,15 +255,7 @@ def test_two_buffers_edited_in_turn_each_cut_blocks_from_their_own_last_check(
     """What a check keeps for the next (its blocks, the parser's record of the edit) is its
     buffer's: a check of another buffer in between does not hide it (with one record for
     all, each check found the other buffer's and cut every block from scratch)."""
-    made: list[bool] = []
-    original = statement_memo.relayout
-
-    def counted(*args: Any) -> Any:
-        blocks = original(*args)
-        made.append(blocks is not None)
-        return blocks
-
-    monkeypatch.setattr(statement_memo, "relayout", counted)
+    made = _count_relayouts(monkeypatch)
     rng = random.Random(3)
     texts = [_long_flow() * 2, FLOW * 40 + _long_flow()]
     lasts = [_lint(text, None) for text in texts]
