@@ -291,3 +291,156 @@ def test_nothing_of_a_buffer_outlives_its_last_check() -> None:
     gc.collect()
     assert flow() is None
     assert sys.getrefcount(statement) == alone + 1  # this test's own name for it
+
+
+def test_random_edits_on_a_long_flow_take_blocks_over_and_match_a_check_from_scratch(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pafix.fixes import get_credential
+
+    built: list[get_credential._GlobalRefs] = []
+    original = get_credential._GlobalRefs.build.__func__  # type: ignore[attr-defined]
+
+    def recorded(cls: type[get_credential._GlobalRefs], model: Any, memos: Any = None) -> get_credential._GlobalRefs:
+        refs: get_credential._GlobalRefs = original(cls, model, memos)
+        if memos is not None:
+            built.append(refs)
+        return refs
+
+    monkeypatch.setattr(get_credential._GlobalRefs, "build", classmethod(recorded))
+    calls = Calls(monkeypatch)
+    statements = 0
+    compared = 0
+    for text, checked in _random_edits(_long_flow(), seed=11, edits=25):
+        counted = calls.count
+        assert checked.findings == _scan_path(text)
+        calls.count = counted
+        statements += _statements(checked)
+        if built and built[-1].model is checked.model:  # the editor's index, as a scan builds it
+            refs, fresh = built[-1], original(get_credential._GlobalRefs, checked.model, None)
+            assert (refs.written, refs.opaque, refs.decls, refs.sensitive) == \
+                (fresh.written, fresh.opaque, fresh.decls, fresh.sensitive)
+            names = {name for part, _delta in refs.reads + fresh.reads for name in part}
+            assert names and all(refs.reads_of(name) == fresh.reads_of(name) for name in names)
+            compared += 1
+    assert compared > 15
+    assert calls.count * 10 < statements  # whole blocks, and single statements, taken over
+
+
+#: the reverse direction (PAF101, "... which its data becomes"), from
+#: ../shared/corpus/solutions/PADFramework_1_1_12501_241.zip (ConfigReaderLocalConnectors 59-61,
+#: 70, 111-118; WorkItemHandler 221, 244), as tests/test_detection_causes.py quotes them
+REVERSE = """File.ReadTextFromFile.ReadText File: Path Encoding: File.TextFileEncoding.UTF8 Content=> ConfigData
+Variables.ConvertJsonToCustomObject Json: ConfigData CustomObject=> Output_ConfigObject
+Excel.ReadFromExcel.ReadAllCells Instance: ExcelInstance ReadAsText: False FirstLineIsHeader: True RangeValue=> Table_ConfigData
+SET Output_ConfigObject TO {{ }}
+LOOP FOREACH CurrentItem IN Table_ConfigData
+    SET Output_ConfigObject[CurrentItem['Property Name']] TO CurrentItem['Value']
+END
+"""
+#: one variable used first where it may be a secret (a connection string whose text is not
+#: seen: medium), then where it surely is (a password: high), as in
+#: fixtures/rules/PAF104/neg_connection_string_without_password.robin and
+#: fixtures/rules/PAF103/pos_input_used_as_password.robin
+USES = """Database.Connect ConnectionString: SharedSecret Connection=> SqlConn
+Email.SendEmail.AuthenticateAndSend SMTPServer: $'''smtp.contoso.com''' Port: 587 EnableSSL: True Username: $'''robot@contoso.com''' Password: SharedSecret From: $'''robot@contoso.com''' SendTo: $'''ops@contoso.com''' Subject: $'''Daily report''' Body: $'''All good''' IsBodyHtml: False IgnoreInvalidCertificate: False
+"""
+REVERSE_SUBFLOWS = """FUNCTION Complete GLOBAL
+Database.ExecuteSqlStatement.ConnectAndExecute ConnectionString: Conn Statement: $'''EXEC a''' Timeout: 30 Result=> Table_SPResult
+END FUNCTION
+FUNCTION GetItem GLOBAL
+Database.ExecuteSqlStatement.ConnectAndExecute ConnectionString: Conn Statement: $'''EXEC b''' Timeout: 30 Result=> Table_SPResult
+    Variables.ConvertJsonToCustomObject Json: Table_SPResult[0]['DataContent'] CustomObject=> Output_WorkItemData
+END FUNCTION
+"""
+
+
+def test_random_edits_keep_the_reverse_pass_prepass_and_connection_texts_of_a_check_from_scratch(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pafix.analysis import kinds
+    from pafix.analysis.taint import engine
+    from pafix.analysis.taint.reverse import reverse_stores as reverse
+    from pafix.core import catalogue_for, names_for
+    from pafix.config import DEFAULT
+
+    seen: list[tuple[Any, list[Any]]] = []
+
+    def recorded(model: Any, plan_of: Any, names: Any, skip: Any = frozenset(), memos: Any = None) -> list[Any]:
+        events = reverse(model, plan_of, names, skip, memos)
+        seen.append((model, events))
+        assert events == reverse(model, plan_of, names, skip)  # the same, worked out whole
+        return events
+
+    monkeypatch.setattr(engine, "reverse_stores", recorded)
+    pos = "".join(p.read_text(encoding="utf-8") for p in PAF104_FLOWS)
+    text = ("@SENSITIVE: [Output_ConfigObject, Output_WorkItemData]\n" + (REVERSE + USES + pos) * 2
+            + (ROOT / "examples" / "smtp-report.robin").read_text(encoding="utf-8") + REVERSE_SUBFLOWS)
+    reported = used = surely = 0
+    for edited, checked in _random_edits(text, seed=23, edits=25):
+        assert seen[-1][0] is checked.model
+        assert checked.findings == _scan_path(edited)
+        assert checked.analysis.connection_texts == kinds.connection_texts(checked.model)
+        whole = engine.Analysis(checked.model, catalogue_for(DEFAULT), names_for(DEFAULT))  # a scan's
+        assert checked.analysis.fields == whole.fields
+        assert list(checked.analysis.secret_used.items()) == list(whole.secret_used.items())
+        used += len(whole.secret_used)
+        shared = whole.secret_used.get("SharedSecret")
+        surely += shared is not None and shared.confidence == "high"
+        reported += sum("becomes" in f.message for f in checked.findings)
+    assert reported > 25 and used > 25 and surely > 10
+
+
+PAF102_FLOWS = sorted((ROOT / "fixtures" / "rules" / "PAF102").glob("pos_*.robin"))
+
+
+def _one_header(paths: list[Path]) -> str:
+    """The flows' Main bodies one after the other, each after a comment line, below one
+    header (their sensitive names, their first declaration of each input): an input declared
+    below an edit would move, and with it the origin its value starts the analysis with."""
+    sensitive: list[str] = []
+    io: dict[str, str] = {}
+    bodies: list[str] = []
+    for i, path in enumerate(paths):
+        flow = parse(path.read_text(encoding="utf-8", errors="replace"), path.name, recover=True)
+        if flow.errors or flow.functions:
+            continue
+        body = [f"# note {i}"]
+        for stmt in flow.body:
+            if isinstance(stmt, n.Sensitive):
+                sensitive.extend(x.name for x in stmt.names if x.name not in sensitive)
+            elif isinstance(stmt, n.IODecl):
+                io.setdefault(stmt.name.name, flow.text(stmt))
+            elif not isinstance(stmt, (n.Annotation, n.Import)):
+                body.append(flow.text(stmt))
+        bodies.append("\n".join(body) + "\n")
+    return f"@SENSITIVE: [{', '.join(sensitive)}]\n" + "".join(x + "\n" for x in io.values()) + "".join(bodies)
+
+
+def test_typing_in_comments_takes_sink_findings_of_replayed_events_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As an author types: letters typed into and deleted from comment lines (the analysis
+    replays the chunks above each edit; random edits of any kind are tested above)."""
+    from pafix.analysis.taint import Event
+    from pafix.rules.paf102_secret_reaches_sink import SecretReachesSink
+
+    worked: list[Event] = []
+    original = SecretReachesSink.check_event
+
+    def counted(rule: SecretReachesSink, ctx: Context, event: Event) -> Iterable[Finding]:
+        worked.append(event)
+        return original(rule, ctx, event)
+
+    monkeypatch.setattr(SecretReachesSink, "check_event", counted)
+    text = _one_header(PAF102_FLOWS * 2)
+    rng = random.Random(31)
+    last = _lint(text, None)
+    sinks = worked_out = 0
+    for _ in range(30):
+        notes = [i for i in range(len(text)) if text.startswith("\n# note", i)]
+        at = rng.choice(notes) + len("\n# note")
+        text = text[:at] + rng.choice("abc ") + text[at:] if rng.random() < 0.6 else text[:at] + text[at + 1:]
+        before = len(worked)
+        last = _lint(text, last)
+        worked_out += len(worked) - before
+        sinks += sum(e.kind == "sink" for e in last.analysis.events.values())
+        assert last.findings == _scan_path(text)
+    assert sinks > 300
+    assert worked_out * 4 < sinks * 3  # a quarter of the sink events (of chunks above the edits) taken over
