@@ -147,3 +147,34 @@ def test_common_ends_are_the_longest_prefix_and_suffix_each_on_its_own() -> None
     assert common_ends(new, old) == (len(old), len(old))  # another pair: not the last answer
     assert common_ends("abc", "abd") == (2, 0)
     assert common_ends("", "x") == (0, 0)
+
+
+def test_two_buffers_edited_in_turn_each_keep_their_flows_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The errors :func:`errors_of` knows of a flow are that flow's for as long as it lives:
+    a check of another buffer in between does not make the next keystroke walk the tree again
+    (with one pair kept for all, each re-parse walked the other buffer's old flow)."""
+    from pafix.syntax import incremental
+    from pafix.syntax.incremental import errors_of
+
+    flows = [parse(text, "f.robin", recover=True) for text in TEXTS[:2]]
+    assert all(not errors_of(flow) for flow in flows)
+    walks: list[n.Flow] = []
+    walked: Any = n.Flow.__dict__["errors"].fget
+
+    def counted(flow: n.Flow) -> tuple[n.ErrorStmt, ...]:
+        walks.append(flow)
+        errors: tuple[n.ErrorStmt, ...] = walked(flow)
+        return errors
+
+    monkeypatch.setattr(n.Flow, "errors", property(counted))
+    for round_ in range(5):
+        for i, flow in enumerate(flows):
+            at = flow.source.find("\n", len(flow.source) // 2) + 1
+            flows[i] = reparse(flow, flow.source[:at] + f"SET Typed{round_} TO {i}\n" + flow.source[at:])
+            assert not errors_of(flows[i])
+    assert walks == []
+    old = flows[0]
+    key = id(old)
+    assert key in incremental._ERRORS
+    del old, flows
+    assert key not in incremental._ERRORS  # gone with its flow

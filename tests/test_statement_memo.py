@@ -223,9 +223,8 @@ def test_blocks_are_cut_by_the_statements_not_by_where_they_are() -> None:
     assert [b[4] for b in layout(moved[1:])] == [b[4] for b in blocks]
 
 
-def test_random_edits_cut_blocks_from_the_last_ones_as_a_whole_cut_would(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each check's blocks are made from the last check's (``relayout``) when the parser
-    re-parsed a region and moved the rest: they must be the blocks cut from scratch."""
+def _count_relayouts(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each call of ``statement_memo.relayout`` made the blocks (True) or gave up."""
     made: list[bool] = []
     original = statement_memo.relayout
 
@@ -235,13 +234,63 @@ def test_random_edits_cut_blocks_from_the_last_ones_as_a_whole_cut_would(monkeyp
         return blocks
 
     monkeypatch.setattr(statement_memo, "relayout", counted)
+    return made
+
+
+def test_random_edits_cut_blocks_from_the_last_ones_as_a_whole_cut_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each check's blocks are made from the last check's (``relayout``) when the parser
+    re-parsed a region and moved the rest: they must be the blocks cut from scratch."""
+    made = _count_relayouts(monkeypatch)
     text = _long_flow() * 3
-    for _edited, _checked in _random_edits(text, seed=5, edits=60):
-        kept = statement_memo._LAST_LAYOUTS
-        assert kept is not None and kept[1]
-        for body, blocks in kept[1].values():
+    for _edited, checked in _random_edits(text, seed=5, edits=60):
+        kept = checked.memos
+        assert kept is not None and kept.layouts
+        for body, blocks in kept.layouts.values():
             assert blocks == layout(body)
     assert sum(made) > 30  # most checks cut only around the edit
+
+
+def test_two_buffers_edited_in_turn_each_cut_blocks_from_their_own_last_check(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a check keeps for the next (its blocks, the parser's record of the edit) is its
+    buffer's: a check of another buffer in between does not hide it (with one record for
+    all, each check found the other buffer's and cut every block from scratch)."""
+    made = _count_relayouts(monkeypatch)
+    rng = random.Random(3)
+    texts = [_long_flow() * 2, FLOW * 40 + _long_flow()]
+    lasts = [_lint(text, None) for text in texts]
+    for _ in range(20):
+        for i in (0, 1):
+            texts[i] = _edit(texts[i], rng)
+            lasts[i] = _lint(texts[i], lasts[i])
+            assert lasts[i].findings == _scan_path(texts[i])
+            kept = lasts[i].memos
+            assert kept is not None and kept.layouts
+            assert all(blocks == layout(body) for body, blocks in kept.layouts.values())
+    assert sum(made) > 25  # most of the 40 checks cut only around the edit
+
+
+def test_nothing_of_a_buffer_outlives_its_last_check() -> None:
+    """The syntax modules keep nothing of a buffer's tree once the editor drops its last
+    check (a closed document): not the flow, not its top-level statements (the blocks'
+    record held them, until another check replaced it)."""
+    import gc
+    import sys
+    import weakref
+
+    text = _long_flow() * 2
+    last = _lint(text, None)
+    rng = random.Random(8)
+    for _ in range(5):
+        text = _edit(text, rng)
+        last = _lint(text, last)
+    flow = weakref.ref(last.flow)
+    statement = last.flow.body[-1]  # (no weak referent: its references are counted instead)
+    alone = sys.getrefcount(object())  # the count of an object held by nothing but the call
+    del last
+    gc.collect()
+    assert flow() is None
+    assert sys.getrefcount(statement) == alone + 1  # this test's own name for it
 
 
 def test_random_edits_on_a_long_flow_take_blocks_over_and_match_a_check_from_scratch(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pafix.syntax import nodes as n
 from pafix.analysis.model import FlowModel, SolutionContext, Subflow, build_model
@@ -22,7 +22,8 @@ from pafix.guard import NestingTooDeep, call_deep, public_message
 from pafix.syntax.parser import parse
 from pafix.rules import FLOW_RULES, BY_CODE, Context
 from pafix.rules.base import EventRule, StatementRule, fingerprint
-from pafix.syntax.statement_memo import Memos, Recall, StatementMemo
+from pafix.syntax.incremental import Moved
+from pafix.syntax.statement_memo import Memos, Recall, Remembered
 from pafix.syntax.suppress import Suppression, find_suppressions
 
 if TYPE_CHECKING:
@@ -39,9 +40,9 @@ class Checked:
     findings: tuple[Finding, ...]
     suppressed: tuple[Finding, ...]
     #: per user (a :class:`StatementRule`'s code, an index a fix builds), its results for each
-    #: statement, for the next check of the same buffer (kept only when asked:
-    #: ``check_flow(remember=True)``)
-    memos: dict[str, StatementMemo[Any]] = field(default_factory=dict, compare=False, repr=False)
+    #: block of statements, and each body's blocks, for the next check of the same buffer (kept
+    #: only when asked: ``check_flow(remember=True)``; they live and die with this check)
+    memos: Remembered | None = field(default=None, compare=False, repr=False)
     #: per :class:`EventRule`, the findings of each event it reported on (by the event's id,
     #: with the event, which keeps the id its own), for the next check (as ``memos``)
     event_memos: dict[str, EventMemo] = field(default_factory=dict, compare=False, repr=False)
@@ -89,6 +90,7 @@ def check_flow(
     dlp: DlpSettings | None = None,
     reuse: Checked | None = None,
     remember: bool = False,
+    moved: Moved | None = None,
 ) -> Checked:
     """Check a parsed flow. The analysis and the rules recurse per level of nesting: a deeply
     nested flow is checked in a thread with room for that (:func:`pafix.guard.call_deep`); one
@@ -96,8 +98,10 @@ def check_flow(
     ``reuse``, the check of an earlier version of the same buffer (the editor), lets the
     analysis take over what it worked out for the nodes both versions share, and the rules
     the findings of the statements both versions share, moved with them, when that check was
-    made with ``remember=True``; the findings are the same without it."""
-    return call_deep(flow, _check_flow, flow, config, password_io, io_schema, solution, dlp, reuse, remember)
+    made with ``remember=True``; the findings are the same without it. ``moved``: how the
+    parser made ``flow`` from ``reuse.flow`` (:func:`pafix.syntax.incremental.reparse_moved`),
+    which saves cutting its bodies into blocks again."""
+    return call_deep(flow, _check_flow, flow, config, password_io, io_schema, solution, dlp, reuse, remember, moved)
 
 
 def _check_flow(
@@ -109,14 +113,14 @@ def _check_flow(
     dlp: DlpSettings | None,
     reuse: Checked | None = None,
     remember: bool = False,
+    moved: Moved | None = None,
 ) -> Checked:
     catalogue = catalogue_for(config)
     names = names_for(config)
     model = build_model(flow, password_io, io_schema, solution)
     memos = None
     if remember:
-        memos = Memos(reuse.memos if reuse is not None else {}, reuse.flow.source if reuse is not None else "",
-                      flow.source)
+        memos = Memos(reuse.memos if reuse is not None else None, flow.source, moved)
     analysis, events = analyse(model, catalogue, names, reuse.analysis if reuse is not None else None, remember,
                                memos)
     carried = reuse is not None and carries_over(reuse.analysis, analysis)
@@ -150,8 +154,8 @@ def _check_flow(
     # below the asked confidence: not reported (a suppression that hid one still counts as used)
     kept = [f for f in kept if confidence_at_least(f.confidence, config.min_confidence)]
     kept.sort(key=lambda f: (f.line, f.column, f.rule, f.variable or ""))
-    return Checked(flow, model, analysis, tuple(_number(kept)), tuple(suppressed), memos.new if memos is not None else {},
-                   new_events)
+    return Checked(flow, model, analysis, tuple(_number(kept)), tuple(suppressed),
+                   memos.remembered() if memos is not None else None, new_events)
 
 
 def _by_statement(rule: StatementRule, ctx: Context, memos: Memos) -> list[Finding]:

@@ -190,7 +190,9 @@ def _reused(memo: DiagnosticMemo, uri: str, version: int | None, result: LintRes
     limit = -1  # offsets below it are in the text the memo's diagnostics were made for
     if state is not None and state[0] == uri and state[1] == encoding:
         known = state[3]
-        limit = common_ends(state[2], result.text)[0] - 1
+        moved = result.moved  # the parser's answer, for the last text of this buffer
+        same = moved.prefix if moved is not None and moved.of(state[2], result.text) else None
+        limit = (common_ends(state[2], result.text)[0] if same is None else same) - 1
     out: list[dict[str, Any]] = []
     made: dict[Finding, dict[str, Any]] = {}
     for f in result.findings:

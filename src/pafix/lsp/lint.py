@@ -28,7 +28,7 @@ from pafix.core import Checked, check_flow
 from pafix.fixes.edits import EditConflict, EditRangeError, apply_edits, merged_edits, select_non_overlapping
 from pafix.errors import ParseError
 from pafix.findings import Finding, Fix
-from pafix.syntax.incremental import errors_of, reparse
+from pafix.syntax.incremental import Moved, errors_of, reparse_moved
 from pafix.syntax.parser import parse
 
 RewriteFn = Callable[..., Any]
@@ -65,6 +65,8 @@ class LintResult:
     findings: tuple[Finding, ...] = ()
     parse_errors: tuple[ParseProblem, ...] = ()
     checked: Checked | None = None
+    #: how the parser made this buffer's flow from the last one (None: parsed whole)
+    moved: Moved | None = None
     #: time spent in the parser and in the checks, seconds
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -81,9 +83,10 @@ def lint_text(text: str, path: str, config: Config = DEFAULT, previous: n.Flow |
     kept and the rules the findings of the statements whose text is unchanged
     (:func:`pafix.core.check_flow`: every check here remembers them for the next)."""
     t0 = time.perf_counter()
+    moved = None
     try:
         if previous is not None and previous.path == path:
-            flow = reparse(previous, text)
+            flow, moved = reparse_moved(previous, text)
         else:
             flow = parse(text, path, recover=True)
     except ParseError as exc:  # pragma: no cover - recover=True is not supposed to raise
@@ -92,9 +95,9 @@ def lint_text(text: str, path: str, config: Config = DEFAULT, previous: n.Flow |
     problems = tuple(ParseProblem(e.span.start, e.span.end, e.message) for e in errors_of(flow))
     if reuse is not None and reuse.flow.path != path:
         reuse = None
-    checked = check_flow(flow, config, reuse=reuse, remember=True)
+    checked = check_flow(flow, config, reuse=reuse, remember=True, moved=moved)
     t2 = time.perf_counter()
-    return LintResult(text, path, checked.findings, problems, checked, {"parse": t1 - t0, "check": t2 - t1})
+    return LintResult(text, path, checked.findings, problems, checked, moved, {"parse": t1 - t0, "check": t2 - t1})
 
 
 class CheckCollector:

@@ -23,6 +23,7 @@ touches nothing but blanks at a place where a statement boundary might move.
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from dataclasses import dataclass
 from bisect import bisect_left
 from operator import attrgetter
@@ -38,18 +39,28 @@ WHOLE_FILE_SHARE = 0.5
 
 def reparse(old: n.Flow, text: str) -> n.Flow:
     """``parse(text, old.path, recover=True)``, reusing ``old`` (a parse of an earlier text)."""
+    return reparse_moved(old, text)[0]
+
+
+def reparse_moved(old: n.Flow, text: str) -> tuple[n.Flow, Moved | None]:
+    """:func:`reparse`, with how it made the new flow from ``old`` when it re-parsed a region
+    (None when it parsed all of ``text`` or kept ``old``). The record is the caller's to keep
+    with the check it makes of this flow (the editor's state of one buffer): kept here, one
+    buffer's record would be found by the next check of another."""
     found = _incremental(old, text)
-    return found if found is not None else parse(text, old.path, recover=True)
+    if found is None:
+        return parse(text, old.path, recover=True), None
+    return found
 
 
-def _incremental(old: n.Flow, text: str) -> n.Flow | None:
+def _incremental(old: n.Flow, text: str) -> tuple[n.Flow, Moved | None] | None:
     source = old.source
     if text == source:
-        return old
+        return old, None
     if old.trailers or old.trailer is not None or errors_of(old) or not old.body:
         return None
-    prefix, suffix = common_ends(source, text)
-    suffix = min(suffix, min(len(source), len(text)) - prefix)  # the two do not overlap here
+    prefix, whole_suffix = common_ends(source, text)
+    suffix = min(whole_suffix, min(len(source), len(text)) - prefix)  # the two do not overlap here
     # the old text has no trailer or separator line (the parse would have made it a trailer),
     # so one in the new text is on a line the edit touched: only those are searched (a search
     # of the whole text was 1.3 ms of a keystroke on 2,000 lines)
@@ -88,9 +99,7 @@ def _incremental(old: n.Flow, text: str) -> n.Flow | None:
     flow = n.Flow(text, body[:first] + region + moved, None, old.path)
     # the old flow had no errors, so the new one has those of the region alone
     _remember(flow, tuple(s for s in n.walk_statements(region) if isinstance(s, n.ErrorStmt)))
-    global _MOVED
-    _MOVED = Moved(source, text, start, end, delta, dline)
-    return flow
+    return flow, Moved(source, text, start, end, delta, dline, prefix, whole_suffix)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +110,9 @@ class Moved:
     it moved by ``delta`` offsets and ``dline`` lines (the same text, and so the same
     lengths). The texts, not the flows, are kept: a flow kept here until the next re-parse
     would be freed inside it, ~1,000,000 objects on 20,000 lines (the server frees an old
-    check after the new diagnostics are sent, ``lsp/server.Document.retired``)."""
+    check after the new diagnostics are sent, ``lsp/server.Document.retired``). ``prefix``
+    and ``suffix``: :func:`common_ends` of the two texts, which the check of the new flow
+    asks again (~0.9 ms on a 20,000-line flow)."""
 
     old: str
     new: str
@@ -109,20 +120,14 @@ class Moved:
     end: int
     delta: int
     dline: int
+    prefix: int
+    suffix: int
 
-
-#: what the last incremental :func:`reparse` moved (one record, replaced whole)
-_MOVED: Moved | None = None
-
-
-def moved_by_reparse(old_source: str, source: str) -> Moved | None:
-    """The last :func:`reparse`'s record when it turned the text ``old_source`` into
-    ``source`` (the very string objects: a parse of a text gives the same spans whichever
-    way it is made, so any flow of these texts has statements where the record says)."""
-    known = _MOVED
-    if known is not None and known.old is old_source and known.new is source:
-        return known
-    return None
+    def of(self, old_source: str, source: str) -> bool:
+        """Whether this is the record of the text ``old_source`` turned into ``source`` (the
+        very string objects: a parse of a text gives the same spans whichever way it is
+        made, so any flow of these texts has statements where the record says)."""
+        return self.old is old_source and self.new is source
 
 
 #: a statement's end offset (the top-level statements of a body follow each other: their ends
@@ -130,17 +135,20 @@ def moved_by_reparse(old_source: str, source: str) -> Moved | None:
 _end = attrgetter("span.end")
 
 
-#: the last flow whose parse errors were worked out, and its errors (one pair, replaced whole)
-_LAST: tuple[n.Flow, tuple[n.ErrorStmt, ...]] | None = None
+#: the parse errors of each flow :func:`reparse` made or :func:`errors_of` was asked about, by
+#: the flow's id, with a weak reference to it whose callback drops the entry when the flow dies
+_ERRORS: dict[int, tuple[weakref.ref[n.Flow], tuple[n.ErrorStmt, ...]]] = {}
 
 
 def errors_of(flow: n.Flow) -> tuple[n.ErrorStmt, ...]:
-    """``flow.errors``, without walking the whole tree again for the flow :func:`reparse`
-    made last or this function was asked about last. The editor asks twice a keystroke (is
-    the old flow clean? what are the new flow's errors?), a walk of every statement each
-    time (12 ms on a 20,000-line flow); one pair is kept, so no flow outlives its use here."""
-    known = _LAST
-    if known is not None and known[0] is flow:
+    """``flow.errors``, without walking the whole tree again for a flow :func:`reparse` made
+    or this function was asked about. The editor asks twice a keystroke (is the old flow
+    clean? what are the new flow's errors?), a walk of every statement each time (12 ms on a
+    20,000-line flow). What is known of a flow lives as long as the flow (the editor keeps a
+    buffer's last flow): two buffers edited in turn each find their own, and a closed one's
+    errors go with its tree."""
+    known = _ERRORS.get(id(flow))
+    if known is not None and known[0]() is flow:
         return known[1]
     errors = flow.errors
     _remember(flow, errors)
@@ -148,27 +156,24 @@ def errors_of(flow: n.Flow) -> tuple[n.ErrorStmt, ...]:
 
 
 def _remember(flow: n.Flow, errors: tuple[n.ErrorStmt, ...]) -> None:
-    global _LAST
-    _LAST = (flow, errors)
+    key = id(flow)
+
+    def forget(ref: weakref.ref[n.Flow]) -> None:
+        entry = _ERRORS.get(key)
+        if entry is not None and entry[0] is ref:
+            del _ERRORS[key]
+
+    _ERRORS[key] = (weakref.ref(flow, forget), errors)
 
 
 def common_ends(a: str, b: str) -> tuple[int, int]:
     """The lengths of the longest common prefix and of the longest common suffix of ``a`` and
-    ``b`` (each on its own: they may overlap). A keystroke asks three times about the same two
-    texts (the re-parse, the statement memos, the diagnostics' memo), ~0.9 ms each on a
-    20,000-line flow: the last answer is kept, for the very same two strings."""
-    global _ENDS
-    known = _ENDS
-    if known is not None and known[0] is a and known[1] is b:
-        return known[2], known[3]
+    ``b`` (each on its own: they may overlap). The editor's check asks about the same two texts
+    as the re-parse did: :class:`Moved` carries the answer to it."""
+    if a is b:
+        return len(a), len(a)
     prefix = common_prefix(a, b)
-    suffix = common_suffix(a, b, min(len(a), len(b)))
-    _ENDS = (a, b, prefix, suffix)
-    return prefix, suffix
-
-
-#: the last two texts :func:`common_ends` was asked about, and its answer
-_ENDS: tuple[str, str, int, int] | None = None
+    return prefix, common_suffix(a, b, min(len(a), len(b)))
 
 
 def common_prefix(a: str, b: str) -> int:
@@ -328,4 +333,4 @@ def _node_class(name: str, owner: type) -> type | None:
 _MAKING: set[type] = set()
 
 
-__all__ = ["Moved", "common_ends", "errors_of", "moved_by_reparse", "reparse", "shift"]
+__all__ = ["Moved", "common_ends", "errors_of", "reparse", "reparse_moved", "shift"]

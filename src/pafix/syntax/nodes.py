@@ -498,9 +498,10 @@ class Trailer:
     span: Span = field(compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, weakref_slot=True)
 class Flow:
-    """A parsed flow. ``code`` gives back the exact text that was parsed."""
+    """A parsed flow. ``code`` gives back the exact text that was parsed. (Weakly referable:
+    what :func:`pafix.syntax.incremental.errors_of` knows of a flow dies with it.)"""
 
     source: str = field(compare=False, repr=False, default="")
     body: Body = ()

@@ -37,7 +37,9 @@ before (so an edit works out only the statements it touched).
 
 :class:`StatementMemo` holds one check's blocks; :class:`Recall` looks blocks up in the last
 check's memo and builds the memo of this check; :class:`Memos` hands each user (a rule, an
-index a fix builds) its own, by name, and cuts each subflow's body into blocks once for all.
+index a fix builds) its own, by name, and cuts each subflow's body into blocks once for all;
+:class:`Remembered` is what one check keeps of all this for the next check of its buffer
+(kept by the caller with the check: nothing here outlives it, nor is seen by another buffer).
 Moving a result's positions is the caller's (it knows where they are), and so is refusing to
 keep a result that reaches outside its statement. Facts that differ (``facts``: a sensitive
 name added, a catalogue changed) void the whole memo.
@@ -52,7 +54,7 @@ from operator import attrgetter, itemgetter, sub
 from typing import Any, Generic, TypeVar
 
 from pafix.syntax import nodes as n
-from pafix.syntax.incremental import Moved, common_ends, moved_by_reparse
+from pafix.syntax.incremental import Moved, common_ends
 
 T = TypeVar("T")
 A = TypeVar("A")
@@ -263,30 +265,54 @@ class Recall(Generic[T, A]):
         return None
 
 
+#: each subflow body's blocks, by its scope, with the body they were cut from
+Layouts = dict[Hashable, tuple[n.Body, list[Block]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Remembered:
+    """What one check keeps for the next check of its buffer: the text it was made for, each
+    user's memo, by name, and each body's blocks (:func:`layout`: they hold the bodies, the
+    top-level statements of the flow, so they are kept with the check that holds its flow
+    anyway, and die with it)."""
+
+    source: str
+    memos: Mapping[str, StatementMemo[Any]]
+    layouts: Layouts
+
+
 class Memos:
-    """The memos of one check, by user name, made from those of the last check (``old``, made
-    for the text ``old_source``), and each subflow body's blocks (:func:`layout`), cut once."""
+    """The memos of one check, by user name, made from what the last check of the buffer
+    remembered (``last``), and each subflow body's blocks (:func:`layout`), cut once.
+    ``moved``: how the parser made this check's flow from the last check's (its re-parsed
+    region: the blocks outside it are moved, not cut again; see :func:`relayout`)."""
 
-    __slots__ = ("old", "new", "_same", "_length", "_layouts", "_old_layouts", "_moved")
+    __slots__ = ("old", "new", "_same", "_length", "_layouts", "_old_layouts", "_moved", "_source")
 
-    def __init__(self, old: Mapping[str, StatementMemo[Any]], old_source: str, source: str) -> None:
-        self.old = old
+    def __init__(self, last: Remembered | None, source: str, moved: Moved | None = None) -> None:
+        old_source = last.source if last is not None else ""
+        self.old: Mapping[str, StatementMemo[Any]] = last.memos if last is not None else {}
         self.new: dict[str, StatementMemo[Any]] = {}
+        self._source = source
         self._length = len(source)
-        self._layouts: dict[Hashable, tuple[n.Body, list[Block]]] = {}
-        global _LAST_LAYOUTS
-        last = _LAST_LAYOUTS
-        self._old_layouts = last[1] if last is not None and last[0] is old_source else {}
-        self._moved = moved_by_reparse(old_source, source)
-        _LAST_LAYOUTS = (source, self._layouts)
-        if old:
+        self._layouts: Layouts = {}
+        self._old_layouts: Layouts = last.layouts if last is not None else {}
+        self._moved = moved if moved is not None and moved.of(old_source, source) else None
+        if self.old:
             # each on its own, not one edit's prefix and suffix: a line typed above a line it
             # repeats the start of ("SET ..." above "SET ...") leaves them overlapping, and
             # every character of each still equals its counterpart in the old text
-            prefix, suffix = common_ends(old_source, source)
+            if self._moved is not None:
+                prefix, suffix = self._moved.prefix, self._moved.suffix
+            else:
+                prefix, suffix = common_ends(old_source, source)
             self._same = (prefix, suffix, len(source) - len(old_source))
         else:
             self._same = (0, 0, 0)
+
+    def remembered(self) -> Remembered:
+        """What this check keeps for the next check of its buffer."""
+        return Remembered(self._source, self.new, self._layouts)
 
     def recall(self, name: str, facts: Hashable, move: Callable[[T, int, int], T],
                combine: Callable[[Sequence[T]], A]) -> Recall[T, A]:
@@ -323,9 +349,4 @@ class Memos:
         return blocks
 
 
-#: the text the last :class:`Memos` was made for and its bodies' blocks, filled as they are
-#: cut (one record, replaced whole; the next check of that buffer cuts its bodies from them)
-_LAST_LAYOUTS: tuple[str, dict[Hashable, tuple[n.Body, list[Block]]]] | None = None
-
-
-__all__ = ["Block", "Entry", "Memos", "Recall", "StatementMemo", "layout", "relayout"]
+__all__ = ["Block", "Entry", "Layouts", "Memos", "Recall", "Remembered", "StatementMemo", "layout", "relayout"]
