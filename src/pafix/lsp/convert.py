@@ -11,7 +11,7 @@ from lsprotocol import types as t
 from pafix.findings import Edit, Finding, TraceStep
 from pafix.lsp.lint import LintResult, StatementLocator, suppression_insert
 from pafix.lsp.positions import LineIndex
-from pafix.syntax.incremental import common_ends
+from pafix.syntax.incremental import common_prefix
 
 SOURCE = "pafix"
 RULES_URL = "https://github.com/pafix/pafix/blob/main/docs/rules.md"
@@ -61,16 +61,9 @@ def edit_json(index: LineIndex, edit: Edit, encoding: str) -> dict[str, Any]:
     return {"range": range_json(index, edit.start, edit.end, encoding), "newText": edit.text}
 
 
-def text_edit_from_json(data: Any) -> t.TextEdit | None:
-    try:
-        r = data["range"]
-        return t.TextEdit(
-            t.Range(t.Position(int(r["start"]["line"]), int(r["start"]["character"])),
-                    t.Position(int(r["end"]["line"]), int(r["end"]["character"]))),
-            str(data["newText"]),
-        )
-    except (KeyError, TypeError, ValueError):
-        return None
+def text_edit(index: LineIndex, edit: Edit, encoding: str) -> t.TextEdit:
+    """``edit`` as an LSP ``TextEdit`` (a code action's, made when it is asked for)."""
+    return t.TextEdit(lsp_range(index, edit.start, edit.end, encoding), edit.text)
 
 
 def _related(uri: str, index: LineIndex, step: TraceStep, encoding: str) -> dict[str, Any]:
@@ -90,7 +83,7 @@ def finding_diagnostic(uri: str, version: int | None, result: LintResult, index:
     edits name lines anywhere in the file, so a line typed above any of them changed the
     diagnostic). With ``suppress=True`` it
     carries the suppression edit (for callers outside the server); the server makes that at
-    code-action time too (:func:`suppress_edit_json`). Nothing in it is an offset, so a
+    code-action time too (:func:`suppress_edit`). Nothing in it is an offset, so a
     diagnostic below an edit that keeps its lines is equal to the last one but for ``data.v``
     (see :mod:`pafix.lsp.pull`)."""
     start, end = _span(index, finding.start, finding.end, finding.line, finding.column)
@@ -129,7 +122,7 @@ def fix_edits(index: LineIndex, finding: Finding, encoding: str) -> list[t.TextE
     """The quick fix of ``finding`` (of the check whose text ``index`` indexes) as LSP edits."""
     if finding.fix is None:
         return []
-    return [t.TextEdit(lsp_range(index, e.start, e.end, encoding), e.text) for e in finding.fix.edits]
+    return [text_edit(index, e, encoding) for e in finding.fix.edits]
 
 
 def removal_edits(index: LineIndex, finding: Finding, encoding: str) -> list[t.TextEdit]:
@@ -139,15 +132,20 @@ def removal_edits(index: LineIndex, finding: Finding, encoding: str) -> list[t.T
     line_no = index.line_of(finding_start(index, finding))
     begin = index.line_start(line_no)
     stop = index.starts[line_no + 1] if line_no + 1 < index.line_count else len(index.text)
-    return [t.TextEdit(lsp_range(index, begin, stop, encoding), "")]
+    return [text_edit(index, Edit(begin, stop, ""), encoding)]
+
+
+def suppress_edit(result: LintResult, start: int, code: str, locator: StatementLocator | None = None) -> Edit:
+    """The edit that inserts ``# pafix: ignore[CODE] <reason>`` above the statement at ``start``."""
+    flow = result.checked.flow if result.checked is not None else None
+    at, line = suppression_insert(result.text, flow, start, code, locator=locator)
+    return Edit(at, at, line)
 
 
 def suppress_edit_json(result: LintResult, index: LineIndex, start: int, code: str, encoding: str,
                        locator: StatementLocator | None = None) -> dict[str, Any]:
-    """The edit that inserts ``# pafix: ignore[CODE] <reason>`` above the statement at ``start``."""
-    flow = result.checked.flow if result.checked is not None else None
-    at, line = suppression_insert(result.text, flow, start, code, locator=locator)
-    return edit_json(index, Edit(at, at, line), encoding)
+    """:func:`suppress_edit` as the JSON of an LSP ``TextEdit`` (a diagnostic's ``data``)."""
+    return edit_json(index, suppress_edit(result, start, code, locator), encoding)
 
 
 #: what :class:`DiagnosticMemo` holds: the uri, the encoding and the text a check's
@@ -192,7 +190,7 @@ def _reused(memo: DiagnosticMemo, uri: str, version: int | None, result: LintRes
         known = state[3]
         moved = result.moved  # the parser's answer, for the last text of this buffer
         same = moved.prefix if moved is not None and moved.of(state[2], result.text) else None
-        limit = (common_ends(state[2], result.text)[0] if same is None else same) - 1
+        limit = (common_prefix(state[2], result.text) if same is None else same) - 1
     out: list[dict[str, Any]] = []
     made: dict[Finding, dict[str, Any]] = {}
     for f in result.findings:
@@ -267,6 +265,6 @@ def diff_edits(old: str, new: str, encoding: str, index: LineIndex | None = None
 
 __all__ = [
     "PARSE_ERROR_CODE", "RULES_URL", "SEVERITY", "SOURCE", "diagnostics", "diff_edits", "edit_json", "range_json",
-    "finding_diagnostic", "finding_start", "fix_edits", "lsp_range", "removal_edits", "rule_href",
-    "text_edit_from_json",
+    "finding_diagnostic", "finding_start", "fix_edits", "lsp_range", "removal_edits", "rule_href", "suppress_edit",
+    "suppress_edit_json", "text_edit",
 ]

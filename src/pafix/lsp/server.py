@@ -30,7 +30,7 @@ from pafix.findings import Finding
 from pafix.lsp import lint as lint_mod
 from pafix.lsp.convert import (
     PARSE_ERROR_CODE, SOURCE, DiagnosticMemo, diagnostics as make_diagnostics, diff_edits, finding_start, fix_edits,
-    lsp_range, removal_edits, suppress_edit_json, text_edit_from_json,
+    lsp_range, removal_edits, suppress_edit, text_edit,
 )
 from pafix.lsp.hover import PARSE_ERROR_HOVER, name_at, rule_hover, variable_hover
 from pafix.lsp.lint import CheckCollector, LintResult, lint_text
@@ -503,15 +503,12 @@ def create_server() -> PafixServer:
             ))
         elif linted.result.checked is not None:
             # a finding of a flow (not a solution's XML)
-            at = finding_start(index, finding)
-            suppress_json = suppress_edit_json(linted.result, index, at, code, ls.encoding)
-            suppress = text_edit_from_json(suppress_json)
-            if suppress is not None:
-                out.append(t.CodeAction(
-                    title=f"{code}: suppress with a comment (# pafix: ignore[{code}])",
-                    kind=t.CodeActionKind.QuickFix, diagnostics=[diag],
-                    edit=ls.workspace_edit(uri, version, [suppress]),
-                ))
+            suppress = suppress_edit(linted.result, finding_start(index, finding), code)
+            out.append(t.CodeAction(
+                title=f"{code}: suppress with a comment (# pafix: ignore[{code}])",
+                kind=t.CodeActionKind.QuickFix, diagnostics=[diag],
+                edit=ls.workspace_edit(uri, version, [text_edit(index, suppress, ls.encoding)]),
+            ))
         return out
 
     # ---- hover ------------------------------------------------------------------------------------
