@@ -523,17 +523,39 @@ class _Builder(_Positions, Transformer[Token, Any]):
                 buf.append(found[1])
                 i = at + 2
                 continue
-            close = _hole_end(raw, at + 1, end)
-            if close < 0:
-                raise _HoleError("unterminated %...% in text (write %% for a literal percent sign)", sp.start + at)
             if buf:
                 parts.append("".join(buf))
                 buf = []
+            # the usual hole, %Name% or %Name.Prop%: its text and its end in one match, and its
+            # node built without _hole_end, _parse_expr and the regex test there (7,777 holes in
+            # the 446 benchmark flows, 6,716 of them plain)
+            plain = _PLAIN_HOLE_AT_RE.match(raw, at + 1, end)
+            if plain is not None and ("." in (text := plain[1]) or text not in _expr_keywords()):
+                parts.append(self._plain_hole(raw, at, text, sp))
+                i = plain.end()
+                continue
+            close = _hole_end(raw, at + 1, end)
+            if close < 0:
+                raise _HoleError("unterminated %...% in text (write %% for a literal percent sign)", sp.start + at)
             parts.append(self._hole(raw, at, close, sp))
             i = close + 1
         if buf:
             parts.append("".join(buf))
         return tuple(parts)
+
+    def _plain_hole(self, raw: str, start: int, text: str, sp: n.Span) -> n.Hole:
+        """The hole ``%text%`` at ``raw[start]``, where ``text`` is a name or a dotted name (not
+        a keyword): what :meth:`_hole` gives it, on one line by construction."""
+        if sp.end_line == sp.line:  # a one-line string (most): the hole's column, no search
+            line, column = sp.line, sp.column + start
+        else:
+            nl = raw.rfind("\n", 0, start)
+            line, column = (sp.line, sp.column + start) if nl < 0 else (sp.line + raw.count("\n", 0, nl + 1), start - nl)
+        base = sp.start + start
+        size = len(text)
+        inner = _new_span(_SPAN, (base + 1, base + 1 + size, line, column + 1, line, column + 1 + size))
+        expr = _new_name(inner, text, False) if "." not in text else self._name_at(text, inner)
+        return _new_hole(_new_span(_SPAN, (base, base + size + 2, line, column, line, column + size + 2)), expr)
 
     def _hole(self, raw: str, start: int, close: int, sp: n.Span) -> n.Hole:
         # the line of the hole and of its end: counted only in a text that has a newline
@@ -584,6 +606,9 @@ _INTERPOLATION_RE = re.compile(r"\\[\s\S]|%%|%")
 _HOLE_END_RE = re.compile(r"(?:[^'%\\\r\n]++|\\[\s\S]|'(?:[^'\\]++|\\[\s\S])*+')*+%")
 #: a hole that is one name or one dotted name (no blanks): one NAME or DOTTED token
 _PLAIN_HOLE_RE = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
+#: the same, matched after the hole's opening ``%``, with the ``%`` that closes it (no name
+#: character is a quote, backslash, newline or ``%``: that is where _hole_end ends it too)
+_PLAIN_HOLE_AT_RE = re.compile(r"([^\W\d]\w*(?:\.[^\W\d]\w*)*)%")
 
 
 @lru_cache(maxsize=1)
