@@ -259,7 +259,8 @@ def _check(st: State, ref: Ref, names: list[str]) -> None:
 def test_plain_holes_skip_the_parser_with_the_same_result(hole: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """``%Name%`` and ``%a.b%`` holes are built without a parse: the same nodes and spans (or
     the same error) as the parser gives them."""
-    text = f"SET v TO $'''ab\n  %{hole}% and %x[0]%'''\n"
+    # a hole on the first and a later line of a multi-line text, and in a one-line text
+    text = f"SET v TO $'''%{hole}%ab\n  %{hole}% and %x[0]%'''\nSET w TO $'''x %{hole}%'''\n"
 
     def outcome() -> Any:
         try:
@@ -269,6 +270,7 @@ def test_plain_holes_skip_the_parser_with_the_same_result(hole: str, monkeypatch
 
     fast = outcome()
     monkeypatch.setattr(B, "_PLAIN_HOLE_RE", __import__("re").compile(r"(?!)"))
+    monkeypatch.setattr(B, "_PLAIN_HOLE_AT_RE", __import__("re").compile(r"(?!)"))
     assert outcome() == fast
 
 
@@ -315,7 +317,11 @@ def test_interpolation_splits_like_the_character_loop(body: str) -> None:
         holes.append(raw_[start + 1 : close])
         return ("hole", raw_[start + 1 : close])
 
+    def fake_plain_hole(raw_: str, start: int, text: str, sp: Span) -> Any:
+        return fake_hole(raw_, start, start + 1 + len(text), sp)
+
     builder._hole = fake_hole  # type: ignore[method-assign]
+    builder._plain_hole = fake_plain_hole  # type: ignore[method-assign]
     try:
         got = [("text", x) if isinstance(x, str) else x for x in builder._interpolate(raw, Span(0, len(raw), 1, 1, 1, 1))]
     except B._HoleError as exc:
