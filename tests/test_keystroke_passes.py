@@ -1,0 +1,102 @@
+"""The passes after the analysis take the last check's results over, and give a fresh check's.
+
+Each keystroke in the editor checks the whole flow again (``lint_text(..., reuse=last)``). The
+findings above an edit are the last check's objects (the statement and event memos take them
+over); the core numbers repeated fingerprints and makes the unused-suppression findings, the
+diagnostics convert them, the model and the credential index gather the statements: each takes
+over what it made for the same objects last time. Whatever is taken over, the results must be
+a fresh check's (random edits below), and the fast paths must be taken (the identity tests).
+
+The flow is ``examples/smtp-report.robin``'s body repeated (repeated statements give repeated
+fingerprints, numbered ``:n``), with the suppression comments of
+``fixtures/rules/PAF902/pos_unused_suppression.robin`` and
+``fixtures/rules/PAF102/pos_suppression_covers_one_statement.robin`` between the copies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from pafix.findings import Finding, TraceStep, with_fingerprint
+from pafix.lsp.convert import DiagnosticMemo, diagnostics
+from pafix.lsp.lint import LintResult, lint_text
+from pafix.lsp.positions import LineIndex
+from test_lsp_reuse import URI, check_edits
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = (ROOT / "examples" / "smtp-report.robin").read_text(encoding="utf-8")
+HEADER_END = EXAMPLE.index("# Build")
+
+
+def repeated_flow(copies: int = 6) -> str:
+    """The example's header, then its body ``copies`` times, a used and an unused suppression
+    before each copy."""
+    body = EXAMPLE[HEADER_END:]
+    parts = [EXAMPLE[:HEADER_END]]
+    for i in range(copies):
+        parts.append("# pafix: ignore[PAF102] debug output, removed before release\n")
+        parts.append(f"SET Counter{i} TO Counter{i} + 1\n")
+        parts.append("# pafix: ignore[PAF102] shown only on the developer's machine\n")
+        parts.append(body)
+    return "".join(parts)
+
+
+def _keystroke(text: str, at: int, typed: str = "x") -> tuple[LintResult, LintResult, str]:
+    first = lint_text(text, "buffer.robin")
+    assert first.checked is not None
+    edited = text[:at] + typed + text[at:]
+    again = lint_text(edited, "buffer.robin", previous=first.checked.flow, reuse=first.checked)
+    assert again.moved is not None  # re-parsed in part: the statements above are the last parse's
+    fresh = lint_text(edited, "buffer.robin")
+    assert again.findings == fresh.findings
+    return first, again, edited
+
+
+def test_the_flow_has_numbered_fingerprints_and_unused_suppressions() -> None:
+    result = lint_text(repeated_flow(), "buffer.robin")
+    assert sum(":" in f.fingerprint for f in result.findings) >= 10
+    assert sum(f.rule == "PAF902" for f in result.findings) >= 5
+
+
+def test_findings_above_an_edit_are_the_last_checks_objects() -> None:
+    text = repeated_flow()
+    at = text.rindex("Daily report") + len("Daily ")  # in a string of the last copy
+    first, again, _ = _keystroke(text, at)
+    above = [f for f in first.findings if max(f.start, f.end) < at and f.rule in ("PAF102", "PAF902")]
+    assert any(":" in f.fingerprint for f in above) and any(f.rule == "PAF902" for f in above)
+    kept = {id(f) for f in again.findings}
+    assert all(id(f) in kept for f in above)  # numbered copies and unused suppressions alike
+
+
+def test_a_suppression_edited_is_not_taken_over() -> None:
+    text = repeated_flow()
+    at = text.index("debug output") + len("debug")
+    _first, again, edited = _keystroke(text, at, "ignore")
+    assert again.findings == lint_text(edited, "buffer.robin").findings
+
+
+def test_diagnostics_above_an_edit_are_taken_over() -> None:
+    text = repeated_flow()
+    at = text.rindex("Daily report") + len("Daily ")
+    first, again, edited = _keystroke(text, at)
+    memo = DiagnosticMemo()
+    before = diagnostics(URI, 1, first, LineIndex(text), "utf-16", suppress=False, memo=memo)
+    after = diagnostics(URI, 2, again, LineIndex(edited), "utf-16", suppress=False, memo=memo)
+    assert after == diagnostics(URI, 2, again, LineIndex(edited), "utf-16", suppress=False)
+    shared = sum(a["range"] is b["range"] for a, b in zip(after, before))
+    above = sum(max(f.start, f.end) < at for f in first.findings)
+    assert shared >= above - 2  # all but the findings a rule of the whole flow remakes
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_random_edits_on_the_repeated_flow_match_a_fresh_check(seed: int) -> None:
+    check_edits(repeated_flow(4), seed=seed, edits=25)
+
+
+def test_with_fingerprint_is_replace() -> None:
+    f = Finding("PAF102", "secret-reaches-sink", "error", "m", 3, 4, 3, 9, 40, 45, "Sub", "X",
+                (TraceStep(1, 1, "source", 0, 3),), None, "abc", "Flow", "credential", "medium")
+    assert with_fingerprint(f, "abc:2") == replace(f, fingerprint="abc:2")
