@@ -15,16 +15,22 @@ fingerprints, numbered ``:n``), with the suppression comments of
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from pafix.analysis.model import Subflow, build_model
 from pafix.findings import Finding, TraceStep, with_fingerprint
 from pafix.lsp.convert import DiagnosticMemo, diagnostics
 from pafix.lsp.lint import LintResult, lint_text
 from pafix.lsp.positions import LineIndex
-from test_lsp_reuse import URI, check_edits
+from pafix.syntax import nodes as n
+from pafix.syntax.incremental import reparse
+from pafix.syntax.parser import parse
+from test_lsp_reuse import URI, _edit, check_edits
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = (ROOT / "examples" / "smtp-report.robin").read_text(encoding="utf-8")
@@ -100,3 +106,52 @@ def test_with_fingerprint_is_replace() -> None:
     f = Finding("PAF102", "secret-reaches-sink", "error", "m", 3, 4, 3, 9, 40, 45, "Sub", "X",
                 (TraceStep(1, 1, "source", 0, 3),), None, "abc", "Flow", "credential", "medium")
     assert with_fingerprint(f, "abc:2") == replace(f, fingerprint="abc:2")
+
+
+def _same_walk(got: Subflow, want: Subflow) -> None:
+    for field in ("statements", "actions", "decls"):
+        a, b = getattr(got, field), getattr(want, field)
+        assert len(a) == len(b) and all(x is y for x, y in zip(a, b)), field
+    assert got.calls == want.calls
+
+
+def test_the_model_takes_the_walk_above_an_edit_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = repeated_flow() + "FUNCTION Sub GLOBAL\n    CALL Other\n    SET X TO 1\nEND FUNCTION\n"
+    first = parse(text, "buffer.robin", recover=True)
+    at = text.rindex("Daily report") + len("Daily ")
+    edited = text[:at] + "x" + text[at:]
+    flow = reparse(first, edited)
+    last = build_model(first)
+    walked: list[n.Stmt] = []
+    real = n.walk_statements
+
+    def counted(body: n.Body) -> Iterator[n.Stmt]:
+        for stmt in real(body):
+            walked.append(stmt)
+            yield stmt
+
+    monkeypatch.setattr(n, "walk_statements", counted)
+    model = build_model(flow, last=last)
+    monkeypatch.setattr(n, "walk_statements", real)
+    total = sum(len(sf.statements) for sf in model.subflows)
+    assert len(walked) < total // 4  # the last copy of the body, not the flow
+    fresh = build_model(flow)
+    for got, want in zip(model.subflows, fresh.subflows, strict=True):
+        _same_walk(got, want)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_random_edits_give_the_models_walk(seed: int) -> None:
+    rng = random.Random(seed)
+    text = repeated_flow(3) + "FUNCTION Sub GLOBAL\n    IF X = 1 THEN\n        CALL Other\n    END\nEND FUNCTION\n"
+    flow = parse(text, "buffer.robin", recover=True)
+    model = build_model(flow)
+    for _ in range(30):
+        text = _edit(text, rng)
+        flow = reparse(flow, text)
+        model = build_model(flow, last=model)
+        fresh = build_model(flow)
+        assert [sf.name for sf in model.subflows] == [sf.name for sf in fresh.subflows]
+        for got, want in zip(model.subflows, fresh.subflows, strict=True):
+            _same_walk(got, want)
+        assert model == fresh

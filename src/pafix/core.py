@@ -141,7 +141,7 @@ def _check_flow(
 ) -> Checked:
     catalogue = catalogue_for(config)
     names = names_for(config)
-    model = build_model(flow, password_io, io_schema, solution)
+    model = build_model(flow, password_io, io_schema, solution, reuse.model if reuse is not None else None)
     memos = None
     if remember:
         memos = Memos(reuse.memos if reuse is not None else None, flow.source, moved)

@@ -232,7 +232,7 @@ class _GlobalRefs:
         for sf in model.subflows:
             if not sf.is_global:
                 continue
-            for stmt in sf.body:
+            for stmt in sf.decls:  # (not every top-level statement: see ``Subflow.decls``)
                 if isinstance(stmt, n.IODecl) and sf.node is None:
                     decls.setdefault(stmt.name.name, []).append(stmt)
                 elif isinstance(stmt, n.Sensitive) and not stmt.disabled:
