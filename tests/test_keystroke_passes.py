@@ -30,6 +30,7 @@ from pafix.lsp.positions import LineIndex
 from pafix.syntax import nodes as n
 from pafix.syntax.incremental import reparse
 from pafix.syntax.parser import parse
+from pafix.syntax.suppress import find_suppressions
 from test_lsp_reuse import URI, _edit, check_edits
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -155,3 +156,19 @@ def test_random_edits_give_the_models_walk(seed: int) -> None:
         for got, want in zip(model.subflows, fresh.subflows, strict=True):
             _same_walk(got, want)
         assert model == fresh
+
+
+def test_suppressions_before_simple_statements_walk_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    flow = parse(repeated_flow(), "buffer.robin", recover=True)
+    want = [(s.comment.span, s.codes, s.first_line, s.last_line) for s in find_suppressions(flow)]
+    walks: list[n.Body] = []
+    real = n.walk_statements
+
+    def counted(body: n.Body) -> Iterator[n.Stmt]:
+        walks.append(body)
+        return real(body)
+
+    monkeypatch.setattr(n, "walk_statements", counted)
+    got = [(s.comment.span, s.codes, s.first_line, s.last_line) for s in find_suppressions(flow)]
+    assert got == want and len(want) == 12
+    assert not walks  # a comment and the action after it nest nothing: no walk, no sort

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from pafix.syntax import nodes as n
@@ -297,7 +298,7 @@ def _apply_suppressions(
             suppressed.append(f)
     unused: list[tuple[n.Comment, str]] = []
     for i, s in enumerate(supps):
-        unknown = [c for c in s.codes if not any(code.startswith(c) for code in BY_CODE)]
+        unknown = [c for c in s.codes if not _known_code(c)]
         idle = [c for c in s.codes if c not in unknown and (i, c) not in used]
         if unknown:
             unused.append((s.comment, f"suppression names no known rule: {', '.join(unknown)}"))
@@ -306,6 +307,13 @@ def _apply_suppressions(
         elif idle:
             unused.append((s.comment, f"unused suppression: no {', '.join(idle)} finding here"))
     return kept, suppressed, unused
+
+
+@lru_cache(maxsize=1024)
+def _known_code(code: str) -> bool:
+    """Whether a suppression's code names a rule (or a prefix of one's); asked of every
+    suppression of a flow on every keystroke, and the rules do not change."""
+    return any(rule.startswith(code) for rule in BY_CODE)
 
 
 #: for each line a rule's suppressions cover, the first of them (index, code), and the first
@@ -321,8 +329,10 @@ def _naming(supps: list[Suppression], rule: str) -> _Naming:
     lines: dict[int, tuple[int, str]] = {}
     whole: tuple[int, str] | None = None
     for i, s in enumerate(supps):
-        code = next((c for c in s.codes if rule.startswith(c)), None)
-        if code is None:
+        for code in s.codes:  # the first naming the rule (a loop: no generator per suppression)
+            if rule.startswith(code):
+                break
+        else:
             continue
         if s.whole_file:
             if whole is None:
