@@ -15,10 +15,12 @@ fingerprints, numbered ``:n``), with the suppression comments of
 
 from __future__ import annotations
 
+import hashlib
 import random
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,6 +29,7 @@ from pafix.findings import Finding, TraceStep, with_fingerprint
 from pafix.lsp.convert import DiagnosticMemo, diagnostics
 from pafix.lsp.lint import LintResult, lint_text
 from pafix.lsp.positions import LineIndex
+from pafix.rules import base
 from pafix.syntax import nodes as n
 from pafix.syntax.incremental import reparse
 from pafix.syntax.parser import parse
@@ -172,3 +175,19 @@ def test_suppressions_before_simple_statements_walk_nothing(monkeypatch: pytest.
     got = [(s.comment.span, s.codes, s.first_line, s.last_line) for s in find_suppressions(flow)]
     assert got == want and len(want) == 12
     assert not walks  # a comment and the action after it nest nothing: no walk, no sort
+
+
+def test_a_second_check_of_the_same_text_hashes_no_fingerprint_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = repeated_flow(2) + "# a comment no other flow of the tests has: 7f3a\n"
+    first = lint_text(text, "buffer.robin")
+    hashed: list[bytes] = []
+    real = hashlib.sha256
+
+    def counted(data: bytes) -> Any:
+        hashed.append(data)
+        return real(data)
+
+    monkeypatch.setattr(base.hashlib, "sha256", counted)
+    again = lint_text(text + "\n", "buffer.robin")
+    assert again.findings and [f.fingerprint for f in again.findings] == [f.fingerprint for f in first.findings]
+    assert not hashed
