@@ -191,3 +191,30 @@ def test_a_second_check_of_the_same_text_hashes_no_fingerprint_again(monkeypatch
     again = lint_text(text + "\n", "buffer.robin")
     assert again.findings and [f.fingerprint for f in again.findings] == [f.fingerprint for f in first.findings]
     assert not hashed
+
+
+def _paf103_fixes(result: LintResult) -> list[bool]:
+    return [f.fix is not None for f in result.findings if f.rule == "PAF103"]
+
+
+def test_a_credential_name_typed_in_two_keystrokes_drops_the_fix() -> None:
+    """The fix's new variable must be a name the flow does not hold; the editor searches only
+    what changed for a name the last text did not hold, so a name completed across the edit's
+    edge must still be seen."""
+    text = repeated_flow(2) + "# note: \n"
+    at = len(text) - 1
+    first = lint_text(text, "buffer.robin")
+    assert first.checked is not None and any(_paf103_fixes(first))
+    last = first
+    for piece in ("SmtpPassword_Cred", "ential"):
+        text = text[:at] + piece + text[at:]
+        at += len(piece)
+        assert last.checked is not None
+        last = lint_text(text, "buffer.robin", previous=last.checked.flow, reuse=last.checked)
+        assert last.findings == lint_text(text, "buffer.robin").findings
+    assert _paf103_fixes(last) == [False] and last.checked is not None and last.checked.memos is not None
+    # the first keystroke noted the name absent; the second found it where the text changed
+    assert "SmtpPassword_Credential" not in last.checked.memos.notes.get("credential_fix.absent", {})
+    assert first.checked.memos is not None
+    assert "SmtpPassword_Credential" in first.checked.memos.notes["credential_fix.absent"]
+

@@ -89,7 +89,7 @@ def build_credential_fix(ctx: Context, input_name: str) -> Fix | None:
     if password is None:
         return None
     variable = input_name + config.credential_suffix
-    if _name_taken(model, variable):
+    if _name_taken(model, variable, ctx.memos):
         return None
     user_name = user_input_for(model, input_name)
     user = _Replacement.plan(refs, user_name) if user_name is not None else None
@@ -366,13 +366,31 @@ def _is_text(decl: n.IODecl) -> bool:
     return True
 
 
-def _name_taken(model: FlowModel, var: str) -> bool:
+def _name_taken(model: FlowModel, var: str, memos: Memos | None = None) -> bool:
     """Whether ``var`` already names anything in the flow (conservatively: any whole-word use).
     The plain substring test first: it settles the usual case (no such name) without the
-    slower look-around search over the whole source."""
-    if var not in model.flow.source:
+    slower look-around search over the whole source. With ``memos`` (the editor): a name the
+    last check's text did not hold is in this text only if it overlaps what changed, so only
+    that stretch is searched (each search of a 20,001-line flow's text took ~0.5 ms, once per
+    secret input on every keystroke)."""
+    source = model.flow.source
+    if memos is not None:
+        last, now = memos.notes(_ABSENT_NOTE)
+        if last.get(var):
+            start, end = memos.changed()
+            absent = var not in source[max(0, start - len(var) + 1) : end + len(var) - 1]
+        else:
+            absent = var not in source
+        if absent:
+            now[var] = True
+            return False
+    elif var not in source:
         return False
-    return re.search(rf"(?<!\w){re.escape(var)}(?!\w)", model.flow.source) is not None
+    return re.search(rf"(?<!\w){re.escape(var)}(?!\w)", source) is not None
+
+
+#: the :meth:`~pafix.syntax.statement_memo.Memos.notes` of the names the text does not hold
+_ABSENT_NOTE = "credential_fix.absent"
 
 
 # ---- text edits ---------------------------------------------------------------------------
