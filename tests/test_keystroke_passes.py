@@ -26,6 +26,7 @@ import pytest
 
 from pafix.analysis.model import Subflow, build_model
 from pafix.findings import Finding, TraceStep, with_fingerprint
+from pafix.fixes.get_credential import _GlobalRefs
 from pafix.lsp.convert import DiagnosticMemo, diagnostics
 from pafix.lsp.lint import LintResult, lint_text
 from pafix.lsp.positions import LineIndex
@@ -218,3 +219,11 @@ def test_a_credential_name_typed_in_two_keystrokes_drops_the_fix() -> None:
     assert first.checked.memos is not None
     assert "SmtpPassword_Credential" in first.checked.memos.notes["credential_fix.absent"]
 
+
+def test_the_reads_of_an_input_are_those_of_every_part() -> None:
+    flow = parse(repeated_flow(3), "buffer.robin", recover=True)
+    refs = _GlobalRefs.build(build_model(flow))
+    for var in ("SmtpPassword", "SmtpUser", "ConnString", "Nothing"):
+        want = [read for part, _delta in refs.reads for read in part.get(var, ())]
+        assert refs.reads_of(var) == want
+    assert refs.reads_of("SmtpPassword") and refs.by_input

@@ -25,7 +25,7 @@ a reference there would be left dangling), or when the credential variable's nam
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
@@ -209,6 +209,9 @@ class _GlobalRefs:
     sensitive: tuple[n.Sensitive, ...]
     #: the flow's newline (counted over the whole text: once, not once per input)
     newline: str
+    #: the groups of reads of each input, once made (see :meth:`_groups`)
+    by_input: list[dict[str, list[tuple[tuple[Read, ...], int]]]] = field(default_factory=list, compare=False,
+                                                                            repr=False)
 
     @classmethod
     def build(cls, model: FlowModel, memos: Memos | None = None) -> _GlobalRefs:
@@ -242,15 +245,30 @@ class _GlobalRefs:
     def reads_of(self, var: str) -> list[Read]:
         """The reads of the global ``var``, in walk order, where they are in this flow."""
         out: list[Read] = []
-        for part, delta in self.reads:
-            group = part.get(var)
-            if group is None:
-                continue
+        for group, delta in self._groups(var):
             if delta:
                 out.extend((name, start + delta, end + delta, is_global) for name, start, end, is_global in group)
             else:
                 out.extend(group)
         return out
+
+    def _groups(self, var: str) -> list[tuple[tuple[Read, ...], int]]:
+        """The groups of reads of ``var``, each with how far to move it. For an input (what
+        the fixes ask about), from an index of every input's groups made on first use in one
+        pass, each part's names met with the inputs' (a set intersection): asking each of
+        the ~1,400 parts of a 20,001-line flow for each input and its user-name half was
+        ~3 ms a keystroke."""
+        inputs = self.model.inputs
+        if var not in inputs:
+            return [(part[var], delta) for part, delta in self.reads if var in part]
+        if not self.by_input:
+            names = inputs.keys()
+            index: dict[str, list[tuple[tuple[Read, ...], int]]] = {name: [] for name in names}
+            for part, delta in self.reads:
+                for name in part.keys() & names:
+                    index[name].append((part[name], delta))
+            self.by_input.append(index)
+        return self.by_input[0][var]
 
     def mentioned_opaquely(self, var: str) -> bool:
         """Whether ``var`` occurs as a whole word (not after a dot) in opaque text."""
