@@ -227,3 +227,40 @@ def test_the_reads_of_an_input_are_those_of_every_part() -> None:
         want = [read for part, _delta in refs.reads for read in part.get(var, ())]
         assert refs.reads_of(var) == want
     assert refs.reads_of("SmtpPassword") and refs.by_input
+
+
+def test_diagnostics_below_an_edit_within_a_line_are_taken_over() -> None:
+    """A character typed moves the findings below it by one offset and no line: their
+    diagnostics (lines and characters) are the last ones but for the version."""
+    text = repeated_flow()
+    at = text.index("Daily report") + len("Daily ")  # in the first copy
+    first, again, edited = _keystroke(text, at)
+    memo = DiagnosticMemo()
+    before = diagnostics(URI, 1, first, LineIndex(text), "utf-16", suppress=False, memo=memo)
+    after = diagnostics(URI, 2, again, LineIndex(edited), "utf-16", suppress=False, memo=memo)
+    assert after == diagnostics(URI, 2, again, LineIndex(edited), "utf-16", suppress=False)
+    line = edited.count("\n", 0, at)
+    below = [(a, b) for a, b in zip(after, before) if a["range"]["start"]["line"] > line]
+    assert len(below) >= 10 and all(a["range"] is b["range"] for a, b in below)
+
+
+@pytest.mark.parametrize("seed", range(4, 8))
+def test_random_keystrokes_within_lines_match_a_fresh_check(seed: int) -> None:
+    """Characters typed and deleted inside lines (the path that takes diagnostics below the
+    edit over), checked against a fresh conversion after each."""
+    rng = random.Random(seed)
+    text = repeated_flow(4)
+    memo = DiagnosticMemo()
+    last = lint_text(text, "buffer.robin")
+    diagnostics(URI, 1, last, LineIndex(text), "utf-16", suppress=False, memo=memo)
+    for version in range(2, 30):
+        at = rng.randrange(len(text))
+        if text[at] == "\n":
+            continue
+        text = text[:at] + rng.choice("xy'% ") + text[at:] if rng.random() < 0.6 else text[:at] + text[at + 1:]
+        assert last.checked is not None
+        got = lint_text(text, "buffer.robin", previous=last.checked.flow, reuse=last.checked)
+        index = LineIndex(text)
+        assert diagnostics(URI, version, got, index, "utf-16", suppress=False, memo=memo) == \
+            diagnostics(URI, version, lint_text(text, "buffer.robin"), index, "utf-16", suppress=False)
+        last = got
