@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 import inspect
 import re
 from collections.abc import Hashable, Iterable, Sequence
@@ -184,9 +185,12 @@ def only_heuristic(labels: Sequence[Label]) -> bool:
 _STRING_RE = re.compile(r"'(?:[^'\\]|\\.)*'", re.S)
 
 
+@lru_cache(maxsize=8192)
 def fingerprint(code: str, subflow: str, variable: str | None, text: str) -> str:
     """Content-based and stable across line moves; string contents are masked first so that
-    the hash of a short secret cannot be brute-forced back."""
+    the hash of a short secret cannot be brute-forced back. Remembered (a function of its
+    arguments alone): the editor asks it again for every finding it makes on each keystroke,
+    ~1,300 on the bench's 20,001-line flow at 1-1.7 us each, against 0.2 us for a hit."""
     normal = " ".join(_STRING_RE.sub("''", text).split())
     data = "\x1f".join([code, subflow, variable or "", normal])
     return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]

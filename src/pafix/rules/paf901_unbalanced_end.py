@@ -38,6 +38,8 @@ class UnbalancedEnd(Rule):
     severity = "warning"
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        for stmt in ctx.flow.body:
-            if isinstance(stmt, n.StrayEnd):
-                yield self.finding(ctx, stmt.span, "END closes no block")
+        # (a type test in a list comprehension, the type looked up once: this looks at every
+        # top-level statement of the flow on each keystroke in the editor, ~17,000 on 20,001 lines)
+        stray = n.StrayEnd
+        for stmt in [s for s in ctx.flow.body if type(s) is stray]:
+            yield self.finding(ctx, stmt.span, "END closes no block")

@@ -529,6 +529,8 @@ class Flow:
 
     @property
     def newline(self) -> str:
+        if "\r" not in self.source:  # (one scan, not two counts: asked on every keystroke)
+            return "\n"
         crlf = self.source.count("\r\n")
         lf = self.source.count("\n") - crlf
         return "\r\n" if crlf >= lf and crlf else "\n"

@@ -279,6 +279,8 @@ class Remembered:
     source: str
     memos: Mapping[str, StatementMemo[Any]]
     layouts: Layouts
+    #: answers about the whole text, per user (see :meth:`Memos.notes`)
+    notes: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Memos:
@@ -287,7 +289,8 @@ class Memos:
     ``moved``: how the parser made this check's flow from the last check's (its re-parsed
     region: the blocks outside it are moved, not cut again; see :func:`relayout`)."""
 
-    __slots__ = ("old", "new", "_same", "_length", "_layouts", "_old_layouts", "_moved", "_source")
+    __slots__ = ("old", "new", "_same", "_length", "_layouts", "_old_layouts", "_moved", "_source", "_notes",
+                 "_old_notes")
 
     def __init__(self, last: Remembered | None, source: str, moved: Moved | None = None) -> None:
         old_source = last.source if last is not None else ""
@@ -298,6 +301,8 @@ class Memos:
         self._layouts: Layouts = {}
         self._old_layouts: Layouts = last.layouts if last is not None else {}
         self._moved = moved if moved is not None and moved.of(old_source, source) else None
+        self._old_notes: Mapping[str, dict[str, Any]] = last.notes if last is not None else {}
+        self._notes: dict[str, dict[str, Any]] = {}
         if self.old:
             # each on its own, not one edit's prefix and suffix: a line typed above a line it
             # repeats the start of ("SET ..." above "SET ...") leaves them overlapping, and
@@ -312,7 +317,7 @@ class Memos:
 
     def remembered(self) -> Remembered:
         """What this check keeps for the next check of its buffer."""
-        return Remembered(self._source, self.new, self._layouts)
+        return Remembered(self._source, self.new, self._layouts, self._notes)
 
     def recall(self, name: str, facts: Hashable, move: Callable[[T, int, int], T],
                combine: Callable[[Sequence[T]], A]) -> Recall[T, A]:
@@ -320,6 +325,19 @@ class Memos:
         recall: Recall[T, A] = Recall(self.old.get(name), facts, self._same, self._length, self, move, combine)
         self.new[name] = recall.memo
         return recall
+
+    def notes(self, name: str) -> tuple[Mapping[str, Any], dict[str, Any]]:
+        """What the user ``name`` noted about the last check's text (empty when there is none)
+        and where to note about this one's, for the next check. Read with :meth:`changed`: an
+        answer about the text holds for the part of this text the two share."""
+        new = self._notes.setdefault(name, {})
+        return (self._old_notes.get(name, {}) if self._same != (0, 0, 0) else {}), new
+
+    def changed(self) -> tuple[int, int]:
+        """Where this check's text may differ from the last one's: ``[start, end)`` (every
+        character before ``start`` and from ``end`` on is the last text's, at the same offset
+        from its start or end; the two may overlap, see ``__init__``)."""
+        return self._same[0], self._length - self._same[1]
 
     @property
     def prefix(self) -> int:

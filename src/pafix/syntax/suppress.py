@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from operator import attrgetter
 
 from pafix.syntax import nodes as n
@@ -56,13 +56,13 @@ def suppression_of(stmt: n.Stmt, target: Callable[[], n.Stmt | None]) -> Suppres
     """The suppression the statement ``stmt`` makes, if it is a suppression comment;
     ``target()`` gives the statement a line suppression covers (the next one that is not a
     comment or an annotation), None at the end."""
-    if not isinstance(stmt, n.Comment) or stmt.block:
+    if type(stmt) is not n.Comment or stmt.block:
         return None
-    m = SUPPRESS_RE.match(stmt.text)
-    if not m:
+    parsed = _parsed(stmt.text)
+    if parsed is None:
         return None
-    codes = tuple(c.strip().upper() for c in m.group(2).split(",") if c.strip())
-    if m.group(1) == "ignore-file":
+    whole_file, codes = parsed
+    if whole_file:
         return Suppression(stmt, codes, True, 0, 0)
     covered = target()
     if covered is None:
@@ -71,23 +71,41 @@ def suppression_of(stmt: n.Stmt, target: Callable[[], n.Stmt | None]) -> Suppres
     return Suppression(stmt, codes, False, covered.span.line, last)
 
 
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> tuple[bool, tuple[str, ...]] | None:
+    """What a comment's text says: whether it is a whole-file suppression and the codes it
+    names; None when it is no suppression. By text, remembered: a flow repeats its comments,
+    and the editor reads every one of them again on each keystroke."""
+    m = SUPPRESS_RE.match(text)
+    if not m:
+        return None
+    return m.group(1) == "ignore-file", tuple(c.strip().upper() for c in m.group(2).split(",") if c.strip())
+
+
 _MARKER = "pafix:"
 _start = attrgetter("span.start")
 
 
-def _in_order(top: n.Stmt) -> list[n.Stmt]:
-    """``top`` and the statements nested in it, by where they start."""
+def _in_order(top: n.Stmt) -> list[n.Stmt] | tuple[n.Stmt]:
+    """``top`` and the statements nested in it, by where they start (a statement that nests
+    none, most of them, is itself: no walk, no sort)."""
+    if type(top) not in n.COMPOUND:
+        return (top,)
     return sorted(n.walk_statements((top,)), key=_start)
 
 
-def _next_target(body: n.Body, i: int, stmts: list[n.Stmt], k: int) -> n.Stmt | None:
+def _next_target(body: n.Body, i: int, stmts: Sequence[n.Stmt], k: int) -> n.Stmt | None:
     """The first statement after ``stmts[k]`` (in the top-level statement ``body[i]``) that is
     not a comment or an annotation: what a suppression there covers."""
     for stmt in stmts[k + 1 :]:
-        if not isinstance(stmt, (n.Comment, n.Annotation)):
+        if type(stmt) not in _NOT_COVERED:
             return stmt
     for j in range(i + 1, len(body)):
         for stmt in _in_order(body[j]):
-            if not isinstance(stmt, (n.Comment, n.Annotation)):
+            if type(stmt) not in _NOT_COVERED:
                 return stmt
     return None
+
+
+#: what a line suppression passes over to the statement it covers
+_NOT_COVERED = frozenset({n.Comment, n.Annotation})
