@@ -206,12 +206,15 @@ def _exit_with_parent() -> None:
     threading.Thread(target=watch, name="pafix-parent-watch", daemon=True).start()
 
 
-def _run_chunk(tasks: list[tuple[int, Work]]) -> list[tuple[int, list[FileResult]]]:
+def _run_chunk(tasks: list[tuple[int, Work]]) -> bytes:
+    """The results of a chunk's tasks, ``[(index, [FileResult, ...]), ...]``, pickled by
+    :func:`~pafix.cli.result_pickle.dumps_results` (the pool's pipe then carries bytes)."""
     config: Config = _WORKER["config"]
     with _ambient_scope(_WORKER["ambient"]):
         from pafix.solutions.check import check_units
+        from pafix.cli.result_pickle import dumps_results
 
-        return [(i, list(check_units(_units(work), config))) for i, work in tasks]
+        return dumps_results([(i, list(check_units(_units(work), config))) for i, work in tasks])
 
 
 def _check_here(units: list[Unit], config: Config) -> list[FileResult]:
@@ -242,7 +245,7 @@ class _Runner:
         self.buffer: list[tuple[int, Work, str | None]] = []
         self.buffered_size = 0
         self.pool: ProcessPoolExecutor | None = None
-        self.in_flight: dict[Future[list[tuple[int, list[FileResult]]]], dict[int, str | None]] = {}
+        self.in_flight: dict[Future[bytes], dict[int, str | None]] = {}  # see _run_chunk
 
     def add(self, index: int, work: Work, key: str | None) -> None:
         """Check a task's units, or a loose file given by its path (one whose bytes no cache key
@@ -309,7 +312,7 @@ class _Runner:
         done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
         for fut in done:
             keys = self.in_flight.pop(fut)
-            for index, res in fut.result():
+            for index, res in pickle.loads(fut.result()):
                 self.finish(index, keys[index], res)
 
     def close(self) -> None:
