@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -85,3 +86,30 @@ def test_the_warm_up_is_part_of_the_scan(tmp_path: Path, monkeypatch: pytest.Mon
     cold = scan_jobs.run_scan(scan_jobs.tasks_of_paths([str(fleet)]), DEFAULT, jobs=2)
     assert (scan_jobs.LAST.warm_tasks, scan_jobs.LAST.chunks) == (0, 4)
     assert cold == serial
+
+
+def test_a_big_first_flow_is_left_to_the_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warm-up takes the tasks that fit in ``WARM_SIZE``, in order, and leaves a bigger
+    one to the workers (analysed here, it would hold the other CPUs idle)."""
+    fleet = tmp_path / "fleet"
+    fleet.mkdir()
+    small = EXAMPLE.read_text(encoding="utf-8")
+    (fleet / "a_big.robin").write_text(small * 5, encoding="utf-8")
+    (fleet / "b_small.robin").write_text(small, encoding="utf-8")
+    (fleet / "c_small.robin").write_text(small, encoding="utf-8")
+    total = sum(p.stat().st_size for p in fleet.iterdir())
+    monkeypatch.setattr(scan_jobs, "MIN_PARALLEL_SIZE", total)  # the pool starts with all three buffered
+    monkeypatch.setattr(scan_jobs, "WARM_SIZE", (fleet / "b_small.robin").stat().st_size)
+    here: list[str] = []
+    real = scan_jobs._check_here
+
+    def recording(units: list[Any], config: Any) -> Any:
+        here.extend(u.path for u in units)
+        return real(units, config)
+
+    monkeypatch.setattr(scan_jobs, "_check_here", recording)
+    pooled = scan_jobs.run_scan(scan_jobs.tasks_of_paths([str(fleet)]), DEFAULT, jobs=2)
+    assert (scan_jobs.LAST.workers, scan_jobs.LAST.warm_tasks) == (2, 1)
+    assert [Path(p).name for p in here] == ["b_small.robin"]
+    assert [Path(r.path).name for r in pooled] == ["a_big.robin", "b_small.robin", "c_small.robin"]
+    assert pooled == scan_jobs.run_scan(scan_jobs.tasks_of_paths([str(fleet)]), DEFAULT, jobs=1)
