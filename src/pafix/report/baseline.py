@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pafix.findings import Finding
-from pafix.report.json_text import dumps_indented
 
 BASELINE_VERSION = 1
 
@@ -123,7 +122,7 @@ def dump_baseline(baseline: Baseline) -> str:
         "tool": "pafix",
         "findings": [e.as_json() for e in sorted(baseline.entries, key=Entry.sort_key)],
     }
-    return dumps_indented(document) + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
 
 
 def _text(item: dict[str, Any], key: str, where: str, *, optional: bool = False) -> str | None:

@@ -5,12 +5,12 @@ Adding keys is a compatible change; renaming, removing or retyping one needs ver
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pafix.findings import FileResult, Finding, SourceError
 from pafix.report.results import ScanStats, error_flow, finding_flow, sorted_errors, sorted_findings
-from pafix.report.json_text import dumps_indented
 
 JSON_FORMAT_VERSION = 1
 
@@ -73,4 +73,4 @@ def render_json(results: Sequence[FileResult], stats: ScanStats, *, tool_version
         },
     }
     document.update(extra or {})
-    return dumps_indented(document) + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

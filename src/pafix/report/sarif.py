@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import json
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -13,7 +14,6 @@ from urllib.parse import quote
 from pafix.findings import FileResult, Finding, RuleInfo, Severity
 from pafix.report.results import error_flow, finding_flow, sorted_errors, sorted_findings
 from pafix.report.baseline import Marks
-from pafix.report.json_text import dumps_indented
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA_URI = (
@@ -265,4 +265,4 @@ def render_sarif(
     run["results"] = sarif_results
 
     document = {"$schema": SARIF_SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
-    return dumps_indented(document) + "\n"
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
