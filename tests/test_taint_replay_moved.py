@@ -145,3 +145,26 @@ def test_every_origin_key_holding_an_offset_is_mapped() -> None:
     source = "".join(p.read_text(encoding="utf-8") for p in (ROOT / "src" / "pafix" / "analysis").rglob("*.py"))
     keyed = set(re.findall(r'Origin\(\s*f"(\w+:)\{[^}]*\.start\}', source))
     assert keyed and keyed <= set(frames.OFFSET_KEYS)
+
+
+#: two subflows of one name (a flow PAD would refuse, which the editor still checks as typed)
+TWINS = """SET A TO $'''typed here'''
+SET B TO 1
+SET C TO 2
+FUNCTION F GLOBAL
+SET Key TO P'AQAAANCMnd8BFdERjHoAwE/Cl+sBAAAAexampleonly'
+END FUNCTION
+FUNCTION F GLOBAL
+SET Q TO 2
+END FUNCTION
+"""
+
+
+def test_subflows_of_one_name_below_an_edit_are_not_taken_for_each_other(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(replay, "CHUNK", 1)
+    last = lint_text(TWINS, "buffer.robin")
+    at = TWINS.index("here")
+    last = _check(TWINS[:at] + "x" + TWINS[at:], last)
+    assert last.checked is not None
+    assert any(e.kind == "store" for e in last.checked.analysis.events.values())
+    assert last.checked.analysis.recorder is not None and last.checked.analysis.recorder.moved_from < TWINS.index("FUNCTION")

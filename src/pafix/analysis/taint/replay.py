@@ -85,6 +85,7 @@ def exec_top(a: Transfer, rec: Recorder, sf: Subflow, state: State) -> State:
     old_body = rec.old_bodies.get(scope)
     shift = len(body) - len(old_body) if old_body is not None else 0  # old index = new index - shift
     edit_keeps = kept_below(rec.edit)
+    moved_by = rec.edit[-1][2] if rec.edit else 0  # the offsets the statements below the edit moved by
     at_frame: Frame = ()  # maps the positions of ``state`` to this text's (a replayed run's own)
     for at in range(0, len(body), CHUNK):
         stmts = body[at:at + CHUNK]
@@ -95,7 +96,11 @@ def exec_top(a: Transfer, rec: Recorder, sf: Subflow, state: State) -> State:
         if not candidates and old_body is not None and stmts[0].span.start >= rec.moved_from \
                 and 0 <= at - shift < len(old_body):
             was = old_body[at - shift:at - shift + len(stmts)]
-            candidates = old.get(id(was[0]), ())
+            # (the old ones moved: a check, should two subflows share a scope; the two runs of
+            # statements are consecutive in their bodies, so their ends tell)
+            if (len(was) == len(stmts) and was[0].span.start + moved_by == stmts[0].span.start
+                    and was[-1].span.end + moved_by == stmts[-1].span.end):
+                candidates = old.get(id(was[0]), ())
         for run in candidates:
             if not (run.scope == scope and _same_nodes(run.stmts, was)
                     and (run.creds is creds or run.creds == creds)):
