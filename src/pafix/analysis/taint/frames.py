@@ -45,6 +45,10 @@ MAX_INTERVALS = 8
 OFFSET_KEYS = ("output:", "enc:")
 
 
+#: a span from its six fields (``Span(...)`` is a Python function: a named tuple's ``__new__``)
+_new_span = tuple.__new__
+
+
 class Unmapped(Exception):
     """A position in text an edit replaced: what holds it has no counterpart now."""
 
@@ -101,6 +105,18 @@ class Mapper:
 
     frame: Frame
     _done: dict[int, tuple[Any, Any]] = field(default_factory=dict)
+    #: what most positions take (a keystroke maps ~1,500 events of ~10 positions each): below
+    #: ``_keep`` nothing moves; from ``_tail`` (the last interval, when it keeps columns) on,
+    #: offsets and lines move by ``_tail_moves``
+    _keep: int = field(init=False)
+    _tail: int = field(init=False)
+    _tail_moves: tuple[int, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._keep = kept_below(self.frame)
+        last = self.frame[-1] if self.frame else (0, END, 0, 0, 0)
+        self._tail = last[0] if last[1] >= END // 2 and not last[4] else END
+        self._tail_moves = (last[2], last[3])
 
     def _interval(self, offset: int) -> Interval:
         for iv in self.frame:
@@ -110,6 +126,11 @@ class Mapper:
 
     def span(self, span: n.Span) -> n.Span:
         start, end, line, column, end_line, end_column = span
+        if end <= self._keep:
+            return span
+        if start >= self._tail:
+            d, dl = self._tail_moves
+            return _new_span(n.Span, (start + d, end + d, line + dl, column, end_line + dl, end_column))
         _, _, d, dl, dc = self._interval(start)
         # (the end is exclusive: its last character says where it is)
         _, _, d2, dl2, dc2 = self._interval(end - 1) if end > start else (0, 0, d, dl, dc)
@@ -119,6 +140,11 @@ class Mapper:
 
     def step(self, step: TraceStep) -> TraceStep:
         start, end = step.start, step.end
+        if end <= self._keep:
+            return step
+        if start >= self._tail:
+            d, dl = self._tail_moves
+            return TraceStep(step.line + dl, step.column, step.message, start + d, end + d, step.flow)
         _, _, d, dl, dc = self._interval(start)
         _, _, d2, _, _ = self._interval(end - 1) if end > start else (0, 0, d, dl, dc)
         if not (d or dl or dc or d2):
