@@ -168,3 +168,23 @@ def test_subflows_of_one_name_below_an_edit_are_not_taken_for_each_other(monkeyp
     assert last.checked is not None
     assert any(e.kind == "store" for e in last.checked.analysis.events.values())
     assert last.checked.analysis.recorder is not None and last.checked.analysis.recorder.moved_from < TWINS.index("FUNCTION")
+
+
+def test_a_replay_that_cannot_map_its_state_falls_back_to_a_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should the state a stretch of replayed chunks hands on hold a position the edit replaced,
+    the subflow is run again as a scan runs it, after what the replay recorded: the same
+    analysis."""
+    from pafix.analysis.taint import engine
+
+    monkeypatch.setattr(replay, "CHUNK", 1)
+    real = engine.exec_top
+
+    def unmappable_at_the_end(*args: object) -> State:
+        real(*args)  # type: ignore[arg-type]
+        raise frames.Unmapped(0)
+
+    text = _flow(blocks=3)
+    last = lint_text(text, "buffer.robin")
+    monkeypatch.setattr(engine, "exec_top", unmappable_at_the_end)
+    at = text.index("Step 1") + 2
+    _check(text[:at] + "x" + text[at:], last)

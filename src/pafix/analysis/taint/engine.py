@@ -27,7 +27,7 @@ from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.state import Event, Label, Origin, State, join, same, widened
 from pafix.analysis.taint.plans import PlanMemo
 from pafix.analysis.taint.replay import TABLE_MARGIN, TABLE_SLACK, exec_top, replayable
-from pafix.analysis.taint.frames import Frame, edit_frame
+from pafix.analysis.taint.frames import Frame, Unmapped, edit_frame
 from pafix.analysis.taint.runs import Recorder, Scope
 from pafix.analysis.taint.reverse import reverse_stores
 from pafix.analysis.taint.transfer import Transfer, field_of
@@ -238,8 +238,14 @@ class Analysis(Transfer):
                 rec = self.recorder
                 if rec is None:
                     out = self.exec_body(sf, sf.body, start.copy())
-                else:  # the editor: replay what the statements above an edit did last time
-                    out = exec_top(self, rec, sf, start.copy())
+                else:  # the editor: replay what the statements around an edit did last time
+                    try:
+                        out = exec_top(self, rec, sf, start.copy())
+                    except Unmapped:
+                        # a replayed state with a position the edit replaced: by the argument
+                        # in replay.py it cannot be, but should it, the body is run as a scan
+                        # runs it (the events replayed so far are its own, in its order)
+                        out = self.exec_body(sf, sf.body, start.copy())
                 self.exit[sf.name] = widened(self.exit.get(sf.name), out)
             # (a state still in place is unchanged: no need to compare its contents)
             if all(before[0].get(k) is v or same(before[0].get(k, empty), v) for k, v in self.entry.items()) and all(
