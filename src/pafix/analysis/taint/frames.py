@@ -11,7 +11,7 @@ across keystrokes. Only what a replay hands on leaves a run moved: its events (b
 keystroke's map alone, see :class:`Run.events <pafix.analysis.taint.runs.Run>`), and the state
 where a stretch of replayed chunks ends.
 
-A map is a few intervals of offsets, each moved by an offset and a line delta; an offset in
+A map is a few intervals of offsets, each moved by offsets, lines and columns; an offset in
 none of them lay in the text an edit replaced and has no counterpart: whatever holds one is
 not the same as anything now (:class:`Unmapped`). The map of one edit keeps the common prefix
 of the two texts and moves everything after the changed range (on the line where the change
@@ -38,7 +38,7 @@ Frame = tuple[Interval, ...]
 #: past the end of any text
 END = 1 << 62
 #: a run whose map has more intervals than this is run again rather than replayed (each edit
-#: at a new place adds one; running it again starts a new map)
+#: at a new place adds one or two; running it again starts a new map)
 MAX_INTERVALS = 8
 #: origin keys that carry an offset (``Actions.exec_action``, ``Values._eval_text``): the
 #: offset follows the prefix, up to the next ``:`` or the end
