@@ -340,6 +340,12 @@ class Memos:
         return self._same[0], self._length - self._same[1]
 
     @property
+    def moved(self) -> Moved | None:
+        """How the parser made this check's flow from the last check's (None when it did not
+        re-parse a region of it)."""
+        return self._moved
+
+    @property
     def prefix(self) -> int:
         """The length of the text this check and the last share at their start (0 when
         there is no last check)."""

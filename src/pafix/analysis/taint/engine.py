@@ -27,7 +27,8 @@ from pafix.analysis.names import NamePolicy
 from pafix.analysis.taint.state import Event, Label, Origin, State, join, same, widened
 from pafix.analysis.taint.plans import PlanMemo
 from pafix.analysis.taint.replay import TABLE_MARGIN, TABLE_SLACK, exec_top, replayable
-from pafix.analysis.taint.runs import Recorder
+from pafix.analysis.taint.frames import Frame, Unmapped, edit_frame
+from pafix.analysis.taint.runs import Recorder, Scope
 from pafix.analysis.taint.reverse import reverse_stores
 from pafix.analysis.taint.transfer import Transfer, field_of
 from pafix.syntax.incremental import shift
@@ -98,7 +99,8 @@ class Analysis(Transfer):
         self._prepass(memos)
         if remember:
             old = last.runs if reuse is not None and last is not None and replayable(reuse, self) else {}
-            self.recorder = Recorder(old, last.table_limit if last is not None else 0)
+            self.recorder = Recorder(old, last.table_limit if last is not None else 0,
+                                     *_moved_runs(reuse, model, memos) if old else ())
 
     # ---- set-up --------------------------------------------------------------------------
     def _prepass(self, memos: Memos | None) -> None:
@@ -236,8 +238,14 @@ class Analysis(Transfer):
                 rec = self.recorder
                 if rec is None:
                     out = self.exec_body(sf, sf.body, start.copy())
-                else:  # the editor: replay what the statements above an edit did last time
-                    out = exec_top(self, rec, sf, start.copy())
+                else:  # the editor: replay what the statements around an edit did last time
+                    try:
+                        out = exec_top(self, rec, sf, start.copy())
+                    except Unmapped:
+                        # a replayed state with a position the edit replaced: by the argument
+                        # in replay.py it cannot be, but should it, the body is run as a scan
+                        # runs it (the events replayed so far are its own, in its order)
+                        out = self.exec_body(sf, sf.body, start.copy())
                 self.exit[sf.name] = widened(self.exit.get(sf.name), out)
             # (a state still in place is unchanged: no need to compare its contents)
             if all(before[0].get(k) is v or same(before[0].get(k, empty), v) for k, v in self.entry.items()) and all(
@@ -255,6 +263,20 @@ class Analysis(Transfer):
         last round of the whole-program iteration is mostly such runs. The states are kept by
         reference (see :func:`_same_inputs`)."""
         return starts, tuple(self.exit.get(c) for c in callees), frozenset(self.credential_vars)
+
+
+def _moved_runs(reuse: Analysis | None, model: FlowModel,
+                memos: Memos | None) -> tuple[Frame, dict[Scope, n.Body], int] | tuple[()]:
+    """What the recorder needs to find and replay the runs of statements the re-parse moved
+    (:mod:`~pafix.analysis.taint.replay`): the map of the edit's positions, the last flow's
+    subflow bodies and where the moved statements start in this text; nothing when this flow
+    was not made from the last one by moving statements."""
+    moved = memos.moved if memos is not None else None
+    if reuse is None or moved is None or moved.old is not reuse.model.flow.source \
+            or moved.new is not model.flow.source:
+        return ()
+    bodies = {(sf.name, sf.is_global): sf.body for sf in reuse.model.subflows}
+    return edit_frame(moved), bodies, moved.end + moved.delta
 
 
 #: what a subflow's run depends on, see :meth:`Analysis._run_inputs`

@@ -31,8 +31,15 @@ the comparison is an identity test. For that, the two analyses share their table
 of variables (:class:`~pafix.analysis.taint.state.Variables`), which only grows; a table grown
 past :data:`TABLE_SLACK` times what one analysis needs is dropped with the runs.
 
-Statements below the edit are other nodes (moved), and run: replaying them with their runs'
-positions moved was measured no faster than running them (docs/performance.md, round 5).
+Statements below the edit are other nodes, the old ones moved by the re-parse: a chunk of them
+is matched with the run of the old chunk at the same place from the end of its body
+(:attr:`Recorder.old_bodies <pafix.analysis.taint.runs.Recorder>`), and the comparison and
+the replay are made in this text's positions. A run keeps the positions it was recorded with
+and a map to the current ones (:mod:`~pafix.analysis.taint.frames`): moving every run's
+states eagerly cost what running the chunks costs (round 5), while down a stretch of replayed
+chunks the states still compare by identity, and only the events handed on, and the state
+where the stretch ends, are moved. A chunk whose start state holds a position inside the text
+the edit replaced (an assignment made by the edited statement, say) runs again.
 Replaying is the editor's: a scan records nothing (``remember=False``).
 """
 
@@ -40,7 +47,8 @@ from __future__ import annotations
 
 from pafix.syntax import nodes as n
 from pafix.analysis.model import Subflow
-from pafix.analysis.taint.runs import Recorder, Run, Runs
+from pafix.analysis.taint.frames import Frame, Unmapped, kept_below, reach
+from pafix.analysis.taint.runs import Reads, Recorder, Run, Runs
 from pafix.analysis.taint.state import Event, Origin, State
 from pafix.analysis.taint.transfer import Transfer
 
@@ -67,37 +75,68 @@ def replayable(old: Transfer, new: Transfer) -> bool:
 
 def exec_top(a: Transfer, rec: Recorder, sf: Subflow, state: State) -> State:
     """``a.exec_body(sf, sf.body, state)``, with each chunk of statements whose run the last
-    analysis made from the same inputs replayed, and each run recorded for the next."""
+    analysis made from the same inputs replayed, and each run recorded for the next. Below an
+    edit the chunks are moved nodes: their runs are found through the old body and compared,
+    and their events replayed, with positions mapped (:mod:`~pafix.analysis.taint.frames`)."""
     scope = (sf.name, sf.is_global)
     old, runs = rec.old, rec.runs
-    secret_used = a.secret_used
     exec_body = a.exec_body
     body = sf.body
+    old_body = rec.old_bodies.get(scope)
+    shift = len(body) - len(old_body) if old_body is not None else 0  # old index = new index - shift
+    edit_keeps = kept_below(rec.edit)
+    moved_by = rec.edit[-1][2] if rec.edit else 0  # the offsets the statements below the edit moved by
+    at_frame: Frame = ()  # maps the positions of ``state`` to this text's (a replayed run's own)
     for at in range(0, len(body), CHUNK):
         stmts = body[at:at + CHUNK]
         key = id(stmts[0])
         creds = rec.creds_now(a.credential_vars)
-        for run in old.get(key, ()):
-            if (run.scope == scope and _same_nodes(run.stmts, stmts) and _same_state(run.before, state)
-                    and (run.creds is creds or run.creds == creds)
-                    and all(secret_used.get(var) == origin for var, origin in run.reads)):
-                for event in run.events:
-                    a._event(event)
-                if run.creds_after is not run.creds:
-                    a.credential_vars.update(run.creds_after)
-                a.cred_misses.update(run.asked)
-                rec.adopt_creds(run.creds_after)
-                rec.replayed += 1
-                rec.node_reads[key] = run.reads
-                _keep(runs, key, run)
-                state = run.after.copy()
-                break
+        was = stmts  # the nodes of the last analysis these are
+        candidates = old.get(key, ())
+        if not candidates and old_body is not None and stmts[0].span.start >= rec.moved_from \
+                and 0 <= at - shift < len(old_body):
+            was = old_body[at - shift:at - shift + len(stmts)]
+            # (the old ones moved: a check, should two subflows share a scope; the two runs of
+            # statements are consecutive in their bodies, so their ends tell)
+            if (len(was) == len(stmts) and was[0].span.start + moved_by == stmts[0].span.start
+                    and was[-1].span.end + moved_by == stmts[-1].span.end):
+                candidates = old.get(id(was[0]), ())
+        for run in candidates:
+            if not (run.scope == scope and _same_nodes(run.stmts, was)
+                    and (run.creds is creds or run.creds == creds)):
+                continue
+            # a run of these very nodes kept as it was recorded is compared as it is (the
+            # state and what it read must equal today's, positions included); a run of nodes
+            # the edit moved, or one kept moved, in this text's positions
+            frame: Frame | None = rec.now(run.frame) if was is not stmts or run.frame else ()
+            if frame is None:
+                continue
+            replayed = _replayed(a, rec, run, frame, state, at_frame, edit_keeps)
+            if replayed is None:
+                continue
+            events, reads = replayed
+            for event in events:
+                a._event(event)
+            if run.creds_after is not run.creds:
+                a.credential_vars.update(run.creds_after)
+            a.cred_misses.update(run.asked)
+            rec.adopt_creds(run.creds_after)
+            rec.replayed += 1
+            rec.node_reads[key] = reads
+            if was is not stmts or frame != run.frame or events is not run.events:
+                run = Run(stmts, scope, run.before, run.creds, run.after, events, run.creds_after, run.reads,
+                          run.asked, frame, run.reach if events is run.events else reach(events))
+            _keep(runs, key, run)
+            state, at_frame = run.after.copy(), frame
+            break
         else:
+            if at_frame:  # after replayed chunks whose positions moved: run from this text's
+                state, at_frame = rec.mapper(at_frame).state(state).copy(), ()
             before = state.copy()
             calls = a.calls_run
             log: list[Event] = []
-            reads: dict[str, Origin | None] = {}
-            rec.log, rec.reads = log, reads
+            new_reads: dict[str, Origin | None] = {}
+            rec.log, rec.reads = log, new_reads
             outer, a.cred_misses = a.cred_misses, set()
             try:
                 state = exec_body(sf, stmts, state)
@@ -107,14 +146,48 @@ def exec_top(a: Transfer, rec: Recorder, sf: Subflow, state: State) -> State:
                 outer.update(asked)
             if a.calls_run == calls:  # a CALL reads and writes the callee's entry and exit
                 known = rec.node_reads.get(key, ())
-                if reads:
+                if new_reads:
                     merged = dict(known)
-                    merged.update(reads)
+                    merged.update(new_reads)
                     known = tuple(merged.items())
                 rec.node_reads[key] = known
-                _keep(runs, key, Run(stmts, scope, before, creds, state.copy(), tuple(log),
-                                     rec.creds_now(a.credential_vars), known, frozenset(asked)))
+                recorded = tuple(log)
+                _keep(runs, key, Run(stmts, scope, before, creds, state.copy(), recorded,
+                                     rec.creds_now(a.credential_vars), known, frozenset(asked), (),
+                                     reach(recorded)))
+    if at_frame:
+        state = rec.mapper(at_frame).state(state).copy()
     return state
+
+
+def _replayed(a: Transfer, rec: Recorder, run: Run, frame: Frame, state: State, at_frame: Frame,
+              edit_keeps: int) -> tuple[tuple[Event, ...], Reads] | None:
+    """Whether ``run`` (of the last analysis, mapped to this text by ``frame``) may stand for the
+    run of its chunk from ``state`` (mapped by ``at_frame``): its events, mapped, and the
+    first-use origins it read, in this text's positions; None when it may not."""
+    try:
+        if frame == at_frame:
+            if not _same_state(run.before, state):
+                return None
+        elif not _same_state(rec.mapper(frame).state(run.before), rec.mapper(at_frame).state(state)):
+            return None
+        reads = run.reads
+        if frame:
+            mapper = rec.mapper(frame)
+            reads = tuple([(var, origin if origin is None else mapper.origin(origin)) for var, origin in reads])
+        secret_used = a.secret_used
+        if not all(secret_used.get(var) == origin for var, origin in reads):
+            return None
+        # the events hold the last text's positions: only this edit moves them
+        events = run.events
+        if frame and run.reach > edit_keeps:
+            edit = rec.mapper(rec.edit)
+            events = tuple([edit.event(e) for e in events])
+            if all(x is y for x, y in zip(events, run.events)):
+                events = run.events
+        return events, reads
+    except Unmapped:
+        return None
 
 
 def _same_nodes(a: tuple[n.Stmt, ...], b: tuple[n.Stmt, ...]) -> bool:

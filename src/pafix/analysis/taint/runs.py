@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pafix.syntax import nodes as n
+from pafix.analysis.taint.frames import END, Frame, MAX_INTERVALS, Mapper, compose
 from pafix.analysis.taint.state import Event, Origin, State
 
 #: the scope of a top-level statement: its subflow's name and whether it is ``GLOBAL``
@@ -19,7 +20,10 @@ Reads = tuple[tuple[str, Origin | None], ...]
 
 @dataclass(frozen=True, slots=True)
 class Run:
-    """One run of one chunk of top-level statements: what it started from and what it did."""
+    """One run of one chunk of top-level statements: what it started from and what it did.
+    The states and reads hold the positions of the text the chunk was run in, ``frame`` maps
+    them to those of the text the run was kept for; the events hold the latter
+    (:mod:`~pafix.analysis.taint.frames`)."""
 
     stmts: tuple[n.Stmt, ...]  #: keeps the nodes, and so their ids, alive
     scope: Scope
@@ -31,6 +35,8 @@ class Run:
     reads: Reads  #: the ``secret_used`` entries its names read (in this run or an earlier one)
     #: the keys it asked about and found no credential variable (``Values.is_credential_var``)
     asked: frozenset[str]
+    frame: Frame = ()
+    reach: int = END  #: no position in ``events`` reaches this offset (``frames.reach``)
 
 
 #: id of a chunk's first statement -> its runs (one per time the whole-program iteration ran it)
@@ -42,10 +48,20 @@ class Recorder:
     (:attr:`old`). Also what the chunk being run reads and records (:attr:`reads`, the
     events logged in :attr:`log`)."""
 
-    __slots__ = ("old", "runs", "reads", "log", "node_reads", "creds", "_creds_len", "table_limit", "replayed")
+    __slots__ = ("old", "runs", "reads", "log", "node_reads", "creds", "_creds_len", "table_limit", "replayed",
+                 "edit", "old_bodies", "moved_from", "_mappers", "_composed")
 
-    def __init__(self, old: Runs, table_limit: int) -> None:
+    def __init__(self, old: Runs, table_limit: int, edit: Frame = (), old_bodies: dict[Scope, n.Body] | None = None,
+                 moved_from: int = END) -> None:
         self.old = old
+        #: the map of the re-parse from the last analysis' text to this one's
+        self.edit = edit
+        #: the last analysis' subflow bodies, by scope: a statement of this flow from offset
+        #: ``moved_from`` on is the one at the same place from the end of the old body, moved
+        self.old_bodies = old_bodies or {}
+        self.moved_from = moved_from
+        self._mappers: dict[Frame, Mapper] = {}
+        self._composed: dict[Frame, Frame | None] = {}
         self.runs: Runs = {}
         self.reads: dict[str, Origin | None] | None = None
         self.log: list[Event] | None = None
@@ -65,6 +81,25 @@ class Recorder:
             self.creds = frozenset(creds)
             self._creds_len = len(creds)
         return self.creds
+
+    def mapper(self, frame: Frame) -> Mapper:
+        """The one mapper of ``frame`` in this analysis (what it mapped, it maps once)."""
+        found = self._mappers.get(frame)
+        if found is None:
+            found = self._mappers[frame] = Mapper(frame)
+        return found
+
+    def now(self, frame: Frame) -> Frame | None:
+        """The map from a run of the last analysis (its ``frame``) to this text, the same object
+        for every run of the same ``frame`` (a stretch of replayed chunks compares states by
+        identity only within one map); None past :data:`~pafix.analysis.taint.frames.MAX_INTERVALS`."""
+        if frame in self._composed:
+            return self._composed[frame]
+        full: Frame | None = compose(frame, self.edit)
+        if full is not None and len(full) > MAX_INTERVALS:
+            full = None
+        self._composed[frame] = full
+        return full
 
     def adopt_creds(self, creds: frozenset[str]) -> None:
         """After a replay: the set is ``creds`` (the same object as the run's, for identity)."""
