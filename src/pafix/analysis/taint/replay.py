@@ -47,6 +47,7 @@ from __future__ import annotations
 
 from pafix.syntax import nodes as n
 from pafix.analysis.model import Subflow
+from pafix.analysis.taint.chunks import chunks
 from pafix.analysis.taint.frames import Frame, Unmapped, kept_below, reach
 from pafix.analysis.taint.runs import Reads, Recorder, Run, Runs
 from pafix.analysis.taint.state import Event, Origin, State
@@ -57,9 +58,11 @@ from pafix.analysis.taint.transfer import Transfer
 #: interns every name typed letter by letter
 TABLE_SLACK = 2
 TABLE_MARGIN = 256
-#: statements per chunk: a chunk is replayed or run as a whole. A snapshot of the state per
-#: statement costs more than the runs it saves (a write after a snapshot copies the taints);
-#: a chunk the edit falls in runs whole, and there are few of them
+#: statements per chunk, on average: a chunk is replayed or run as a whole. A snapshot of the
+#: state per statement costs more than the runs it saves (a write after a snapshot copies the
+#: taints); a chunk the edit falls in runs whole, and there are few of them. Chunks are cut by
+#: the statements' text (:mod:`~pafix.analysis.taint.chunks`): one typed or deleted above
+#: leaves the chunks below it as they were, moved
 CHUNK = 32
 
 
@@ -87,8 +90,8 @@ def exec_top(a: Transfer, rec: Recorder, sf: Subflow, state: State) -> State:
     edit_keeps = kept_below(rec.edit)
     moved_by = rec.edit[-1][2] if rec.edit else 0  # the offsets the statements below the edit moved by
     at_frame: Frame = ()  # maps the positions of ``state`` to this text's (a replayed run's own)
-    for at in range(0, len(body), CHUNK):
-        stmts = body[at:at + CHUNK]
+    for at, end in chunks(rec.cuts_of(scope, body, CHUNK)):
+        stmts = body[at:end]
         key = id(stmts[0])
         creds = rec.creds_now(a.credential_vars)
         was = stmts  # the nodes of the last analysis these are
