@@ -52,8 +52,8 @@ class Recorder:
     __slots__ = ("old", "runs", "reads", "log", "node_reads", "creds", "_creds_len", "table_limit", "replayed",
                  "edit", "old_bodies", "moved_from", "_mappers", "_composed", "old_cuts", "cuts")
 
-    def __init__(self, old: Runs, table_limit: int, edit: Frame = (), old_bodies: dict[Scope, n.Body] | None = None,
-                 moved_from: int = END, old_cuts: dict[Scope, Cuts] | None = None) -> None:
+    def __init__(self, old: Runs, table_limit: int, old_cuts: dict[Scope, Cuts] | None = None, edit: Frame = (),
+                 old_bodies: dict[Scope, n.Body] | None = None, moved_from: int = END) -> None:
         self.old = old
         #: where the last analysis cut each scope's body into chunks, and this one
         #: (:mod:`~pafix.analysis.taint.chunks`)
