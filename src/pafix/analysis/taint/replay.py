@@ -4,7 +4,9 @@ the analysis of the last keystroke, what each unchanged chunk of top-level state
 A keystroke in the middle of a 2,000-line flow leaves the statements above it the very nodes
 of the last parse (:mod:`pafix.syntax.incremental`), yet the analysis ran every one of them
 again: two thirds of a keystroke were the taint analysis of the whole flow. A subflow's body
-is run in chunks of :data:`CHUNK` top-level statements, and the run of a chunk is a function of
+is run in chunks of about :data:`CHUNK` top-level statements, cut by their text
+(:mod:`~pafix.analysis.taint.chunks`: a statement typed or deleted above leaves the chunks below
+it as they were, moved), and the run of a chunk is a function of
 
 * its nodes (the same objects: the same text at the same place),
 * the state it starts from and the credential variables known so far (both compared; the
@@ -90,7 +92,7 @@ def exec_top(a: Transfer, rec: Recorder, sf: Subflow, state: State) -> State:
     edit_keeps = kept_below(rec.edit)
     moved_by = rec.edit[-1][2] if rec.edit else 0  # the offsets the statements below the edit moved by
     at_frame: Frame = ()  # maps the positions of ``state`` to this text's (a replayed run's own)
-    for at, end in chunks(rec.cuts_of(scope, body, CHUNK)):
+    for at, end in chunks(rec.cuts_of(scope, body, CHUNK, a.model.flow.source)):
         stmts = body[at:end]
         key = id(stmts[0])
         creds = rec.creds_now(a.credential_vars)

@@ -106,12 +106,12 @@ class Recorder:
         self._composed[frame] = full
         return full
 
-    def cuts_of(self, scope: Scope, body: n.Body, size: int) -> Cuts:
-        """Where ``body`` (of ``scope``) is cut into chunks of about ``size`` statements: found
+    def cuts_of(self, scope: Scope, body: n.Body, size: int, source: str) -> Cuts:
+        """Where ``body`` (of ``scope``, in the text ``source``) is cut into chunks of about ``size`` statements: found
         once per analysis, from the last analysis' cuts where the text is the same."""
         known = self.cuts.get(scope)
         if known is None or known.body is not body or known.size != size:
-            known = self.cuts[scope] = recut(body, size, self.old_cuts.get(scope), self.old_bodies.get(scope),
+            known = self.cuts[scope] = recut(body, size, source, self.old_cuts.get(scope), self.old_bodies.get(scope),
                                              kept_below(self.edit), self.moved_from)
         return known
 
