@@ -1,7 +1,7 @@
 """CPU time of one editor keystroke, two checkouts side by side, rounds interleaved.
 
     python bench/lsp_keystroke_ab.py --before /work/wt/base16/src --after src \\
-        --lines 2000 20000 --edits 20 --rounds 5 [--out bench/results/lsp_keystroke_ab.json]
+        --lines 2000 20000 --edits 20 --rounds 5 [--edit statement] [--out bench/results/lsp_keystroke_ab.json]
 
 A keystroke is what the server does with one ``didChange`` (bench/lsp_latency.py's edits: a
 character typed into a quoted text in the middle of the flow, then removed): ``lint_text``
@@ -16,6 +16,10 @@ alternating order, and times each keystroke in CPU seconds of the process
 built once, by this checkout's ``build_flow``. Both sides must give the same diagnostics
 (compared by digest, keystroke by keystroke). Prints and writes median and p95 per side and
 size, over all keystrokes of all rounds, and each round's median.
+
+``--edit statement``: the keystroke is a whole top-level statement instead, a copy of the first
+``Display.ShowMessageDialog.ShowMessage`` line at or after the middle line, pasted above it and
+then removed (the statements below shift by one: chunks cut by count would all move).
 """
 
 from __future__ import annotations
@@ -56,7 +60,8 @@ def worker(text_file: Path, edits: int) -> dict[str, Any]:
     collector = policy() if policy is not None else contextlib.nullcontext()
     text = text_file.read_text(encoding="utf-8")
     at = int(os.environ["PAFIX_BENCH_AT"])
-    typed = text[:at] + "x" + text[at:]
+    added = os.environ.get("PAFIX_BENCH_INSERT", "x")  # a character, or a whole line (--edit statement)
+    typed = text[:at] + added + text[at:]
     last = lint_text(text, "bench.robin")
     memo = DiagnosticMemo()
     index = LineIndex(text)
@@ -71,9 +76,9 @@ def worker(text_file: Path, edits: int) -> dict[str, Any]:
         current = typed if i % 2 == 0 else text
         prev = last.checked
         t0 = time.process_time()
-        # the server builds it when the change arrives: "x" typed at ``at``, then deleted
+        # the server builds it when the change arrives: ``added`` typed at ``at``, then deleted
         if incremental:
-            index = index.edited(at, at + (i % 2), current)
+            index = index.edited(at, at + (i % 2) * len(added), current)
         else:
             index = LineIndex(current)
         with collector:
@@ -100,6 +105,16 @@ def _seen(diag: dict[str, Any]) -> dict[str, Any]:
     return {**diag, "data": {k: v for k, v in data.items() if k not in ("fix", "remove")}}
 
 
+def statement_spot(text: str) -> tuple[int, int, str]:
+    """Where ``--edit statement`` pastes, and what: the start of the first message dialog line
+    at or after the middle line, and a copy of that line."""
+    lines = text.split("\n")
+    for number in range(len(lines) // 2, len(lines)):
+        if lines[number].startswith("Display.ShowMessageDialog.ShowMessage "):
+            return number, 0, lines[number] + "\n"
+    raise ValueError("no message dialog line after the middle of the flow")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     k = (len(ordered) - 1) * q
@@ -107,8 +122,8 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
-def run_side(src: Path, text_file: Path, at: int, edits: int) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(src), "PAFIX_BENCH_AT": str(at)}
+def run_side(src: Path, text_file: Path, at: int, edits: int, added: str = "x") -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(src), "PAFIX_BENCH_AT": str(at), "PAFIX_BENCH_INSERT": added}
     out = subprocess.run([sys.executable, __file__, "--worker", str(text_file), str(edits)],
                          env=env, capture_output=True, text=True, check=False)
     if out.returncode:
@@ -132,6 +147,8 @@ def main() -> int:
     ap.add_argument("--lines", type=int, nargs="+", default=[2000, 20000])
     ap.add_argument("--edits", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--edit", choices=("char", "statement"), default="char",
+                    help="a character typed into a quoted text (default) or a whole statement line pasted")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
@@ -141,27 +158,27 @@ def main() -> int:
     sides = {"before": args.before.resolve(), "after": args.after.resolve()}
     report: dict[str, Any] = {"benchmark": "editor keystroke CPU (lint_text + diagnostics), interleaved",
                               "before": str(sides["before"]), "after": str(sides["after"]),
-                              "edits": args.edits, "rounds": args.rounds, "load_before": os.getloadavg(),
+                              "edits": args.edits, "rounds": args.rounds, "edit": args.edit, "load_before": os.getloadavg(),
                               "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "flows": []}
     with tempfile.TemporaryDirectory() as tmp:
         flows = []
         for lines in args.lines:
             text = build_flow(lines)
-            line, col = edit_spot(text)
+            line, col, added = statement_spot(text) if args.edit == "statement" else (*edit_spot(text), "x")
             at = sum(len(x) + 1 for x in text.split("\n")[:line]) + col
             path = Path(tmp) / f"flow{lines}.robin"
             path.write_text(text, encoding="utf-8")
-            flows.append((lines, text.count("\n"), path, at))
+            flows.append((lines, text.count("\n"), path, at, added))
         results: dict[int, dict[str, list[dict[str, Any]]]] = {f[0]: {"before": [], "after": []} for f in flows}
         for r in range(args.rounds):
             order = ("before", "after") if r % 2 == 0 else ("after", "before")
-            for lines, _count, path, at in flows:
+            for lines, _count, path, at, added in flows:
                 for side in order:
-                    results[lines][side].append(run_side(sides[side], path, at, args.edits))
+                    results[lines][side].append(run_side(sides[side], path, at, args.edits, added))
                 got = [results[lines][s][-1]["digests"] for s in ("before", "after")]
                 assert got[0] == got[1], f"round {r}, {lines} lines: the diagnostics differ"
             print(f"round {r + 1}/{args.rounds} done", file=sys.stderr)
-    for lines, count, _path, _at in flows:
+    for lines, count, _path, _at, _added in flows:
         entry: dict[str, Any] = {"lines": count}
         for side in ("before", "after"):
             runs = results[lines][side]

@@ -100,6 +100,7 @@ class Analysis(Transfer):
         if remember:
             old = last.runs if reuse is not None and last is not None and replayable(reuse, self) else {}
             self.recorder = Recorder(old, last.table_limit if last is not None else 0,
+                                     last.cuts if old and last is not None else None,
                                      *_moved_runs(reuse, model, memos) if old else ())
 
     # ---- set-up --------------------------------------------------------------------------

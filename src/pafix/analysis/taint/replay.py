@@ -4,7 +4,9 @@ the analysis of the last keystroke, what each unchanged chunk of top-level state
 A keystroke in the middle of a 2,000-line flow leaves the statements above it the very nodes
 of the last parse (:mod:`pafix.syntax.incremental`), yet the analysis ran every one of them
 again: two thirds of a keystroke were the taint analysis of the whole flow. A subflow's body
-is run in chunks of :data:`CHUNK` top-level statements, and the run of a chunk is a function of
+is run in chunks of about :data:`CHUNK` top-level statements, cut by their text
+(:mod:`~pafix.analysis.taint.chunks`: a statement typed or deleted above leaves the chunks below
+it as they were, moved), and the run of a chunk is a function of
 
 * its nodes (the same objects: the same text at the same place),
 * the state it starts from and the credential variables known so far (both compared; the
@@ -47,6 +49,7 @@ from __future__ import annotations
 
 from pafix.syntax import nodes as n
 from pafix.analysis.model import Subflow
+from pafix.analysis.taint.chunks import chunks
 from pafix.analysis.taint.frames import Frame, Unmapped, kept_below, reach
 from pafix.analysis.taint.runs import Reads, Recorder, Run, Runs
 from pafix.analysis.taint.state import Event, Origin, State
@@ -57,9 +60,11 @@ from pafix.analysis.taint.transfer import Transfer
 #: interns every name typed letter by letter
 TABLE_SLACK = 2
 TABLE_MARGIN = 256
-#: statements per chunk: a chunk is replayed or run as a whole. A snapshot of the state per
-#: statement costs more than the runs it saves (a write after a snapshot copies the taints);
-#: a chunk the edit falls in runs whole, and there are few of them
+#: statements per chunk, on average: a chunk is replayed or run as a whole. A snapshot of the
+#: state per statement costs more than the runs it saves (a write after a snapshot copies the
+#: taints); a chunk the edit falls in runs whole, and there are few of them. Chunks are cut by
+#: the statements' text (:mod:`~pafix.analysis.taint.chunks`): one typed or deleted above
+#: leaves the chunks below it as they were, moved
 CHUNK = 32
 
 
@@ -87,8 +92,8 @@ def exec_top(a: Transfer, rec: Recorder, sf: Subflow, state: State) -> State:
     edit_keeps = kept_below(rec.edit)
     moved_by = rec.edit[-1][2] if rec.edit else 0  # the offsets the statements below the edit moved by
     at_frame: Frame = ()  # maps the positions of ``state`` to this text's (a replayed run's own)
-    for at in range(0, len(body), CHUNK):
-        stmts = body[at:at + CHUNK]
+    for at, end in chunks(rec.cuts_of(scope, body, CHUNK, a.model.flow.source)):
+        stmts = body[at:end]
         key = id(stmts[0])
         creds = rec.creds_now(a.credential_vars)
         was = stmts  # the nodes of the last analysis these are

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pafix.syntax import nodes as n
-from pafix.analysis.taint.frames import END, Frame, MAX_INTERVALS, Mapper, compose
+from pafix.analysis.taint.chunks import Cuts, recut
+from pafix.analysis.taint.frames import END, Frame, MAX_INTERVALS, Mapper, compose, kept_below
 from pafix.analysis.taint.state import Event, Origin, State
 
 #: the scope of a top-level statement: its subflow's name and whether it is ``GLOBAL``
@@ -49,11 +50,15 @@ class Recorder:
     events logged in :attr:`log`)."""
 
     __slots__ = ("old", "runs", "reads", "log", "node_reads", "creds", "_creds_len", "table_limit", "replayed",
-                 "edit", "old_bodies", "moved_from", "_mappers", "_composed")
+                 "edit", "old_bodies", "moved_from", "_mappers", "_composed", "old_cuts", "cuts")
 
-    def __init__(self, old: Runs, table_limit: int, edit: Frame = (), old_bodies: dict[Scope, n.Body] | None = None,
-                 moved_from: int = END) -> None:
+    def __init__(self, old: Runs, table_limit: int, old_cuts: dict[Scope, Cuts] | None = None, edit: Frame = (),
+                 old_bodies: dict[Scope, n.Body] | None = None, moved_from: int = END) -> None:
         self.old = old
+        #: where the last analysis cut each scope's body into chunks, and this one
+        #: (:mod:`~pafix.analysis.taint.chunks`)
+        self.old_cuts = old_cuts or {}
+        self.cuts: dict[Scope, Cuts] = {}
         #: the map of the re-parse from the last analysis' text to this one's
         self.edit = edit
         #: the last analysis' subflow bodies, by scope: a statement of this flow from offset
@@ -100,6 +105,15 @@ class Recorder:
             full = None
         self._composed[frame] = full
         return full
+
+    def cuts_of(self, scope: Scope, body: n.Body, size: int, source: str) -> Cuts:
+        """Where ``body`` (of ``scope``, in the text ``source``) is cut into chunks of about ``size`` statements: found
+        once per analysis, from the last analysis' cuts where the text is the same."""
+        known = self.cuts.get(scope)
+        if known is None or known.body is not body or known.size != size:
+            known = self.cuts[scope] = recut(body, size, source, self.old_cuts.get(scope), self.old_bodies.get(scope),
+                                             kept_below(self.edit), self.moved_from)
+        return known
 
     def adopt_creds(self, creds: frozenset[str]) -> None:
         """After a replay: the set is ``creds`` (the same object as the run's, for identity)."""
