@@ -171,3 +171,32 @@ def test_text_starting_with_blanks_parses_as_lark_parses_it() -> None:
     assert isinstance(fast, FastParser)
     for text in ["  SET a TO 1\n", "\ufeff\tSET a TO 1", " \nSET b TO 2 \t", "  \t", ""]:
         assert deep(fast.parse(text, "start")) == deep(lark.parse(text, start="start"))
+
+
+def test_the_memo_of_first_chars_answers_as_the_function() -> None:
+    """``first_chars`` is memoised (the scanner groups share their terminals): for every
+    terminal of the grammar, asked twice, the memo gives what a fresh computation gives."""
+    lark, _builder = B._parser()
+    terminals = lark.terminals
+    assert terminals
+    for terminal in terminals:
+        regexp, flags = terminal.pattern.to_regexp(), 0
+        first = first_chars(regexp, flags)
+        assert first_chars(regexp, flags) == first == first_chars.__wrapped__(regexp, flags), terminal.name
+
+
+def test_the_whole_alternation_is_compiled_only_when_asked_for() -> None:
+    """A character with a cut of its own does not compile the group's whole alternation
+    (most groups never need it); a non-ASCII character, or :meth:`full`, does, and both
+    scanners find the same token."""
+    fast = B._fast()
+    assert fast is not None
+    start = fast.groups[fast.start_states["start"]]
+    assert start is not None
+    group = ScannerGroup(start.basic, start.anonymous)
+    cut = group.for_char("S")
+    assert group._full is None
+    full = group.full()
+    assert group._full is full and cut is not full
+    _same(full, cut, "SET a TO 1\n", 0)
+    assert group.for_char("é") is full

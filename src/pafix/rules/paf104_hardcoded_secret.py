@@ -314,7 +314,13 @@ def _string_literals(expr: n.Expr) -> Sequence[n.StringLit]:
         kind = type(e)
         if kind is n.StringLit:
             found.append(cast(n.StringLit, e))
-        elif kind in _NO_TEXT:
+            # its holes, last first (as inner_exprs gives them), but for the plain names
+            # (%Name%, most holes), which would only be pushed to be popped and skipped
+            for part in reversed(cast(n.StringLit, e).parts):
+                if type(part) is n.Hole and type(part.expr) not in _NO_TEXT:
+                    stack.append(part.expr)
+            continue
+        if kind in _NO_TEXT:
             continue
         children = inner(kind)
         if children is not None:
@@ -324,7 +330,10 @@ def _string_literals(expr: n.Expr) -> Sequence[n.StringLit]:
 
 def _text(lit: n.StringLit) -> str:
     """The literal's text, :data:`HOLE` where each ``%expr%`` stood."""
-    return "".join(p if isinstance(p, str) else HOLE for p in lit.parts)
+    parts = lit.parts
+    if len(parts) == 1 and type(parts[0]) is str:  # one piece of text, no hole (most literals)
+        return parts[0]
+    return "".join(p if isinstance(p, str) else HOLE for p in parts)
 
 
 #: (literal text, form, program) -> what :func:`text_secrets` says of it, by name policy: the

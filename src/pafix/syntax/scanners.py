@@ -65,35 +65,50 @@ class ScannerGroup:
         self._by_terminals: dict[tuple[str, ...], Lexer] = {}
         #: the scanner's terminals in order, each with its first characters (None: any)
         self._firsts: list[tuple[Any, frozenset[str] | None]] | None = None
+        #: whether :attr:`_firsts` was worked out (it stays None when the pieces do not make Lark's regex)
+        self._prepared = False
 
-    def full(self) -> Lexer:
-        """The whole alternation (Lark's own regex, the blanks after it skipped)."""
-        if self._full is None:
-            scanner = self.basic.scanner  # builds basic.callback too
-            if len(scanner._mres) != 1:
-                raise ValueError("a contextual lexer needs more than one regex")
-            mre = scanner._mres[0]
-            self._full = self._compile(mre.pattern, mre.flags)
+    def _regex(self) -> Any:
+        """Lark's regex of the whole alternation, with :attr:`_firsts` worked out the first time."""
+        scanner = self.basic.scanner  # builds basic.callback too (once: Lark keeps it)
+        if len(scanner._mres) != 1:
+            raise ValueError("a contextual lexer needs more than one regex")
+        mre = scanner._mres[0]
+        if not self._prepared:
+            self._prepared = True
             terminals = getattr(scanner, "terminals", None) or []
             # the per-character scanners are cut from the same pieces: only when they make
             # Lark's regex again (else every character gets the whole alternation; the test of
             # this Lark internal in tests/test_lark_internals.py says so)
             if "|".join(self._piece(t) for t in terminals) == mre.pattern:
                 self._firsts = [(t, first_chars(t.pattern.to_regexp(), mre.flags)) for t in terminals]
+        return mre
+
+    def full(self) -> Lexer:
+        """The whole alternation (Lark's own regex, the blanks after it skipped), compiled the
+        first time it is asked for: most groups never need it (every character a scan starts
+        at has a cut of its own, see :meth:`for_char`), and it is the longest of their regexes
+        (60 of them in a scan of 300 flows, a tenth of a start-up's regex compiling)."""
+        if self._full is None:
+            mre = self._regex()
+            self._full = self._compile(mre.pattern, mre.flags)
         return self._full
 
     def for_char(self, char: str) -> Lexer:
         """The scanner for a token that starts with ``char``, stored in :attr:`by_char` for
         an ASCII character (a non-ASCII one gets the whole alternation, each time: a text
         of many distinct letters does not grow the dictionary)."""
-        lexer = self.full()
         if char not in ASCII:
-            return lexer
+            return self.full()
+        self._regex()
+        lexer: Lexer | None = None
         if char not in BLANKS and self._firsts is not None:
             kept = tuple(t.name for t, first in self._firsts if first is None or char in first)
             # (no terminal at all: the whole alternation, which fails there as well)
             if kept and len(kept) < len(self._firsts):
                 lexer = self._by_terminals.get(kept) or self._cut(kept)
+        if lexer is None:
+            lexer = self.full()
         self.by_char[char] = lexer
         return lexer
 
