@@ -37,7 +37,7 @@ from pafix.syntax import nodes as n
 @dataclass(frozen=True, slots=True)
 class Cuts:
     """The cuts of ``body`` for chunks of ``size`` statements: ``after`` holds the index after
-    each statement whose length is a multiple of ``size``, in order."""
+    each statement whose text's CRC-32 is a multiple of ``size``, in order."""
 
     body: n.Body
     size: int

@@ -222,8 +222,7 @@ def reach(events: tuple[Event, ...]) -> int:
     for event in events:
         top = max(top, event.span.end, event.stmt_span.end if event.stmt_span is not None else 0)
         for lab in event.labels:
-            top = max(top, lab.origin.span.end, *(s.end for s in lab.steps)) if lab.steps else \
-                max(top, lab.origin.span.end)
+            top = max(top, lab.origin.span.end, *(s.end for s in lab.steps))
     return top + 1
 
 
