@@ -188,9 +188,9 @@ def build_model(
 ) -> FlowModel:
     """The model of ``flow``. ``last``: the model of an earlier parse of the same buffer
     (the editor), whose subflows' walks are taken over for the statements both share."""
-    functions = [s for s in flow.body if type(s) is n.Function]
-    # (no FUNCTION: Main is the whole body, not a copy of it)
-    main_body = tuple(s for s in flow.body if type(s) is not n.Function) if functions else flow.body
+    functions = flow.functions
+    # (no FUNCTION: Main is the whole body, not the copy ``flow.main`` makes)
+    main_body = flow.main if functions else flow.body
     old = {sf.name: sf for sf in last.subflows} if last is not None else {}
     main = Subflow("Main", main_body, True, (), None, *_contents(main_body, old.get("Main")))
     subflows = [main]
