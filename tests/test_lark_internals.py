@@ -148,6 +148,20 @@ def _create_unless() -> None:
             assert [t.name for t in cb.scanner.terminals] == [t.name for t in basic.callback[name].scanner.terminals]
 
 
+def _serialisation() -> None:
+    from lark.grammar import Rule
+    from lark.lark import _LOAD_ALLOWED_OPTIONS
+    from lark.lexer import TerminalDef
+
+    lark_ = _lark()
+    assert "transformer" in _LOAD_ALLOWED_OPTIONS, "_LOAD_ALLOWED_OPTIONS no longer names the transformer"
+    data, memo = lark_.memo_serialize([TerminalDef, Rule])
+    data["options"] = {k: v for k, v in data["options"].items() if k not in _LOAD_ALLOWED_OPTIONS}
+    loaded = lark.Lark._load_from_dict(data, memo, transformer=lark_.options.transformer)
+    assert loaded.parser.parser.parser.parse_table.states.keys() == _lalr().parse_table.states.keys(), \
+        "Lark._load_from_dict(memo_serialize()) no longer gives the parser back"
+
+
 INTERNALS: dict[str, Callable[[], None]] = {
     "imported classes (PatternStr, UnlessCallback, ChildFilterLALR_NoPlaceholders, ExpandSingleChild, Shift)": _imports,
     "Token._future_new(type, value, start_pos, line, column, end_line, end_column, end_pos)": _token_future_new,
@@ -162,6 +176,8 @@ INTERNALS: dict[str, Callable[[], None]] = {
     "lark.lexer._create_unless(BasicLexer.terminals, g_regex_flags, re, use_bytes) makes the Scanner's "
     "terminals and keyword callbacks (the driver's scanners are cut from it, Lark's own is not built)":
         _create_unless,
+    "Lark.memo_serialize, lark.lark._LOAD_ALLOWED_OPTIONS and Lark._load_from_dict(data, memo, transformer=) "
+    "(pafix.syntax.tables: the parser read from its tables)": _serialisation,
 }
 
 
