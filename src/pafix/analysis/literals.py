@@ -23,10 +23,10 @@ import tomllib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from typing import Literal
 
 from pafix.analysis.names import NamePolicy
+from pafix.packaged import read_packaged
 
 Confidence = Literal["high", "medium"]
 #: stands for an ``%expr%`` hole of an interpolated literal
@@ -59,7 +59,7 @@ class Forms:
 @functools.cache
 def forms() -> Forms:
     """The shipped spellings, loaded once."""
-    text = (resources.files("pafix.analysis") / "secret_forms.toml").read_text(encoding="utf-8")
+    text = read_packaged("pafix.analysis", "secret_forms.toml")
     data = tomllib.loads(text)
     ph, keys, headers = data["placeholders"], data["keys"], data["headers"]
     return Forms(

@@ -4,8 +4,9 @@ grammar without importing the parser and Lark)."""
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
+
+from pafix.packaged import read_packaged
 
 #: the grammar in an installed wheel (``pafix/grammar/robin.lark``) and in the repo (``grammar/``)
 _PACKAGED = Path(__file__).resolve().parents[1] / "grammar" / "robin.lark"
@@ -19,14 +20,12 @@ def grammar_path() -> Path:
 
 
 def grammar_text() -> str:
-    """The grammar shipped in the wheel (``pafix/grammar/robin.lark``), or the repo's copy.
-    Read as a plain file when there is one (importing ``importlib.resources``' readers took a
-    sixth of building the parser from its tables); through ``importlib.resources`` when pafix
-    is imported from a zip."""
+    """The grammar shipped in the wheel (``pafix/grammar/robin.lark``), or the repo's copy
+    (read as a plain file, see :mod:`pafix.packaged`)."""
     path = grammar_path()
     if path.is_file():
         return path.read_text(encoding="utf-8")
-    return resources.files("pafix").joinpath("grammar", "robin.lark").read_text(encoding="utf-8")
+    return read_packaged("pafix", "grammar", "robin.lark")
 
 
 __all__ = ["grammar_path", "grammar_text"]
