@@ -4,6 +4,7 @@ missing, stale, corrupt or unwritable file only means a build (pafix parses the 
 
 from __future__ import annotations
 
+import hashlib
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 from lark import Lark
 
+from pafix.cachedir import write_atomic
 from pafix.syntax import builder as B
 from pafix.syntax import tables as T
 from pafix.syntax.fastparse import FastParser
@@ -48,7 +50,7 @@ def test_the_shipped_tables_fit_the_grammar() -> None:
     every start builds the parser: regenerate it with ``python -m pafix.syntax.tables``)."""
     build_key = T.key(grammar_text(), T.lark_options())
     blob = T.shipped_path().read_bytes()
-    assert blob.split(b"\n", 1)[0].split(b" ")[2].decode() == build_key, \
+    assert blob.split(b"\n", 1)[0].split(b" ")[1].decode() == build_key, \
         "grammar/robin.tables is stale: run `python -m pafix.syntax.tables`"
     assert T.load(blob, build_key, None) is not None
 
@@ -91,8 +93,8 @@ def test_a_bad_tables_file_is_ignored_and_the_parser_built(places: tuple[Path, P
         "truncated": good[: len(good) // 2],
         "flipped": good[:-10] + bytes([good[-10] ^ 1]) + good[-9:],
         "other key": T.dump(_built(), T.key(grammar + "\n// edited", options)),
-        "pickle": b"%s %d %s %s\n" % (b"pafix-parser-tables", T.FORMAT, build_key.encode(),
-                                      __import__("hashlib").sha256(b"\x80\x04N.").hexdigest().encode()) + b"\x80\x04N.",
+        "pickle": b"%s %s %s\n" % (b"pafix-parser-tables", build_key.encode(),
+                                   hashlib.sha256(b"\x80\x04N.").hexdigest().encode()) + b"\x80\x04N.",
     }
     if blobs[damage] is not None:
         shipped.write_bytes(blobs[damage])
@@ -127,12 +129,12 @@ def test_an_unwritable_cache_folder_only_means_a_build_each_start(tmp_path: Path
         lark = T.lark_from_tables(grammar_text(), T.lark_options(), _counting_build(calls))
         assert lark.parse("SET x TO 1\n", start="start") is not None
     assert calls == [1, 1]
-    assert T.write(blocker / "cache" / "x.tables", b"x") is False
+    assert write_atomic(blocker / "cache" / "x.tables", b"x") is False
 
 
 def test_a_scan_in_a_fresh_runner_reads_the_shipped_tables(tmp_path: Path) -> None:
     """What a CI runner sees: an empty temporary directory and cache folder. The scan reports
-    as usual, builds no parser (``Lark()`` is never called) and writes nothing,
+    as usual, builds no parser (``Lark()`` is never called) and writes no parser tables,
     neither in pafix's cache folder nor (Lark's cache) in the temporary directory."""
     tmp, cache = tmp_path / "tmp", tmp_path / "cache"
     tmp.mkdir()
@@ -149,4 +151,36 @@ def test_a_scan_in_a_fresh_runner_reads_the_shipped_tables(tmp_path: Path) -> No
                           env=env, cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "stored in ResultMessage" in done.stdout and done.stdout.rstrip().endswith("exit 1 builds 0")
-    assert list(tmp.iterdir()) == [] and not cache.exists()
+    assert list(tmp.iterdir()) == [] and not list(cache.glob("parser-*"))
+
+
+def test_a_shipped_toml_file_is_parsed_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``load_toml`` gives what ``tomllib`` gives, parses the file once and reads the parse
+    back after; a damaged cached copy is parsed again and replaced, and a cache folder that
+    cannot be written only means a parse at each call."""
+    from pafix import packaged
+
+    monkeypatch.setenv("PAFIX_CACHE_DIR", str(tmp_path / "cache"))
+    parses: list[int] = []
+    real = packaged.tomllib.loads
+
+    def counted(text: str) -> dict[str, Any]:
+        parses.append(1)
+        return real(text)
+
+    monkeypatch.setattr(packaged.tomllib, "loads", counted)
+    expected = real(packaged.read_packaged("pafix.analysis", "catalogue.toml"))
+    assert packaged.load_toml("pafix.analysis", "catalogue.toml") == expected and parses == [1]
+    assert packaged.load_toml("pafix.analysis", "catalogue.toml") == expected and parses == [1]
+    (cached,) = (tmp_path / "cache").glob("data-catalogue.toml-*.marshal")
+    blob = cached.read_bytes()
+    cached.write_bytes(blob[:-5] + bytes([blob[-5] ^ 0x20]) + blob[-4:])
+    assert packaged.load_toml("pafix.analysis", "catalogue.toml") == expected and parses == [1, 1]
+    assert cached.read_bytes() == blob  # rewritten
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x", encoding="utf-8")
+    monkeypatch.setenv("PAFIX_CACHE_DIR", str(blocker / "cache"))
+    for _ in range(2):
+        assert packaged.load_toml("pafix.analysis", "secret_forms.toml") == \
+            real(packaged.read_packaged("pafix.analysis", "secret_forms.toml"))
+    assert parses == [1, 1, 1, 1]

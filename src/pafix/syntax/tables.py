@@ -16,21 +16,18 @@ write to first (Lark loads the file with ``pickle``). So pafix keeps the built p
 
 A file is used only when its key, a hash of this format's version, the grammar's text, the
 Lark options, Lark's version and Python's, is the one of this process, and its content's
-SHA-256 is the one its header gives. Anything else (a missing, stale, truncated or corrupt
-file, one that does not load) is ignored, and the parser is built as without it: pafix
-parses the same with or without these files, only slower to start. The content is
-``marshal`` data (dicts, lists, strings and numbers, as Lark's ``memo_serialize`` gives
-them), compressed: no ``pickle``, so no file can run code when it is read.
+SHA-256 is the one its header gives (:func:`pafix.cachedir.unseal`). Anything else (a
+missing, stale, truncated or corrupt file, one that does not load) is ignored, and the parser
+is built as without it: pafix parses the same with or without these files, only slower to
+start. The content is ``marshal`` data (dicts, lists, strings and numbers, as Lark's
+``memo_serialize`` gives them), compressed: no ``pickle``, so no file can run code when it is
+read.
 """
 
 from __future__ import annotations
 
 import hashlib
-import marshal
-import os
 import sys
-import tempfile
-import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -38,12 +35,12 @@ from typing import Any
 from lark import Lark
 from lark import __version__ as lark_version
 
-from pafix.cachedir import default_cache_dir
+from pafix.cachedir import default_cache_dir, read_bytes, seal, unseal, write_atomic
 from pafix.syntax.grammar import grammar_path
 
 #: bump when the layout of a tables file changes
 FORMAT = 1
-_MAGIC = b"pafix-parser-tables"
+_KIND = b"pafix-parser-tables"
 #: the options of the one Lark parser (``strict`` and ``transformer`` aside)
 LARK_OPTIONS: dict[str, Any] = {
     "parser": "lalr",
@@ -79,8 +76,8 @@ def cached_path(build_key: str) -> Path:
 
 
 def dump(lark: Lark, build_key: str) -> bytes:
-    """A tables file of ``lark``: a header line (magic, key, SHA-256 of the rest), then the
-    compressed marshal data of Lark's own serialisation (what ``Lark.save`` pickles)."""
+    """A tables file of ``lark`` (:func:`pafix.cachedir.seal`): Lark's own serialisation, what
+    ``Lark.save`` pickles."""
     from lark.grammar import Rule
     from lark.lark import _LOAD_ALLOWED_OPTIONS
     from lark.lexer import TerminalDef
@@ -88,55 +85,20 @@ def dump(lark: Lark, build_key: str) -> bytes:
     data, memo = lark.memo_serialize([TerminalDef, Rule])
     # the options given again when loading (the transformer...) are left out, as Lark.save does
     data["options"] = {k: v for k, v in data["options"].items() if k not in _LOAD_ALLOWED_OPTIONS}
-    body = zlib.compress(marshal.dumps({"data": data, "memo": memo}), 9)
-    header = b"%s %d %s %s\n" % (_MAGIC, FORMAT, build_key.encode("ascii"),
-                                 hashlib.sha256(body).hexdigest().encode("ascii"))
-    return header + body
+    return seal(_KIND, build_key, {"data": data, "memo": memo})
 
 
 def load(blob: bytes, build_key: str, transformer: Any) -> Lark | None:
     """The parser in ``blob``, or ``None`` when it is not a tables file of ``build_key`` or
     does not load."""
-    header, _, body = blob.partition(b"\n")
-    parts = header.split(b" ")
-    if len(parts) != 4 or parts[0] != _MAGIC or parts[1] != b"%d" % FORMAT or parts[2] != build_key.encode("ascii"):
-        return None
-    if hashlib.sha256(body).hexdigest().encode("ascii") != parts[3]:
+    tables = unseal(blob, _KIND, build_key)
+    if not isinstance(tables, dict):
         return None
     try:
-        tables = marshal.loads(zlib.decompress(body))
         loaded: Lark = Lark._load_from_dict(tables["data"], tables["memo"], transformer=transformer)  # type: ignore[no-untyped-call]
         return loaded
     except Exception:  # noqa: BLE001 - a file that does not load is one more reason to build
         return None
-
-
-def _read(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
-
-
-def write(path: Path, blob: bytes) -> bool:
-    """Write ``blob`` at ``path`` atomically (a temporary file, then a rename), the folder made
-    private to the user if it is new. ``False`` when it cannot be written (a read-only home)."""
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".tables", dir=path.parent)
-    except OSError:
-        return False
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(blob)
-        os.replace(tmp, path)
-        return True
-    except OSError:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        return False
 
 
 def lark_from_tables(grammar: str, options: dict[str, Any], build: Callable[[], Lark]) -> Lark:
@@ -146,7 +108,7 @@ def lark_from_tables(grammar: str, options: dict[str, Any], build: Callable[[], 
     transformer = options.get("transformer")
     cached = cached_path(build_key)
     for path in (shipped_path(), cached):
-        blob = _read(path)
+        blob = read_bytes(path)
         if blob is not None:
             lark = load(blob, build_key, transformer)
             if lark is not None:
@@ -156,7 +118,7 @@ def lark_from_tables(grammar: str, options: dict[str, Any], build: Callable[[], 
         blob = dump(lark, build_key)
     except Exception:  # noqa: BLE001 - a Lark that serialises otherwise: built each start, as before
         return lark
-    write(cached, blob)
+    write_atomic(cached, blob)
     return lark
 
 
@@ -176,4 +138,4 @@ if __name__ == "__main__":
 
 
 __all__ = ["FORMAT", "LARK_OPTIONS", "cached_path", "dump", "key", "lark_from_tables", "lark_options", "load",
-           "shipped_path", "write"]
+           "shipped_path"]

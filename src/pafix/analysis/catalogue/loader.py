@@ -34,7 +34,7 @@ from pafix.analysis.catalogue.spec import (
     VALUE_KINDS,
     ValueKind,
 )
-from pafix.packaged import read_packaged
+from pafix.packaged import load_toml
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PATTERN_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*(?:\.?\*)?\Z")
@@ -130,7 +130,7 @@ def build_catalogue(
 
 def _read_shipped() -> dict[str, object]:
     try:
-        return tomllib.loads(read_packaged("pafix.analysis", "catalogue.toml"))
+        return load_toml("pafix.analysis", "catalogue.toml")
     except tomllib.TOMLDecodeError as exc:  # pragma: no cover - guarded by the tests
         raise CatalogueError(f"catalogue.toml: {exc}") from exc
 
