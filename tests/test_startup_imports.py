@@ -35,7 +35,7 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 #: what a scan of flow files needs only for another format, a DLP policy or a solution export
 NOT_NEEDED = {
     "pafix.report.sarif", "pafix.report.github", "pafix.report.baseline",  # other formats
-    "pafix.dlp.evaluate", "pafix.dlp.groups",  # a DLP policy
+    "pafix.dlp.policy", "pafix.dlp.evaluate", "pafix.dlp.groups",  # a DLP policy
     "pafix.access.roles", "pafix.access.privileges",  # a solution's security roles and tables
     "pafix.solutions.units", "pafix.solutions.model", "pafix.solutions.schema", "zipfile",  # an export
     "importlib.resources.readers",  # data files are read from disk (pafix.packaged)
@@ -63,4 +63,4 @@ def test_what_a_scan_asks_for_is_imported() -> None:
     is JSON, the DLP rules run)."""
     code, modules = _modules("scan", "--no-cache", "--format", "sarif", "--dlp-policy", str(POLICY), str(EXAMPLE))
     assert code == 1
-    assert {"pafix.report.sarif", "pafix.dlp.evaluate", "pafix.dlp.groups"} <= modules
+    assert {"pafix.report.sarif", "pafix.dlp.policy", "pafix.dlp.evaluate", "pafix.dlp.groups"} <= modules
