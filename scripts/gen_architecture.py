@@ -49,8 +49,9 @@ BOXES: dict[str, tuple[tuple[str, ...], str]] = {
                "access.dataverse, auth, environment<br/>read-only Web API client, its answers"),
     "model": (("pafix.access.privileges", "pafix.access.roles"),
               "access.privileges, access.roles<br/>automation tables, privileges, roles"),
-    "foundation": (("pafix.config", "pafix.errors", "pafix.findings", "pafix.guard", "pafix.redact"),
-                   "config, errors, findings, guard, redact"),
+    "foundation": (("pafix.cachedir", "pafix.config", "pafix.errors", "pafix.findings", "pafix.guard",
+                    "pafix.lazy", "pafix.packaged", "pafix.redact"),
+                   "cachedir, config, errors, findings, guard, lazy, packaged, redact"),
 }
 #: in no box: the entry points, the root package (``__version__``, the lazy ``pafix.parse``) and
 #: the ``pafix.fixes`` and ``pafix.access`` namespaces (their modules are in several boxes)

@@ -636,3 +636,19 @@ def test_new_fields_are_validated() -> None:
         load_catalogue([{**base, "error_echoes": "Text"}])
     spec = load_catalogue([{**base, "error_echoes": ["@*"]}]).lookup("Contoso.Thing")
     assert spec.echoes_in_errors("x", True) and not spec.echoes_in_errors("x", False)
+
+
+def test_a_condition_compiles_its_globs_when_first_tested() -> None:
+    """Loading the catalogue compiles no condition (a one-flow scan tests a few of them); the
+    first test of one compiles it, and it answers as its globs say."""
+    from pafix.analysis.catalogue.loader import load_catalogue
+    from pafix.analysis.catalogue.spec import Condition
+
+    catalogue = load_catalogue()
+    conditions = [rule.when for spec in catalogue.entries for _, rules in spec.sinks for rule in rules
+                  if rule.when is not None]
+    assert conditions and all(c._compiled is None for c in conditions)
+    cond = Condition(((("Name", ("*pass*", "pwd")),),))
+    assert cond._compiled is None
+    assert cond.holds({"Name": "mypassword"}) and cond._compiled is not None
+    assert cond.holds({"Name": "pwd"}) and not cond.holds({"Name": "user"}) and not cond.holds({})

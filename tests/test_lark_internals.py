@@ -135,6 +135,33 @@ def _scanner_terminals() -> None:
             "by the whole alternation, slower)")
 
 
+def _create_unless() -> None:
+    from lark.lexer import _create_unless as create_unless
+
+    for basic in _frontend().lexer.lexers.values():
+        terminals, callbacks = create_unless(basic.terminals, basic.g_regex_flags, basic.re, basic.use_bytes)
+        scanner = basic.scanner
+        assert [t.name for t in terminals] == [t.name for t in scanner.terminals], (
+            "_create_unless(BasicLexer.terminals, ...) no longer gives the scanner's terminals in order")
+        assert set(callbacks) == set(basic.callback), "_create_unless no longer gives the scanner's callbacks"
+        for name, cb in callbacks.items():
+            assert [t.name for t in cb.scanner.terminals] == [t.name for t in basic.callback[name].scanner.terminals]
+
+
+def _serialisation() -> None:
+    from lark.grammar import Rule
+    from lark.lark import _LOAD_ALLOWED_OPTIONS
+    from lark.lexer import TerminalDef
+
+    lark_ = _lark()
+    assert "transformer" in _LOAD_ALLOWED_OPTIONS, "_LOAD_ALLOWED_OPTIONS no longer names the transformer"
+    data, memo = lark_.memo_serialize([TerminalDef, Rule])
+    data["options"] = {k: v for k, v in data["options"].items() if k not in _LOAD_ALLOWED_OPTIONS}
+    loaded = lark.Lark._load_from_dict(data, memo, transformer=lark_.options.transformer)
+    assert loaded.parser.parser.parser.parse_table.states.keys() == _lalr().parse_table.states.keys(), \
+        "Lark._load_from_dict(memo_serialize()) no longer gives the parser back"
+
+
 INTERNALS: dict[str, Callable[[], None]] = {
     "imported classes (PatternStr, UnlessCallback, ChildFilterLALR_NoPlaceholders, ExpandSingleChild, Shift)": _imports,
     "Token._future_new(type, value, start_pos, line, column, end_line, end_column, end_pos)": _token_future_new,
@@ -146,6 +173,11 @@ INTERNALS: dict[str, Callable[[], None]] = {
     "UnlessCallback.scanner.terminals (keyword retyping)": _unless_callbacks,
     "Scanner.terminals, in the order of the alternation Scanner._mres[0] (scanners by first character)":
         _scanner_terminals,
+    "lark.lexer._create_unless(BasicLexer.terminals, g_regex_flags, re, use_bytes) makes the Scanner's "
+    "terminals and keyword callbacks (the driver's scanners are cut from it, Lark's own is not built)":
+        _create_unless,
+    "Lark.memo_serialize, lark.lark._LOAD_ALLOWED_OPTIONS and Lark._load_from_dict(data, memo, transformer=) "
+    "(pafix.syntax.tables: the parser read from its tables)": _serialisation,
 }
 
 

@@ -200,3 +200,20 @@ def test_the_whole_alternation_is_compiled_only_when_asked_for() -> None:
     assert group._full is full and cut is not full
     _same(full, cut, "SET a TO 1\n", 0)
     assert group.for_char("é") is full
+
+
+def test_a_parse_does_not_build_larks_own_scanners() -> None:
+    """The driver cuts its scanners from the terminals Lark's scanner would try, without
+    Lark compiling that scanner (its one regex, the whole alternation, the driver never
+    matches with): a fast parse of a flow leaves every ``BasicLexer`` without one, and the
+    tokens (types, keyword retyping included) are Lark's own driver's."""
+    builder = B._Builder()
+    lark = B.build_lark(transformer=builder)
+    builder.lark = lark
+    fast = FastParser(lark, anonymous=frozenset({"_NL"}))
+    text = "SET x TO 1\nIF x = 1 THEN\n    Text.Replace Text: x Result=> y\nEND\n# note\nLOOP i FROM 1 TO 2 STEP 1\nEND\n"
+    tree = fast.parse(text, "start")
+    lexers = list({id(b): b for b in lark.parser.lexer.lexers.values()}.values())
+    assert lexers and all(b._scanner is None for b in lexers)
+    assert deep(tree) == deep(lark.parse(text, start="start"))
+    assert any(b._scanner is not None for b in lexers)  # Lark's driver builds them (the test sees it)

@@ -19,14 +19,13 @@ from __future__ import annotations
 import functools
 import math
 import re
-import tomllib
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from importlib import resources
 from typing import Literal
 
 from pafix.analysis.names import NamePolicy
+from pafix.packaged import load_toml
 
 Confidence = Literal["high", "medium"]
 #: stands for an ``%expr%`` hole of an interpolated literal
@@ -59,8 +58,7 @@ class Forms:
 @functools.cache
 def forms() -> Forms:
     """The shipped spellings, loaded once."""
-    text = (resources.files("pafix.analysis") / "secret_forms.toml").read_text(encoding="utf-8")
-    data = tomllib.loads(text)
+    data = load_toml("pafix.analysis", "secret_forms.toml")
     ph, keys, headers = data["placeholders"], data["keys"], data["headers"]
     return Forms(
         placeholder_words=frozenset(w.casefold() for w in ph["words"]),

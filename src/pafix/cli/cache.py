@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from pafix import __version__
+from pafix.cachedir import default_cache_dir
 from pafix.config import Config
 from pafix.cli.stat_index import StatIndex
 from pafix.findings import Edit, FileResult, Finding, Fix, SourceError, TraceStep
@@ -40,19 +41,6 @@ from pafix.units import Unit
 CACHE_FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parents[1]
 _CODE_SUFFIXES = (".py", ".toml", ".json", ".lark")
-
-
-def default_cache_dir() -> Path:
-    env = os.environ.get("PAFIX_CACHE_DIR")
-    if env:
-        return Path(env)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    if xdg and os.path.isabs(xdg):
-        return Path(xdg) / "pafix"
-    try:
-        return Path.home() / ".cache" / "pafix"
-    except (RuntimeError, KeyError):  # no home folder (a bare CI or service account)
-        return Path(tempfile.gettempdir()) / f"pafix-cache-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
 
 
 @lru_cache(maxsize=1)

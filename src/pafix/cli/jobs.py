@@ -36,7 +36,6 @@ from pafix.findings import FileResult
 from pafix.cli.cache import ResultCache, scan_key, unit_key
 from pafix.cli.stat_index import StatIndex, now_ns, stat_of
 from pafix.cli.sources import _is_solution, dataverse_units, expand, is_dataverse, read_file_unit
-from pafix.solutions.units import solution_units
 from pafix.units import Unit
 from pafix.guard import SCAN_GC_THRESHOLDS  # restored when the scan ends
 from pafix.syntax.textio import read_flow_bytes
@@ -375,6 +374,8 @@ def tasks_of_paths(paths: Sequence[str], solutions: list[Path] | None = None) ->
         elif _is_solution(item):
             if solutions is not None:
                 solutions.append(item)
+            from pafix.solutions.units import solution_units  # (a scan of flow files does not read exports)
+
             yield from group_tasks(solution_units(item))
         else:
             yield LazyFile(item)

@@ -16,7 +16,9 @@ from pafix.dlp import dlp_scope
 from pafix.dlp.cli_options import dlp_options, settings_from_cli
 from pafix.errors import ParseError
 from pafix.findings import FileResult
-from pafix.report import ScanStats, render_github, render_json, render_sarif, render_text
+from pafix.report.json_format import render_json
+from pafix.report.results import ScanStats
+from pafix.report.text import render_text
 from pafix.cli.cache import ResultCache
 from pafix.cli.jobs import run_scan, tasks_of_paths
 from pafix.cli.options import EXIT_CLEAN, EXIT_ERROR, fail, load_cli_config
@@ -281,12 +283,15 @@ def _render(fmt: str, results: list[FileResult], stats: ScanStats, *, output: st
         return render_statistics_text(results)
     if fmt == "json":
         return render_json(results, stats, tool_version=__version__, extra=extra)
-    if fmt == "sarif":
+    if fmt == "sarif":  # (SARIF and GitHub are imported when asked for: most scans render text or JSON)
+        from pafix.report.sarif import render_sarif
         from pafix.rules import RULES
 
         rules = {r.code: r.info() for r in RULES}
         return render_sarif(results, rules, tool_version=__version__, root=Path.cwd(), baseline=marks)
     if fmt == "github":
+        from pafix.report.github import render_github
+
         return render_github(results)
     if fmt == "html":
         from pafix.cli.html_report import render_html_report

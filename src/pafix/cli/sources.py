@@ -11,7 +11,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from pafix.guard import debugging, internal_error
-from pafix.solutions.units import solution_units
 from pafix.syntax.textio import DecodeError, read_flow_file
 from pafix.units import Unit
 
@@ -149,6 +148,8 @@ def read_units(paths: Sequence[str]) -> Iterator[Unit]:
             yield Unit(str(item[0]), None, item[1])
             continue
         if _is_solution(item):
+            from pafix.solutions.units import solution_units  # (a scan of flow files does not read exports)
+
             yield from solution_units(item)
             continue
         yield read_file_unit(item)

@@ -10,16 +10,18 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pafix.dlp.policy import DlpPolicyError, Policy, load_policies, load_policy_file, parse_policies
-
 if TYPE_CHECKING:
+    from pafix.dlp.policy import DlpPolicyError, Policy, load_policies, load_policy_file, parse_policies
     from pafix.dlp.evaluate import DlpSettings, FlowVerdicts, collect_uses, groups_used
     from pafix.dlp.groups import ActionIds, Group, ModuleMap, load_action_ids, module_map
 
 #: names imported on first use: evaluating policies needs the syntax tree classes, which a
-#: scan answered from the result cache (it only opens a dlp_scope) never does. The function
-#: ``evaluate`` is ``pafix.dlp.evaluate.evaluate``: here ``evaluate`` is that submodule.
+#: scan answered from the result cache (it only opens a dlp_scope) never does, and a scan
+#: without ``--dlp-policy`` reads no policy. The function ``evaluate`` is
+#: ``pafix.dlp.evaluate.evaluate``: here ``evaluate`` is that submodule.
 _LAZY = {
+    "DlpPolicyError": ".policy", "Policy": ".policy", "load_policies": ".policy",
+    "load_policy_file": ".policy", "parse_policies": ".policy",
     "DlpSettings": ".evaluate", "FlowVerdicts": ".evaluate", "collect_uses": ".evaluate",
     "groups_used": ".evaluate", "ActionIds": ".groups", "Group": ".groups", "ModuleMap": ".groups",
     "load_action_ids": ".groups", "module_map": ".groups",
@@ -42,6 +44,7 @@ def load_settings(policy_paths: Sequence[str | Path], action_ids: str | Path | N
         return None
     from pafix.dlp.evaluate import DlpSettings
     from pafix.dlp.groups import ActionIds, load_action_ids
+    from pafix.dlp.policy import load_policies
 
     ids = load_action_ids(action_ids) if action_ids else ActionIds()
     return DlpSettings(load_policies(policy_paths), ids)

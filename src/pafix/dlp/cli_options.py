@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from pafix.dlp import DlpPolicyError, load_settings
+from pafix.dlp import load_settings
 
 if TYPE_CHECKING:
     from pafix.dlp.evaluate import DlpSettings
@@ -30,6 +30,10 @@ def settings_from_cli(policies: tuple[str, ...], action_ids: str | None) -> DlpS
     if action_ids and not policies:
         click.echo("pafix: error: --dlp-action-ids needs at least one --dlp-policy", err=True)
         sys.exit(2)
+    if not policies:
+        return None
+    from pafix.dlp.policy import DlpPolicyError  # (a scan without a policy reads none)
+
     try:
         return load_settings(policies, action_ids)
     except DlpPolicyError as exc:

@@ -23,13 +23,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
 from pafix.syntax import nodes as n
 from pafix.analysis.action_sites import literal_param
 from pafix.dlp.policy import DlpPolicyError, normalize_id
+from pafix.packaged import read_packaged
 
 GroupKind = Literal["desktop", "connector"]
 IdStyle = Literal["action", "action-variant", "name"]
@@ -181,5 +181,5 @@ def _build(data: Mapping[str, Any]) -> ModuleMap:
 @cache
 def module_map() -> ModuleMap:
     """The shipped mapping (``pafix/data/dlp_modules.json``), loaded once."""
-    text = (resources.files("pafix") / "data" / "dlp_modules.json").read_text(encoding="utf-8")
+    text = read_packaged("pafix", "data", "dlp_modules.json")
     return _build(json.loads(text))

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from pafix.access.privileges import BROAD_RIGHTS, table
-from pafix.access.roles import SolutionMetadata, Where, automation_grants
 from pafix.findings import Finding, Severity
 from pafix.rules.base import Context, Rule, fingerprint
+
+if TYPE_CHECKING:  # the access modules are imported by the checks: a scan of flows alone never runs them
+    from pafix.access.roles import SolutionMetadata, Where
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,9 @@ class GlobalGrantRule(MetadataRule):
         raise NotImplementedError
 
     def check_metadata(self, meta: SolutionMetadata) -> Iterable[Placed]:
+        from pafix.access.privileges import BROAD_RIGHTS, table
+        from pafix.access.roles import automation_grants
+
         for role in meta.roles:
             for element, right, logical in automation_grants(role):
                 if logical in self.tables and right in BROAD_RIGHTS and element.depth == "Global":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pafix.dlp.evaluate import policies_text
 from pafix.findings import Finding
 from pafix.rules.base import Context, Rule
 from pafix.rules.dlp_support import dlp_verdicts
@@ -45,6 +44,8 @@ class DlpBlockedAction(Rule):
         verdicts = dlp_verdicts(ctx)
         if verdicts is None:
             return
+        from pafix.dlp.evaluate import policies_text  # (only with a DLP policy: see rules.dlp_support)
+
         for item in verdicts.blocked_actions:
             use = item.use
             how = "an action rule" if item.explicit else "default (defaultConnectorActionRuleBehavior: Block)"

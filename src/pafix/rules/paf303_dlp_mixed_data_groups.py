@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pafix.dlp.evaluate import policies_text
 from pafix.findings import Finding
 from pafix.rules.base import Context, Rule
 from pafix.rules.dlp_support import dlp_verdicts, use_step
@@ -50,6 +49,8 @@ class DlpMixedDataGroups(Rule):
         verdicts = dlp_verdicts(ctx)
         if verdicts is None:
             return
+        from pafix.dlp.evaluate import policies_text  # (only with a DLP policy: see rules.dlp_support)
+
         for mix in verdicts.mixes:
             later, earlier = mix.later, mix.earlier
             step = use_step(

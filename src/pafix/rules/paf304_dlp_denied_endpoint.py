@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from pafix.dlp.evaluate import policies_text, shown_url
 from pafix.findings import Finding
 from pafix.rules.base import Context, Rule
 from pafix.rules.dlp_support import dlp_verdicts
@@ -45,6 +44,8 @@ class DlpDeniedEndpoint(Rule):
         verdicts = dlp_verdicts(ctx)
         if verdicts is None:
             return
+        from pafix.dlp.evaluate import policies_text, shown_url  # (only with a DLP policy: see rules.dlp_support)
+
         for item in verdicts.endpoints:
             use = item.use
             yield self.finding(

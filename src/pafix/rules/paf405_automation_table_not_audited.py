@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from pafix.access.privileges import BY_LOGICAL
-from pafix.access.roles import SolutionMetadata
 from pafix.rules.metadata_base import MetadataRule, Placed
+
+if TYPE_CHECKING:
+    from pafix.access.roles import SolutionMetadata
 
 
 class AutomationTableNotAudited(MetadataRule):
@@ -50,6 +52,8 @@ class AutomationTableNotAudited(MetadataRule):
     severity = "warning"
 
     def check_metadata(self, meta: SolutionMetadata) -> Iterable[Placed]:
+        from pafix.access.privileges import BY_LOGICAL  # (see metadata_base: only solutions need it)
+
         for t in meta.tables:
             known = BY_LOGICAL.get(t.logical)
             if known is not None and t.audit is False:

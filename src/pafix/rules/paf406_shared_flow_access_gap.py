@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from pafix.access.roles import SolutionMetadata
 from pafix.rules.metadata_base import MetadataRule, Placed
+
+if TYPE_CHECKING:
+    from pafix.access.roles import SolutionMetadata
 
 
 class SharedFlowAccessGap(MetadataRule):

@@ -22,6 +22,7 @@ from lark.exceptions import UnexpectedInput
 
 from pafix.syntax import nodes as n
 from pafix.syntax.grammar import grammar_text
+from pafix.syntax.tables import lark_from_tables, lark_options
 from pafix.syntax.fastparse import Fallback, FastParser, FastPathUnavailable
 from pafix.syntax.messages import _describe_hole
 from pafix.syntax.newnode import maker
@@ -55,19 +56,15 @@ _ANNOTATION_RE = re.compile(
 )
 
 
-def build_lark(*, strict: bool = False, transformer: Transformer[Any, Any] | None = None) -> Lark:
-    return Lark(
-        grammar_text(),
-        parser="lalr",
-        lexer="contextual",
-        start=["start", "expr"],
-        keep_all_tokens=True,
-        maybe_placeholders=False,
-        propagate_positions=False,
-        transformer=transformer,
-        strict=strict,
-        cache=not strict,
-    )
+def build_lark(*, strict: bool = False, transformer: Transformer[Any, Any] | None = None, cached: bool = True) -> Lark:
+    """The Lark LALR parser of the grammar. Unless ``strict`` (Lark's checks of the grammar,
+    for the tests) or not ``cached``, its tables are read from a file when one fits (see
+    :mod:`pafix.syntax.tables`): the same parser, without building it."""
+    grammar = grammar_text()
+    options = lark_options(strict=strict, transformer=transformer)
+    if strict or not cached:
+        return Lark(grammar, **options)
+    return lark_from_tables(grammar, options, lambda: Lark(grammar, **options))
 
 
 def unescape(text: str) -> str:

@@ -13,6 +13,13 @@ alternative that matches, and its extent, are the same; the regex engine only tr
 them (a quarter less time per match, on the flows of the corpus). The driver picks one by
 the character its scan starts at, the token's first (a non-ASCII one gets the whole
 alternation).
+
+The terminals of a group, in their order, and its keyword tables are what Lark's scanner for
+it would hold (``_create_unless``, the function Lark's ``BasicLexer`` builds its scanner with;
+tests/test_lark_internals.py pins that they agree), but Lark's scanner itself is not built:
+its one regex, the whole alternation, is one the driver never matches with (it compiles its
+own, with the blanks after the token), and compiling it was half of what a one-flow scan
+spent on scanners.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from lark import lexer as lark_lexer
 from lark.lexer import PatternStr, UnlessCallback
 
 from pafix.syntax.firstchars import ASCII, first_chars
@@ -64,34 +72,40 @@ class ScannerGroup:
         self._full: Lexer | None = None
         self._by_terminals: dict[tuple[str, ...], Lexer] = {}
         #: the scanner's terminals in order, each with its first characters (None: any)
-        self._firsts: list[tuple[Any, frozenset[str] | None]] | None = None
-        #: whether :attr:`_firsts` was worked out (it stays None when the pieces do not make Lark's regex)
+        self._firsts: list[tuple[Any, frozenset[str] | None]] = []
+        #: the whole alternation, the keyword tables, and the flags its regexes are compiled
+        #: with (see :meth:`_prepare`)
+        self._pattern = ""
+        self._keywords: dict[str, dict[str, str]] = {}
+        self._flags = 0
         self._prepared = False
+        # looked up here, when the driver is built: a Lark without it turns the fast driver
+        # off with a warning (pafix.syntax.builder._fast), not a parse into an error
+        self._create_unless: Any = lark_lexer._create_unless
 
-    def _regex(self) -> Any:
-        """Lark's regex of the whole alternation, with :attr:`_firsts` worked out the first time."""
-        scanner = self.basic.scanner  # builds basic.callback too (once: Lark keeps it)
-        if len(scanner._mres) != 1:
-            raise ValueError("a contextual lexer needs more than one regex")
-        mre = scanner._mres[0]
-        if not self._prepared:
-            self._prepared = True
-            terminals = getattr(scanner, "terminals", None) or []
-            # the per-character scanners are cut from the same pieces: only when they make
-            # Lark's regex again (else every character gets the whole alternation; the test of
-            # this Lark internal in tests/test_lark_internals.py says so)
-            if "|".join(self._piece(t) for t in terminals) == mre.pattern:
-                self._firsts = [(t, first_chars(t.pattern.to_regexp(), mre.flags)) for t in terminals]
-        return mre
+    def _prepare(self) -> None:
+        """Work out, the first time a scanner of the group is asked for, the terminals Lark's
+        scanner would try, in its order (Lark's own sort, less the keywords a regex terminal
+        matches whole: those become the keyword tables of :func:`keyword_tables`), and the
+        alternation of them, which is Lark's scanner regex. Nothing is compiled here."""
+        if self._prepared:
+            return
+        basic = self.basic
+        terminals, callbacks = self._create_unless(basic.terminals, basic.g_regex_flags, basic.re, basic.use_bytes)
+        self._keywords = keyword_tables(callbacks)
+        self._pattern = "|".join(self._piece(t) for t in terminals)
+        self._flags = basic.g_regex_flags
+        self._firsts = [(t, first_chars(t.pattern.to_regexp(), self._flags)) for t in terminals]
+        self._prepared = True
 
     def full(self) -> Lexer:
-        """The whole alternation (Lark's own regex, the blanks after it skipped), compiled the
-        first time it is asked for: most groups never need it (every character a scan starts
-        at has a cut of its own, see :meth:`for_char`), and it is the longest of their regexes
-        (60 of them in a scan of 300 flows, a tenth of a start-up's regex compiling)."""
+        """The whole alternation (Lark's scanner regex, the blanks after it skipped), compiled
+        the first time it is asked for: most groups never need it (every character a scan
+        starts at has a cut of its own, see :meth:`for_char`), and it is the longest of their
+        regexes (60 of them in a scan of 300 flows, a tenth of a start-up's regex compiling)."""
         if self._full is None:
-            mre = self._regex()
-            self._full = self._compile(mre.pattern, mre.flags)
+            self._prepare()
+            self._full = self._compile(self._pattern, self._flags)
         return self._full
 
     def for_char(self, char: str) -> Lexer:
@@ -100,9 +114,9 @@ class ScannerGroup:
         of many distinct letters does not grow the dictionary)."""
         if char not in ASCII:
             return self.full()
-        self._regex()
+        self._prepare()
         lexer: Lexer | None = None
-        if char not in BLANKS and self._firsts is not None:
+        if char not in BLANKS:
             kept = tuple(t.name for t, first in self._firsts if first is None or char in first)
             # (no terminal at all: the whole alternation, which fails there as well)
             if kept and len(kept) < len(self._firsts):
@@ -113,10 +127,9 @@ class ScannerGroup:
         return lexer
 
     def _cut(self, names: tuple[str, ...]) -> Lexer:
-        assert self._firsts is not None
         kept = set(names)
         pattern = "|".join(self._piece(t) for t, _ in self._firsts if t.name in kept)
-        lexer = self._by_terminals[names] = self._compile(pattern, self.basic.scanner._mres[0].flags)
+        lexer = self._by_terminals[names] = self._compile(pattern, self._flags)
         return lexer
 
     @staticmethod
@@ -132,10 +145,9 @@ class ScannerGroup:
         names: list[str | None] = [None] * (rx.groups + 1)
         for name, index in rx.groupindex.items():
             names[index] = name
-        keywords = keyword_tables(dict(basic.callback))
         kinds: list[Kind | None] = [
             None if name is None else
-            (name, keywords.get(name),
+            (name, self._keywords.get(name),
              ANONYMOUS if name in self.anonymous else MULTILINE if name in basic.newline_types else PLAIN)
             for name in names]
         return rx.match, kinds

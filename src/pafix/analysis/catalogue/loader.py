@@ -14,7 +14,6 @@ import re
 import string
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from importlib import resources
 from typing import cast
 
 from pafix.analysis.catalogue.spec import (
@@ -35,6 +34,7 @@ from pafix.analysis.catalogue.spec import (
     VALUE_KINDS,
     ValueKind,
 )
+from pafix.packaged import load_toml
 
 _NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PATTERN_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:\.[A-Za-z][A-Za-z0-9]*)*(?:\.?\*)?\Z")
@@ -129,9 +129,8 @@ def build_catalogue(
 
 
 def _read_shipped() -> dict[str, object]:
-    path = resources.files("pafix.analysis") / "catalogue.toml"
     try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
+        return load_toml("pafix.analysis", "catalogue.toml")
     except tomllib.TOMLDecodeError as exc:  # pragma: no cover - guarded by the tests
         raise CatalogueError(f"catalogue.toml: {exc}") from exc
 

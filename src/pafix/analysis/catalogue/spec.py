@@ -85,15 +85,18 @@ class Condition:
     """
 
     clauses: tuple[Clause, ...]
-    #: ``clauses`` with each key's globs compiled into one pattern (:func:`_matcher`)
-    _compiled: tuple[tuple[tuple[str, _Match], ...], ...] = field(init=False, repr=False, compare=False, hash=False)
-
-    def __post_init__(self) -> None:
-        compiled = tuple(tuple((key, _matcher(globs)) for key, globs in clause) for clause in self.clauses)
-        object.__setattr__(self, "_compiled", compiled)
+    #: ``clauses`` with each key's globs compiled into one pattern (:func:`_matcher`), the
+    #: first time the condition is tested: a one-flow scan tests a few of the catalogue's
+    #: conditions, and compiling them all when it was loaded was a quarter of its loading
+    _compiled: tuple[tuple[tuple[str, _Match], ...], ...] | None = field(
+        init=False, default=None, repr=False, compare=False, hash=False)
 
     def holds(self, literal_args: Mapping[str, str]) -> bool:
-        return any(_clause_holds(clause, literal_args) for clause in self._compiled)
+        compiled = self._compiled
+        if compiled is None:
+            compiled = tuple(tuple((key, _matcher(globs)) for key, globs in clause) for clause in self.clauses)
+            object.__setattr__(self, "_compiled", compiled)
+        return any(_clause_holds(clause, literal_args) for clause in compiled)
 
 
 @dataclass(frozen=True, slots=True)
