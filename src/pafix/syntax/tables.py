@@ -39,7 +39,7 @@ from pafix.cachedir import default_cache_dir, read_bytes, seal, unseal, write_at
 from pafix.syntax.grammar import grammar_path
 
 #: bump when the layout of a tables file changes
-FORMAT = 1
+FORMAT = 2
 _KIND = b"pafix-parser-tables"
 #: the options of the one Lark parser (``strict`` and ``transformer`` aside)
 LARK_OPTIONS: dict[str, Any] = {
@@ -85,7 +85,25 @@ def dump(lark: Lark, build_key: str) -> bytes:
     data, memo = lark.memo_serialize([TerminalDef, Rule])
     # the options given again when loading (the transformer...) are left out, as Lark.save does
     data["options"] = {k: v for k, v in data["options"].items() if k not in _LOAD_ALLOWED_OPTIONS}
-    return seal(_KIND, build_key, {"data": data, "memo": memo})
+    return seal(_KIND, build_key, {"data": data, "memo": memo, "built": built_from(lark.source_grammar)})
+
+
+def built_from(grammar: str) -> dict[str, str]:
+    """What a tables file says it was built from, in plain words (the key is a hash of these
+    and the options): the grammar's SHA-256 and the Lark and Python versions. A file built
+    with another Lark or Python is not used (:func:`key`), yet still fits the grammar."""
+    return {"grammar": hashlib.sha256(grammar.encode("utf-8")).hexdigest(), "lark": lark_version,
+            "python": "%d.%d" % sys.version_info[:2]}
+
+
+def described(blob: bytes) -> dict[str, str] | None:
+    """:func:`built_from` as recorded in the tables file ``blob`` whatever its key (``None``
+    for a file that is not an intact tables file): tells a file stale for the grammar from
+    one written by another Lark or Python."""
+    key_word = blob.partition(b"\n")[0].split(b" ")
+    tables = unseal(blob, _KIND, key_word[1].decode("ascii", "replace")) if len(key_word) == 3 else None
+    built = tables.get("built") if isinstance(tables, dict) else None
+    return built if isinstance(built, dict) else None
 
 
 def load(blob: bytes, build_key: str, transformer: Any) -> Lark | None:
@@ -137,5 +155,5 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-__all__ = ["FORMAT", "LARK_OPTIONS", "cached_path", "dump", "key", "lark_from_tables", "lark_options", "load",
+__all__ = ["FORMAT", "LARK_OPTIONS", "built_from", "cached_path", "described", "dump", "key", "lark_from_tables", "lark_options", "load",
            "shipped_path"]
