@@ -17,8 +17,14 @@ pull and asks with ``textDocument/diagnostic`` after each change (``pull``, unde
 with how many answers were ``unchanged``). Each is also timed until the client had read the
 answer's bytes, before this Python client decoded them (``read_*``: what the server and the
 pipe take). It also times the core alone (``lint_text``: the incremental re-parse from the
-previous version, as in the server, + ``check_flow``) in this process on the same edits, so
-the server's own overhead can be told apart from the core's time.
+previous version, as in the server, + ``check_flow``) on the same edits, in a separate process
+run as the server runs its checks (``_tune_gc``'s thresholds and frozen start-up objects, the
+``CheckCollector`` around each check), so the server's own overhead can be told apart from the
+core's time; with it, what the server does around the core there: the diagnostics' JSON (line
+index moved by the edit, ``DiagnosticMemo``) and freeing the check a newer one replaced.
+
+``--src DIR``: measure another checkout's ``src`` (its server and its core; the flow is built
+by this script's checkout).
 """
 
 from __future__ import annotations
@@ -29,7 +35,9 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -39,11 +47,12 @@ from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+#: the checkout whose core the ``--core-worker`` process times (``--src``); this one otherwise
+SRC = Path(os.environ.get("PAFIX_BENCH_SRC", ROOT / "src"))
+sys.path.insert(0, str(SRC))
 
 from pafix.syntax import nodes as n  # noqa: E402
 from pafix.errors import ParseError  # noqa: E402
-from pafix.lsp.lint import lint_text  # noqa: E402
 from pafix.syntax.parser import parse  # noqa: E402
 
 
@@ -123,8 +132,8 @@ class Session:
     each change, naming the result it holds, as VS Code's client does (``pull``: the client
     declares it can pull, so the server publishes nothing)."""
 
-    def __init__(self, mode: str, timeout: float) -> None:
-        self.mode, self.timeout = mode, timeout
+    def __init__(self, mode: str, timeout: float, src: Path = SRC) -> None:
+        self.mode, self.timeout, self.src = mode, timeout, src
         self.client = LanguageClient("pafix-bench", "1")
         self.published: dict[int | None, float] = {}
         #: when the body of each answer had been read, before this (Python) client decoded it
@@ -145,7 +154,7 @@ class Session:
             self.count = len(params.diagnostics)
 
     async def start(self, text: str) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p)}
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(self.src), os.environ.get("PYTHONPATH", "")) if p)}
         await self.client.start_io(sys.executable, "-m", "pafix", "lsp", env=env)
         stdout = self.client._server.stdout if self.client._server is not None else None
         if stdout is not None:  # pygls reads each message body with one readexactly
@@ -203,10 +212,11 @@ class Session:
         return self.latencies, self.arrivals, self.first, self.count, self.kinds if self.mode == "pull" else {}
 
 
-async def measure(text: str, edits: int, timeout: float, modes: list[str], newline: bool = False) -> dict[str, Run]:
+async def measure(text: str, edits: int, timeout: float, modes: list[str], newline: bool = False,
+                  src: Path = SRC) -> dict[str, Run]:
     """One server per mode, all alive at once; each edit is made in every one of them in turn
     (the order alternating from edit to edit), so the modes share the machine's moods."""
-    sessions = [Session(mode, timeout) for mode in modes]
+    sessions = [Session(mode, timeout, src) for mode in modes]
     for session in sessions:
         await session.start(text)
     target, col = edit_spot(text)
@@ -224,6 +234,79 @@ async def measure(text: str, edits: int, timeout: float, modes: list[str], newli
     return {session.mode: await session.stop() for session in sessions}
 
 
+CORE_EDITS = 20
+
+
+def core_worker(text_file: Path, edit: str) -> dict[str, float]:
+    """Runs in its own process (``--core-worker``, ``pafix`` from ``PAFIX_BENCH_SRC``): the
+    checks of the server's edits as the server's worker thread runs them, with the collector
+    policy of the checkout (its ``_tune_gc`` at start, its ``CheckCollector`` around each check,
+    where it has them). Without it a 20,001-line keystroke measured a 775 ms parse: the
+    collector walked the ~1,000,000 objects a check leaves alive, which the server never does.
+    Medians in ms of ``CORE_EDITS`` keystrokes (the first two warm up and are not counted)."""
+    import contextlib
+    import gc
+
+    from pafix.lsp import lint as lint_module
+    from pafix.lsp import server as server_module
+    from pafix.lsp.convert import DiagnosticMemo, diagnostics
+    from pafix.lsp.lint import lint_text
+    from pafix.lsp.positions import LineIndex
+
+    text = text_file.read_text(encoding="utf-8")
+    line, col = edit_spot(text)
+    newline = edit == "newline"
+    at = sum(len(x) + 1 for x in text.split("\n")[:line]) + (0 if newline else col)
+    added = "\n" if newline else "x"
+    typed = text[:at] + added + text[at:]
+    tune = getattr(server_module, "_tune_gc", None)
+    if tune is not None:
+        tune()
+    policy = getattr(lint_module, "CheckCollector", None)
+    collector = policy() if policy is not None else contextlib.nullcontext()
+    uri = "file:///bench.robin"
+    memo = DiagnosticMemo()
+    index = LineIndex(text)
+    with collector:
+        last = lint_text(text, "bench.robin")
+        diagnostics(uri, 1, last, index, "utf-16", suppress=False, memo=memo)
+    times: dict[str, list[float]] = {key: [] for key in ("lint", "parse", "check", "line_index", "diagnostics", "release")}
+    for i in range(CORE_EDITS + 2):
+        current = typed if i % 2 == 0 else text
+        t0 = time.perf_counter()
+        index = index.edited(at, at + (i % 2) * len(added), current)  # as the change arrives
+        t1 = time.perf_counter()
+        with collector:  # the server's _compute
+            result = lint_text(current, "bench.robin", previous=last.checked.flow if last.checked else None,
+                               reuse=last.checked)
+            t2 = time.perf_counter()
+            diagnostics(uri, i + 2, result, index, "utf-16", suppress=False, memo=memo)
+            t3 = time.perf_counter()
+        last, retired = result, last
+        t4 = time.perf_counter()
+        del retired  # the replaced check, freed once the diagnostics are sent (Document.release)
+        t5 = time.perf_counter()
+        if i >= 2:
+            for key, value in (("lint", t2 - t1), ("parse", result.timings["parse"]), ("check", result.timings["check"]),
+                               ("line_index", t1 - t0), ("diagnostics", t3 - t2), ("release", t5 - t4)):
+                times[key].append(value)
+    return {key: statistics.median(values) * 1000 for key, values in times.items()}
+
+
+def core_in_process(text: str, src: Path, newline: bool) -> dict[str, float]:
+    """:func:`core_worker` in a process of its own (the collector settings it takes must not
+    touch this client's), on ``src``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        text_file = Path(tmp) / "flow.robin"
+        text_file.write_text(text, encoding="utf-8")
+        env = {**os.environ, "PAFIX_BENCH_SRC": str(src)}
+        out = subprocess.run([sys.executable, __file__, "--core-worker", str(text_file), "newline" if newline else "char"],
+                             env=env, capture_output=True, text=True, check=False)
+    if out.returncode:
+        raise SystemExit(f"the core's worker failed:\n{out.stderr}")
+    return {key: float(value) for key, value in json.loads(out.stdout.strip().splitlines()[-1]).items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lines", type=int, default=2000)
@@ -236,29 +319,20 @@ def main() -> None:
                     help="how the client gets diagnostics (repeat for both, the default: the two servers "
                          "run side by side, edit by edit)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "lsp_latency.json")
+    ap.add_argument("--src", type=Path, default=ROOT / "src",
+                    help="the checkout's src to measure (its server and its core); this one by default")
+    ap.add_argument("--core-worker", nargs=2, metavar=("TEXT", "EDIT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.core_worker:
+        print(json.dumps(core_worker(Path(args.core_worker[0]), args.core_worker[1] == "newline")))
+        return
+    args.src = args.src.resolve()
     args.mode = args.mode or ["push", "pull"]
 
     text = build_flow(args.lines)
     line_count = text.count("\n")
-    # the core alone, in this process, on the texts the server sees: the first parse is whole,
-    # then each edit re-parses incrementally from the previous version (as the server does)
-    line, col = edit_spot(text)
-    at = sum(len(x) + 1 for x in text.split("\n")[:line]) + (0 if args.newline else col)
-    typed = text[:at] + ("\n" if args.newline else "x") + text[at:]
-    core: list[float] = []
-    parse_times: list[float] = []
-    check_times: list[float] = []
-    previous = lint_text(text, "bench.robin").checked
-    for i in range(20):
-        t0 = time.perf_counter()
-        result = lint_text(typed if i % 2 == 0 else text, "bench.robin", previous=previous.flow if previous else None,
-                           reuse=previous)
-        core.append(time.perf_counter() - t0)
-        previous = result.checked
-        parse_times.append(result.timings["parse"])
-        check_times.append(result.timings["check"])
-    runs = asyncio.run(measure(text, args.edits, args.timeout, args.mode, args.newline))
+    core = core_in_process(text, args.src, args.newline)
+    runs = asyncio.run(measure(text, args.edits, args.timeout, args.mode, args.newline, args.src))
 
     def figures(run: Run) -> dict[str, Any]:
         latencies, arrivals, first, diagnostics, kinds = run
@@ -282,13 +356,14 @@ def main() -> None:
             out["answers"] = kinds  # how many pulls were answered in full, how many "unchanged"
         return out
 
-    core_ms = statistics.median(core) * 1000
+    core_ms = core["lint"]
     report: dict[str, Any] = {
         "benchmark": "lsp didChange -> diagnostics (published, and pulled)",
         "lines": line_count,
         "characters": len(text),
         "debounce_ms": 0,
         "edit": "an empty line typed above the middle line" if args.newline else "a character typed into a text",
+        "src": str(args.src),
     }
     for mode in args.mode:
         part = figures(runs[mode])
@@ -299,8 +374,10 @@ def main() -> None:
             report[mode] = part
     report.update({
         "core_in_process_median_ms": round(core_ms, 1),
-        "core_parse_median_ms": round(statistics.median(parse_times) * 1000, 1),
-        "core_check_median_ms": round(statistics.median(check_times) * 1000, 1),
+        "core_parse_median_ms": round(core["parse"], 1),
+        "core_check_median_ms": round(core["check"], 1),
+        # what the server does around the core, timed in the same process (medians, ms)
+        "server_in_process": {key: round(core[key], 2) for key in ("line_index", "diagnostics", "release")},
         "target_p95_ms": 50,
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
@@ -319,6 +396,9 @@ def main() -> None:
     print(f"core alone (parse + check, in process): median {report['core_in_process_median_ms']} ms "
           f"(parse {report['core_parse_median_ms']} ms, check {report['core_check_median_ms']} ms); "
           f"server overhead {overhead}")
+    around = report["server_in_process"]
+    print(f"around the core, in process: line index {around['line_index']} ms, diagnostics {around['diagnostics']} ms, "
+          f"freeing the replaced check {around['release']} ms")
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
 
 
