@@ -22,6 +22,8 @@ class Linted:
     index: LineIndex
     #: LSP ``Diagnostic`` values as JSON, ready to send
     diagnostics: list[dict[str, Any]]
+    #: lists of one lineage are equal but for each diagnostic's ``data.v`` (see DiagnosticMemo)
+    lineage: int | None = None
 
 
 @dataclass(slots=True)

@@ -137,8 +137,8 @@ class PafixServer(LanguageServer):
             with self.collector:
                 result = lint_text(text, path, config, previous, reuse)
                 # suppression edits are made when a code action asks (see quick_fixes)
-                return Linted(version, result, index, make_diagnostics(uri, version, result, index, encoding,
-                                                                         suppress=False, memo=memo))
+                diagnostics = make_diagnostics(uri, version, result, index, encoding, suppress=False, memo=memo)
+                return Linted(version, result, index, diagnostics, memo.lineage if memo is not None else None)
         except Exception as exc:  # noqa: BLE001 - replace the stale list rather than keep it
             log.error("pafix: cannot check %s: %s", path, safe_trace(exc))
             failed = {
@@ -233,7 +233,7 @@ class PafixServer(LanguageServer):
         if doc is None or linted is None:
             return RawResult(kind="full", items=[])
         report, doc.reported = pull_answer(doc.reported, previous_id, linted.diagnostics,
-                                           lambda: str(next(self._result_ids)))
+                                           lambda: str(next(self._result_ids)), linted.lineage)
         report.after = doc.release  # (see Document.retired)
         return report
 
