@@ -151,10 +151,11 @@ def suppress_edit_json(result: LintResult, index: LineIndex, start: int, code: s
 
 
 #: what :class:`DiagnosticMemo` holds: the uri, the encoding and the text a check's
-#: diagnostics were made for, each finding with its diagnostic, by the finding's id, the
+#: diagnostics were made for, each finding with its diagnostic and its reach (see
+#: :func:`_reach`), by the finding's id, the
 #: text's number of lines, the diagnostics of the parse errors and of the findings (in order),
 #: and their lineage
-_Memo = tuple[str, str, str, dict[int, tuple[Finding, dict[str, Any]]], int, list[dict[str, Any]],
+_Memo = tuple[str, str, str, dict[int, tuple[Finding, dict[str, Any], int]], int, list[dict[str, Any]],
               list[dict[str, Any]], int]
 
 #: lineages, shared by every buffer's memo (one never meets another's: see DiagnosticMemo.lineage)
@@ -211,7 +212,7 @@ def _reused(memo: DiagnosticMemo, uri: str, version: int | None, result: LintRes
     """The findings' diagnostics (``errors``: the parse errors' ones, made already), and the
     memo updated with them."""
     state = memo.state
-    known: dict[int, tuple[Finding, dict[str, Any]]] = {}
+    known: dict[int, tuple[Finding, dict[str, Any], int]] = {}
     # whether the list is the last one but for data.v so far: the same parse errors, as many
     # findings, and each one's diagnostic taken from the one at its place in the last list
     kept = False
@@ -229,19 +230,23 @@ def _reused(memo: DiagnosticMemo, uri: str, version: int | None, result: LintRes
         kept = len(last) == len(result.findings) and same_diagnostics(state[5], errors)
     nothing_below = (len(result.text) + 1, 0)  # no offset has a counterpart past the change
     out: list[dict[str, Any]] = []
-    made: dict[int, tuple[Finding, dict[str, Any]]] = {}
-    by_place: dict[tuple[str, int, int], tuple[Finding, dict[str, Any]]] | None = None
+    made: dict[int, tuple[Finding, dict[str, Any], int]] = {}
+    by_place: dict[tuple[str, int, int], tuple[Finding, dict[str, Any], int]] | None = None
     for f in result.findings:
-        reach = _reach(f)
-        hit = known.get(id(f)) if reach is not None and reach < limit else None
-        if hit is not None and hit[0] is not f:
+        hit = known.get(id(f))
+        if hit is not None and hit[0] is f:
+            reach: int | None = hit[2]  # the same finding: the same reach, not worked out again
+            if reach is None or reach >= limit:
+                hit = None
+        else:
             hit = None
+            reach = _reach(f)
         if hit is None and reach is not None and known and (reach < limit or below is not None):
             # a finding made again (a rule of the whole flow, or one below the edit, or one
             # above it whose trace reaches below): the last one at the same place (moved back
             # if it is below), if its diagnostic is this one's
             if by_place is None:
-                by_place = {(old.rule, old.start, old.end): (old, diag) for old, diag in known.values()}
+                by_place = {(entry[0].rule, entry[0].start, entry[0].end): entry for entry in known.values()}
             shift = below[1] if below is not None and f.start >= below[0] else 0
             hit = by_place.get((f.rule, f.start - shift, f.end - shift))
             # (not ``hit[0] == f``: a fix's edits may differ, e.g. PAF103's that name lines
@@ -257,7 +262,7 @@ def _reused(memo: DiagnosticMemo, uri: str, version: int | None, result: LintRes
             diag = finding_diagnostic(uri, version, result, index, f, encoding, None, False)
             kept = kept and same_diagnostic(last[len(out)], diag)
         if reach is not None:
-            made[id(f)] = (f, diag)
+            made[id(f)] = (f, diag, reach)
         out.append(diag)
     lineage = state[7] if kept and state is not None else next(_lineages)
     memo.state = (uri, encoding, result.text, made, index.line_count, errors, out, lineage)
@@ -283,21 +288,28 @@ def _below(index: LineIndex, changed_end: int, delta: int) -> _Below | None:
 def _same_diagnostic(f: Finding, old: Finding, limit: int, below: _Below) -> bool:
     """Whether ``f`` has the diagnostic of ``old``: every field a diagnostic shows equal, and
     each offset of its range and of its trace steps either above the edit and equal or below
-    it and moved (the fix is not in a diagnostic)."""
+    it and moved (the fix is not in a diagnostic). Called for about half of a keystroke's
+    findings (those below the edit), so the test of each offset is written out."""
     safe, delta = below
     if (f.rule != old.rule or f.message != old.message or f.severity != old.severity
             or f.fingerprint != old.fingerprint or f.confidence != old.confidence or f.kind != old.kind
             or len(f.trace) != len(old.trace)):
         return False
-    for at, then in ((f.start, old.start), (f.end, old.end)):
-        if not (at == then if at < limit else at >= safe and at == then + delta):
-            return False
+    at, then = f.start, old.start
+    if not (at == then if at < limit else at >= safe and at == then + delta):
+        return False
+    at, then = f.end, old.end
+    if not (at == then if at < limit else at >= safe and at == then + delta):
+        return False
     for step, was in zip(f.trace, old.trace):
         if step.message != was.message:
             return False
-        for at, then in ((step.start, was.start), (step.end, was.end)):
-            if not (at == then if at < limit else at >= safe and at == then + delta):
-                return False
+        at, then = step.start, was.start
+        if not (at == then if at < limit else at >= safe and at == then + delta):
+            return False
+        at, then = step.end, was.end
+        if not (at == then if at < limit else at >= safe and at == then + delta):
+            return False
     return True
 
 
