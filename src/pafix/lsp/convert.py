@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from lsprotocol import types as t
 
@@ -13,6 +13,7 @@ from pafix.findings import Edit, Finding, TraceStep
 from pafix.lsp.lint import LintResult, StatementLocator, suppression_insert
 from pafix.lsp.positions import LineIndex
 from pafix.lsp.pull import same_diagnostic, same_diagnostics
+from pafix.lsp.wire import Cut, cut
 from pafix.syntax.incremental import common_prefix
 
 SOURCE = "pafix"
@@ -150,13 +151,16 @@ def suppress_edit_json(result: LintResult, index: LineIndex, start: int, code: s
     return edit_json(index, suppress_edit(result, start, code, locator), encoding)
 
 
+#: a finding of the memo's check: the finding, its diagnostic, its reach (see :func:`_reach`)
+#: and the diagnostic's JSON text (:mod:`pafix.lsp.wire`)
+_Made = tuple[Finding, dict[str, Any], int, Cut | None]
+
 #: what :class:`DiagnosticMemo` holds: the uri, the encoding and the text a check's
-#: diagnostics were made for, each finding with its diagnostic and its reach (see
-#: :func:`_reach`), by the finding's id, the
-#: text's number of lines, the diagnostics of the parse errors and of the findings (in order),
-#: and their lineage
-_Memo = tuple[str, str, str, dict[int, tuple[Finding, dict[str, Any], int]], int, list[dict[str, Any]],
-              list[dict[str, Any]], int]
+#: diagnostics were made for, its findings (:data:`_Made`) by their id, the text's number of
+#: lines, the diagnostics of the parse errors and of the findings (in order), their lineage,
+#: and the JSON text of the whole list (None if one has none)
+_Memo = tuple[str, str, str, dict[int, _Made], int, list[dict[str, Any]], list[dict[str, Any]], int,
+              list[Cut] | None]
 
 #: lineages, shared by every buffer's memo (one never meets another's: see DiagnosticMemo.lineage)
 _lineages = itertools.count(1)
@@ -192,6 +196,13 @@ class DiagnosticMemo:
         """The lineage of the last list made (None before the first)."""
         return self.state[7] if self.state is not None else None
 
+    @property
+    def wire(self) -> list[Cut] | None:
+        """The JSON text of the last list made, cut around each diagnostic's version (see
+        :func:`pafix.lsp.wire.render`): the text of a diagnostic taken from the last list is
+        that one's, so a keystroke serialises only the diagnostics it changed."""
+        return self.state[8] if self.state is not None else None
+
 
 def _reach(f: Finding) -> int | None:
     """The largest offset ``f``'s diagnostic is made from (its range and trace: the fix's
@@ -212,7 +223,7 @@ def _reused(memo: DiagnosticMemo, uri: str, version: int | None, result: LintRes
     """The findings' diagnostics (``errors``: the parse errors' ones, made already), and the
     memo updated with them."""
     state = memo.state
-    known: dict[int, tuple[Finding, dict[str, Any], int]] = {}
+    known: dict[int, _Made] = {}
     # whether the list is the last one but for data.v so far: the same parse errors, as many
     # findings, and each one's diagnostic taken from the one at its place in the last list
     kept = False
@@ -230,8 +241,9 @@ def _reused(memo: DiagnosticMemo, uri: str, version: int | None, result: LintRes
         kept = len(last) == len(result.findings) and same_diagnostics(state[5], errors)
     nothing_below = (len(result.text) + 1, 0)  # no offset has a counterpart past the change
     out: list[dict[str, Any]] = []
-    made: dict[int, tuple[Finding, dict[str, Any], int]] = {}
-    by_place: dict[tuple[str, int, int], tuple[Finding, dict[str, Any], int]] | None = None
+    made: dict[int, _Made] = {}
+    by_place: dict[tuple[str, int, int], _Made] | None = None
+    cuts: list[Cut | None] = [cut(e) for e in errors]
     for f in result.findings:
         hit = known.get(id(f))
         if hit is not None and hit[0] is f:
@@ -258,14 +270,18 @@ def _reused(memo: DiagnosticMemo, uri: str, version: int | None, result: LintRes
             kept = kept and last[len(out)] is cached
             diag = dict(cached)
             diag["data"] = {**cached["data"], "v": version}
+            text = hit[3]  # the diagnostic is the cached one but for data.v: so is its text
         else:
             diag = finding_diagnostic(uri, version, result, index, f, encoding, None, False)
             kept = kept and same_diagnostic(last[len(out)], diag)
+            text = cut(diag)
         if reach is not None:
-            made[id(f)] = (f, diag, reach)
+            made[id(f)] = (f, diag, reach, text)
         out.append(diag)
+        cuts.append(text)
     lineage = state[7] if kept and state is not None else next(_lineages)
-    memo.state = (uri, encoding, result.text, made, index.line_count, errors, out, lineage)
+    wire = cast(list[Cut], cuts) if None not in cuts else None
+    memo.state = (uri, encoding, result.text, made, index.line_count, errors, out, lineage, wire)
     return out
 
 

@@ -29,9 +29,11 @@ from typing import Any
 class RawResult(dict[str, Any]):
     """A request's result that is JSON already. The server's protocol sends it as it is (pygls
     would take it through its typed converter, which costs more than the check of a small
-    flow for hundreds of diagnostics) and then calls ``after``, if set."""
+    flow for hundreds of diagnostics) and then calls ``after``, if set. ``items_json``, if set,
+    is the JSON text of ``items`` (see lsp/wire.py), sent instead of serialising them again."""
 
     after: Callable[[], None] | None = None
+    items_json: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
