@@ -16,12 +16,16 @@ arrive. Two servers run side by side, edit by edit: one whose client takes
 pull and asks with ``textDocument/diagnostic`` after each change (``pull``, under ``"pull"``,
 with how many answers were ``unchanged``). Each is also timed until the client had read the
 answer's bytes, before this Python client decoded them (``read_*``: what the server and the
-pipe take). It also times the core alone (``lint_text``: the incremental re-parse from the
-previous version, as in the server, + ``check_flow``) on the same edits, in a separate process
-run as the server runs its checks (``_tune_gc``'s thresholds and frozen start-up objects, the
-``CheckCollector`` around each check), so the server's own overhead can be told apart from the
-core's time; with it, what the server does around the core there: the diagnostics' JSON (line
-index moved by the edit, ``DiagnosticMemo``) and freeing the check a newer one replaced.
+pipe take). The server process is ``pafix lsp`` with its ``lint_text`` timed (``--serve``):
+``server_overhead_*`` is, edit by edit, the latency less the time the core (``lint_text``: the
+incremental re-parse from the previous version + ``check_flow``) took in the server for that
+edit, so what the server, pygls, the pipe and this client add is told apart from the core's
+time at the same moment. It also times the core alone on the same edits
+(``core_in_process_*``), in a separate process run as the server runs its checks
+(``_tune_gc``'s thresholds and frozen start-up objects, the ``CheckCollector`` around each
+check), and what the server does around it there (``server_in_process``): the line index
+moved by the edit, the diagnostics' JSON (``DiagnosticMemo``) and freeing the check a newer
+one replaced.
 
 ``--src DIR``: measure another checkout's ``src`` (its server and its core; the flow is built
 by this script's checkout).
@@ -123,7 +127,9 @@ def edit_spot(text: str) -> tuple[int, int]:
     raise ValueError("no single-quoted text after the middle of the flow")
 
 
-Run = tuple[list[float], list[float], float, int, dict[str, int]]
+#: latencies, the same until the answer's bytes were read, first open, diagnostics, answers,
+#: and the server's own ``lint_text`` time within each latency
+Run = tuple[list[float], list[float], float, int, dict[str, int], list[float]]
 
 
 class Session:
@@ -144,6 +150,9 @@ class Session:
         self.kinds = {"full": 0, "unchanged": 0}
         self.latencies: list[float] = []
         self.arrivals: list[float] = []
+        #: each edit's (sent, answered) times, and the (start, end) of the server's checks
+        self.windows: list[tuple[float, float]] = []
+        self.checks_file = Path(tempfile.mkstemp(prefix=f"lsp-latency-{mode}-", suffix=".txt")[1])
         self.first = 0.0
         self.uri = str(from_fs_path(str(ROOT / "bench" / "results" / f"lsp-latency-{mode}.robin")))
 
@@ -154,8 +163,9 @@ class Session:
             self.count = len(params.diagnostics)
 
     async def start(self, text: str) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(self.src), os.environ.get("PYTHONPATH", "")) if p)}
-        await self.client.start_io(sys.executable, "-m", "pafix", "lsp", env=env)
+        env = {**os.environ, "PAFIX_BENCH_SRC": str(self.src),
+               "PYTHONPATH": os.pathsep.join(p for p in (str(self.src), os.environ.get("PYTHONPATH", "")) if p)}
+        await self.client.start_io(sys.executable, __file__, "--serve", str(self.checks_file), env=env)
         stdout = self.client._server.stdout if self.client._server is not None else None
         if stdout is not None:  # pygls reads each message body with one readexactly
             read_body = stdout.readexactly
@@ -202,14 +212,43 @@ class Session:
         sent = time.perf_counter()
         self.client.text_document_did_change(t.DidChangeTextDocumentParams(
             t.VersionedTextDocumentIdentifier(uri=self.uri, version=version), [change]))
-        self.latencies.append((await self.wait(version)) - sent)
+        answered = await self.wait(version)
+        self.latencies.append(answered - sent)
         self.arrivals.append(self.arrived[version] - sent)
+        self.windows.append((sent, answered))
 
     async def stop(self) -> Run:
         await self.client.shutdown_async(None)
         self.client.exit(None)
         await self.client.stop()
-        return self.latencies, self.arrivals, self.first, self.count, self.kinds if self.mode == "pull" else {}
+        checks = [tuple(map(float, line.split())) for line in self.checks_file.read_text().splitlines() if line]
+        self.checks_file.unlink()
+        # the checks that started and ended while the client waited for an edit's answer
+        in_server = [sum(end - start for start, end in checks if sent <= start and end <= answered)
+                     for sent, answered in self.windows]
+        return (self.latencies, self.arrivals, self.first, self.count, self.kinds if self.mode == "pull" else {},
+                in_server)
+
+
+def serve(checks_file: Path) -> None:
+    """The server process (``--serve``): ``pafix lsp`` (:func:`pafix.lsp.server.start_io`, which
+    the command runs) with the start and end of each ``lint_text`` of a check written to
+    ``checks_file``: time.perf_counter is CLOCK_MONOTONIC on Linux, the client's clock too, so
+    the client can tell how much of each edit's latency the core took in the server."""
+    from pafix.lsp import server as server_module
+
+    out = checks_file.open("w", encoding="utf-8", buffering=1)
+    lint = server_module.lint_text
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return lint(*args, **kwargs)
+        finally:
+            out.write(f"{start} {time.perf_counter()}\n")
+
+    server_module.lint_text = timed  # type: ignore[assignment]
+    server_module.start_io()
 
 
 async def measure(text: str, edits: int, timeout: float, modes: list[str], newline: bool = False,
@@ -322,7 +361,11 @@ def main() -> None:
     ap.add_argument("--src", type=Path, default=ROOT / "src",
                     help="the checkout's src to measure (its server and its core); this one by default")
     ap.add_argument("--core-worker", nargs=2, metavar=("TEXT", "EDIT"), help=argparse.SUPPRESS)
+    ap.add_argument("--serve", type=Path, metavar="CHECKS", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.serve:
+        serve(args.serve)
+        return
     if args.core_worker:
         print(json.dumps(core_worker(Path(args.core_worker[0]), args.core_worker[1] == "newline")))
         return
@@ -335,9 +378,12 @@ def main() -> None:
     runs = asyncio.run(measure(text, args.edits, args.timeout, args.mode, args.newline, args.src))
 
     def figures(run: Run) -> dict[str, Any]:
-        latencies, arrivals, first, diagnostics, kinds = run
+        latencies, arrivals, first, diagnostics, kinds, in_server = run
         ms = [x * 1000 for x in latencies]
         arrived_ms = [x * 1000 for x in arrivals]
+        # per edit: its latency less the core's time in the server for it (the same moment,
+        # so the machine's moods hit both alike)
+        overhead = [(x - core) * 1000 for x, core in zip(latencies, in_server)]
         out: dict[str, Any] = {
             "edits": len(ms),
             "diagnostics": diagnostics,
@@ -352,6 +398,9 @@ def main() -> None:
             "read_median_ms": round(statistics.median(arrived_ms), 1),
             "read_p95_ms": round(percentile(arrived_ms, 0.95), 1),
         }
+        out["core_in_server_median_ms"] = round(statistics.median(in_server) * 1000, 1)
+        out["server_overhead_median_ms"] = round(statistics.median(overhead), 1)
+        out["server_overhead_p95_ms"] = round(percentile(overhead, 0.95), 1)
         if kinds:
             out["answers"] = kinds  # how many pulls were answered in full, how many "unchanged"
         return out
@@ -367,7 +416,6 @@ def main() -> None:
     }
     for mode in args.mode:
         part = figures(runs[mode])
-        part["server_overhead_median_ms"] = round(part["median_ms"] - core_ms, 1)
         if mode == "push":
             report.update(part)  # the headline figures, as before pull existed
         else:
@@ -391,11 +439,13 @@ def main() -> None:
               f"p95 {part['p95_ms']} ms (first open {part['first_open_ms']} ms); bytes read by the client: "
               f"median {part['read_median_ms']} ms, p95 {part['read_p95_ms']} ms{extra}")
     # each mode's figures hold its own server overhead (push's are the report's top level)
-    overhead = ", ".join(f"{mode} ~{(report if mode == 'push' else report[mode])['server_overhead_median_ms']} ms"
-                         for mode in args.mode)
+    overhead = ", ".join(
+        f"{mode} median {part['server_overhead_median_ms']} ms, p95 {part['server_overhead_p95_ms']} ms "
+        f"(core in the server {part['core_in_server_median_ms']} ms)"
+        for mode, part in ((mode, report if mode == "push" else report[mode]) for mode in args.mode))
+    print(f"server overhead (latency less the core's time in the server, edit by edit): {overhead}")
     print(f"core alone (parse + check, in process): median {report['core_in_process_median_ms']} ms "
-          f"(parse {report['core_parse_median_ms']} ms, check {report['core_check_median_ms']} ms); "
-          f"server overhead {overhead}")
+          f"(parse {report['core_parse_median_ms']} ms, check {report['core_check_median_ms']} ms)")
     around = report["server_in_process"]
     print(f"around the core, in process: line index {around['line_index']} ms, diagnostics {around['diagnostics']} ms, "
           f"freeing the replaced check {around['release']} ms")
