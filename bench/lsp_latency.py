@@ -284,7 +284,6 @@ def core_worker(text_file: Path, edit: str) -> dict[str, float]:
     collector walked the ~1,000,000 objects a check leaves alive, which the server never does.
     Medians in ms of ``CORE_EDITS`` keystrokes (the first two warm up and are not counted)."""
     import contextlib
-    import gc
 
     from pafix.lsp import lint as lint_module
     from pafix.lsp import server as server_module

@@ -304,26 +304,19 @@ def _below(index: LineIndex, changed_end: int, delta: int) -> _Below | None:
 def _same_diagnostic(f: Finding, old: Finding, limit: int, below: _Below) -> bool:
     """Whether ``f`` has the diagnostic of ``old``: every field a diagnostic shows equal, and
     each offset of its range and of its trace steps either above the edit and equal or below
-    it and moved (the fix is not in a diagnostic). Called for about half of a keystroke's
-    findings (those below the edit), so the test of each offset is written out."""
+    it and moved (the fix is not in a diagnostic)."""
     safe, delta = below
     if (f.rule != old.rule or f.message != old.message or f.severity != old.severity
             or f.fingerprint != old.fingerprint or f.confidence != old.confidence or f.kind != old.kind
             or len(f.trace) != len(old.trace)):
         return False
-    at, then = f.start, old.start
-    if not (at == then if at < limit else at >= safe and at == then + delta):
-        return False
-    at, then = f.end, old.end
-    if not (at == then if at < limit else at >= safe and at == then + delta):
-        return False
+    offsets = [f.start, old.start, f.end, old.end]  # (now, then) pairs, flat
     for step, was in zip(f.trace, old.trace):
         if step.message != was.message:
             return False
-        at, then = step.start, was.start
-        if not (at == then if at < limit else at >= safe and at == then + delta):
-            return False
-        at, then = step.end, was.end
+        offsets += (step.start, was.start, step.end, was.end)
+    for i in range(0, len(offsets), 2):
+        at, then = offsets[i], offsets[i + 1]
         if not (at == then if at < limit else at >= safe and at == then + delta):
             return False
     return True
