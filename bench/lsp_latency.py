@@ -16,9 +16,19 @@ arrive. Two servers run side by side, edit by edit: one whose client takes
 pull and asks with ``textDocument/diagnostic`` after each change (``pull``, under ``"pull"``,
 with how many answers were ``unchanged``). Each is also timed until the client had read the
 answer's bytes, before this Python client decoded them (``read_*``: what the server and the
-pipe take). It also times the core alone (``lint_text``: the incremental re-parse from the
-previous version, as in the server, + ``check_flow``) in this process on the same edits, so
-the server's own overhead can be told apart from the core's time.
+pipe take). The server process is ``pafix lsp`` with its ``lint_text`` timed (``--serve``):
+``server_overhead_*`` is, edit by edit, the latency less the time the core (``lint_text``: the
+incremental re-parse from the previous version + ``check_flow``) took in the server for that
+edit, so what the server, pygls, the pipe and this client add is told apart from the core's
+time at the same moment. It also times the core alone on the same edits
+(``core_in_process_*``), in a separate process run as the server runs its checks
+(``_tune_gc``'s thresholds and frozen start-up objects, the ``CheckCollector`` around each
+check), and what the server does around it there (``server_in_process``): the line index
+moved by the edit, the diagnostics' JSON (``DiagnosticMemo``) and freeing the check a newer
+one replaced.
+
+``--src DIR``: measure another checkout's ``src`` (its server and its core; the flow is built
+by this script's checkout).
 """
 
 from __future__ import annotations
@@ -29,7 +39,9 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -39,11 +51,12 @@ from pygls.lsp.client import LanguageClient
 from pygls.uris import from_fs_path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+#: the checkout whose core the ``--core-worker`` process times (``--src``); this one otherwise
+SRC = Path(os.environ.get("PAFIX_BENCH_SRC", ROOT / "src"))
+sys.path.insert(0, str(SRC))
 
 from pafix.syntax import nodes as n  # noqa: E402
 from pafix.errors import ParseError  # noqa: E402
-from pafix.lsp.lint import lint_text  # noqa: E402
 from pafix.syntax.parser import parse  # noqa: E402
 
 
@@ -114,7 +127,9 @@ def edit_spot(text: str) -> tuple[int, int]:
     raise ValueError("no single-quoted text after the middle of the flow")
 
 
-Run = tuple[list[float], list[float], float, int, dict[str, int]]
+#: latencies, the same until the answer's bytes were read, first open, diagnostics, answers,
+#: and the server's own ``lint_text`` time within each latency
+Run = tuple[list[float], list[float], float, int, dict[str, int], list[float]]
 
 
 class Session:
@@ -123,8 +138,8 @@ class Session:
     each change, naming the result it holds, as VS Code's client does (``pull``: the client
     declares it can pull, so the server publishes nothing)."""
 
-    def __init__(self, mode: str, timeout: float) -> None:
-        self.mode, self.timeout = mode, timeout
+    def __init__(self, mode: str, timeout: float, src: Path = SRC) -> None:
+        self.mode, self.timeout, self.src = mode, timeout, src
         self.client = LanguageClient("pafix-bench", "1")
         self.published: dict[int | None, float] = {}
         #: when the body of each answer had been read, before this (Python) client decoded it
@@ -135,6 +150,9 @@ class Session:
         self.kinds = {"full": 0, "unchanged": 0}
         self.latencies: list[float] = []
         self.arrivals: list[float] = []
+        #: each edit's (sent, answered) times, and the (start, end) of the server's checks
+        self.windows: list[tuple[float, float]] = []
+        self.checks_file = Path(tempfile.mkstemp(prefix=f"lsp-latency-{mode}-", suffix=".txt")[1])
         self.first = 0.0
         self.uri = str(from_fs_path(str(ROOT / "bench" / "results" / f"lsp-latency-{mode}.robin")))
 
@@ -145,8 +163,9 @@ class Session:
             self.count = len(params.diagnostics)
 
     async def start(self, text: str) -> None:
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT / "src"), os.environ.get("PYTHONPATH", "")) if p)}
-        await self.client.start_io(sys.executable, "-m", "pafix", "lsp", env=env)
+        env = {**os.environ, "PAFIX_BENCH_SRC": str(self.src),
+               "PYTHONPATH": os.pathsep.join(p for p in (str(self.src), os.environ.get("PYTHONPATH", "")) if p)}
+        await self.client.start_io(sys.executable, __file__, "--serve", str(self.checks_file), env=env)
         stdout = self.client._server.stdout if self.client._server is not None else None
         if stdout is not None:  # pygls reads each message body with one readexactly
             read_body = stdout.readexactly
@@ -193,20 +212,50 @@ class Session:
         sent = time.perf_counter()
         self.client.text_document_did_change(t.DidChangeTextDocumentParams(
             t.VersionedTextDocumentIdentifier(uri=self.uri, version=version), [change]))
-        self.latencies.append((await self.wait(version)) - sent)
+        answered = await self.wait(version)
+        self.latencies.append(answered - sent)
         self.arrivals.append(self.arrived[version] - sent)
+        self.windows.append((sent, answered))
 
     async def stop(self) -> Run:
         await self.client.shutdown_async(None)
         self.client.exit(None)
         await self.client.stop()
-        return self.latencies, self.arrivals, self.first, self.count, self.kinds if self.mode == "pull" else {}
+        checks = [tuple(map(float, line.split())) for line in self.checks_file.read_text().splitlines() if line]
+        self.checks_file.unlink()
+        # the checks that started and ended while the client waited for an edit's answer
+        in_server = [sum(end - start for start, end in checks if sent <= start and end <= answered)
+                     for sent, answered in self.windows]
+        return (self.latencies, self.arrivals, self.first, self.count, self.kinds if self.mode == "pull" else {},
+                in_server)
 
 
-async def measure(text: str, edits: int, timeout: float, modes: list[str], newline: bool = False) -> dict[str, Run]:
+def serve(checks_file: Path) -> None:
+    """The server process (``--serve``): ``pafix lsp`` (:func:`pafix.lsp.server.start_io`, which
+    the command runs) with the start and end of each ``lint_text`` of a check written to
+    ``checks_file``: time.perf_counter is CLOCK_MONOTONIC on Linux, the client's clock too, so
+    the client can tell how much of each edit's latency the core took in the server."""
+    from pafix.lsp import server as server_module
+
+    out = checks_file.open("w", encoding="utf-8", buffering=1)
+    lint = server_module.lint_text
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return lint(*args, **kwargs)
+        finally:
+            out.write(f"{start} {time.perf_counter()}\n")
+
+    server_module.lint_text = timed  # type: ignore[assignment]
+    server_module.start_io()
+
+
+async def measure(text: str, edits: int, timeout: float, modes: list[str], newline: bool = False,
+                  src: Path = SRC) -> dict[str, Run]:
     """One server per mode, all alive at once; each edit is made in every one of them in turn
     (the order alternating from edit to edit), so the modes share the machine's moods."""
-    sessions = [Session(mode, timeout) for mode in modes]
+    sessions = [Session(mode, timeout, src) for mode in modes]
     for session in sessions:
         await session.start(text)
     target, col = edit_spot(text)
@@ -224,6 +273,78 @@ async def measure(text: str, edits: int, timeout: float, modes: list[str], newli
     return {session.mode: await session.stop() for session in sessions}
 
 
+CORE_EDITS = 20
+
+
+def core_worker(text_file: Path, edit: str) -> dict[str, float]:
+    """Runs in its own process (``--core-worker``, ``pafix`` from ``PAFIX_BENCH_SRC``): the
+    checks of the server's edits as the server's worker thread runs them, with the collector
+    policy of the checkout (its ``_tune_gc`` at start, its ``CheckCollector`` around each check,
+    where it has them). Without it a 20,001-line keystroke measured a 775 ms parse: the
+    collector walked the ~1,000,000 objects a check leaves alive, which the server never does.
+    Medians in ms of ``CORE_EDITS`` keystrokes (the first two warm up and are not counted)."""
+    import contextlib
+
+    from pafix.lsp import lint as lint_module
+    from pafix.lsp import server as server_module
+    from pafix.lsp.convert import DiagnosticMemo, diagnostics
+    from pafix.lsp.lint import lint_text
+    from pafix.lsp.positions import LineIndex
+
+    text = text_file.read_text(encoding="utf-8")
+    line, col = edit_spot(text)
+    newline = edit == "newline"
+    at = sum(len(x) + 1 for x in text.split("\n")[:line]) + (0 if newline else col)
+    added = "\n" if newline else "x"
+    typed = text[:at] + added + text[at:]
+    tune = getattr(server_module, "_tune_gc", None)
+    if tune is not None:
+        tune()
+    policy = getattr(lint_module, "CheckCollector", None)
+    collector = policy() if policy is not None else contextlib.nullcontext()
+    uri = "file:///bench.robin"
+    memo = DiagnosticMemo()
+    index = LineIndex(text)
+    with collector:
+        last = lint_text(text, "bench.robin")
+        diagnostics(uri, 1, last, index, "utf-16", suppress=False, memo=memo)
+    times: dict[str, list[float]] = {key: [] for key in ("lint", "parse", "check", "line_index", "diagnostics", "release")}
+    for i in range(CORE_EDITS + 2):
+        current = typed if i % 2 == 0 else text
+        t0 = time.perf_counter()
+        index = index.edited(at, at + (i % 2) * len(added), current)  # as the change arrives
+        t1 = time.perf_counter()
+        with collector:  # the server's _compute
+            result = lint_text(current, "bench.robin", previous=last.checked.flow if last.checked else None,
+                               reuse=last.checked)
+            t2 = time.perf_counter()
+            diagnostics(uri, i + 2, result, index, "utf-16", suppress=False, memo=memo)
+            t3 = time.perf_counter()
+        last, retired = result, last
+        t4 = time.perf_counter()
+        del retired  # the replaced check, freed once the diagnostics are sent (Document.release)
+        t5 = time.perf_counter()
+        if i >= 2:
+            for key, value in (("lint", t2 - t1), ("parse", result.timings["parse"]), ("check", result.timings["check"]),
+                               ("line_index", t1 - t0), ("diagnostics", t3 - t2), ("release", t5 - t4)):
+                times[key].append(value)
+    return {key: statistics.median(values) * 1000 for key, values in times.items()}
+
+
+def core_in_process(text: str, src: Path, newline: bool) -> dict[str, float]:
+    """:func:`core_worker` in a process of its own (the collector settings it takes must not
+    touch this client's), on ``src``."""
+    with tempfile.TemporaryDirectory() as tmp:
+        text_file = Path(tmp) / "flow.robin"
+        text_file.write_text(text, encoding="utf-8")
+        env = {**os.environ, "PAFIX_BENCH_SRC": str(src)}
+        out = subprocess.run([sys.executable, __file__, "--core-worker", str(text_file), "newline" if newline else "char"],
+                             env=env, capture_output=True, text=True, check=False)
+    if out.returncode:
+        raise SystemExit(f"the core's worker failed:\n{out.stderr}")
+    return {key: float(value) for key, value in json.loads(out.stdout.strip().splitlines()[-1]).items()}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--lines", type=int, default=2000)
@@ -236,34 +357,35 @@ def main() -> None:
                     help="how the client gets diagnostics (repeat for both, the default: the two servers "
                          "run side by side, edit by edit)")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "lsp_latency.json")
+    ap.add_argument("--src", type=Path, default=ROOT / "src",
+                    help="the checkout's src to measure (its server and its core); this one by default")
+    ap.add_argument("--core-worker", nargs=2, metavar=("TEXT", "EDIT"), help=argparse.SUPPRESS)
+    ap.add_argument("--serve", type=Path, metavar="CHECKS", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.serve:
+        serve(args.serve)
+        return
+    if args.core_worker:
+        print(json.dumps(core_worker(Path(args.core_worker[0]), args.core_worker[1] == "newline")))
+        return
+    args.src = args.src.resolve()
     args.mode = args.mode or ["push", "pull"]
 
     text = build_flow(args.lines)
     line_count = text.count("\n")
-    # the core alone, in this process, on the texts the server sees: the first parse is whole,
-    # then each edit re-parses incrementally from the previous version (as the server does)
-    line, col = edit_spot(text)
-    at = sum(len(x) + 1 for x in text.split("\n")[:line]) + (0 if args.newline else col)
-    typed = text[:at] + ("\n" if args.newline else "x") + text[at:]
-    core: list[float] = []
-    parse_times: list[float] = []
-    check_times: list[float] = []
-    previous = lint_text(text, "bench.robin").checked
-    for i in range(20):
-        t0 = time.perf_counter()
-        result = lint_text(typed if i % 2 == 0 else text, "bench.robin", previous=previous.flow if previous else None,
-                           reuse=previous)
-        core.append(time.perf_counter() - t0)
-        previous = result.checked
-        parse_times.append(result.timings["parse"])
-        check_times.append(result.timings["check"])
-    runs = asyncio.run(measure(text, args.edits, args.timeout, args.mode, args.newline))
+    core = core_in_process(text, args.src, args.newline)
+    runs = asyncio.run(measure(text, args.edits, args.timeout, args.mode, args.newline, args.src))
 
     def figures(run: Run) -> dict[str, Any]:
-        latencies, arrivals, first, diagnostics, kinds = run
+        latencies, arrivals, first, diagnostics, kinds, in_server = run
         ms = [x * 1000 for x in latencies]
         arrived_ms = [x * 1000 for x in arrivals]
+        # per edit: its latency less the core's time in the server for it (the same moment,
+        # so the machine's moods hit both alike)
+        overhead = [(x - core) * 1000 for x, core in zip(latencies, in_server)]
+        # the same up to the moment the client had read the answer's bytes (without this Python
+        # client's decoding, ~100 ms for the 1.27 MB of a 20,001-line publish)
+        overhead_read = [(x - core) * 1000 for x, core in zip(arrivals, in_server)]
         out: dict[str, Any] = {
             "edits": len(ms),
             "diagnostics": diagnostics,
@@ -278,29 +400,36 @@ def main() -> None:
             "read_median_ms": round(statistics.median(arrived_ms), 1),
             "read_p95_ms": round(percentile(arrived_ms, 0.95), 1),
         }
+        out["core_in_server_median_ms"] = round(statistics.median(in_server) * 1000, 1)
+        out["server_overhead_median_ms"] = round(statistics.median(overhead), 1)
+        out["server_overhead_p95_ms"] = round(percentile(overhead, 0.95), 1)
+        out["server_overhead_read_median_ms"] = round(statistics.median(overhead_read), 1)
+        out["server_overhead_read_p95_ms"] = round(percentile(overhead_read, 0.95), 1)
         if kinds:
             out["answers"] = kinds  # how many pulls were answered in full, how many "unchanged"
         return out
 
-    core_ms = statistics.median(core) * 1000
+    core_ms = core["lint"]
     report: dict[str, Any] = {
         "benchmark": "lsp didChange -> diagnostics (published, and pulled)",
         "lines": line_count,
         "characters": len(text),
         "debounce_ms": 0,
         "edit": "an empty line typed above the middle line" if args.newline else "a character typed into a text",
+        "src": str(args.src),
     }
     for mode in args.mode:
         part = figures(runs[mode])
-        part["server_overhead_median_ms"] = round(part["median_ms"] - core_ms, 1)
         if mode == "push":
             report.update(part)  # the headline figures, as before pull existed
         else:
             report[mode] = part
     report.update({
         "core_in_process_median_ms": round(core_ms, 1),
-        "core_parse_median_ms": round(statistics.median(parse_times) * 1000, 1),
-        "core_check_median_ms": round(statistics.median(check_times) * 1000, 1),
+        "core_parse_median_ms": round(core["parse"], 1),
+        "core_check_median_ms": round(core["check"], 1),
+        # what the server does around the core, timed in the same process (medians, ms)
+        "server_in_process": {key: round(core[key], 2) for key in ("line_index", "diagnostics", "release")},
         "target_p95_ms": 50,
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
@@ -314,11 +443,17 @@ def main() -> None:
               f"p95 {part['p95_ms']} ms (first open {part['first_open_ms']} ms); bytes read by the client: "
               f"median {part['read_median_ms']} ms, p95 {part['read_p95_ms']} ms{extra}")
     # each mode's figures hold its own server overhead (push's are the report's top level)
-    overhead = ", ".join(f"{mode} ~{(report if mode == 'push' else report[mode])['server_overhead_median_ms']} ms"
-                         for mode in args.mode)
+    overhead = ", ".join(
+        f"{mode} median {part['server_overhead_median_ms']} ms, p95 {part['server_overhead_p95_ms']} ms "
+        f"(to the bytes read: {part['server_overhead_read_median_ms']} / {part['server_overhead_read_p95_ms']} ms; "
+        f"core in the server {part['core_in_server_median_ms']} ms)"
+        for mode, part in ((mode, report if mode == "push" else report[mode]) for mode in args.mode))
+    print(f"server overhead (latency less the core's time in the server, edit by edit): {overhead}")
     print(f"core alone (parse + check, in process): median {report['core_in_process_median_ms']} ms "
-          f"(parse {report['core_parse_median_ms']} ms, check {report['core_check_median_ms']} ms); "
-          f"server overhead {overhead}")
+          f"(parse {report['core_parse_median_ms']} ms, check {report['core_check_median_ms']} ms)")
+    around = report["server_in_process"]
+    print(f"around the core, in process: line index {around['line_index']} ms, diagnostics {around['diagnostics']} ms, "
+          f"freeing the replaced check {around['release']} ms")
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
 
 

@@ -20,8 +20,11 @@ class Linted:
     version: int | None
     result: LintResult
     index: LineIndex
-    #: LSP ``Diagnostic`` values as JSON, ready to send
+    #: LSP ``Diagnostic`` values as JSON, ready to send (with their JSON text when the check
+    #: kept it: a :class:`pafix.lsp.wire.Diagnostics`)
     diagnostics: list[dict[str, Any]]
+    #: lists of one lineage are equal but for each diagnostic's ``data.v`` (see DiagnosticMemo)
+    lineage: int | None = None
 
 
 @dataclass(slots=True)

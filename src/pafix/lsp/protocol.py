@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import logging
 import traceback
 from collections.abc import Awaitable, Callable
@@ -15,6 +16,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.protocol.language_server import lsp_method
 
 from pafix.lsp.pull import RawResult
+from pafix.lsp.wire import response_message
 
 log = logging.getLogger("pafix.lsp")
 
@@ -33,11 +35,35 @@ class PafixProtocol(LanguageServerProtocol):
         """A :class:`~pafix.lsp.pull.RawResult` goes out as it is, then its ``after`` runs."""
         if error is None and isinstance(result, RawResult):
             self._result_types.pop(msg_id, None)
-            self._send_data({"jsonrpc": "2.0", "id": msg_id, "result": result})
+            if result.items_json is None or not self.send_text(
+                    response_message(msg_id, result, "items", result.items_json)):
+                self._send_data({"jsonrpc": "2.0", "id": msg_id, "result": result})
             if result.after is not None:
                 result.after()
             return
         super()._send_response(msg_id, result, error)
+
+    def send_text(self, body: str) -> bool:
+        """Send a message that is JSON text already (ASCII, as ``json.dumps`` writes it), the
+        way pygls' ``_send_data`` sends the text it makes; False when this pygls has no writer
+        of that kind (the caller sends the message the usual way)."""
+        writer = getattr(self, "writer", None)
+        if writer is None or not hasattr(self, "_include_headers"):  # pragma: no cover - other pygls internals
+            return False
+        data = body.encode(self.CHARSET)
+        if self._include_headers:
+            data = (f"Content-Length: {len(data)}\r\n"
+                    f"Content-Type: {self.CONTENT_TYPE}; charset={self.CHARSET}\r\n\r\n").encode(self.CHARSET) + data
+        try:
+            sent = writer.write(data)
+        except BrokenPipeError:
+            raise  # the client is gone (as pygls does)
+        except Exception as exc:  # noqa: BLE001 - as pygls: logged, the server goes on
+            log.error("pafix: cannot send a message: %s", safe_trace(exc))
+            return True
+        if inspect.isawaitable(sent):  # pragma: no cover - a websocket's writer
+            asyncio.ensure_future(sent)
+        return True
 
     @lsp_method(t.TEXT_DOCUMENT_DID_OPEN)
     def lsp_text_document__did_open(self, params: t.DidOpenTextDocumentParams) -> Any:

@@ -29,9 +29,11 @@ from typing import Any
 class RawResult(dict[str, Any]):
     """A request's result that is JSON already. The server's protocol sends it as it is (pygls
     would take it through its typed converter, which costs more than the check of a small
-    flow for hundreds of diagnostics) and then calls ``after``, if set."""
+    flow for hundreds of diagnostics) and then calls ``after``, if set. ``items_json``, if set,
+    is the JSON text of ``items`` (see lsp/wire.py), sent instead of serialising them again."""
 
     after: Callable[[], None] | None = None
+    items_json: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +42,8 @@ class Reported:
 
     result_id: str
     diagnostics: list[dict[str, Any]]
+    #: their lineage (:class:`pafix.lsp.convert.DiagnosticMemo`), if they have one
+    lineage: int | None = None
 
 
 def _same_data(a: Any, b: Any) -> bool:
@@ -48,32 +52,38 @@ def _same_data(a: Any, b: Any) -> bool:
     return a.keys() == b.keys() and all(a[k] == b[k] for k in a if k != "v")
 
 
-def same_diagnostics(held: list[dict[str, Any]], new: list[dict[str, Any]]) -> bool:
-    """Whether ``new`` are the diagnostics ``held``, in the same order, but for ``data.v``."""
-    if len(held) != len(new):
+def same_diagnostic(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether the diagnostic ``b`` is ``a`` but for ``data.v``."""
+    if a is b:
+        return True
+    if a.keys() != b.keys():
         return False
-    for a, b in zip(held, new):
-        if a is b:
-            continue
-        if a.keys() != b.keys():
+    for key, value in a.items():
+        if not (_same_data(value, b[key]) if key == "data" else value == b[key]):
             return False
-        for key, value in a.items():
-            if not (_same_data(value, b[key]) if key == "data" else value == b[key]):
-                return False
     return True
 
 
+def same_diagnostics(held: list[dict[str, Any]], new: list[dict[str, Any]]) -> bool:
+    """Whether ``new`` are the diagnostics ``held``, in the same order, but for ``data.v``."""
+    return len(held) == len(new) and all(same_diagnostic(a, b) for a, b in zip(held, new))
+
+
 def answer(reported: Reported | None, previous_id: str | None, diagnostics: list[dict[str, Any]],
-           new_id: Callable[[], str]) -> tuple[RawResult, Reported]:
+           new_id: Callable[[], str], lineage: int | None = None) -> tuple[RawResult, Reported]:
     """The report for a pull naming ``previous_id``, and what to remember as reported.
 
     ``unchanged`` only when the client holds the last result this server gave for the
     document and the new diagnostics are those; anything else (a first pull, an id the server
-    no longer knows, other diagnostics) gets the full list under a new id."""
-    if reported is not None and previous_id == reported.result_id and same_diagnostics(reported.diagnostics, diagnostics):
+    no longer knows, other diagnostics) gets the full list under a new id. ``lineage``, the
+    new diagnostics' (see :class:`pafix.lsp.convert.DiagnosticMemo`): when it is the reported
+    ones', they are those but for ``data.v`` and are not compared again."""
+    if reported is not None and previous_id == reported.result_id and (
+            lineage is not None and lineage == reported.lineage or same_diagnostics(reported.diagnostics, diagnostics)):
         return RawResult(kind="unchanged", resultId=reported.result_id), reported
     result_id = new_id()
-    return RawResult(kind="full", resultId=result_id, items=diagnostics), Reported(result_id, diagnostics)
+    return (RawResult(kind="full", resultId=result_id, items=diagnostics),
+            Reported(result_id, diagnostics, lineage))
 
 
-__all__ = ["RawResult", "Reported", "answer", "same_diagnostics"]
+__all__ = ["RawResult", "Reported", "answer", "same_diagnostic", "same_diagnostics"]

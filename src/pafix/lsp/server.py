@@ -40,6 +40,7 @@ from pafix.lsp.positions import LineIndex, negotiate_encoding
 from pafix.lsp.protocol import PafixProtocol, guarded, safe_trace
 from pafix.lsp.pull import RawResult, answer as pull_answer
 from pafix.lsp.settings import ConfigCache, Settings, merge_settings
+from pafix.lsp.wire import Diagnostics, publish_message, text_of
 
 log = logging.getLogger("pafix.lsp")
 
@@ -137,8 +138,10 @@ class PafixServer(LanguageServer):
             with self.collector:
                 result = lint_text(text, path, config, previous, reuse)
                 # suppression edits are made when a code action asks (see quick_fixes)
-                return Linted(version, result, index, make_diagnostics(uri, version, result, index, encoding,
-                                                                         suppress=False, memo=memo))
+                diagnostics = make_diagnostics(uri, version, result, index, encoding, suppress=False, memo=memo)
+                if memo is None:
+                    return Linted(version, result, index, diagnostics)
+                return Linted(version, result, index, Diagnostics.of(diagnostics, memo.wire, version), memo.lineage)
         except Exception as exc:  # noqa: BLE001 - replace the stale list rather than keep it
             log.error("pafix: cannot check %s: %s", path, safe_trace(exc))
             failed = {
@@ -233,12 +236,18 @@ class PafixServer(LanguageServer):
         if doc is None or linted is None:
             return RawResult(kind="full", items=[])
         report, doc.reported = pull_answer(doc.reported, previous_id, linted.diagnostics,
-                                           lambda: str(next(self._result_ids)))
+                                           lambda: str(next(self._result_ids)), linted.lineage)
         report.after = doc.release  # (see Document.retired)
+        if report["kind"] == "full":
+            report.items_json = text_of(linted.diagnostics, linted.version)  # (see lsp/wire.py)
         return report
 
     def publish(self, uri: str, diagnostics: list[dict[str, Any]], version: int | None) -> None:
-        """``textDocument/publishDiagnostics`` with diagnostics that are JSON already."""
+        """``textDocument/publishDiagnostics`` with diagnostics that are JSON already (sent as
+        the JSON text the check kept of them, if it did: see lsp/wire.py)."""
+        text = text_of(diagnostics, version)
+        if text is not None and cast(PafixProtocol, self.protocol).send_text(publish_message(uri, text, version)):
+            return
         params: dict[str, Any] = {"uri": uri, "diagnostics": diagnostics}
         if version is not None:
             params["version"] = version
