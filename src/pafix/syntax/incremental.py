@@ -25,11 +25,10 @@ from __future__ import annotations
 import dataclasses
 import weakref
 from dataclasses import dataclass
-from bisect import bisect_left
-from operator import attrgetter
 from typing import Any
 
 from pafix.syntax import nodes as n
+from pafix.syntax.displaced import Displaced, DisplacedFlow, compose, first_ending, span_at, top_level
 from pafix.syntax.parser import parse, parse_region
 from pafix.syntax.trailers import boundary_near
 
@@ -38,12 +37,21 @@ WHOLE_FILE_SHARE = 0.5
 
 
 def reparse(old: n.Flow, text: str) -> n.Flow:
-    """``parse(text, old.path, recover=True)``, reusing ``old`` (a parse of an earlier text)."""
-    return reparse_moved(old, text)[0]
+    """``parse(text, old.path, recover=True)``, reusing ``old`` (a parse of an earlier text): a
+    plain :class:`~pafix.syntax.nodes.Flow`, its statements below the edit moved (the editor
+    calls :func:`reparse_moved`, which leaves them displaced)."""
+    flow = reparse_moved(old, text)[0]
+    if not isinstance(flow, DisplacedFlow):
+        return flow
+    plain = n.Flow(flow.source, flow.body, flow.trailer, flow.path, flow.trailers)
+    _remember(plain, errors_of(flow))
+    return plain
 
 
 def reparse_moved(old: n.Flow, text: str) -> tuple[n.Flow, Moved | None]:
     """:func:`reparse`, with how it made the new flow from ``old`` when it re-parsed a region
+    (its statements below the region displaced, not moved: a
+    :class:`~pafix.syntax.displaced.DisplacedFlow`, see :mod:`pafix.syntax.displaced`)
     (None when it parsed all of ``text`` or kept ``old``). The record is the caller's to keep
     with the check it makes of this flow (the editor's state of one buffer): kept here, one
     buffer's record would be found by the next check of another."""
@@ -57,7 +65,7 @@ def _incremental(old: n.Flow, text: str) -> tuple[n.Flow, Moved | None] | None:
     source = old.source
     if text == source:
         return old, None
-    if old.trailers or old.trailer is not None or errors_of(old) or not old.body:
+    if old.trailers or old.trailer is not None or errors_of(old) or not top_level(old):
         return None
     prefix, whole_suffix = common_ends(source, text)
     suffix = min(whole_suffix, min(len(source), len(text)) - prefix)  # the two do not overlap here
@@ -70,20 +78,20 @@ def _incremental(old: n.Flow, text: str) -> tuple[n.Flow, Moved | None] | None:
     start = source.rfind("\n", 0, prefix) + 1
     after = source.find("\n", changed_end)
     end = len(source) if after < 0 else after + 1
-    body = old.body
-    first = bisect_left(body, start, key=_end)  # the first statement ending at or after start
+    body = top_level(old)  # (a displaced tail is read, not moved: see :mod:`pafix.syntax.displaced`)
+    first = first_ending(body, start)  # the first statement ending at or after start
     last = first
-    while last < len(body) and body[last].span.start <= end:
+    while last < len(body) and span_at(body, last).start <= end:
         last += 1
     # body[first:last] overlaps [start, end]: widen the region to those statements' lines
     if first < last:
-        start = min(start, source.rfind("\n", 0, body[first].span.start) + 1)
-        tail = source.find("\n", body[last - 1].span.end)
+        start = min(start, source.rfind("\n", 0, span_at(body, first).start) + 1)
+        tail = source.find("\n", span_at(body, last - 1).end)
         end = max(end, len(source) if tail < 0 else tail + 1)
     # a statement starting inside the widened region joins it, whole (a safety net: statements
     # do not share lines, so the widening above already ends where the next one starts)
-    while last < len(body) and body[last].span.start < end:
-        tail = source.find("\n", body[last].span.end)
+    while last < len(body) and span_at(body, last).start < end:
+        tail = source.find("\n", span_at(body, last).end)
         end = max(end, len(source) if tail < 0 else tail + 1)
         last += 1
     if end - start > WHOLE_FILE_SHARE * len(source) and len(source) > 4096:
@@ -93,10 +101,12 @@ def _incremental(old: n.Flow, text: str) -> tuple[n.Flow, Moved | None] | None:
     if region is None:
         return None
     dline = text.count("\n", start, end + delta) - source.count("\n", start, end)
-    moved = body[last:]
-    if delta or dline:
-        moved = _shift_tuple(moved, delta, dline)
-    flow = n.Flow(text, body[:first] + region + moved, None, old.path)
+    # the statements below keep their old nodes, displaced: moved on first use, not here
+    statements = compose(body, first, region, last, delta, dline)
+    if isinstance(statements, Displaced):
+        flow: n.Flow = DisplacedFlow(text, statements, old.path)
+    else:
+        flow = n.Flow(text, statements, None, old.path)
     # the old flow had no errors, so the new one has those of the region alone
     _remember(flow, tuple(s for s in n.walk_statements(region) if isinstance(s, n.ErrorStmt)))
     return flow, Moved(source, text, start, end, delta, dline, prefix, whole_suffix)
@@ -128,11 +138,6 @@ class Moved:
         very string objects: a parse of a text gives the same spans whichever way it is
         made, so any flow of these texts has statements where the record says)."""
         return self.old is old_source and self.new is source
-
-
-#: a statement's end offset (the top-level statements of a body follow each other: their ends
-#: are in order, and the first one ending at or after an offset is found by bisection)
-_end = attrgetter("span.end")
 
 
 #: the parse errors of each flow :func:`reparse` made or :func:`errors_of` was asked about, by
@@ -235,6 +240,11 @@ def shift(node: Any, delta: int, dline: int) -> Any:
     return (_MOVERS if dline else _MOVERS_SAME_LINES)[type(node)](node, delta, dline)
 
 
+def shift_all(items: tuple[Any, ...], delta: int, dline: int) -> tuple[Any, ...]:
+    """Every node of ``items`` moved (see :func:`shift`)."""
+    return _shift_tuple(items, delta, dline) if delta or dline else items
+
+
 def _shift_tuple(items: tuple[Any, ...], d: int, dl: int) -> tuple[Any, ...]:
     movers = _MOVERS if dl else _MOVERS_SAME_LINES
     return tuple([movers[type(x)](x, d, dl) for x in items])
@@ -333,4 +343,4 @@ def _node_class(name: str, owner: type) -> type | None:
 _MAKING: set[type] = set()
 
 
-__all__ = ["Moved", "common_ends", "errors_of", "reparse", "reparse_moved", "shift"]
+__all__ = ["Moved", "common_ends", "errors_of", "reparse", "reparse_moved", "shift", "shift_all"]
