@@ -185,6 +185,18 @@ class Displaced(Sequence[n.Stmt]):
     def __repr__(self) -> str:
         return f"Displaced({len(self)} statements in {len(self.parts)} parts)"
 
+    def chunk(self, lo: int, hi: int) -> tuple[tuple[n.Stmt, ...], bool]:
+        """Statements ``lo`` to ``hi``: their old nodes and True when they all lie in one
+        displaced part (what stays the same objects from keystroke to keystroke, to find what
+        was recorded of them), else the statements moved and False."""
+        if self._whole is None:
+            k = bisect_right(self._firsts, lo) - 1
+            items, delta, dline = self.parts[k]
+            first = self._firsts[k]
+            if (delta or dline) and hi - first <= len(items):
+                return items[lo - first:hi - first], True
+        return self[lo:hi], False
+
     def slice_parts(self, lo: int, hi: int, delta: int = 0, dline: int = 0) -> list[Part]:
         """The parts of statements ``lo`` to ``hi`` (old nodes), each displaced ``delta``
         offsets and ``dline`` lines further."""
@@ -224,6 +236,14 @@ def compose(old: Sequence[n.Stmt], first: int, region: tuple[n.Stmt, ...], last:
     if not view.displaced:
         return tuple(x for items, _d, _dl in view.parts for x in items)
     return view
+
+
+def chunk_of(body: Sequence[n.Stmt], lo: int, hi: int) -> tuple[tuple[n.Stmt, ...], bool]:
+    """``body[lo:hi]``, or its old nodes and True when they are displaced (see
+    :meth:`Displaced.chunk`)."""
+    if isinstance(body, Displaced):
+        return body.chunk(lo, hi)
+    return tuple(body[lo:hi]), False
 
 
 def top_level(flow: n.Flow) -> Sequence[n.Stmt]:
@@ -301,5 +321,5 @@ class DisplacedFlow(n.Flow):
         return (n.Flow, (self.source, self.body, self.trailer, self.path, self.trailers))
 
 
-__all__ = ["Displaced", "DisplacedFlow", "MATERIALISED", "MAX_PARTS", "compose", "first_ending", "first_starting",
+__all__ = ["Displaced", "DisplacedFlow", "MATERIALISED", "MAX_PARTS", "chunk_of", "compose", "first_ending", "first_starting",
            "span_at", "top_level"]

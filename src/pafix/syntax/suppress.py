@@ -11,6 +11,7 @@ from functools import lru_cache, partial
 from operator import attrgetter
 
 from pafix.syntax import nodes as n
+from pafix.syntax.displaced import first_starting, span_at, top_level
 
 SUPPRESS_RE = re.compile(r"^\s*pafix:\s*(ignore|ignore-file)\s*\[([^\]]*)\]\s*(.*)$")
 
@@ -34,12 +35,12 @@ def find_suppressions(flow: n.Flow) -> list[Suppression]:
     top-level statements follow each other, and the statements nested in one lie inside it,
     so that order is each top-level statement's own statements sorted, one after the other."""
     source = flow.source
-    body = flow.body
+    body = top_level(flow)  # (displaced statements are moved only where a marker is)
     tops: list[int] = []  # the top-level statements holding the marker, in order
     at = source.find(_MARKER)
     while at >= 0:
-        i = bisect_right(body, at, key=_start) - 1
-        if i >= 0 and at < body[i].span.end and (not tops or tops[-1] != i):
+        i = first_starting(body, at + 1) - 1  # the last statement starting at or before ``at``
+        if i >= 0 and at < span_at(body, i).end and (not tops or tops[-1] != i):
             tops.append(i)
         at = source.find(_MARKER, at + len(_MARKER))
     out: list[Suppression] = []
