@@ -1,0 +1,120 @@
+"""The editor's re-parse leaves the statements below an edit displaced, not moved.
+
+:mod:`pafix.syntax.displaced`: a keystroke's check must give a fresh check's results without
+moving the old statements below the edit (the move was the largest phase of a keystroke on a
+20,001-line flow), and a flow whose statements are moved later, or one by one, must be the
+flow a fresh parse gives. The flow is ``tests/test_keystroke_passes.py``'s (the example
+``examples/smtp-report.robin`` repeated, with suppression comments between the copies).
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from pafix.fixes.edits import apply_edits
+from pafix.lsp.lint import LintResult, lint_text
+from pafix.syntax import displaced as d
+from pafix.syntax import nodes as n
+from pafix.syntax.incremental import reparse_moved
+from pafix.syntax.parser import parse
+from test_keystroke_passes import repeated_flow
+
+
+@pytest.fixture
+def moves(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The sizes of the displaced tails moved whole while the test runs."""
+    seen: list[int] = []
+    monkeypatch.setattr(d, "ON_MATERIALISE", [seen.append])
+    return seen
+
+
+def _check(text: str, last: LintResult | None = None) -> LintResult:
+    if last is None or last.checked is None:
+        return lint_text(text, "buffer.robin")
+    return lint_text(text, "buffer.robin", previous=last.checked.flow, reuse=last.checked)
+
+
+@pytest.mark.parametrize("where", ["above", "middle", "last copy"])
+def test_a_keystroke_does_not_move_the_statements_below_it(moves: list[int], where: str) -> None:
+    text = repeated_flow(6)
+    at = {"above": text.index("Daily report"), "middle": len(text) // 2,
+          "last copy": text.rindex("# pafix: ignore[PAF102] debug")}[where]
+    at = text.find("\n", at) + 1
+    first = _check(text)
+    typed = _check(text[:at] + "SET Typed TO 1\n" + text[at:], first)  # a pasted statement
+    assert typed.checked is not None and isinstance(typed.checked.flow, d.DisplacedFlow)
+    again = _check(typed.text[:at + 5] + "x" + typed.text[at + 5:], typed)  # a character in it
+    assert again.checked is not None and isinstance(again.checked.flow, d.DisplacedFlow)
+    assert moves == []  # nothing of either check moved the statements below the edit
+    for got in (typed, again):
+        assert got.findings == _check(got.text).findings
+    assert again.checked.flow == parse(again.text, "buffer.robin", recover=True)
+    assert moves  # (comparing the flows does move them)
+
+
+def test_a_lazily_moved_body_is_the_eagerly_moved_one() -> None:
+    text = repeated_flow(3)
+    old = parse(text, "f.robin", recover=True)
+    at = text.index("Daily report")
+    new_text = text[:at] + "\n\n" + text[at:]
+    one, _ = reparse_moved(old, new_text)
+    two, _ = reparse_moved(old, new_text)
+    assert isinstance(one, d.DisplacedFlow) and isinstance(two, d.DisplacedFlow)
+    fresh = parse(new_text, "f.robin", recover=True).body
+    view = two.view
+    picked = [view[i] for i in range(len(view) - 1, -1, -3)]  # some moved one by one, first
+    assert [view.span(i) for i in range(len(view))] == [s.span for s in fresh]
+    assert one.body == fresh and two.body == fresh
+    assert all(any(p is s for s in two.body) for p in picked)  # moved once: the same nodes
+
+
+def test_a_chain_of_edits_with_displaced_tails_is_the_fresh_parse() -> None:
+    rng = random.Random(9)
+    text = repeated_flow(5)
+    flow = parse(text, "f.robin", recover=True)
+    lines = len(text.splitlines())
+    for step in range(40):  # edits at many places in turn: more parts than MAX_PARTS
+        line = rng.randrange(lines)
+        at = sum(len(x) + 1 for x in text.split("\n")[:line])
+        piece = rng.choice(["SET Added TO 2\n", "\n", "# note\n"]) if step % 3 else ""
+        end = at if piece else text.find("\n", at) + 1 if text.find("\n", at) >= 0 else at
+        text = text[:at] + piece + text[end:]
+        flow, _ = reparse_moved(flow, text)
+        top = d.top_level(flow)
+        if isinstance(top, d.Displaced):
+            assert sum(1 for _i, dd, dl in top.parts if dd or dl) <= d.MAX_PARTS
+        fresh = parse(text, "f.robin", recover=True)
+        assert [d.span_at(top, i) for i in range(len(top))] == [s.span for s in fresh.body]
+        if step % 7 == 6:  # now and then moved whole, and the next edits go on from a plain flow
+            assert flow == fresh
+        lines = len(text.splitlines())
+    assert flow == parse(text, "f.robin", recover=True)
+
+
+def test_fixes_of_a_displaced_flow_edit_the_right_text(moves: list[int]) -> None:
+    text = repeated_flow(4)
+    first = _check(text)
+    at = text.index("Daily report")
+    edited = text[:at] + "Weekly " + text[at:]
+    got = _check(edited, first)
+    assert got.checked is not None and isinstance(got.checked.flow, d.DisplacedFlow) and moves == []
+    fixed = [f for f in got.findings if f.fix is not None and f.start > at]
+    assert fixed  # findings below the edit, with fixes
+    fresh = {f.fingerprint: f for f in _check(edited).findings}
+    for f in fixed:
+        assert f.fix == fresh[f.fingerprint].fix
+        assert apply_edits(edited, f.fix.edits) == apply_edits(edited, fresh[f.fingerprint].fix.edits)
+
+
+def test_a_displaced_flow_equals_and_hashes_as_the_plain_one() -> None:
+    text = repeated_flow(2)
+    old = parse(text, "f.robin", recover=True)
+    new_text = "# top\n" + text
+    flow, _ = reparse_moved(old, new_text)
+    fresh = parse(new_text, "f.robin", recover=True)
+    assert isinstance(flow, d.DisplacedFlow)
+    assert fresh == flow and flow == fresh and hash(flow) == hash(fresh)
+    assert isinstance(flow.body, tuple) and flow.body is flow.body
+    assert n.Flow(flow.source, flow.body, None, flow.path) == fresh
