@@ -11,7 +11,7 @@ from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import Any
+from typing import Any, cast
 
 from pafix.findings import Confidence, ValueKind
 from pafix.syntax import nodes as n
@@ -179,7 +179,7 @@ def _calls(stmts: Iterable[n.Stmt]) -> tuple[str, ...]:
     for stmt in stmts:
         kind = type(stmt)
         if kind is n.CallSubflow:
-            calls[stmt.target] = None  # type: ignore[union-attr]
+            calls[cast(n.CallSubflow, stmt).target] = None
         elif kind in compound:
             for inner in n.walk_statements((stmt,)):
                 if type(inner) is n.CallSubflow:

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, overload
 
 from pafix.syntax import nodes as n
+from pafix.syntax.movers import shift, shift_all
 
 #: one part of a view: old statements and how far they are displaced (offsets, lines)
 Part = tuple[tuple[n.Stmt, ...], int, int]
@@ -43,16 +44,8 @@ MATERIALISED = [0]
 ON_MATERIALISE: list[Callable[[int], None]] = []
 
 
-def _shift(node: Any, delta: int, dline: int) -> Any:
-    from pafix.syntax.incremental import shift  # (incremental imports this module)
-
-    return shift(node, delta, dline)
-
-
-def _shift_many(items: tuple[n.Stmt, ...], delta: int, dline: int) -> tuple[n.Stmt, ...]:
-    from pafix.syntax.incremental import shift_all
-
-    return shift_all(items, delta, dline)
+_shift = shift
+_shift_many = shift_all
 
 
 class Displaced(Sequence[n.Stmt]):
@@ -295,12 +288,13 @@ class DisplacedFlow(n.Flow):
     same statements (a fresh parse of the same text)."""
 
     __slots__ = ("view",)
+    view: Displaced
 
     def __init__(self, source: str, view: Displaced, path: str | None) -> None:
         n.Flow.__init__(self, source, (), None, path)
         object.__setattr__(self, "view", view)
 
-    @property  # type: ignore[override]
+    @property
     def body(self) -> tuple[n.Stmt, ...]:
         whole = self.view.materialise()
         return whole

@@ -95,7 +95,7 @@ def _in_order(top: n.Stmt) -> list[n.Stmt] | tuple[n.Stmt]:
     return sorted(n.walk_statements((top,)), key=_start)
 
 
-def _next_target(body: n.Body, i: int, stmts: Sequence[n.Stmt], k: int) -> n.Stmt | None:
+def _next_target(body: Sequence[n.Stmt], i: int, stmts: Sequence[n.Stmt], k: int) -> n.Stmt | None:
     """The first statement after ``stmts[k]`` (in the top-level statement ``body[i]``) that is
     not a comment or an annotation: what a suppression there covers."""
     for stmt in stmts[k + 1 :]:

@@ -150,7 +150,7 @@ def exec_top(a: Transfer, rec: Recorder, sf: Subflow, state: State) -> State:
             rec.log, rec.reads = log, new_reads
             outer, a.cred_misses = a.cred_misses, set()
             try:
-                state = exec_body(sf, body[at:end] if displaced else stmts, state)
+                state = exec_body(sf, tuple(body[at:end]) if displaced else stmts, state)
             finally:
                 rec.log = rec.reads = None
                 asked, a.cred_misses = a.cred_misses, outer
