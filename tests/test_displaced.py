@@ -10,9 +10,11 @@ flow a fresh parse gives. The flow is ``tests/test_keystroke_passes.py``'s (the 
 from __future__ import annotations
 
 import random
+from zlib import crc32
 
 import pytest
 
+from pafix.analysis.taint.replay import CHUNK
 from pafix.fixes.edits import apply_edits
 from pafix.lsp.lint import LintResult, lint_text
 from pafix.syntax import displaced as d
@@ -118,3 +120,44 @@ def test_a_displaced_flow_equals_and_hashes_as_the_plain_one() -> None:
     assert fresh == flow and flow == fresh and hash(flow) == hash(fresh)
     assert isinstance(flow.body, tuple) and flow.body is flow.body
     assert n.Flow(flow.source, flow.body, None, flow.path) == fresh
+
+
+
+def _is_cut(text: str) -> bool:
+    """Whether the taint analysis ends a chunk after a statement of this text
+    (:mod:`pafix.analysis.taint.chunks`)."""
+    return crc32(text.encode()) % CHUNK == 0
+
+
+def test_statements_whose_shifts_add_up_to_none_replay_their_runs_moved() -> None:
+    """A part of old statements displaced by one edit and back by another is in place again:
+    the very nodes of the first parse, not displaced, yet the runs the taint analysis recorded
+    of them in between hold the positions of a text where they were displaced. Replayed as
+    they were, the sink findings below the last edit kept those positions (round 9). The flow:
+    a sink (``fixtures/rules/PAF102/pos_clipboard.robin``) after each of 300 comments."""
+    lines = ["@SENSITIVE: [DbPassword]"]
+    for i in range(300):
+        lines += [f"# note {i}", "Clipboard.SetText Text: DbPassword"]
+    text = "\n".join(lines) + "\n"
+    first = _check(text)
+    # 1. a letter typed into a comment that ends a chunk: the chunks below it are cut anew, so
+    # they run again, displaced, and their runs are recorded in this text's positions
+    k = next(i for i in range(100, 300) if _is_cut(f"# note {i}") and not _is_cut(f"# note {i}x"))
+    at = text.index(f"# note {k}\n") + len(f"# note {k}")
+    second = _check(text[:at] + "x" + text[at:], first)
+    # 2. a letter typed at the end: those runs are kept as they are (they lie above)
+    end = second.text.rindex("# note") + len("# note")
+    third = _check(second.text[:end] + "y" + second.text[end:], second)
+    # 3. a letter deleted above them: they are back where the first parse put them
+    j = next(i for i in range(10, 100) if not _is_cut(f"# note {i}") and not _is_cut(f"# note{i}"))
+    at = third.text.index(f"# note {j}\n") + len("# note")
+    fourth = _check(third.text[:at] + third.text[at + 1:], third)
+    assert fourth.checked is not None and first.checked is not None
+    top = d.top_level(fourth.checked.flow)
+    assert isinstance(top, d.Displaced)
+    originals = {id(s) for s in first.checked.flow.body}
+    in_place = [items for items, delta, dline in top.parts if not (delta or dline) and len(items) > 100]
+    assert in_place and all(id(s) in originals for s in in_place[0])  # the first parse's nodes
+    assert sum(f.rule == "PAF102" for f in fourth.findings) == 300
+    for got in (second, third, fourth):
+        assert got.findings == _check(got.text).findings

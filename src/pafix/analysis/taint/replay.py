@@ -33,10 +33,12 @@ the comparison is an identity test. For that, the two analyses share their table
 of variables (:class:`~pafix.analysis.taint.state.Variables`), which only grows; a table grown
 past :data:`TABLE_SLACK` times what one analysis needs is dropped with the runs.
 
-Statements below the edit are other nodes, the old ones moved by the re-parse: a chunk of them
-is matched with the run of the old chunk at the same place from the end of its body
-(:attr:`Recorder.old_bodies <pafix.analysis.taint.runs.Recorder>`), and the comparison and
-the replay are made in this text's positions. A run keeps the positions it was recorded with
+Statements below the edit are the old ones moved by the re-parse: either other nodes, and a
+chunk of them is matched with the run of the old chunk at the same place from the end of its
+body (:attr:`Recorder.old_bodies <pafix.analysis.taint.runs.Recorder>`), or, in a displaced
+part (:mod:`pafix.syntax.displaced`), the very old nodes, at another place than last time;
+either way the comparison and the replay are made in this text's positions. (So the same
+nodes are not the same place: only above the edit are they.) A run keeps the positions it was recorded with
 and a map to the current ones (:mod:`~pafix.analysis.taint.frames`): moving every run's
 states eagerly cost what running the chunks costs (round 5), while down a stretch of replayed
 chunks the states still compare by identity, and only the events handed on, and the state
@@ -115,11 +117,15 @@ def exec_top(a: Transfer, rec: Recorder, sf: Subflow, state: State) -> State:
             if not (run.scope == scope and _same_nodes(run.stmts, was)
                     and (run.creds is creds or run.creds == creds)):
                 continue
-            # a run of these very nodes kept as it was recorded is compared as it is (the
-            # state and what it read must equal today's, positions included); a run of nodes
-            # the edit moved, or one kept moved, in this text's positions
-            frame: Frame | None = (rec.now(run.frame) if was is not stmts or run.frame or (displaced and below)
-                                   else ())
+            # a run kept as it was recorded, of these very nodes above the edit, is compared as
+            # it is (the state and what it read must equal today's, positions included); any
+            # other in this text's positions: a run kept moved, one of nodes the edit moved
+            # (other nodes, ``was``), and one of these very nodes below the edit. The last are
+            # a displaced part's old nodes (:mod:`pafix.syntax.displaced`), the same objects
+            # from keystroke to keystroke at another place each time -- also when the shifts
+            # composed over keystrokes add up to none and they are not displaced at all: the
+            # run holds the last text's positions, and this edit moved the chunk
+            frame: Frame | None = rec.now(run.frame) if was is not stmts or run.frame or below else ()
             if frame is None:
                 continue
             replayed = _replayed(a, rec, run, frame, state, at_frame, edit_keeps)
