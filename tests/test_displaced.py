@@ -16,12 +16,15 @@ import pytest
 
 from pafix.analysis.taint.replay import CHUNK
 from pafix.fixes.edits import apply_edits
+from pafix.lsp.convert import DiagnosticMemo, diagnostics
 from pafix.lsp.lint import LintResult, lint_text
+from pafix.lsp.positions import LineIndex
 from pafix.syntax import displaced as d
 from pafix.syntax import nodes as n
 from pafix.syntax.incremental import reparse_moved
 from pafix.syntax.parser import parse
 from test_keystroke_passes import repeated_flow
+from test_lsp_reuse import URI
 
 
 @pytest.fixture
@@ -161,3 +164,64 @@ def test_statements_whose_shifts_add_up_to_none_replay_their_runs_moved() -> Non
     assert sum(f.rule == "PAF102" for f in fourth.findings) == 300
     for got in (second, third, fourth):
         assert got.findings == _check(got.text).findings
+
+
+def _chain_flow() -> str:
+    """``repeated_flow`` (suppressions, fixes, numbered fingerprints) with a sink after each
+    of 120 comments below it (``fixtures/rules/PAF102/pos_clipboard.robin``): comments that
+    end taint chunks, sinks whose findings hold positions."""
+    lines = [repeated_flow(6)]
+    for i in range(120):
+        lines.append(f"# note {i}\nClipboard.SetText Text: SmtpPassword\n")
+    return "".join(lines)
+
+
+def _chain_edit(text: str, rng: random.Random) -> str:
+    """One edit an author makes at a random line of the body: a letter typed into or deleted
+    from a comment, a statement pasted (a copy of another line) or deleted, a line break."""
+    lines = text.splitlines(keepends=True)
+    body = next(i for i, line in enumerate(lines) if line.startswith("# "))  # below the header
+    at = rng.randrange(body, len(lines))
+    roll = rng.random()
+    if roll < 0.5:
+        comments = [i for i in range(body, len(lines)) if lines[i].startswith("# note")]
+        i = min(comments, key=lambda k: (abs(k - at), k))
+        cut = len("# note") + rng.randrange(len(lines[i]) - len("# note"))
+        line = lines[i]
+        lines[i] = (line[:cut] + rng.choice("ab ") + line[cut:]) if rng.random() < 0.6 or len(line) < 10 \
+            else line[:cut] + line[cut + 1:] if line[cut] != "\n" else line
+    elif roll < 0.7:
+        lines.insert(at, lines[rng.randrange(body, len(lines))])
+    elif roll < 0.85:
+        del lines[at]
+    else:
+        lines.insert(at, "\n")
+    return "".join(lines)
+
+
+@pytest.mark.parametrize("seed", (4, 5, 10))  # (5 and 10 met the replay of round 9, b27eaec)
+def test_random_chains_of_edits_match_a_fresh_check(seed: int) -> None:
+    """Edits in turn at random places, above and below the earlier ones (displaced parts
+    composed, merged, more than MAX_PARTS of them): after each, findings (fixes included),
+    parse errors and diagnostics are a fresh check's."""
+    rng = random.Random(seed)
+    text = _chain_flow()
+    memo = DiagnosticMemo()
+    last = _check(text)
+    diagnostics(URI, 1, last, LineIndex(text), "utf-16", suppress=False, memo=memo)
+    most = 0
+    for version in range(2, 42):
+        text = _chain_edit(text, rng)
+        got = _check(text, last)
+        want = _check(text)
+        assert got.findings == want.findings, version
+        assert got.parse_errors == want.parse_errors
+        index = LineIndex(text)
+        assert diagnostics(URI, version, got, index, "utf-16", suppress=False, memo=memo) == \
+            diagnostics(URI, version, want, index, "utf-16", suppress=False)
+        assert got.checked is not None
+        top = d.top_level(got.checked.flow)
+        if isinstance(top, d.Displaced):
+            most = max(most, sum(1 for _items, dd, dl in top.parts if dd or dl))
+        last = got
+    assert most == d.MAX_PARTS  # (the cap was reached)
