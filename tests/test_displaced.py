@@ -9,6 +9,7 @@ flow a fresh parse gives. The flow is ``tests/test_keystroke_passes.py``'s (the 
 
 from __future__ import annotations
 
+import pickle
 import random
 from zlib import crc32
 
@@ -23,7 +24,7 @@ from pafix.syntax import displaced as d
 from pafix.syntax import nodes as n
 from pafix.syntax.incremental import reparse_moved
 from pafix.syntax.parser import parse
-from test_keystroke_passes import repeated_flow
+from test_keystroke_passes import HEADER_END, repeated_flow
 from test_lsp_reuse import URI
 
 
@@ -166,14 +167,16 @@ def test_statements_whose_shifts_add_up_to_none_replay_their_runs_moved() -> Non
         assert got.findings == _check(got.text).findings
 
 
-def _chain_flow() -> str:
+def _chain_flow(functions: int = 0) -> str:
     """``repeated_flow`` (suppressions, fixes, numbered fingerprints) with a sink after each
     of 120 comments below it (``fixtures/rules/PAF102/pos_clipboard.robin``): comments that
-    end taint chunks, sinks whose findings hold positions."""
-    lines = [repeated_flow(6)]
-    for i in range(120):
-        lines.append(f"# note {i}\nClipboard.SetText Text: SmtpPassword\n")
-    return "".join(lines)
+    end taint chunks, sinks whose findings hold positions; then ``functions`` subflows of the
+    same, which Main calls."""
+    sinks = "".join(f"# note {i}\nClipboard.SetText Text: SmtpPassword\n" for i in range(120))
+    parts = [repeated_flow(6), sinks, *(f"CALL Part{k}\n" for k in range(functions))]
+    for k in range(functions):
+        parts += [f"FUNCTION Part{k} GLOBAL\n", repeated_flow(2)[HEADER_END:], sinks, "END FUNCTION\n"]
+    return "".join(parts)
 
 
 def _chain_edit(text: str, rng: random.Random) -> str:
@@ -182,6 +185,8 @@ def _chain_edit(text: str, rng: random.Random) -> str:
     lines = text.splitlines(keepends=True)
     body = next(i for i, line in enumerate(lines) if line.startswith("# "))  # below the header
     at = rng.randrange(body, len(lines))
+    while lines[at].startswith(("FUNCTION", "END FUNCTION")):  # (a subflow's ends stay)
+        at = rng.randrange(body, len(lines))
     roll = rng.random()
     if roll < 0.5:
         comments = [i for i in range(body, len(lines)) if lines[i].startswith("# note")]
@@ -191,7 +196,8 @@ def _chain_edit(text: str, rng: random.Random) -> str:
         lines[i] = (line[:cut] + rng.choice("ab ") + line[cut:]) if rng.random() < 0.6 or len(line) < 10 \
             else line[:cut] + line[cut + 1:] if line[cut] != "\n" else line
     elif roll < 0.7:
-        lines.insert(at, lines[rng.randrange(body, len(lines))])
+        pasted = lines[rng.randrange(body, len(lines))]
+        lines.insert(at, pasted if not pasted.startswith(("FUNCTION", "END FUNCTION")) else "\n")
     elif roll < 0.85:
         del lines[at]
     else:
@@ -199,13 +205,14 @@ def _chain_edit(text: str, rng: random.Random) -> str:
     return "".join(lines)
 
 
-@pytest.mark.parametrize("seed", (4, 5, 10))  # (5 and 10 met the replay of round 9, b27eaec)
-def test_random_chains_of_edits_match_a_fresh_check(seed: int) -> None:
+@pytest.mark.parametrize(("seed", "functions"), [(4, 0), (5, 0), (10, 0), (1, 3), (2, 3)])
+def test_random_chains_of_edits_match_a_fresh_check(seed: int, functions: int) -> None:
     """Edits in turn at random places, above and below the earlier ones (displaced parts
-    composed, merged, more than MAX_PARTS of them): after each, findings (fixes included),
-    parse errors and diagnostics are a fresh check's."""
+    composed, merged, more than MAX_PARTS of them), in Main and in subflows: after each,
+    findings (fixes included), parse errors and diagnostics are a fresh check's. (Seeds 5 and
+    10 met the replay of a part whose shifts add up to none, before b27eaec.)"""
     rng = random.Random(seed)
-    text = _chain_flow()
+    text = _chain_flow(functions)
     memo = DiagnosticMemo()
     last = _check(text)
     diagnostics(URI, 1, last, LineIndex(text), "utf-16", suppress=False, memo=memo)
@@ -225,3 +232,44 @@ def test_random_chains_of_edits_match_a_fresh_check(seed: int) -> None:
             most = max(most, sum(1 for _items, dd, dl in top.parts if dd or dl))
         last = got
     assert most == d.MAX_PARTS  # (the cap was reached)
+
+
+@pytest.mark.parametrize("where", ["main", "first function", "last function"])
+def test_a_keystroke_in_a_flow_with_functions_does_not_move_the_statements_below_it(moves: list[int],
+                                                                                   where: str) -> None:
+    """Main's statements and the subflows below an edit stay displaced (``Flow.main`` and
+    ``Flow.functions`` would move them all): a FUNCTION below it is a DisplacedFunction."""
+    text = _chain_flow(4)
+    at = {"main": text.index("# note 3\n"), "first function": text.index("# note 3\n", text.index("FUNCTION")),
+          "last function": text.rindex("# note 3\n")}[where]
+    first = _check(text)
+    typed = _check(text[:at] + "SET Typed TO 1\n" + text[at:], first)
+    again = _check(typed.text[:at + 5] + "x" + typed.text[at + 5:], typed)
+    assert again.checked is not None
+    assert isinstance(again.checked.flow, d.DisplacedFlow) == (where != "last function")  # (nothing below)
+    assert moves == []
+    below = [sf for sf in again.checked.model.subflows if sf.node is not None and sf.node.span.start > at]
+    assert all(isinstance(sf.node, d.DisplacedFunction) and sf.body is sf.node.view for sf in below)
+    assert len(below) == {"main": 4, "first function": 3, "last function": 0}[where]
+    for got in (typed, again):
+        assert got.findings == _check(got.text).findings
+    fresh = parse(again.text, "buffer.robin", recover=True)
+    assert again.checked.model.subflows[1:] and [sf.node for sf in again.checked.model.subflows[1:]] == \
+        list(fresh.functions)
+    assert again.checked.flow == fresh
+
+
+def test_a_displaced_function_equals_hashes_and_copies_as_the_plain_one() -> None:
+    text = _chain_flow(2)
+    old = parse(text, "f.robin", recover=True)
+    new_text = "# top\n" + text
+    flow, _ = reparse_moved(old, new_text)
+    assert isinstance(flow, d.DisplacedFlow)
+    _main, functions = d.split_functions(flow.view)
+    fresh = parse(new_text, "f.robin", recover=True).functions
+    assert all(isinstance(f, d.DisplacedFunction) for f in functions)
+    assert [f.span for f in functions] == [f.span for f in fresh]
+    assert [f.params for f in functions] == [f.params for f in fresh]
+    assert list(functions) == list(fresh) and [hash(f) for f in functions] == [hash(f) for f in fresh]
+    assert all(type(pickle.loads(pickle.dumps(f))) is n.Function for f in functions)
+    assert all(f.body is f.body and f.body == g.body for f, g in zip(functions, fresh))

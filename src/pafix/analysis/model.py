@@ -7,7 +7,6 @@ declared with parameters, without ``GLOBAL``) has its own scope and reaches glob
 
 from __future__ import annotations
 
-from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
@@ -15,14 +14,15 @@ from typing import Any, cast
 
 from pafix.findings import Confidence, ValueKind
 from pafix.syntax import nodes as n
-from pafix.syntax.displaced import Displaced, top_level
+from pafix.syntax.displaced import Displaced, DisplacedFunction, split_functions, top_level
 
 
 @dataclass(frozen=True, slots=True)
 class Subflow:
     name: str
-    #: its top-level statements: a :class:`~pafix.syntax.displaced.Displaced` view for the Main
-    #: of a flow the editor's re-parse made (the statements below the edit not moved yet)
+    #: its top-level statements: a :class:`~pafix.syntax.displaced.Displaced` view for the Main,
+    #: or a function below the edit, of a flow the editor's re-parse made (the statements below
+    #: the edit not moved yet)
     body: Sequence[n.Stmt]
     is_global: bool
     params: tuple[str, ...]
@@ -221,9 +221,10 @@ def build_model(
     """The model of ``flow``. ``last``: the model of an earlier parse of the same buffer
     (the editor), whose subflows' walks are taken over for the statements both share."""
     top = top_level(flow)
-    if isinstance(top, Displaced) and not any(type(s) is n.Function for s in top.raw_items()):
-        functions: tuple[n.Function, ...] = ()
-        main_body: Sequence[n.Stmt] = top  # (its displaced statements stay so: see Subflow)
+    functions: tuple[n.Function, ...]
+    main_body: Sequence[n.Stmt]
+    if isinstance(top, Displaced):  # (displaced statements stay so, in Main and in functions: see Subflow)
+        main_body, functions = split_functions(top)
     else:
         functions = flow.functions
         # (no FUNCTION: Main is the whole body, not the copy ``flow.main`` makes)
@@ -233,7 +234,8 @@ def build_model(
     subflows = [main]
     for fn in functions:
         local = not fn.is_global and bool(fn.params)
-        subflows.append(_subflow(fn.name, fn.body, not local, tuple(p.name for p in fn.params), fn, old.get(fn.name)))
+        body = fn.view if isinstance(fn, DisplacedFunction) else fn.body  # (not moved: see Subflow)
+        subflows.append(_subflow(fn.name, body, not local, tuple(p.name for p in fn.params), fn, old.get(fn.name)))
     sensitive: set[str] = set()
     decls: dict[str, n.Sensitive] = {}
     stmts: dict[str | None, n.Sensitive] = {}

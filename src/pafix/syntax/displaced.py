@@ -252,6 +252,24 @@ def span_at(body: Sequence[n.Stmt], i: int) -> n.Span:
     return body.span(i) if isinstance(body, Displaced) else body[i].span
 
 
+def raw_at(body: Sequence[n.Stmt], i: int) -> n.Stmt:
+    """``body[i]``, or its old node when it is displaced (for what reads no position: its
+    type, its name)."""
+    return body.raw(i)[0] if isinstance(body, Displaced) else body[i]
+
+
+def function_body(body: Sequence[n.Stmt], i: int) -> Sequence[n.Stmt] | None:
+    """The statements of ``body[i]`` when it is a ``FUNCTION`` (a displaced one's as a view of
+    its old node's, not moved), else None."""
+    if isinstance(body, Displaced):
+        node, delta, dline = body.raw(i)
+        if type(node) is not n.Function:
+            return None
+        return Displaced([(node.body, delta, dline)]) if delta or dline else node.body
+    node = body[i]
+    return node.body if isinstance(node, n.Function) else None
+
+
 def first_ending(body: Sequence[n.Stmt], offset: int, lo: int = 0) -> int:
     """The index of the first statement of ``body`` ending at or after ``offset`` (top-level
     statements follow each other: their ends are in order)."""
@@ -277,6 +295,27 @@ def first_starting(body: Sequence[n.Stmt], offset: int) -> int:
         else:
             hi = mid
     return lo
+
+
+def split_functions(view: Displaced) -> tuple[Displaced | tuple[n.Stmt, ...], tuple[n.Function, ...]]:
+    """Main's statements (the top-level ones not ``FUNCTION``) and the ``FUNCTION``s of a flow's
+    displaced top level, nothing moved: ``Flow.main`` and ``Flow.functions`` would move the
+    whole tail (they read ``flow.body``). A displaced function is a :class:`DisplacedFunction`,
+    its statements displaced as it is."""
+    main: list[Part] = []
+    functions: list[n.Function] = []
+    for items, delta, dline in view.parts:
+        if not any(type(s) is n.Function for s in items):
+            main.append((items, delta, dline))
+            continue
+        main.append((tuple([s for s in items if type(s) is not n.Function]), delta, dline))
+        for s in items:
+            if type(s) is n.Function:
+                functions.append(DisplacedFunction.of(s, delta, dline) if delta or dline else s)
+    body = Displaced(main)
+    if not body.displaced:
+        return tuple(body.raw_items()), tuple(functions)
+    return body, tuple(functions)
 
 
 _BODY = n.Flow.__dict__["body"]  # the slot of ``Flow.body``, under the property below
@@ -315,5 +354,51 @@ class DisplacedFlow(n.Flow):
         return (n.Flow, (self.source, self.body, self.trailer, self.path, self.trailers))
 
 
-__all__ = ["Displaced", "DisplacedFlow", "MATERIALISED", "MAX_PARTS", "chunk_of", "compose", "first_ending", "first_starting",
-           "span_at", "top_level"]
+_FUNCTION_BODY = n.Function.__dict__["body"]  # the slot of ``Function.body``, under the property below
+
+
+class DisplacedFunction(n.Function):
+    """A ``FUNCTION`` below an edit, moved but for its statements: a :class:`Displaced` view
+    (``view``) of the old node's, which its subflow's analysis reads as Main's; ``body`` moves
+    them on first use (and keeps the tuple). Equal to the function a fresh parse gives."""
+
+    __slots__ = ("view",)
+    view: Displaced
+
+    @classmethod
+    def of(cls, fn: n.Function, delta: int, dline: int) -> DisplacedFunction:
+        """``fn`` displaced by ``delta`` offsets and ``dline`` lines: its own span and parameters
+        moved (a few nodes), its statements not."""
+        s = fn.span
+        span = n.Span(s.start + delta, s.end + delta, s.line + dline, s.column, s.end_line + dline, s.end_column)
+        params = tuple(_shift(p, delta, dline) for p in fn.params)
+        moved = cls(span, fn.name, fn.is_global, params, (), fn.disabled, fn.outputs)
+        object.__setattr__(moved, "view", Displaced([(fn.body, delta, dline)]))
+        return moved
+
+    @property
+    def body(self) -> tuple[n.Stmt, ...]:
+        return self.view.materialise()
+
+    @body.setter
+    def body(self, value: tuple[n.Stmt, ...]) -> None:  # (the dataclass' ``__init__``: the view rules)
+        _FUNCTION_BODY.__set__(self, value)
+
+    def _fields(self) -> tuple[Any, ...]:
+        return self.name, self.is_global, self.params, self.body, self.disabled, self.outputs
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, n.Function):
+            return NotImplemented
+        return self._fields() == (other.name, other.is_global, other.params, other.body, other.disabled,
+                                  other.outputs)
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __reduce__(self) -> tuple[Any, ...]:  # (a copy or a pickle is the plain function)
+        return (n.Function, (self.span, *self._fields()))
+
+
+__all__ = ["Displaced", "DisplacedFlow", "DisplacedFunction", "MATERIALISED", "MAX_PARTS", "chunk_of", "compose", "first_ending", "first_starting", "function_body", "raw_at",
+           "span_at", "split_functions", "top_level"]
