@@ -27,8 +27,10 @@ all but the longest, so a view never costs more than a few look-ups.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
+from itertools import chain
+from operator import attrgetter
 from typing import Any, overload
 
 from pafix.syntax import nodes as n
@@ -163,9 +165,18 @@ class Displaced(Sequence[n.Stmt]):
         return iter(self.materialise())
 
     def raw_items(self) -> Iterator[n.Stmt]:
-        """The old nodes in order, not moved: for what does not read positions (types, names)."""
-        for items, _d, _dl in self.parts:
-            yield from items
+        """The old nodes in order, not moved: for what does not read positions (types, names).
+        (Chained in C: the model reads all ~17,000 of a 20,001-line flow's on each keystroke.)"""
+        return chain.from_iterable([items for items, _d, _dl in self.parts])
+
+    def first(self, offset: int, key: Callable[[n.Stmt], int]) -> int:
+        """The index of the first statement whose ``key`` (its start or end offset), moved, is
+        at or after ``offset``: a C bisection in the one part that holds it (top-level
+        statements follow each other, so the keys are in order across parts)."""
+        for (items, delta, _dl), first in zip(self.parts, self._firsts):
+            if items and key(items[-1]) + delta >= offset:
+                return first + bisect_left(items, offset - delta, key=key)
+        return self._length
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Displaced):
@@ -270,31 +281,23 @@ def function_body(body: Sequence[n.Stmt], i: int) -> Sequence[n.Stmt] | None:
     return node.body if isinstance(node, n.Function) else None
 
 
-def first_ending(body: Sequence[n.Stmt], offset: int, lo: int = 0) -> int:
+_START = attrgetter("span.start")
+_END = attrgetter("span.end")
+
+
+def first_ending(body: Sequence[n.Stmt], offset: int) -> int:
     """The index of the first statement of ``body`` ending at or after ``offset`` (top-level
     statements follow each other: their ends are in order)."""
-    end: Callable[[int], int] = body.end if isinstance(body, Displaced) else (lambda i: body[i].span.end)
-    hi = len(body)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if end(mid) < offset:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+    if isinstance(body, Displaced):
+        return body.first(offset, _END)
+    return bisect_left(body, offset, key=_END)
 
 
 def first_starting(body: Sequence[n.Stmt], offset: int) -> int:
     """The index of the first statement of ``body`` starting at or after ``offset``."""
-    start: Callable[[int], int] = body.start if isinstance(body, Displaced) else (lambda i: body[i].span.start)
-    lo, hi = 0, len(body)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if start(mid) < offset:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
+    if isinstance(body, Displaced):
+        return body.first(offset, _START)
+    return bisect_left(body, offset, key=_START)
 
 
 def split_functions(view: Displaced) -> tuple[Displaced | tuple[n.Stmt, ...], tuple[n.Function, ...]]:
