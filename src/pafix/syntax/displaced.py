@@ -315,6 +315,11 @@ def split_functions(view: Displaced) -> tuple[Displaced | tuple[n.Stmt, ...], tu
         for s in items:
             if type(s) is n.Function:
                 functions.append(DisplacedFunction.of(s, delta, dline) if delta or dline else s)
+    if not functions:
+        # the view itself: the statements it moved one by one (a taint chunk across parts) are
+        # handed on to the next keystroke's view (see :func:`compose`), and so their runs are
+        # found again; a Main made of parts (below) starts with none moved each keystroke
+        return view, ()
     body = Displaced(main)
     if not body.displaced:
         return tuple(body.raw_items()), tuple(functions)
