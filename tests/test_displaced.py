@@ -273,3 +273,31 @@ def test_a_displaced_function_equals_hashes_and_copies_as_the_plain_one() -> Non
     assert list(functions) == list(fresh) and [hash(f) for f in functions] == [hash(f) for f in fresh]
     assert all(type(pickle.loads(pickle.dumps(f))) is n.Function for f in functions)
     assert all(f.body is f.body and f.body == g.body for f, g in zip(functions, fresh))
+
+
+def test_blocks_below_an_earlier_edit_are_moved_not_cut_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The statement memo takes its blocks over from the last check (``relayout``) when the
+    statement above the re-parsed region is the same one at the same place: for a displaced
+    one, its old node and its span, read without moving it (moved on each asking, it was
+    never the same object, and every block of the body was cut again)."""
+    from pafix.syntax import statement_memo
+
+    whole: list[int] = []
+    original = statement_memo.layout
+
+    def counted(body: object, lo: int = 0, hi: int | None = None) -> list[statement_memo.Block]:
+        if lo == 0 and hi is None:
+            whole.append(1)
+        return original(body, lo, hi)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(statement_memo, "layout", counted)
+    text = _chain_flow(2)  # (with subflows: Main's view is made anew each keystroke)
+    first = _check(text)
+    at = text.index("# note 1\n")
+    second = _check(text[:at] + "# typed above\n" + text[at:], first)  # the rest displaced
+    end = second.text.index("# note 100\n") + len("# note")
+    whole.clear()
+    third = _check(second.text[:end] + "x" + second.text[end:], second)
+    assert third.checked is not None and isinstance(third.checked.flow, d.DisplacedFlow)
+    assert whole == []
+    assert third.findings == _check(third.text).findings

@@ -23,6 +23,19 @@ eager move gives:
 
 More than :data:`MAX_PARTS` displaced parts (edits in turn at many places) are capped by moving
 all but the longest, so a view never costs more than a few look-ups.
+
+``FUNCTION``\ s: :func:`split_functions` gives Main's statements and the subflows without
+moving anything (``Flow.main``/``Flow.functions`` read ``flow.body``); a ``FUNCTION`` below an
+edit is a :class:`DisplacedFunction`, its own span and parameters moved and its statements a
+view of the old node's, which its subflow's analysis reads.
+
+What keeps results from one keystroke to the next by node identity must mind that **the same
+nodes are no longer the same place**: a part's old nodes are the very objects of an earlier
+parse, at another place after each edit above them -- also when the shifts of several edits
+add up to none and the part is not displaced at all. Only above the edit does the same node
+mean the same text at the same offsets (the taint replay maps a run of the very nodes below
+the edit, :mod:`pafix.analysis.taint.replay`); what is not keyed by identity (the statement
+memo's blocks, by offsets and text) is not concerned.
 """
 
 from __future__ import annotations

@@ -54,7 +54,7 @@ from operator import attrgetter, itemgetter, sub
 from typing import Any, Generic, TypeVar
 
 from pafix.syntax import nodes as n
-from pafix.syntax.displaced import span_at
+from pafix.syntax.displaced import raw_at, span_at
 from pafix.syntax.incremental import Moved, common_ends
 
 T = TypeVar("T")
@@ -118,7 +118,10 @@ def relayout(body: Sequence[n.Stmt], old_body: Sequence[n.Stmt], old_blocks: lis
     while above < count and old_blocks[above][3] < moved.start:
         above += 1
     lo = old_blocks[above - 1][1] if above else 0
-    if lo and (lo > len(body) or body[lo - 1] is not old_body[lo - 1]):
+    # (the same node at the same place: a displaced one is read, not moved, and its old node
+    # alone would not do -- the same nodes are not the same place, see pafix.syntax.displaced)
+    if lo and (lo > len(body) or raw_at(body, lo - 1) is not raw_at(old_body, lo - 1)
+               or span_at(body, lo - 1) != span_at(old_body, lo - 1)):
         return None
     k = len(body) - len(old_body)
     delta, dline = moved.delta, moved.dline
