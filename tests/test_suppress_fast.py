@@ -72,9 +72,19 @@ SET z TO 2
 """
 
 
+#: ``NESTED`` as Main and in subflows: a suppression last in one covers the next FUNCTION line
+#: (``find_suppressions`` looks into a FUNCTION's statements only where the marker is)
+FUNCTIONS = NESTED + "".join(f"""FUNCTION Sub{i} GLOBAL
+# pafix: ignore[PAF102] first of a subflow
+SET a TO 1
+{NESTED}# pafix: ignore[PAF101] last of a subflow: covers the next one's FUNCTION line
+END FUNCTION
+""" for i in range(3))
+
+
 def test_nested_and_trailing_suppressions_and_random_edits_are_those_of_the_whole_walk() -> None:
     rng = random.Random(3)
-    texts = [NESTED] + [p.read_text(encoding="utf-8") for p in WITH_MARKER]
+    texts = [NESTED, FUNCTIONS] + [p.read_text(encoding="utf-8") for p in WITH_MARKER]
     for text in texts:
         for _ in range(30):
             flow = parse(text, "f.robin", recover=True)
@@ -82,3 +92,24 @@ def test_nested_and_trailing_suppressions_and_random_edits_are_those_of_the_whol
             at = rng.randrange(len(text) + 1)
             piece = rng.choice(["\n", "# pafix: ignore[PAF101]\n", "    ", "END\n", "x", ""])
             text = text[:at] + piece + text[at + rng.randint(0, 2):]
+
+
+def test_suppressions_in_displaced_subflows_are_those_of_the_whole_walk() -> None:
+    """Below an edit, Main's statements and the subflows are displaced
+    (:mod:`pafix.syntax.displaced`): looked into without moving them, they give the same."""
+    from pafix.syntax.displaced import DisplacedFlow
+    from pafix.syntax.incremental import reparse_moved
+
+    rng = random.Random(5)
+    text = FUNCTIONS
+    flow = parse(text, "f.robin", recover=True)
+    for _ in range(30):
+        lines = text.splitlines(keepends=True)
+        at = rng.randrange(len(lines))
+        lines.insert(at, rng.choice(["\n", "# note\n", "# pafix: ignore[PAF104]\n"]))
+        text = "".join(lines)
+        flow, _ = reparse_moved(flow, text)
+        fresh = parse(text, "f.robin", recover=True)
+        assert [(s.comment.span, s.codes, s.first_line, s.last_line) for s in find_suppressions(flow)] == \
+            [(s.comment.span, s.codes, s.first_line, s.last_line) for s in _whole_walk(fresh)]
+    assert isinstance(flow, DisplacedFlow)

@@ -7,28 +7,26 @@ declared with parameters, without ``GLOBAL``) has its own scope and reaches glob
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from operator import attrgetter
+from typing import Any, cast
 
 from pafix.findings import Confidence, ValueKind
 from pafix.syntax import nodes as n
+from pafix.syntax.displaced import Displaced, DisplacedFunction, split_functions, top_level
 
 
 @dataclass(frozen=True, slots=True)
 class Subflow:
     name: str
-    body: n.Body
+    #: its top-level statements: a :class:`~pafix.syntax.displaced.Displaced` view for the Main,
+    #: or a function below the edit, of a flow the editor's re-parse made (the statements below
+    #: the edit not moved yet)
+    body: Sequence[n.Stmt]
     is_global: bool
     params: tuple[str, ...]
     node: n.Function | None  #: ``None`` for Main
-    #: every statement of ``body`` and of its nested bodies, in the order of
-    #: :func:`pafix.syntax.nodes.walk_statements`: walked once here, read by the analysis's
-    #: set-up and by the rules (a flow used to be walked a dozen times)
-    statements: tuple[n.Stmt, ...] = field(compare=False, repr=False)
-    #: every action call of ``statements``, the actions of ``IF``/``WHILE``/``WAIT`` conditions
-    #: included, in the same order (disabled ones too)
-    actions: tuple[n.Action, ...] = field(compare=False, repr=False)
     #: the subflows it ``CALL``s, in order of first call, each once
     calls: tuple[str, ...] = field(compare=False, repr=False)
     #: the declarations among ``body``'s top-level statements (``@SENSITIVE``, ``@INPUT``,
@@ -36,6 +34,33 @@ class Subflow:
     #: fix's index look for in a body of ~17,000 top-level statements (20,001 lines), each
     #: with its own loop of type tests before
     decls: tuple[n.Stmt, ...] = field(default=(), compare=False, repr=False)
+    #: ``statements`` and ``actions`` once walked (empty: a body whose displaced statements
+    #: have not been moved is walked only when they are asked for)
+    walk: list[Any] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def statements(self) -> tuple[n.Stmt, ...]:
+        """Every statement of ``body`` and of its nested bodies, in the order of
+        :func:`pafix.syntax.nodes.walk_statements`: walked once here, read by the analysis's
+        set-up and by the rules (a flow used to be walked a dozen times)."""
+        return self._walked()[0]
+
+    @property
+    def actions(self) -> tuple[n.Action, ...]:
+        """Every action call of ``statements``, the actions of ``IF``/``WHILE``/``WAIT``
+        conditions included, in the same order (disabled ones too)."""
+        return self._walked()[1]
+
+    @property
+    def walked(self) -> bool:
+        """Whether ``statements`` and ``actions`` are known (asking would not walk the body)."""
+        return len(self.walk) == 2
+
+    def _walked(self) -> tuple[tuple[n.Stmt, ...], tuple[n.Action, ...]]:
+        if len(self.walk) != 2:
+            statements, actions = _walk(tuple(self.body))
+            self.walk[:] = [statements, actions]
+        return self.walk[0], self.walk[1]
 
     def key(self, var: str, *, force_global: bool = False) -> str:
         if self.is_global or force_global:
@@ -129,51 +154,58 @@ def _is_header(stmt: n.Stmt) -> bool:
 #: the statement types :attr:`Subflow.decls` holds
 DECL_TYPES: frozenset[type] = frozenset({n.Sensitive, n.IODecl, n.Import})
 
-_Contents = tuple[tuple[n.Stmt, ...], tuple[n.Action, ...], tuple[str, ...], tuple[n.Stmt, ...]]
+_Walk = tuple[tuple[n.Stmt, ...], tuple[n.Action, ...]]
 
 
-def _contents(body: n.Body, last: Subflow | None = None) -> _Contents:
-    """A subflow's statements, action calls, called subflows and declarations (see
-    :class:`Subflow`), from one walk of its body. ``last``: the subflow of the same name in the
-    model of an earlier parse of the same buffer (the editor): the top-level statements it
-    shares with ``body`` at the start (the very nodes: the re-parse keeps those above an edit)
-    hold the same statements and actions, which are taken from it instead of walked again
-    (the walk was ~7 ms of a 20,001-line flow's keystroke, half of it above the edit). Any
-    subflow will do: what is taken is the walk of the very nodes both bodies hold."""
-    shared = 0
-    statements: tuple[n.Stmt, ...] = ()
-    actions: tuple[n.Action, ...] = ()
-    if last is not None:
-        if last.body is body:
-            return last.statements, last.actions, last.calls, last.decls
-        old = last.body
-        top = min(len(body), len(old))
-        while shared < top and body[shared] is old[shared]:
-            shared += 1
-        if shared:
-            # where the old walk reached the first statement not shared: every statement and
-            # action of a top-level statement lies in its span, and top-level spans follow
-            # each other, so the split is by start offset (``bisect`` needs no more order)
-            if shared < len(old):
-                at = old[shared].span.start
-                cut = bisect_left(last.statements, at, key=_START)
-                cut_actions = bisect_left(last.actions, at, key=_START)
-                if cut >= len(last.statements) or last.statements[cut] is not old[shared]:
-                    shared = cut = cut_actions = 0  # (not the walk of ``old``: walk it all)
-            else:
-                cut, cut_actions = len(last.statements), len(last.actions)
-            statements, actions = last.statements[:cut], last.actions[:cut_actions]
-    rest = body[shared:] if shared else body
-    walked = tuple(n.walk_statements(rest))
+def _walk(body: n.Body) -> _Walk:
+    """A subflow's statements and action calls (see :class:`Subflow`), from one walk of its
+    body (the editor's keystroke used to take the walk above the edit over from the last model;
+    it now walks only when asked, which its passes do not: they read the last check's results
+    by blocks of top-level statements)."""
+    walked = tuple(n.walk_statements(body))
     found: list[n.Action] = []
     for stmt in walked:
         if type(stmt) is not n.CallSubflow:
             found.extend(n.statement_actions(stmt))
-    statements = statements + walked if statements else walked
-    actions = actions + tuple(found) if actions else tuple(found)
+    return walked, tuple(found)
+
+
+def _calls(stmts: Iterable[n.Stmt]) -> tuple[str, ...]:
+    """The subflows some statement of ``stmts`` (top-level) ``CALL``s, in order of first call.
+    Reads no position: asked of a displaced body's old nodes (see :meth:`Displaced.raw_items
+    <pafix.syntax.displaced.Displaced.raw_items>`); only compound statements are walked."""
+    calls: dict[str, None] = {}  # an ordered set
+    compound = n.COMPOUND
+    for stmt in stmts:
+        kind = type(stmt)
+        if kind is n.CallSubflow:
+            calls[cast(n.CallSubflow, stmt).target] = None
+        elif kind in compound:
+            for inner in n.walk_statements((stmt,)):
+                if type(inner) is n.CallSubflow:
+                    calls[inner.target] = None
+    return tuple(calls)
+
+
+def _decls(body: Sequence[n.Stmt]) -> tuple[n.Stmt, ...]:
+    """The declarations among ``body``'s top-level statements (a displaced body's are found
+    by their old nodes' types and only they are moved)."""
+    if isinstance(body, Displaced):
+        return tuple(body[i] for i, s in enumerate(body.raw_items()) if type(s) in DECL_TYPES)
+    return tuple(s for s in body if type(s) in DECL_TYPES)
+
+
+def _subflow(name: str, body: Sequence[n.Stmt], is_global: bool, params: tuple[str, ...],
+             node: n.Function | None, last: Subflow | None) -> Subflow:
+    """The subflow, walked now (a scan: the walk also gives its calls) or on first use of its
+    statements (the editor, ``last`` given: a keystroke's passes read the last check's results
+    by blocks, not the walk; and a displaced body is not moved for it, see :class:`Subflow`)."""
+    if last is not None or isinstance(body, Displaced):  # the editor: walked if asked
+        raw = body.raw_items() if isinstance(body, Displaced) else body
+        return Subflow(name, body, is_global, params, node, _calls(raw), _decls(body), [])
+    statements, actions = _walk(tuple(body))
     calls = dict.fromkeys(s.target for s in statements if type(s) is n.CallSubflow)  # an ordered set
-    decls = tuple(s for s in body if type(s) in DECL_TYPES)
-    return statements, actions, tuple(calls), decls
+    return Subflow(name, body, is_global, params, node, tuple(calls), _decls(body), [statements, actions])
 
 
 _START = attrgetter("span.start")
@@ -188,16 +220,22 @@ def build_model(
 ) -> FlowModel:
     """The model of ``flow``. ``last``: the model of an earlier parse of the same buffer
     (the editor), whose subflows' walks are taken over for the statements both share."""
-    functions = flow.functions
-    # (no FUNCTION: Main is the whole body, not the copy ``flow.main`` makes)
-    main_body = flow.main if functions else flow.body
+    top = top_level(flow)
+    functions: tuple[n.Function, ...]
+    main_body: Sequence[n.Stmt]
+    if isinstance(top, Displaced):  # (displaced statements stay so, in Main and in functions: see Subflow)
+        main_body, functions = split_functions(top)
+    else:
+        functions = flow.functions
+        # (no FUNCTION: Main is the whole body, not the copy ``flow.main`` makes)
+        main_body = flow.main if functions else flow.body
     old = {sf.name: sf for sf in last.subflows} if last is not None else {}
-    main = Subflow("Main", main_body, True, (), None, *_contents(main_body, old.get("Main")))
+    main = _subflow("Main", main_body, True, (), None, old.get("Main"))
     subflows = [main]
     for fn in functions:
         local = not fn.is_global and bool(fn.params)
-        subflows.append(Subflow(fn.name, fn.body, not local, tuple(p.name for p in fn.params), fn,
-                                *_contents(fn.body, old.get(fn.name))))
+        body = fn.view if isinstance(fn, DisplacedFunction) else fn.body  # (not moved: see Subflow)
+        subflows.append(_subflow(fn.name, body, not local, tuple(p.name for p in fn.params), fn, old.get(fn.name)))
     sensitive: set[str] = set()
     decls: dict[str, n.Sensitive] = {}
     stmts: dict[str | None, n.Sensitive] = {}
@@ -217,7 +255,7 @@ def build_model(
             default = stmt.props.get("DefaultValue") if isinstance(stmt.props, n.ObjectLit) else None
             var = IOVar(stmt.name.name, stmt.kind, stmt, default, stmt.name.name in password_io)
             (inputs if stmt.kind == "INPUT" else outputs)[stmt.name.name] = var
-    is_snippet = not any(_is_header(s) for s in main_body)
+    is_snippet = not any(_is_header(s) for s in (main_body.raw_items() if isinstance(main_body, Displaced) else main_body))
     return FlowModel(
         flow, tuple(subflows), frozenset(sensitive), decls, inputs, outputs, stmts, is_snippet,
         io_schema, solution,

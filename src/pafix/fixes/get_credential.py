@@ -30,6 +30,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from pafix.syntax import nodes as n
+from pafix.syntax.displaced import top_level
 from pafix.analysis.catalogue import Catalogue
 from pafix.analysis.model import FlowModel, Subflow
 from pafix.analysis.names import NamePolicy
@@ -487,7 +488,9 @@ def _insert_first_statement(flow: n.Flow, line: str, nl: str) -> Edit:
     flow's newline)."""
     text = flow.source
     last: n.Stmt | None = None
-    for stmt in flow.body:
+    body = top_level(flow)  # (by index: the loop stops at the header's end, above most edits)
+    for i in range(len(body)):
+        stmt = body[i]
         if isinstance(stmt, HEADER_TYPES):
             last = stmt
         elif not isinstance(stmt, n.Comment):

@@ -54,6 +54,7 @@ from operator import attrgetter, itemgetter, sub
 from typing import Any, Generic, TypeVar
 
 from pafix.syntax import nodes as n
+from pafix.syntax.displaced import raw_at, span_at
 from pafix.syntax.incremental import Moved, common_ends
 
 T = TypeVar("T")
@@ -75,7 +76,7 @@ Kept = tuple[int, int, int, int, Any]
 Entry = tuple[Hashable, int, int, int, tuple[int, ...], Any, tuple[Kept, ...]]
 
 
-def layout(body: n.Body, lo: int = 0, hi: int | None = None) -> list[Block]:
+def layout(body: Sequence[n.Stmt], lo: int = 0, hi: int | None = None) -> list[Block]:
     """``body`` (or its statements ``lo`` to ``hi``, cut as if they were all of it) cut into
     blocks (see the module's docstring). Run once per subflow and check over every top-level
     statement, so the per-statement work is done by ``map`` over lists: a block's shape is
@@ -98,7 +99,7 @@ def layout(body: n.Body, lo: int = 0, hi: int | None = None) -> list[Block]:
     return blocks
 
 
-def relayout(body: n.Body, old_body: n.Body, old_blocks: list[Block], moved: Moved) -> list[Block] | None:
+def relayout(body: Sequence[n.Stmt], old_body: Sequence[n.Stmt], old_blocks: list[Block], moved: Moved) -> list[Block] | None:
     """``layout(body)``, made from the blocks of ``old_body`` (the same scope's body in the
     flow ``moved`` was made from): a block above the re-parsed region is the same, one below
     it is moved, and only the statements from the first block the region reaches to the next
@@ -117,7 +118,10 @@ def relayout(body: n.Body, old_body: n.Body, old_blocks: list[Block], moved: Mov
     while above < count and old_blocks[above][3] < moved.start:
         above += 1
     lo = old_blocks[above - 1][1] if above else 0
-    if lo and (lo > len(body) or body[lo - 1] is not old_body[lo - 1]):
+    # (the same node at the same place: a displaced one is read, not moved, and its old node
+    # alone would not do -- the same nodes are not the same place, see pafix.syntax.displaced)
+    if lo and (lo > len(body) or raw_at(body, lo - 1) is not raw_at(old_body, lo - 1)
+               or span_at(body, lo - 1) != span_at(old_body, lo - 1)):
         return None
     k = len(body) - len(old_body)
     delta, dline = moved.delta, moved.dline
@@ -137,8 +141,8 @@ def relayout(body: n.Body, old_body: n.Body, old_blocks: list[Block], moved: Mov
     for first, after, start, end, shape, column, line in old_blocks[below:]:
         first += k
         after += k
-        if (after > len(body) or body[first].span.start != start + delta
-                or body[after - 1].span.end != end + delta):
+        if (after > len(body) or span_at(body, first).start != start + delta
+                or span_at(body, after - 1).end != end + delta):  # (a displaced body: not moved)
             return None
         blocks.append((first, after, start + delta, end + delta, shape, column, line + dline))
     return blocks
@@ -184,7 +188,7 @@ class Recall(Generic[T, A]):
         self._combine = combine
         self._starts: dict[Hashable, list[int]] = {}
 
-    def blocks(self, scope: Hashable, body: n.Body,
+    def blocks(self, scope: Hashable, body: Sequence[n.Stmt],
                compute: Callable[[n.Stmt], tuple[T, bool]]) -> list[tuple[A, int, int]]:
         """The results of ``body``'s statements (the body of ``scope``), gathered per block,
         each with how far to move it (offsets, lines). A block of the last check is taken over
@@ -213,7 +217,7 @@ class Recall(Generic[T, A]):
             out.append(self._redo(scope, body, block, compute))
         return out
 
-    def _redo(self, scope: Hashable, body: n.Body, block: Block,
+    def _redo(self, scope: Hashable, body: Sequence[n.Stmt], block: Block,
               compute: Callable[[n.Stmt], tuple[T, bool]]) -> tuple[A, int, int]:
         """A block the last check did not have: statement by statement."""
         first, after, start, end, shape, column, line = block
@@ -266,7 +270,7 @@ class Recall(Generic[T, A]):
 
 
 #: each subflow body's blocks, by its scope, with the body they were cut from
-Layouts = dict[Hashable, tuple[n.Body, list[Block]]]
+Layouts = dict[Hashable, tuple[Sequence[n.Stmt], list[Block]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,7 +360,7 @@ class Memos:
         results read what changed since: another catalogue or name policy)."""
         self.old = {}
 
-    def layout(self, scope: Hashable, body: n.Body) -> list[Block]:
+    def layout(self, scope: Hashable, body: Sequence[n.Stmt]) -> list[Block]:
         """``body``'s blocks (the body of ``scope``), cut on first use."""
         known = self._layouts.get(scope)
         if known is not None and known[0] is body:

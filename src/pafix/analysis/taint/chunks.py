@@ -25,13 +25,14 @@ state the one before it ends with), only how much of it is replayed.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from operator import attrgetter
 from zlib import crc32
 
 from pafix.syntax import nodes as n
+from pafix.syntax.displaced import first_ending, first_starting
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +40,7 @@ class Cuts:
     """The cuts of ``body`` for chunks of ``size`` statements: ``after`` holds the index after
     each statement whose text's CRC-32 is a multiple of ``size``, in order."""
 
-    body: n.Body
+    body: Sequence[n.Stmt]
     size: int
     after: tuple[int, ...]
 
@@ -52,7 +53,7 @@ _end = attrgetter("span.end")
 _encode = partial(str.encode, encoding="utf-8", errors="surrogatepass")
 
 
-def cut(body: n.Body, size: int, source: str, lo: int = 0, hi: int | None = None) -> list[int]:
+def cut(body: Sequence[n.Stmt], size: int, source: str, lo: int = 0, hi: int | None = None) -> list[int]:
     """The cuts among ``body[lo:hi]`` (indices of ``body``, whose text is ``source``): ``map``
     over the statements, for the first analysis of a long body."""
     stmts = body[lo:hi]
@@ -60,7 +61,7 @@ def cut(body: n.Body, size: int, source: str, lo: int = 0, hi: int | None = None
     return [lo + k + 1 for k, code in enumerate(map(crc32, map(_encode, texts))) if not code % size]
 
 
-def recut(body: n.Body, size: int, source: str, last: Cuts | None, old_body: n.Body | None, kept: int,
+def recut(body: Sequence[n.Stmt], size: int, source: str, last: Cuts | None, old_body: Sequence[n.Stmt] | None, kept: int,
           moved_from: int) -> Cuts:
     """The cuts of ``body``, taken over from ``last`` where the text is the last analysis':
     the statements ending at or before offset ``kept`` (the two texts' common prefix) are at the
@@ -71,8 +72,8 @@ def recut(body: n.Body, size: int, source: str, last: Cuts | None, old_body: n.B
         if last.body is body:
             return last
         if old_body is last.body:
-            above = bisect_left(body, kept + 1, key=_end)  # body[:above] end at or before ``kept``
-            below = bisect_left(body, moved_from, key=_start)  # body[below:] start at or after it
+            above = first_ending(body, kept + 1)  # body[:above] end at or before ``kept``
+            below = first_starting(body, moved_from)  # body[below:] start at or after it
             shift = len(body) - len(old_body)
             if above <= below and above <= len(old_body) and below - shift >= 0:
                 old = last.after

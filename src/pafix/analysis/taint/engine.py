@@ -238,7 +238,7 @@ class Analysis(Transfer):
                 self._loop_fixpoints.clear()  # they hold for one run: the exits of callees change
                 rec = self.recorder
                 if rec is None:
-                    out = self.exec_body(sf, sf.body, start.copy())
+                    out = self.exec_body(sf, tuple(sf.body), start.copy())
                 else:  # the editor: replay what the statements around an edit did last time
                     try:
                         out = exec_top(self, rec, sf, start.copy())
@@ -246,7 +246,7 @@ class Analysis(Transfer):
                         # a replayed state with a position the edit replaced: by the argument
                         # in replay.py it cannot be, but should it, the body is run as a scan
                         # runs it (the events replayed so far are its own, in its order)
-                        out = self.exec_body(sf, sf.body, start.copy())
+                        out = self.exec_body(sf, tuple(sf.body), start.copy())
                 self.exit[sf.name] = widened(self.exit.get(sf.name), out)
             # (a state still in place is unchanged: no need to compare its contents)
             if all(before[0].get(k) is v or same(before[0].get(k, empty), v) for k, v in self.entry.items()) and all(
@@ -267,7 +267,7 @@ class Analysis(Transfer):
 
 
 def _moved_runs(reuse: Analysis | None, model: FlowModel,
-                memos: Memos | None) -> tuple[Frame, dict[Scope, n.Body], int] | tuple[()]:
+                memos: Memos | None) -> tuple[Frame, dict[Scope, Sequence[n.Stmt]], int] | tuple[()]:
     """What the recorder needs to find and replay the runs of statements the re-parse moved
     (:mod:`~pafix.analysis.taint.replay`): the map of the edit's positions, the last flow's
     subflow bodies and where the moved statements start in this text; nothing when this flow

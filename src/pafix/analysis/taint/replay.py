@@ -33,10 +33,12 @@ the comparison is an identity test. For that, the two analyses share their table
 of variables (:class:`~pafix.analysis.taint.state.Variables`), which only grows; a table grown
 past :data:`TABLE_SLACK` times what one analysis needs is dropped with the runs.
 
-Statements below the edit are other nodes, the old ones moved by the re-parse: a chunk of them
-is matched with the run of the old chunk at the same place from the end of its body
-(:attr:`Recorder.old_bodies <pafix.analysis.taint.runs.Recorder>`), and the comparison and
-the replay are made in this text's positions. A run keeps the positions it was recorded with
+Statements below the edit are the old ones moved by the re-parse: either other nodes, and a
+chunk of them is matched with the run of the old chunk at the same place from the end of its
+body (:attr:`Recorder.old_bodies <pafix.analysis.taint.runs.Recorder>`), or, in a displaced
+part (:mod:`pafix.syntax.displaced`), the very old nodes, at another place than last time;
+either way the comparison and the replay are made in this text's positions. (So the same
+nodes are not the same place: only above the edit are they.) A run keeps the positions it was recorded with
 and a map to the current ones (:mod:`~pafix.analysis.taint.frames`): moving every run's
 states eagerly cost what running the chunks costs (round 5), while down a stretch of replayed
 chunks the states still compare by identity, and only the events handed on, and the state
@@ -48,6 +50,7 @@ Replaying is the editor's: a scan records nothing (``remember=False``).
 from __future__ import annotations
 
 from pafix.syntax import nodes as n
+from pafix.syntax.displaced import chunk_of, span_at
 from pafix.analysis.model import Subflow
 from pafix.analysis.taint.chunks import chunks
 from pafix.analysis.taint.frames import Frame, Unmapped, kept_below, reach
@@ -93,27 +96,36 @@ def exec_top(a: Transfer, rec: Recorder, sf: Subflow, state: State) -> State:
     moved_by = rec.edit[-1][2] if rec.edit else 0  # the offsets the statements below the edit moved by
     at_frame: Frame = ()  # maps the positions of ``state`` to this text's (a replayed run's own)
     for at, end in chunks(rec.cuts_of(scope, body, CHUNK, a.model.flow.source)):
-        stmts = body[at:end]
+        # a chunk of displaced statements (:mod:`pafix.syntax.displaced`) is their old nodes,
+        # the same objects from keystroke to keystroke: its runs are found and recorded by
+        # them, and the statements are moved only to be run
+        stmts, displaced = chunk_of(body, at, end)
         key = id(stmts[0])
         creds = rec.creds_now(a.credential_vars)
         was = stmts  # the nodes of the last analysis these are
         candidates = old.get(key, ())
-        if not candidates and old_body is not None and stmts[0].span.start >= rec.moved_from \
-                and 0 <= at - shift < len(old_body):
-            was = old_body[at - shift:at - shift + len(stmts)]
+        below = span_at(body, at).start >= rec.moved_from  # (moved by this edit)
+        if not candidates and old_body is not None and below and 0 <= at - shift < len(old_body):
+            was = chunk_of(old_body, at - shift, at - shift + len(stmts))[0]
             # (the old ones moved: a check, should two subflows share a scope; the two runs of
             # statements are consecutive in their bodies, so their ends tell)
-            if (len(was) == len(stmts) and was[0].span.start + moved_by == stmts[0].span.start
-                    and was[-1].span.end + moved_by == stmts[-1].span.end):
+            if (len(was) == len(stmts)
+                    and span_at(old_body, at - shift).start + moved_by == span_at(body, at).start
+                    and span_at(old_body, at - shift + len(was) - 1).end + moved_by == span_at(body, end - 1).end):
                 candidates = old.get(id(was[0]), ())
         for run in candidates:
             if not (run.scope == scope and _same_nodes(run.stmts, was)
                     and (run.creds is creds or run.creds == creds)):
                 continue
-            # a run of these very nodes kept as it was recorded is compared as it is (the
-            # state and what it read must equal today's, positions included); a run of nodes
-            # the edit moved, or one kept moved, in this text's positions
-            frame: Frame | None = rec.now(run.frame) if was is not stmts or run.frame else ()
+            # a run kept as it was recorded, of these very nodes above the edit, is compared as
+            # it is (the state and what it read must equal today's, positions included); any
+            # other in this text's positions: a run kept moved, one of nodes the edit moved
+            # (other nodes, ``was``), and one of these very nodes below the edit. The last are
+            # a displaced part's old nodes (:mod:`pafix.syntax.displaced`), the same objects
+            # from keystroke to keystroke at another place each time -- also when the shifts
+            # composed over keystrokes add up to none and they are not displaced at all: the
+            # run holds the last text's positions, and this edit moved the chunk
+            frame: Frame | None = rec.now(run.frame) if was is not stmts or run.frame or below else ()
             if frame is None:
                 continue
             replayed = _replayed(a, rec, run, frame, state, at_frame, edit_keeps)
@@ -144,7 +156,7 @@ def exec_top(a: Transfer, rec: Recorder, sf: Subflow, state: State) -> State:
             rec.log, rec.reads = log, new_reads
             outer, a.cred_misses = a.cred_misses, set()
             try:
-                state = exec_body(sf, stmts, state)
+                state = exec_body(sf, tuple(body[at:end]) if displaced else stmts, state)
             finally:
                 rec.log = rec.reads = None
                 asked, a.cred_misses = a.cred_misses, outer

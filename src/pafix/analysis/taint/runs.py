@@ -6,6 +6,7 @@ write into the :class:`Recorder` (the events and first-use origins of the chunk 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from pafix.syntax import nodes as n
@@ -53,7 +54,7 @@ class Recorder:
                  "edit", "old_bodies", "moved_from", "_mappers", "_composed", "old_cuts", "cuts")
 
     def __init__(self, old: Runs, table_limit: int, old_cuts: dict[Scope, Cuts] | None = None, edit: Frame = (),
-                 old_bodies: dict[Scope, n.Body] | None = None, moved_from: int = END) -> None:
+                 old_bodies: dict[Scope, Sequence[n.Stmt]] | None = None, moved_from: int = END) -> None:
         self.old = old
         #: where the last analysis cut each scope's body into chunks, and this one
         #: (:mod:`~pafix.analysis.taint.chunks`)
@@ -106,7 +107,7 @@ class Recorder:
         self._composed[frame] = full
         return full
 
-    def cuts_of(self, scope: Scope, body: n.Body, size: int, source: str) -> Cuts:
+    def cuts_of(self, scope: Scope, body: Sequence[n.Stmt], size: int, source: str) -> Cuts:
         """Where ``body`` (of ``scope``, in the text ``source``) is cut into chunks of about ``size`` statements: found
         once per analysis, from the last analysis' cuts where the text is the same."""
         known = self.cuts.get(scope)
