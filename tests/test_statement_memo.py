@@ -444,3 +444,35 @@ def test_typing_in_comments_takes_sink_findings_of_replayed_events_over(monkeypa
         assert last.findings == _scan_path(text)
     assert sinks > 300
     assert worked_out * 4 < sinks * 3  # a quarter of the sink events (of chunks above the edits) taken over
+
+
+def test_sink_findings_below_an_edit_are_the_last_ones_moved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Letters typed into and deleted from the first comment lines: the sink events below the
+    edit are the last keystroke's events moved as a whole (``Recorder.shifted``), and their
+    findings are the last check's moved, not worked out again -- yet the same as a scan's."""
+    from pafix.analysis.taint import Event
+    from pafix.rules.paf102_secret_reaches_sink import SecretReachesSink
+
+    worked: list[Event] = []
+    original = SecretReachesSink.check_event
+
+    def counted(rule: SecretReachesSink, ctx: Context, event: Event) -> Iterable[Finding]:
+        worked.append(event)
+        return original(rule, ctx, event)
+
+    monkeypatch.setattr(SecretReachesSink, "check_event", counted)
+    text = _one_header(PAF102_FLOWS * 2)
+    rng = random.Random(7)
+    last = _lint(text, None)
+    sinks = worked_out = 0
+    for _ in range(20):
+        notes = [i for i in range(len(text)) if text.startswith("\n# note", i)]
+        at = rng.choice(notes[:3]) + len("\n# note")
+        text = text[:at] + rng.choice("abc ") + text[at:] if rng.random() < 0.6 else text[:at] + text[at + 1:]
+        before = len(worked)
+        last = _lint(text, last)
+        worked_out += len(worked) - before
+        sinks += sum(e.kind == "sink" for e in last.analysis.events.values())
+        assert last.findings == _scan_path(text)
+    assert sinks > 200
+    assert worked_out * 5 < sinks, (worked_out, sinks)  # most sinks lie below the edits, moved

@@ -205,6 +205,27 @@ class Mapper:
         out.taint = taint
         return out
 
+    def shifted(self, event: Event) -> bool:
+        """Whether every position of ``event`` lies in the tail of the map, where offsets and
+        lines move by the same amounts and columns stay: its mapped event is then the same
+        event moved, and so is whatever was made from it alone (a rule's findings, see
+        ``core._by_event``)."""
+        tail = self._tail
+        if event.span.start < tail or (event.stmt_span is not None and event.stmt_span.start < tail):
+            return False
+        for lab in event.labels:
+            if lab.origin.span.start < tail:
+                return False
+            for step in lab.steps:
+                if step.start < tail or step.flow is not None:
+                    return False
+        return True
+
+    @property
+    def tail_moves(self) -> tuple[int, int]:
+        """The offsets and lines the tail of the map (:meth:`shifted`) moves by."""
+        return self._tail_moves
+
     def event(self, event: Event) -> Event:
         span = self.span(event.span)
         labels = tuple([self.label(lab) for lab in event.labels])
