@@ -225,12 +225,13 @@ def _by_event(rule: EventRule, ctx: Context, old: EventMemo, new: EventMemo, pre
     from it: the same event object (the analysis replayed the chunk that records it, so it
     says what it said then) whose span lies in the text both checks share (the fingerprint
     reads it), or an event the replay moved as a whole below the edit (``rec.shifted``: every
-    position of it moved by the same offsets and lines, columns kept, so its findings are the
-    last ones moved alike and its span holds the same text). Every event's findings are kept
-    for the next check."""
+    position of it either above the edit, kept, or below the edited line, moved by the same
+    offsets and lines, columns kept; so its findings are the last ones with the ranges below
+    moved alike, and its span holds the same text). Every event's findings are kept for the
+    next check."""
     out: list[Finding] = []
     shifted = rec.shifted if rec is not None else {}
-    delta, dline = rec.shift if rec is not None else (0, 0)
+    at, delta, dline = rec.shift if rec is not None else (0, 0, 0)
     for event in rule.events(ctx):
         hit = old.get(id(event))
         if hit is not None and hit[0] is event and event.span.end <= prefix:
@@ -239,7 +240,7 @@ def _by_event(rule: EventRule, ctx: Context, old: EventMemo, new: EventMemo, pre
             was = shifted.get(id(event))
             hit = old.get(id(was[1])) if was is not None and was[0] is event else None
             if hit is not None and was is not None and hit[0] is was[1]:
-                found = _moved_findings(hit[1], delta, dline)
+                found = tuple([moved_finding(f, delta, dline, at) for f in hit[1]])
             else:
                 found = tuple(rule.check_event(ctx, event))
         new[id(event)] = (event, found)

@@ -123,25 +123,28 @@ def with_fingerprint(f: Finding, fingerprint: str) -> Finding:
     return Finding(*values)
 
 
-def moved_finding(f: Finding, delta: int, dline: int) -> Finding:
+def moved_finding(f: Finding, delta: int, dline: int, at: int = 0) -> Finding:
     """``f`` with every offset moved by ``delta`` and every line by ``dline``, columns as
     they are: the finding of the same text, ``delta`` characters and ``dline`` lines further
-    on, starting at the same column (see :mod:`pafix.syntax.statement_memo`). Made by position
-    like :func:`with_fingerprint` (``dataclasses.replace`` took half of it: a keystroke below
-    the top of a 20,001-line flow moves ~1,200 findings)."""
+    on, starting at the same column (see :mod:`pafix.syntax.statement_memo`). With ``at``,
+    only the ranges (its own, its trace steps', its fix's edits) starting at or after ``at``
+    move: the others lie above an edit (``core._by_event``). Made by position like
+    :func:`with_fingerprint` (``dataclasses.replace`` took half of it: a keystroke below the
+    top of a 20,001-line flow moves ~1,200 findings)."""
     if not delta and not dline:
         return f
     values = list(_ALL_FIELDS(f))
-    values[_LINE] += dline
-    values[_END_LINE] += dline
-    values[_START] += delta
-    values[_END] += delta
+    if f.start >= at:
+        values[_LINE] += dline
+        values[_END_LINE] += dline
+        values[_START] += delta
+        values[_END] += delta
     values[_TRACE] = tuple([TraceStep(s.line + dline, s.column, s.message, s.start + delta, s.end + delta, s.flow)
-                            for s in f.trace])
+                            if s.start >= at else s for s in f.trace])
     fix = f.fix
     if fix is not None:
-        values[_FIX] = Fix(tuple([Edit(e.start + delta, e.end + delta, e.text) for e in fix.edits]), fix.safety,
-                           fix.description)
+        values[_FIX] = Fix(tuple([Edit(e.start + delta, e.end + delta, e.text) if e.start >= at else e
+                                  for e in fix.edits]), fix.safety, fix.description)
     return Finding(*values)
 
 

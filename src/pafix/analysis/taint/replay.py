@@ -204,7 +204,7 @@ def _replayed(a: Transfer, rec: Recorder, run: Run, frame: Frame, state: State, 
                 events = run.events
             else:
                 shifted, shifts = rec.shifted, edit.shifted
-                rec.shift = edit.tail_moves
+                rec.shift = (edit.tail, *edit.tail_moves)
                 for new, was in zip(events, run.events):
                     if new is not was and shifts(was):
                         shifted[id(new)] = (new, was)

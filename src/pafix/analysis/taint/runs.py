@@ -83,7 +83,9 @@ class Recorder:
         #: (every position below the edit's line, see ``Mapper.shifted``), by id: each -> (itself,
         #: the event it was); the rules take the last check's findings of that one, moved
         self.shifted: dict[int, tuple[Event, Event]] = {}
-        self.shift: tuple[int, int] = (0, 0)
+        #: where the tail starts (in the last analysis' positions) and how far it moved:
+        #: offsets, lines
+        self.shift: tuple[int, int, int] = (0, 0, 0)
 
     def creds_now(self, creds: set[str]) -> frozenset[str]:
         """The credential variables as a frozen set, made again only when the set grew (it
