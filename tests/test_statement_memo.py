@@ -444,3 +444,65 @@ def test_typing_in_comments_takes_sink_findings_of_replayed_events_over(monkeypa
         assert last.findings == _scan_path(text)
     assert sinks > 300
     assert worked_out * 4 < sinks * 3  # a quarter of the sink events (of chunks above the edits) taken over
+
+
+
+
+def _count_sink_checks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A counter (its one item) of the sink events PAF102 works out itself."""
+    from pafix.rules.paf102_secret_reaches_sink import SecretReachesSink
+
+    original = SecretReachesSink.check_event
+    calls = [0]
+
+    def check_event(rule: SecretReachesSink, ctx: Context, event: Any) -> Iterable[Finding]:
+        calls[0] += 1
+        return original(rule, ctx, event)
+
+    monkeypatch.setattr(SecretReachesSink, "check_event", check_event)
+    return calls
+
+def test_sink_findings_below_an_edit_are_the_last_ones_moved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Letters typed into the first comment line and deleted again: the sink events below the
+    edit are the last keystroke's events moved as a whole (``Recorder.shifted``), and their
+    findings are the last check's moved, not worked out again -- yet the same as a scan's."""
+    calls = _count_sink_checks(monkeypatch)
+    text = _one_header(PAF102_FLOWS * 2)
+    at = text.index("\n# note") + len("\n# note")
+    versions = [text[:at] + "abc"[:k] + text[at:] for k in (1, 2, 3, 2, 1, 0)] * 3
+    last = _lint(text, None)
+    sinks = worked_out = 0
+    for version in versions:
+        calls[0] = 0
+        last = _lint(version, last)
+        worked_out += calls[0]
+        sinks += sum(e.kind == "sink" for e in last.analysis.events.values())
+        assert last.findings == _scan_path(version)
+    assert sinks > 200
+    assert worked_out * 5 < sinks, (worked_out, sinks)  # the sinks lie below the edits, moved
+
+
+def test_sink_findings_below_an_edit_keep_an_origin_above_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sink event below the edit whose origin lies above it (an input the header declares
+    sensitive): the origin stays, the rest moves, and its findings are still the last
+    check's with the ranges below the edit moved."""
+    calls = _count_sink_checks(monkeypatch)
+    # (the header of fixtures/rules/PAF101/pos_raw_data_before_sensitive_output.robin's form)
+    text = ("@SENSITIVE: [Token]\n"
+            "@INPUT Token : { 'Description': '', 'FriendlyName': 'Token', 'Type': 'String', 'IsOptional': True }\n"
+            "# note\n" + "".join(
+                f"Display.ShowMessageDialog.ShowMessage Title: $'''Step {i}''' Message: Token Icon: Display.Icon.None "
+                "Buttons: Display.Buttons.OK DefaultButton: Display.DefaultButton.Button1 IsTopMost: False "
+                "ButtonPressed=> Pressed\n" for i in range(80)))
+    at = text.index("# note") + len("# note")
+    last = _lint(text, None)
+    assert sum(f.rule == "PAF102" for f in last.findings) == 80
+    sinks = worked_out = 0
+    for k in (1, 2, 3, 2, 1, 0):
+        version = text[:at] + "abc"[:k] + text[at:]
+        calls[0] = 0
+        last = _lint(version, last)
+        worked_out += calls[0]
+        sinks += sum(e.kind == "sink" for e in last.analysis.events.values())
+        assert last.findings == _scan_path(version)
+    assert worked_out * 2 < sinks, (worked_out, sinks)

@@ -15,6 +15,7 @@ from pafix.syntax import nodes as n
 from pafix.analysis.model import FlowModel, SolutionContext, Subflow, build_model
 from pafix.analysis.names import NamePolicy, make_policy
 from pafix.analysis.taint import Analysis, Event, analyse, carries_over
+from pafix.analysis.taint.runs import Recorder
 from pafix.analysis.catalogue import Catalogue, load_catalogue
 from pafix.config import DEFAULT, Config
 from pafix.errors import ParseError
@@ -167,7 +168,8 @@ def _check_flow(
         elif memos is not None and isinstance(rule, EventRule):
             kept_events: EventMemo = {}
             new_events[rule.code] = kept_events
-            found.extend(_by_event(rule, ctx, old_events.get(rule.code, {}), kept_events, memos.prefix))
+            found.extend(_by_event(rule, ctx, old_events.get(rule.code, {}), kept_events, memos.prefix,
+                                   analysis.recorder))
         else:
             found.extend(rule.check(ctx))
     found = [_severity(f, config) for f in found]
@@ -217,18 +219,30 @@ def _by_statement(rule: StatementRule, ctx: Context, memos: Memos) -> list[Findi
     return out
 
 
-def _by_event(rule: EventRule, ctx: Context, old: EventMemo, new: EventMemo, prefix: int) -> list[Finding]:
+def _by_event(rule: EventRule, ctx: Context, old: EventMemo, new: EventMemo, prefix: int,
+              rec: Recorder | None = None) -> list[Finding]:
     """``rule.check(ctx)``, with the findings of each event the last check reported on taken
     from it: the same event object (the analysis replayed the chunk that records it, so it
     says what it said then) whose span lies in the text both checks share (the fingerprint
-    reads it). Every event's findings are kept for the next check."""
+    reads it), or an event the replay moved as a whole below the edit (``rec.shifted``: every
+    position of it either above the edit, kept, or below the edited line, moved by the same
+    offsets and lines, columns kept; so its findings are the last ones with the ranges below
+    moved alike, and its span holds the same text). Every event's findings are kept for the
+    next check."""
     out: list[Finding] = []
+    shifted = rec.shifted if rec is not None else {}
+    at, delta, dline = rec.shift if rec is not None else (0, 0, 0)
     for event in rule.events(ctx):
         hit = old.get(id(event))
         if hit is not None and hit[0] is event and event.span.end <= prefix:
             found = hit[1]
         else:
-            found = tuple(rule.check_event(ctx, event))
+            was = shifted.get(id(event))
+            hit = old.get(id(was[1])) if was is not None and was[0] is event else None
+            if hit is not None and was is not None and hit[0] is was[1]:
+                found = tuple([moved_finding(f, delta, dline, at) for f in hit[1]])
+            else:
+                found = tuple(rule.check_event(ctx, event))
         new[id(event)] = (event, found)
         out.extend(found)
     return out

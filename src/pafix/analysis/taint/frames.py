@@ -205,6 +205,34 @@ class Mapper:
         out.taint = taint
         return out
 
+    def shifted(self, event: Event) -> bool:
+        """Whether ``event`` lies in the tail of the map (below the edited line: offsets and
+        lines move by the same amounts, columns stay) and each of its positions either there
+        too or where the map keeps it (an origin above the edit, say): its mapped event is
+        then the same event moved, and so is whatever was made from it alone (a rule's
+        findings: their ranges from :attr:`tail` on move, see ``core._by_event``)."""
+        tail, keep = self._tail, self._keep
+        if event.span.start < tail or (event.stmt_span is not None and event.stmt_span.start < tail):
+            return False
+        for lab in event.labels:
+            span = lab.origin.span
+            if span.start < tail and span.end > keep:
+                return False
+            for step in lab.steps:
+                if step.end > keep and (step.start < tail or step.flow is not None):
+                    return False
+        return True
+
+    @property
+    def tail(self) -> int:
+        """Where the tail of the map (:meth:`shifted`) starts, in the positions it maps from."""
+        return self._tail
+
+    @property
+    def tail_moves(self) -> tuple[int, int]:
+        """The offsets and lines the tail of the map (:meth:`shifted`) moves by."""
+        return self._tail_moves
+
     def event(self, event: Event) -> Event:
         span = self.span(event.span)
         labels = tuple([self.label(lab) for lab in event.labels])

@@ -202,6 +202,12 @@ def _replayed(a: Transfer, rec: Recorder, run: Run, frame: Frame, state: State, 
             events = tuple([edit.event(e) for e in events])
             if all(x is y for x, y in zip(events, run.events)):
                 events = run.events
+            else:
+                shifted, shifts = rec.shifted, edit.shifted
+                rec.shift = (edit.tail, *edit.tail_moves)
+                for new, was in zip(events, run.events):
+                    if new is not was and shifts(was):
+                        shifted[id(new)] = (new, was)
         return events, reads
     except Unmapped:
         return None

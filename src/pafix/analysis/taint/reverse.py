@@ -62,8 +62,10 @@ def reverse_stores(model: FlowModel, plan_of: Callable[[n.Action], ActionPlan], 
         memos.recall(_MEMO, None, _moved_part, _joined_parts) if memos is not None else None)
     # (src, dst, subflow, walk order in the flow, span, and how far to move the span)
     steps: list[tuple[str, str, str, int, n.Span, int, int]] = []
-    # var -> (subflow, walk order in the flow, span, how far to move it)
-    reads: dict[str, list[tuple[str, int, n.Span, int, int]]] = {}
+    # each part with its subflow and the statements walked before it: its reads are gathered
+    # once the variables they may matter for are known (a 20,001-line flow has ~7,000 reads,
+    # of a few variables that reach a target)
+    walked: list[tuple[str, int, tuple[_ReadAt, ...], int, int]] = []
     base = 0  # statements walked before the part
     for sf in model.subflows:
         parts: list[tuple[_Part, int, int]]
@@ -75,8 +77,8 @@ def reverse_stores(model: FlowModel, plan_of: Callable[[n.Action], ActionPlan], 
         for (count, part_steps, part_reads), d, dl in parts:
             if part_steps:
                 steps.extend([(src, dst, name, base + at, span, d, dl) for src, dst, at, span in part_steps])
-            for var, at, span in part_reads:
-                reads.setdefault(var, []).append((name, base + at, span, d, dl))
+            if part_reads:
+                walked.append((name, base, part_reads, d, dl))
             base += count
     # what reaches a target: the first step by which each variable does
     into: dict[str, tuple[str, str, str, int, n.Span, int, int]] = {}
@@ -89,6 +91,14 @@ def reverse_stores(model: FlowModel, plan_of: Callable[[n.Action], ActionPlan], 
                 reach.add(step[0])
                 into[step[0]] = step
                 changed = True
+    wanted = {var for var in into if var not in model.sensitive and var not in skip}
+    # var -> (subflow, walk order in the flow, span, how far to move it)
+    reads: dict[str, list[tuple[str, int, n.Span, int, int]]] = {}
+    if wanted:
+        for name, at_part, part_reads, d, dl in walked:
+            for var, at, span in part_reads:
+                if var in wanted:
+                    reads.setdefault(var, []).append((name, at_part + at, span, d, dl))
     events: list[Event] = []
     for var, step in into.items():
         if var in model.sensitive or var in skip or var not in reads:

@@ -51,7 +51,7 @@ class Recorder:
     events logged in :attr:`log`)."""
 
     __slots__ = ("old", "runs", "reads", "log", "node_reads", "creds", "_creds_len", "table_limit", "replayed",
-                 "edit", "old_bodies", "moved_from", "_mappers", "_composed", "old_cuts", "cuts")
+                 "edit", "old_bodies", "moved_from", "_mappers", "_composed", "old_cuts", "cuts", "shifted", "shift")
 
     def __init__(self, old: Runs, table_limit: int, old_cuts: dict[Scope, Cuts] | None = None, edit: Frame = (),
                  old_bodies: dict[Scope, Sequence[n.Stmt]] | None = None, moved_from: int = END) -> None:
@@ -79,6 +79,13 @@ class Recorder:
         #: how large the shared table of variables may grow (see :data:`TABLE_SLACK`)
         self.table_limit = table_limit
         self.replayed = 0  #: how many runs were replayed, not run
+        #: replayed events that are events of the last analysis moved by :attr:`shift` as a whole
+        #: (every position below the edit's line, see ``Mapper.shifted``), by id: each -> (itself,
+        #: the event it was); the rules take the last check's findings of that one, moved
+        self.shifted: dict[int, tuple[Event, Event]] = {}
+        #: where the tail starts (in the last analysis' positions) and how far it moved:
+        #: offsets, lines
+        self.shift: tuple[int, int, int] = (0, 0, 0)
 
     def creds_now(self, creds: set[str]) -> frozenset[str]:
         """The credential variables as a frozen set, made again only when the set grew (it
