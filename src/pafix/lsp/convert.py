@@ -176,12 +176,15 @@ class DiagnosticMemo:
     trace; not its fix's edits, made when a code action asks), and a position depends only on
     the text before it. So a finding of the next check equal to one of the last, whose range
     and trace lie before the first changed character, gets the same diagnostic but for its
-    version: the findings above an edit are not converted again. Looked up by identity first
-    (the core takes most findings above an edit over as they are: :class:`pafix.core.Carried`),
-    then, for a finding a rule of the whole flow made again, by rule and offsets, and compared:
-    a dict keyed by the findings themselves hashed each one, fix edits and trace included,
-    twice a keystroke (354 ms over 10 keystrokes on 20,001 lines, under the profiler, with the
-    conversion). One tuple, replaced whole, so a check running late in another thread cannot
+    version: the findings above an edit are not converted again. Looked up at the finding's
+    place in the last list first (the findings are in the order of their places): at its index
+    above the edit, where the core takes most findings over as they are
+    (:class:`pafix.core.Carried`), and at its distance from the end below it, where the core
+    hands the last check's findings over moved by the edit (``findings.moved_finding``); then
+    by identity, then, for a finding a rule of the whole flow made again, by rule and offsets,
+    and compared: a dict keyed by the findings themselves hashed each one, fix edits and trace
+    included, twice a keystroke (354 ms over 10 keystrokes on 20,001 lines, under the
+    profiler, with the conversion). One tuple, replaced whole, so a check running late in another thread cannot
     pair one text with the diagnostics of another.
 
     Each list it makes has a *lineage*: the last list's when the new one is that list but for
