@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import itertools
+import operator
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -156,10 +157,11 @@ def suppress_edit_json(result: LintResult, index: LineIndex, start: int, code: s
 _Made = tuple[Finding, dict[str, Any], int, Cut | None]
 
 #: what :class:`DiagnosticMemo` holds: the uri, the encoding and the text a check's
-#: diagnostics were made for, its findings (:data:`_Made`) by their id, the text's number of
-#: lines, the diagnostics of the parse errors and of the findings (in order), their lineage,
-#: and the JSON text of the whole list (None if one has none)
-_Memo = tuple[str, str, str, dict[int, _Made], int, list[dict[str, Any]], list[dict[str, Any]], int,
+#: diagnostics were made for, its findings (:data:`_Made`) in order (None for one placed by
+#: line and column, which is not kept), the text's number of lines, the diagnostics of the
+#: parse errors and of the findings (in order), their lineage, and the JSON text of the whole
+#: list (None if one has none)
+_Memo = tuple[str, str, str, list[_Made | None], int, list[dict[str, Any]], list[dict[str, Any]], int,
               list[Cut] | None]
 
 #: lineages, shared by every buffer's memo (one never meets another's: see DiagnosticMemo.lineage)
@@ -174,12 +176,15 @@ class DiagnosticMemo:
     trace; not its fix's edits, made when a code action asks), and a position depends only on
     the text before it. So a finding of the next check equal to one of the last, whose range
     and trace lie before the first changed character, gets the same diagnostic but for its
-    version: the findings above an edit are not converted again. Looked up by identity first
-    (the core takes most findings above an edit over as they are: :class:`pafix.core.Carried`),
-    then, for a finding a rule of the whole flow made again, by rule and offsets, and compared:
-    a dict keyed by the findings themselves hashed each one, fix edits and trace included,
-    twice a keystroke (354 ms over 10 keystrokes on 20,001 lines, under the profiler, with the
-    conversion). One tuple, replaced whole, so a check running late in another thread cannot
+    version: the findings above an edit are not converted again. Looked up at the finding's
+    place in the last list first (the findings are in the order of their places): at its index
+    above the edit, where the core takes most findings over as they are
+    (:class:`pafix.core.Carried`), and at its distance from the end below it, where the core
+    hands the last check's findings over moved by the edit (``findings.moved_finding``); then
+    by identity, then, for a finding a rule of the whole flow made again, by rule and offsets,
+    and compared: a dict keyed by the findings themselves hashed each one, fix edits and trace
+    included, twice a keystroke (354 ms over 10 keystrokes on 20,001 lines, under the
+    profiler, with the conversion). One tuple, replaced whole, so a check running late in another thread cannot
     pair one text with the diagnostics of another.
 
     Each list it makes has a *lineage*: the last list's when the new one is that list but for
@@ -223,7 +228,8 @@ def _reused(memo: DiagnosticMemo, uri: str, version: int | None, result: LintRes
     """The findings' diagnostics (``errors``: the parse errors' ones, made already), and the
     memo updated with them."""
     state = memo.state
-    known: dict[int, _Made] = {}
+    order: list[_Made | None] = []  # the last check's findings (None: one not kept), in its order
+    known: dict[int, _Made] | None = None  # the same by the finding's id, made if a look-up needs it
     # whether the list is the last one but for data.v so far: the same parse errors, as many
     # findings, and each one's diagnostic taken from the one at its place in the last list
     kept = False
@@ -231,7 +237,7 @@ def _reused(memo: DiagnosticMemo, uri: str, version: int | None, result: LintRes
     limit = -1  # offsets below it are in the text the memo's diagnostics were made for
     below: _Below | None = None
     if state is not None and state[0] == uri and state[1] == encoding:
-        known = state[3]
+        order = state[3]
         moved = result.moved  # the parser's answer, for the last text of this buffer
         same = moved is not None and moved.of(state[2], result.text)
         limit = (common_prefix(state[2], result.text) if moved is None or not same else moved.prefix) - 1
@@ -240,26 +246,47 @@ def _reused(memo: DiagnosticMemo, uri: str, version: int | None, result: LintRes
         last = state[6]
         kept = len(last) == len(result.findings) and same_diagnostics(state[5], errors)
     nothing_below = (len(result.text) + 1, 0)  # no offset has a counterpart past the change
+    safe, delta = below if below is not None else nothing_below
+    floor = max(safe, limit)  # offsets from here are moved by delta (see _same_diagnostic)
     out: list[dict[str, Any]] = []
-    made: dict[int, _Made] = {}
+    entries: list[_Made | None] = []
     by_place: dict[tuple[str, int, int], _Made] | None = None
     cuts: list[Cut | None] = [cut(e) for e in errors]
-    for f in result.findings:
-        hit = known.get(id(f))
-        if hit is not None and hit[0] is f:
-            reach: int | None = hit[2]  # the same finding: the same reach, not worked out again
-            if reach is None or reach >= limit:
+    # the findings are in the order of their places (lint.py), so the one the core took over
+    # as it was sits at its index of the last list, and the one it moved below the edit at its
+    # distance from the end: both are tried first, before any dictionary
+    tail = len(order) - len(result.findings)
+    for i, f in enumerate(result.findings):
+        hit: _Made | None = None
+        reach: int | None
+        j = i if f.start < safe else i + tail
+        near = order[j] if 0 <= j < len(order) else None
+        if near is not None and near[0] is f:
+            hit, reach = near, near[2]  # the same finding: the same reach, not worked out again
+            if reach >= limit:
                 hit = None
+        elif near is not None and f.start >= floor and (moved_reach := _moved_reach(f, near[0], floor, delta)) >= 0:
+            hit, reach = near, moved_reach  # the last one at its place, moved below the edit
+        elif near is not None and (reach := _reach(f)) is not None and _same_diagnostic(
+                f, near[0], limit, below or nothing_below):
+            hit = near  # the last one at its place, made again (a rule of the whole flow)
         else:
-            hit = None
-            reach = _reach(f)
-        if hit is None and reach is not None and known and (reach < limit or below is not None):
+            if known is None:
+                known = {id(e[0]): e for e in order if e is not None}
+            entry = known.get(id(f))
+            if entry is not None and entry[0] is f:
+                hit, reach = entry, entry[2]
+                if reach >= limit:
+                    hit = None
+            else:
+                reach = _reach(f)
+        if hit is None and reach is not None and order and (reach < limit or below is not None):
             # a finding made again (a rule of the whole flow, or one below the edit, or one
             # above it whose trace reaches below): the last one at the same place (moved back
             # if it is below), if its diagnostic is this one's
             if by_place is None:
-                by_place = {(entry[0].rule, entry[0].start, entry[0].end): entry for entry in known.values()}
-            shift = below[1] if below is not None and f.start >= below[0] else 0
+                by_place = {(e[0].rule, e[0].start, e[0].end): e for e in order if e is not None}
+            shift = delta if f.start >= safe else 0
             hit = by_place.get((f.rule, f.start - shift, f.end - shift))
             # (not ``hit[0] == f``: a fix's edits may differ, e.g. PAF103's that name lines
             # below the edit, and are not in the diagnostic)
@@ -275,14 +302,36 @@ def _reused(memo: DiagnosticMemo, uri: str, version: int | None, result: LintRes
             diag = finding_diagnostic(uri, version, result, index, f, encoding, None, False)
             kept = kept and same_diagnostic(last[len(out)], diag)
             text = cut(diag)
-        if reach is not None:
-            made[id(f)] = (f, diag, reach, text)
+        entries.append((f, diag, reach, text) if reach is not None else None)
         out.append(diag)
         cuts.append(text)
     lineage = state[7] if kept and state is not None else next(_lineages)
     wire = cast(list[Cut], cuts) if None not in cuts else None
-    memo.state = (uri, encoding, result.text, made, index.line_count, errors, out, lineage, wire)
+    memo.state = (uri, encoding, result.text, entries, index.line_count, errors, out, lineage, wire)
     return out
+
+
+#: the fields of a finding its diagnostic shows besides its offsets and trace
+_shown = operator.attrgetter("rule", "message", "severity", "fingerprint", "confidence", "kind")
+
+
+def _moved_reach(f: Finding, old: Finding, floor: int, delta: int) -> int:
+    """The reach of ``f`` if it is ``old`` moved by ``delta`` below the edit: every field its
+    diagnostic shows equal, and every offset of its range and trace at ``floor`` or after and
+    ``delta`` past ``old``'s (one case of :func:`_same_diagnostic`, the one the core's moved
+    findings below an edit meet, checked without a list of offsets); -1 otherwise."""
+    if f.start != old.start + delta or f.end != old.end + delta or f.start < floor or _shown(f) != _shown(old):
+        return -1
+    reach = max(f.start, f.end)
+    if f.trace or old.trace:
+        if len(f.trace) != len(old.trace):
+            return -1
+        for step, was in zip(f.trace, old.trace):
+            if (step.start != was.start + delta or step.end != was.end + delta or step.start < floor
+                    or step.message != was.message):
+                return -1
+            reach = max(reach, step.start, step.end)
+    return reach
 
 
 #: below an edit that kept the number of lines: the first offset whose line starts after the
