@@ -24,6 +24,7 @@ equals the current one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import is_
 from typing import Any
 
 from pafix.syntax import nodes as n
@@ -157,11 +158,12 @@ class Mapper:
             return done[1]  # type: ignore[no-any-return]
         span = self.span(origin.span)
         key = origin.key
-        for prefix in OFFSET_KEYS:
-            if key.startswith(prefix):
-                offset, sep, rest = key[len(prefix):].partition(":")
-                at = int(offset)
-                key = f"{prefix}{at + self._interval(at)[2]}{sep}{rest}"
+        if key.startswith(OFFSET_KEYS):  # (one test for most keys, which carry no offset)
+            for prefix in OFFSET_KEYS:
+                if key.startswith(prefix):
+                    offset, sep, rest = key[len(prefix):].partition(":")
+                    at = int(offset)
+                    key = f"{prefix}{at + self._interval(at)[2]}{sep}{rest}"
         out = origin if span is origin.span and key == origin.key else Origin(
             key, origin.kind, origin.description, span, origin.subflow, origin.variable, origin.value_kind,
             origin.confidence)
@@ -173,9 +175,14 @@ class Mapper:
         if done is not None:
             return done[1]  # type: ignore[no-any-return]
         origin = self.origin(label.origin)
-        steps = tuple([self.step(s) for s in label.steps])
-        same = origin is label.origin and all(a is b for a, b in zip(steps, label.steps))
-        out = label if same else Label(origin, steps, label.via_error, label.via_unknown)
+        steps = label.steps
+        if steps:  # (most labels have none: no tuple to build and compare)
+            step = self.step
+            moved = tuple([step(s) for s in steps])
+            if any(a is not b for a, b in zip(moved, steps)):
+                steps = moved
+        out = label if origin is label.origin and steps is label.steps else Label(
+            origin, steps, label.via_error, label.via_unknown)
         self._done[id(label)] = (label, out)
         return out
 
@@ -237,7 +244,7 @@ class Mapper:
         span = self.span(event.span)
         labels = tuple([self.label(lab) for lab in event.labels])
         stmt_span = event.stmt_span if event.stmt_span is None else self.span(event.stmt_span)
-        if span is event.span and stmt_span is event.stmt_span and all(a is b for a, b in zip(labels, event.labels)):
+        if span is event.span and stmt_span is event.stmt_span and all(map(is_, labels, event.labels)):
             return event
         return Event(event.kind, event.subflow, span, event.variable, labels, event.action, event.param,
                      event.sink_kind, stmt_span)
