@@ -50,8 +50,8 @@ BOXES: dict[str, tuple[tuple[str, ...], str]] = {
     "model": (("pafix.access.privileges", "pafix.access.roles"),
               "access.privileges, access.roles<br/>automation tables, privileges, roles"),
     "foundation": (("pafix.cachedir", "pafix.config", "pafix.errors", "pafix.findings", "pafix.guard",
-                    "pafix.lazy", "pafix.packaged", "pafix.redact"),
-                   "cachedir, config, errors, findings, guard, lazy, packaged, redact"),
+                    "pafix.lazy", "pafix.packaged", "pafix.records", "pafix.redact"),
+                   "cachedir, config, errors, findings, guard, lazy, packaged, records, redact"),
 }
 #: in no box: the entry points, the root package (``__version__``, the lazy ``pafix.parse``) and
 #: the ``pafix.fixes`` and ``pafix.access`` namespaces (their modules are in several boxes)

@@ -188,3 +188,18 @@ def test_a_replay_that_cannot_map_its_state_falls_back_to_a_run(monkeypatch: pyt
     monkeypatch.setattr(engine, "exec_top", unmappable_at_the_end)
     at = text.index("Step 1") + 2
     _check(text[:at] + "x" + text[at:], last)
+
+
+def test_a_run_holds_when_each_origin_it_read_is_today_s_equal_or_the_same() -> None:
+    """What a run read of the first uses (``Run.reads``) is compared with today's: the very
+    origin, an equal one (mapped anew), and "none" for a variable with no first use hold;
+    an origin at another place, a missing first use, or one where none was read do not."""
+    def origin(at: int) -> replay.Origin:
+        return replay.Origin("param:Pwd", "secret-param", "Pwd", n.Span(at, at + 3, 1, at + 1, 1, at + 4), "Main")
+
+    used = {"Pwd": origin(5)}
+    assert replay._reads_hold(used, (("Pwd", used["Pwd"]), ("Other", None)))
+    assert replay._reads_hold(used, (("Pwd", origin(5)),))  # equal, not the same object
+    assert not replay._reads_hold(used, (("Pwd", origin(6)),))
+    assert not replay._reads_hold(used, (("Pwd", None),))
+    assert not replay._reads_hold(used, (("Other", origin(5)),))
