@@ -1,4 +1,4 @@
-"""pafix.syntax.newnode: the parser's node constructors build the very objects the dataclass
+"""pafix.records.maker on the parser's node classes: the constructors build the very objects the dataclass
 ``__init__`` builds (same class, same fields, still frozen)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import inspect
 import pytest
 
 from pafix.syntax import nodes as n
-from pafix.syntax.newnode import maker
+from pafix.records import maker
 
 CLASSES = [c for _, c in inspect.getmembers(n, inspect.isclass)
            if dataclasses.is_dataclass(c) and c.__module__ == n.__name__ and "__slots__" in c.__dict__]

@@ -25,10 +25,10 @@ from pafix.syntax.grammar import grammar_text
 from pafix.syntax.tables import lark_from_tables, lark_options
 from pafix.syntax.fastparse import Fallback, FastParser, FastPathUnavailable
 from pafix.syntax.messages import _describe_hole
-from pafix.syntax.newnode import maker
+from pafix.records import maker
 from pafix.syntax.positions import _SPAN, _Positions, _new_span
 
-#: the nodes the most frequent rules build, every field given by position (see newnode)
+#: the nodes the most frequent rules build, every field given by position (see pafix.records)
 _ARG = n.Arg
 _new_arg = maker(n.Arg)
 _new_name = maker(n.Name)
