@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pafix.syntax import nodes as n
-from pafix.syntax.incremental import reparse, shift
+from pafix.syntax.incremental import reparse
+from pafix.syntax.movers import shift
 from pafix.syntax.parser import parse
 from trees import deep
 
@@ -112,12 +113,12 @@ def test_shift_moves_offsets_and_lines_but_not_columns() -> None:
 def test_a_shift_within_a_line_keeps_lines_as_the_shift_by_zero_lines_does() -> None:
     """An edit within one line moves the nodes below it with the movers that keep lines (no
     new ints for them): the same nodes as the movers that add the line delta, 0."""
-    from pafix.syntax import incremental
+    from pafix.syntax import movers
 
     for text in TEXTS:
         body = parse(text, "f.robin").body
         kept = shift(body, 7, 0)
-        added = tuple(incremental._MOVERS[type(s)](s, 7, 0) for s in body)
+        added = tuple(movers._MOVERS[type(s)](s, 7, 0) for s in body)
         assert deep(kept) == deep(added)
         assert all(a.span.start == b.span.start + 7 and a.span.line == b.span.line for a, b in zip(kept, body))
 

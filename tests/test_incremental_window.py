@@ -72,7 +72,7 @@ def test_boundary_near_searches_the_lines_it_is_given_whole() -> None:
 def test_every_node_class_has_a_mover_that_moves_its_span() -> None:
     import dataclasses
 
-    from pafix.syntax.incremental import _MOVERS
+    from pafix.syntax.movers import _MOVERS
 
     classes = [c for c in vars(n).values() if isinstance(c, type) and dataclasses.is_dataclass(c)]
     assert len(classes) > 40

@@ -24,7 +24,7 @@ eager move gives:
 More than :data:`MAX_PARTS` displaced parts (edits in turn at many places) are capped by moving
 all but the longest, so a view never costs more than a few look-ups.
 
-``FUNCTION``\ s: :func:`split_functions` gives Main's statements and the subflows without
+``FUNCTION`` statements: :func:`split_functions` gives Main's statements and the subflows without
 moving anything (``Flow.main``/``Flow.functions`` read ``flow.body``); a ``FUNCTION`` below an
 edit is a :class:`DisplacedFunction`, its own span and parameters moved and its statements a
 view of the old node's, which its subflow's analysis reads.
@@ -47,7 +47,7 @@ from operator import attrgetter
 from typing import Any, overload
 
 from pafix.syntax import nodes as n
-from pafix.syntax.movers import shift, shift_all
+from pafix.syntax.movers import shift, shift_all, shift_span
 
 #: one part of a view: old statements and how far they are displaced (offsets, lines)
 Part = tuple[tuple[n.Stmt, ...], int, int]
@@ -57,10 +57,6 @@ MAX_PARTS = 4
 #: tests and the keystroke profile count what forces the move)
 MATERIALISED = [0]
 ON_MATERIALISE: list[Callable[[int], None]] = []
-
-
-_shift = shift
-_shift_many = shift_all
 
 
 class Displaced(Sequence[n.Stmt]):
@@ -115,10 +111,7 @@ class Displaced(Sequence[n.Stmt]):
     def span(self, i: int) -> n.Span:
         """The ``i``-th statement's span, moved (its node is not)."""
         node, delta, dline = self.raw(i)
-        s = node.span
-        if not (delta or dline):
-            return s
-        return n.Span(s.start + delta, s.end + delta, s.line + dline, s.column, s.end_line + dline, s.end_column)
+        return shift_span(node.span, delta, dline) if delta or dline else node.span
 
     def start(self, i: int) -> int:
         node, delta, _dl = self.raw(i)
@@ -147,7 +140,7 @@ class Displaced(Sequence[n.Stmt]):
             return node
         known = self._moved.get(i)
         if known is None:
-            known = self._moved[i] = _shift(node, delta, dline)
+            known = self._moved[i] = shift(node, delta, dline)
         return known
 
     def materialise(self) -> tuple[n.Stmt, ...]:
@@ -161,9 +154,9 @@ class Displaced(Sequence[n.Stmt]):
             if not (delta or dline):
                 out.extend(items)
             elif not any(first <= k < first + len(items) for k in moved):
-                out.extend(_shift_many(items, delta, dline))
+                out.extend(shift_all(items, delta, dline))
             else:
-                out.extend(moved.get(first + k) or _shift(x, delta, dline) for k, x in enumerate(items))
+                out.extend(moved.get(first + k) or shift(x, delta, dline) for k, x in enumerate(items))
         whole = self._whole = tuple(out)
         if forced:
             MATERIALISED[0] += 1
@@ -247,7 +240,7 @@ def compose(old: Sequence[n.Stmt], first: int, region: tuple[n.Stmt, ...], last:
     displaced = [p for p in parts if p[0] and (p[1] or p[2])]
     if len(displaced) > MAX_PARTS:  # move all but the longest (see the module's docstring)
         longest = max(displaced, key=lambda p: len(p[0]))
-        parts = [p if p is longest or not (p[1] or p[2]) else (_shift_many(p[0], p[1], p[2]), 0, 0) for p in parts]
+        parts = [p if p is longest or not (p[1] or p[2]) else (shift_all(p[0], p[1], p[2]), 0, 0) for p in parts]
         keep = {}
     view = Displaced(parts, keep)
     if not view.displaced:
@@ -390,9 +383,8 @@ class DisplacedFunction(n.Function):
     def of(cls, fn: n.Function, delta: int, dline: int) -> DisplacedFunction:
         """``fn`` displaced by ``delta`` offsets and ``dline`` lines: its own span and parameters
         moved (a few nodes), its statements not."""
-        s = fn.span
-        span = n.Span(s.start + delta, s.end + delta, s.line + dline, s.column, s.end_line + dline, s.end_column)
-        params = tuple(_shift(p, delta, dline) for p in fn.params)
+        span = shift_span(fn.span, delta, dline)
+        params = tuple(shift(p, delta, dline) for p in fn.params)
         moved = cls(span, fn.name, fn.is_global, params, (), fn.disabled, fn.outputs)
         object.__setattr__(moved, "view", Displaced([(fn.body, delta, dline)]))
         return moved

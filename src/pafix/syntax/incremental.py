@@ -27,7 +27,6 @@ from dataclasses import dataclass
 
 from pafix.syntax import nodes as n
 from pafix.syntax.displaced import Displaced, DisplacedFlow, compose, first_ending, span_at, top_level
-from pafix.syntax.movers import _MOVERS, shift, shift_all  # noqa: F401 - (where they were first)
 from pafix.syntax.parser import parse, parse_region
 from pafix.syntax.trailers import boundary_near
 
@@ -205,4 +204,4 @@ def common_suffix(a: str, b: str, limit: int) -> int:
     return lo
 
 
-__all__ = ["Moved", "common_ends", "errors_of", "reparse", "reparse_moved", "shift", "shift_all"]
+__all__ = ["Moved", "common_ends", "errors_of", "reparse", "reparse_moved"]

@@ -52,7 +52,8 @@ def _shift_tuple(items: tuple[Any, ...], d: int, dl: int) -> tuple[Any, ...]:
     return tuple([movers[type(x)](x, d, dl) for x in items])
 
 
-def _shift_span(span: n.Span, d: int, dl: int) -> n.Span:
+def shift_span(span: n.Span, d: int, dl: int) -> n.Span:
+    """``span`` moved by ``d`` offsets and ``dl`` lines (what :func:`shift` does to a span)."""
     s0, s1, s2, s3, s4, s5 = span
     return n.Span(s0 + d, s1 + d, s2 + dl, s3, s4 + dl, s5)
 
@@ -76,7 +77,7 @@ def _make_shifter(cls: type, movers: _Movers) -> Any:
     if cls is tuple:
         return _shift_tuple
     if cls is n.Span:  # a span on its own (a node's spans are moved inline, below)
-        return _shift_span
+        return shift_span
     if cls in (str, type(None), bool, int):
         return _keep
     if not dataclasses.is_dataclass(cls):
@@ -145,4 +146,4 @@ def _node_class(name: str, owner: type) -> type | None:
 _MAKING: set[type] = set()
 
 
-__all__ = ["shift", "shift_all"]
+__all__ = ["shift", "shift_all", "shift_span"]

@@ -31,7 +31,7 @@ from pafix.analysis.taint.frames import Frame, Unmapped, edit_frame
 from pafix.analysis.taint.runs import Recorder, Scope
 from pafix.analysis.taint.reverse import reverse_stores
 from pafix.analysis.taint.transfer import Transfer, field_of
-from pafix.syntax.incremental import shift
+from pafix.syntax.movers import shift
 from pafix.syntax.statement_memo import Memos, Recall
 
 MAX_PROGRAM_ROUNDS = 8

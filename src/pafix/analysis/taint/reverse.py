@@ -30,7 +30,7 @@ from pafix.analysis.taint.plans import ActionPlan, Root
 from pafix.analysis.taint.state import Event, Label, Origin
 from pafix.analysis.taint.values import NON_SECRET_PROPERTIES
 from pafix.syntax import nodes as n
-from pafix.syntax.incremental import shift
+from pafix.syntax.movers import shift
 from pafix.syntax.statement_memo import Memos, Recall
 
 
